@@ -1,0 +1,68 @@
+"""``ue-stack`` command line (FORMATS.md section 5).
+
+Exit status: 0 all invariants hold, 1 a violation, 2 unusable input or usage. Errors are
+for people: one line naming file, line and field, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import InputError
+
+# subcommand -> module under ue_stack.commands (imported only when used, so `keys` does
+# not pay for pycrate)
+COMMANDS = {
+    "keys": "keys",
+    "simulate": "simulate",
+    "replay": "replay",
+    "check": "check",
+    "import": "import_capture",
+}
+
+
+class UsageError(InputError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2, not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ue-stack", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for module in COMMANDS.values():
+        mod = importlib.import_module(f"ue_stack.commands.{module}")
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        status = args.run(args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        status = 2
+    except InputError as exc:
+        print(f"ue-stack: {exc}", file=sys.stderr)
+        status = 2
+    except KeyboardInterrupt:
+        print("ue-stack: interrupted", file=sys.stderr)
+        status = 130
+    except BrokenPipeError:
+        status = 0
+    sys.stdout.flush()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

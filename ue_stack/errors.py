@@ -1,0 +1,55 @@
+"""Error types, split by who is at fault (h11's rule; see design/ARCHITECTURE.md).
+
+- ``RemoteProtocolError``: the network sent something illegal in this state; carries the
+  5GMM cause the UE answers with (TS 24.501 clause 9.11.3.2).
+- ``LocalProtocolError``: upper layers or the caller asked for something illegal.
+- ``InputError``: a file or command-line value is unusable. The CLI turns it into exit
+  status 2 and one line naming file, line and field.
+"""
+
+from __future__ import annotations
+
+
+class ProtocolError(Exception):
+    """Base class of every protocol-level error."""
+
+
+class RemoteProtocolError(ProtocolError):
+    def __init__(self, message: str, cause: int = 98) -> None:
+        # 98: "message type not compatible with the protocol state" (TS 24.501 9.11.3.2)
+        super().__init__(message)
+        self.cause = cause
+
+
+class LocalProtocolError(ProtocolError):
+    pass
+
+
+class InputError(Exception):
+    """Unusable input: names the file, line and field where known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.field = field
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.field is not None:
+            where = f"{where}: field '{self.field}'" if where else f"field '{self.field}'"
+        return f"{where}: {self.message}" if where else self.message
+
+
+class TraceFormatError(InputError):
+    """A trace file breaks ue-stack/trace v1 (FORMATS.md section 1)."""

@@ -1,0 +1,130 @@
+"""Outputs the sans-I/O cores queue for the bus (no asyncio here).
+
+Cores never log and never send: they append these to their outbox, and the bus moves
+them and writes one log line each (FORMATS.md section 2 names the log event each maps to).
+Secrets travel only in ``repr=False`` fields and are logged as fingerprints.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from .crypto.secret import Key
+from .nas.messages import NasMessage
+
+
+@dataclass(frozen=True, slots=True)
+class SendN1:
+    """A NAS message leaves its sender over N1 (log event ``n1``)."""
+
+    message: NasMessage
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    """A state machine moved (log event ``state``); names in TS 24.501 spelling."""
+
+    layer: str
+    from_: str
+    to: str
+
+
+@dataclass(frozen=True, slots=True)
+class KausfChanged:
+    """The UE's KAUSF changed status: ``pending`` | ``valid`` | ``deleted`` (``kausf``)."""
+
+    action: str
+    k_ausf_fp: str
+
+
+@dataclass(frozen=True, slots=True)
+class UsimChanged:
+    """``valid`` | ``invalid`` | ``removed`` | ``inserted`` (log event ``usim``)."""
+
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class KafDerived:
+    """Upper layers derived a KAF (log event ``kaf_derived``). ``corr`` is the confirm it
+    used, or None when it reused a cached KAKMA (legacy-cache)."""
+
+    app: str
+    corr: str | None
+    af_id: str  # "FQDN:UAID", the notation of `ue-stack keys --af`
+    a_kid: str
+    k_akma_fp: str
+    k_af: Key = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AfSessionRequest:
+    """The UE's application opens a session with an AF (Ua*): the A-KID and a key
+    confirmation value — ``fp(KAF)`` — never the key itself."""
+
+    app: str
+    af_fqdn: str
+    ua_id: bytes
+    a_kid: str
+    k_af_fp: str
+
+    @property
+    def af_id(self) -> str:
+        return f"{self.af_fqdn}:{self.ua_id.hex()}"
+
+
+@dataclass(frozen=True, slots=True)
+class AfSessionResult:
+    """An AF checked the UE's key (log event ``af_session``): ``ok`` | ``unknown_a_kid``
+    | ``key_mismatch``."""
+
+    app: str
+    af_id: str
+    a_kid: str
+    result: str
+    k_af_fp_ue: str
+    k_af_fp_net: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AanfChanged:
+    """The AAnF's AKMA context for a SUPI changed: ``registered`` | ``replaced`` |
+    ``removed`` (log event ``aanf``)."""
+
+    action: str
+    supi: str
+    a_kid: str
+    k_akma_fp: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Anything else worth a log line (log event ``note``): a timer expiry, a message the
+    model passes through, a local release."""
+
+    layer: str
+    text: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+class Outbox:
+    """A core's queue of outputs; the bus drains it after every input (aioquic's
+    ``next_event`` pattern)."""
+
+    __slots__ = ("_queue",)
+
+    def __init__(self) -> None:
+        self._queue: deque = deque()
+
+    def put(self, event: object) -> None:
+        self._queue.append(event)
+
+    def next_event(self) -> object | None:
+        return self._queue.popleft() if self._queue else None
+
+    def drain(self) -> list:
+        out = list(self._queue)
+        self._queue.clear()
+        return out

@@ -1,0 +1,1 @@
+"""The UE's NAS layer (TS 24.501 5GMM) as a synchronous sans-I/O core."""

@@ -1,0 +1,105 @@
+"""5GMM messages as they cross N1, in the one vocabulary shared by traces, logs and cores.
+
+A ``NasMessage`` is a message name plus its information elements, typed per the table
+below (FORMATS.md section 1): integers for ngKSI/algorithms/causes, ``bytes`` for the
+octet strings (hex in files and logs), ``str`` for the two enumerations, ``bool`` for
+``switch_off``. The table is the single place that says which fields a message has; trace
+loading, NAS-3 comparison and log rendering all read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Field kinds: ("int", lo, hi) | ("hex", exact_len or None) | ("enum", values) | ("bool",)
+# | ("str",)
+FIELD_TYPES: dict[str, tuple] = {
+    "ngksi": ("int", 0, 7),
+    "nea": ("int", 0, 7),
+    "nia": ("int", 0, 7),
+    "cause": ("int", 0, 255),
+    "identity_type": ("int", 0, 7),
+    "registration_type": ("enum", ("initial", "mobility", "periodic")),
+    "eap": ("enum", ("success", "failure")),
+    "switch_off": ("bool",),
+    "rand": ("hex", 16),
+    "autn": ("hex", 16),
+    "res_star": ("hex", 16),
+    "auts": ("hex", 14),
+    "abba": ("hex", None),
+    "guti": ("hex", None),
+    "replayed_ue_sec_cap": ("hex", None),
+    "identity": ("hex", None),
+    "pdu": ("hex", None),
+    "note": ("str",),
+}
+
+# msg -> (allowed directions, fields). Direction "dl" is network to UE.
+MESSAGES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "registration_request": (frozenset({"ul"}), ("registration_type", "ngksi")),
+    "registration_accept": (frozenset({"dl"}), ("guti",)),
+    "registration_reject": (frozenset({"dl"}), ("cause",)),
+    "registration_complete": (frozenset({"ul"}), ()),
+    "authentication_request": (frozenset({"dl"}), ("ngksi", "abba", "rand", "autn")),
+    "authentication_response": (frozenset({"ul"}), ("res_star",)),
+    "authentication_failure": (frozenset({"ul"}), ("cause", "auts")),
+    "authentication_reject": (frozenset({"dl"}), ()),
+    "authentication_result": (frozenset({"dl"}), ("ngksi", "eap")),
+    "security_mode_command": (
+        frozenset({"dl"}),
+        ("ngksi", "nea", "nia", "abba", "replayed_ue_sec_cap", "eap"),
+    ),
+    "security_mode_complete": (frozenset({"ul"}), ()),
+    "security_mode_reject": (frozenset({"ul"}), ("cause",)),
+    "identity_request": (frozenset({"dl"}), ("identity_type",)),
+    "identity_response": (frozenset({"ul"}), ("identity",)),
+    "deregistration_request": (frozenset({"ul", "dl"}), ("switch_off",)),
+    "deregistration_accept": (frozenset({"ul", "dl"}), ()),
+    "status": (frozenset({"ul", "dl"}), ("cause",)),
+    "ciphered": (frozenset({"ul", "dl"}), ("note",)),
+}
+
+# 5GMM cause values used by the model (TS 24.501 9.11.3.2).
+CAUSE_MAC_FAILURE = 20
+CAUSE_SYNCH_FAILURE = 21
+CAUSE_UE_SECURITY_CAPABILITIES_MISMATCH = 23
+CAUSE_SECURITY_MODE_REJECTED_UNSPECIFIED = 24
+CAUSE_NON_5G_AUTHENTICATION_UNACCEPTABLE = 26
+CAUSE_NGKSI_ALREADY_IN_USE = 71
+CAUSE_MESSAGE_NOT_COMPATIBLE_WITH_STATE = 98
+
+NGKSI_NO_KEY = 7  # "111": no key is available (TS 24.501 9.11.3.32)
+
+
+@dataclass(frozen=True, slots=True)
+class NasMessage:
+    """One 5GMM message: its FORMATS.md name and its fields (typed per FIELD_TYPES)."""
+
+    msg: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.fields[name]
+
+
+def nas(msg: str, **fields: Any) -> NasMessage:
+    """Build a message, leaving out fields given as None."""
+    return NasMessage(msg, {k: v for k, v in fields.items() if v is not None})
+
+
+def render_fields(message: NasMessage) -> dict[str, Any]:
+    """Fields as JSON-ready values (bytes as lowercase hex), for logs and recorded traces."""
+    return {
+        k: (v.hex() if isinstance(v, bytes | bytearray) else v)
+        for k, v in message.fields.items()
+    }
+
+
+def is_modelled(msg: str) -> bool:
+    """True for the 5GMM messages the model implements (FORMATS.md section 1 table)."""
+    return msg in MESSAGES and msg != "ciphered"

@@ -1,0 +1,1 @@
+"""Import of real captures (pcap/pcapng, NGAP over SCTP, NAS-5GS) into traces."""

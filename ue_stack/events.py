@@ -17,9 +17,11 @@ from .nas.messages import NasMessage
 
 @dataclass(frozen=True, slots=True)
 class SendN1:
-    """A NAS message leaves its sender over N1 (log event ``n1``)."""
+    """A NAS message leaves its sender over N1 (log event ``n1``). The network sets
+    ``supi`` to address one of several UEs; the UE side leaves it None."""
 
     message: NasMessage
+    supi: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,7 @@ class AfSessionResult:
     result: str
     k_af_fp_ue: str
     k_af_fp_net: str | None
+    supi: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

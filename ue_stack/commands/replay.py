@@ -1,14 +1,230 @@
-"""`ue-stack replay` (placeholder until its issue lands)."""
+"""``ue-stack replay TRACE|DIR...``: replay traces through the UE model and check the
+invariants (FORMATS.md sections 1-5).
+
+Exit status: 0 all invariants hold (with ``--check-expect``: every trace met its
+``expect``), 1 a violation (or a missed expectation), 2 unusable input. With several
+traces, ``--log`` and ``--diagram`` name folders that receive one file per trace.
+"""
 
 from __future__ import annotations
 
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import logconfig
+from ..app.akma_client import APP_MODES
+from ..bus import run_virtual
+from ..diagram import MermaidWriter
 from ..errors import InputError
+from ..invariants import Checker, Violation
+from ..invariants.checker import merge_results
+from ..report import build_report, summary_lines, write_report
+from ..trace.loader import open_trace
+from ..trace.replay import App1Tracker, Options, Replay
 
 
-def register(sub) -> None:
-    p = sub.add_parser("replay", help="not yet implemented")
+def register(sub: Any) -> None:
+    p = sub.add_parser("replay", help="replay traces through the UE model, check invariants")
+    p.add_argument("traces", nargs="+", metavar="TRACE|DIR",
+                   help="trace files, or folders (every *.jsonl inside)")
+    p.add_argument("--app-mode", choices=APP_MODES, help="override the traces' app_mode")
+    p.add_argument("--akma-defer", choices=("on", "off"),
+                   help="override the traces' akma_defer")
+    p.add_argument("--log", metavar="FILE", help="exchange log (a folder for several traces)")
+    p.add_argument("--report", metavar="FILE", help="write the ue-stack/report v1 JSON")
+    p.add_argument("--diagram", metavar="FILE",
+                   help="Mermaid sequence diagram (a folder for several traces)")
+    p.add_argument("--check-expect", action="store_true",
+                   help="exit status reflects whether every trace met its `expect`")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="replay N traces at once in separate processes")
     p.set_defaults(run=run)
 
 
-def run(args) -> int:
-    raise InputError("not implemented yet")
+def expand_inputs(names: list[str]) -> list[Path]:
+    """Files as given; folders: every ``*.jsonl`` inside, sorted."""
+    paths: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(path.glob("*.jsonl"))
+            if not found:
+                raise InputError("folder holds no *.jsonl trace", file=name)
+            paths.extend(found)
+        elif path.is_file():
+            paths.append(path)
+        else:
+            raise InputError("no such file or folder", file=name)
+    return paths
+
+
+@dataclass
+class TraceOutcome:
+    """What one trace's replay returns to the parent process (picklable)."""
+
+    path: str
+    report: dict[str, Any] | None = None
+    error: str | None = None
+    expect: dict[str, Any] | None = field(default=None)
+
+
+def replay_one(path: str, options: Options, log_path: str | None,
+               diagram_path: str | None) -> TraceOutcome:
+    """Replay one trace end to end; an input error becomes ``TraceOutcome.error``."""
+    out = open(log_path, "wb") if log_path else None  # noqa: SIM115 - closed below
+    diagram = MermaidWriter(diagram_path) if diagram_path else None
+    violations: list[Violation] = []
+    try:
+        with open_trace(path) as trace:
+            header = trace.header
+            secrets = [bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None]
+            checker = Checker(input=path, secret_values=secrets)
+
+            def emit(v: Violation | None) -> None:
+                if v is not None:
+                    violations.append(v)
+                    if diagram is not None:
+                        diagram.violation(v)
+
+            def record(invariant: str, ok: bool, seq: int, t: float, message: str) -> None:
+                emit(checker.record(invariant, ok, seq, t, message))
+
+            app1 = App1Tracker(record)
+
+            def sink(rec: dict[str, Any]) -> None:
+                if diagram is not None:
+                    diagram.feed(rec)
+                for v in checker.feed(rec):
+                    emit(v)
+                app1.feed(rec)
+
+            logconfig.configure(out, sink)
+            replay = Replay(header, options, record)
+            try:
+                run_virtual(replay.run(iter(trace), app1))
+            except InputError as exc:
+                if exc.file is None:
+                    exc.file = path
+                raise
+            for v in checker.finish():
+                emit(v)
+        stats = {**checker.stats(), **replay.stats.as_dict()}
+        not_checked = [{**n, "input": path} for n in (*replay.not_checked,
+                                                        *checker.not_checked())]
+        report = build_report([path], checker.results(), violations, not_checked,
+                              header.expect, stats)
+        return TraceOutcome(path, report=report, expect=header.expect)
+    except InputError as exc:
+        return TraceOutcome(path, error=str(exc))
+    finally:
+        if out is not None:
+            out.close()
+        if diagram is not None:
+            diagram.close()
+
+
+def _per_trace(target: str | None, path: Path, several: bool, suffix: str) -> str | None:
+    if target is None:
+        return None
+    if not several:
+        return target
+    folder = Path(target)
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / f"{path.stem}{suffix}")
+
+
+def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
+    """One report over every trace that could be replayed."""
+    reports = [o.report for o in outcomes if o.report is not None]
+    expected = [r["expect"]["matched"] for r in reports if "expect" in r]
+    stats: dict[str, int] = {}
+    for r in reports:
+        for k, v in r["stats"].items():
+            stats[k] = stats.get(k, 0) + v
+    return build_report(
+        [r["inputs"][0] for r in reports],
+        merge_results(r["invariants"] for r in reports),
+        [v for r in reports for v in r["violations"]],
+        [n for r in reports for n in r["not_checked"]],
+        all(expected) if expected else None,
+        stats,
+    )
+
+
+def verdict_table(outcomes: list[TraceOutcome]) -> list[str]:
+    rows = [("verdict", "expect", "violated", "trace")]
+    for o in outcomes:
+        if o.report is None:
+            rows.append(("error", "-", "-", o.path))
+            continue
+        r = o.report
+        violated = " ".join(i for i, c in r["invariants"].items() if c["violations"]) or "-"
+        expect = "-" if "expect" not in r else ("met" if r["expect"]["matched"] else "MISSED")
+        rows.append((r["verdict"], expect, violated, o.path))
+    width = [max(len(row[i]) for row in rows) for i in range(3)]
+    return ["  ".join(c.ljust(w) for c, w in zip(row[:3], width, strict=True)) + "  " + row[3]
+            for row in rows]
+
+
+def run(args: Any) -> int:
+    paths = expand_inputs(args.traces)
+    several = len(paths) > 1
+    options = Options(
+        app_mode=args.app_mode,
+        akma_defer=None if args.akma_defer is None else args.akma_defer == "on",
+    )
+    jobs = [(str(p), options, _per_trace(args.log, p, several, ".xlog.jsonl"),
+             _per_trace(args.diagram, p, several, ".mmd")) for p in paths]
+    progress = _Progress(len(jobs))
+    if args.jobs > 1 and several:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            futures = [pool.submit(replay_one, *job) for job in jobs]
+            outcomes = []
+            for f in futures:
+                outcomes.append(f.result())
+                progress.step(outcomes[-1].path)
+    else:
+        outcomes = []
+        for job in jobs:
+            outcomes.append(replay_one(*job))
+            progress.step(job[0])
+    progress.done()
+
+    report = merge(outcomes)
+    if args.report:
+        write_report(args.report, report)
+    if several:
+        print("\n".join(verdict_table(outcomes)))
+        print()
+    print("\n".join(summary_lines(report)))
+    errors = [o.error for o in outcomes if o.error]
+    for error in errors:
+        print(f"ue-stack: {error}", file=sys.stderr)
+    if errors:
+        return 2
+    if args.check_expect:
+        return 0 if all(o.report.get("expect", {}).get("matched", True) for o in outcomes) else 1
+    return 0 if report["verdict"] == "pass" else 1
+
+
+class _Progress:
+    """A one-line progress count on stderr, only when it is a terminal and there is
+    more than one trace."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+        self.active = total > 1 and sys.stderr.isatty()
+
+    def step(self, name: str) -> None:
+        self.count += 1
+        if self.active:
+            print(f"\r[{self.count}/{self.total}] {name[-60:]:<60}", end="", file=sys.stderr,
+                  flush=True)
+
+    def done(self) -> None:
+        if self.active:
+            print("\r" + " " * 80 + "\r", end="", file=sys.stderr, flush=True)

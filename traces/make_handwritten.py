@@ -1,0 +1,315 @@
+"""Writes the hand-written traces of traces/ (see traces/README.md for provenance).
+
+Each trace's records are written here by hand from shared/spec/BEHAVIOUR.md; only the
+challenge values (RAND, AUTN, RES*, AUTS) are computed, with ue_stack.crypto, which is
+pinned to the TS 35.208 and 5G AKA/AKMA vectors. Run from the repository root:
+
+    .venv/bin/python traces/make_handwritten.py
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ue_stack.crypto import aka, serving_network_name
+from ue_stack.trace.writer import TraceWriter, header
+
+HERE = Path(__file__).resolve().parent
+SUPI = "001010000000001"
+K = bytes.fromhex("465b5ce8b199b49faa5f0a2ee238a6bc")  # TS 35.208 test set 1
+OPC = bytes.fromhex("cd63cb71954a9f4e48a5994e37a02baf")
+SNN = serving_network_name("001", "01")
+GUTI = "00f110010040000000a1"  # PLMN 001/01, AMF region 1, set/pointer 0x0040, 5G-TMSI a1
+SEC_CAP = "e0e0"
+UA_TLS = "0100000007"  # Ua* shared-key TLS 1.3 (TS 33.220 Annex H)
+
+
+def rand_for(n: int) -> bytes:
+    return hashlib.sha256(b"ue_stack trace rand %d" % n).digest()[:16]
+
+
+def challenge(sqn: int, n: int, *, amf: bytes = b"\x80\x00", bad_mac: bool = False):
+    """(RAND, AUTN, RES*) of a 5G HE AV for SQN ``sqn`` (TS 33.501 6.1.3.2)."""
+    rand = rand_for(n)
+    chain = aka.aka_chain(K, OPC, rand, sqn.to_bytes(6, "big"), amf, SNN)
+    autn = chain.autn
+    if bad_mac:
+        autn = autn[:-1] + bytes((autn[-1] ^ 0x01,))
+    return rand.hex(), autn.hex(), chain.res_star.hex()
+
+
+class Trace:
+    def __init__(self, name: str, title: str, expect: dict, **head) -> None:
+        ue = {"k": K.hex(), "opc": OPC.hex(), **head.pop("ue", {})}
+        self.w = TraceWriter(HERE / f"{name}.jsonl", header(
+            SUPI, title=title,
+            source="hand-written from shared/spec/BEHAVIOUR.md; challenge values computed "
+                   "by traces/make_handwritten.py with ue_stack.crypto",
+            ue=ue, serving_plmn={"mcc": "001", "mnc": "01"}, expect=expect, **head))
+        self.t = 0.0
+
+    def at(self, dt: float = 0.05) -> float:
+        self.t = round(self.t + dt, 3)
+        return self.t
+
+    def dl(self, msg: str, dt: float = 0.05, **fields) -> None:
+        self.w.write({"t": self.at(dt), "kind": "dl", "msg": msg, **fields})
+
+    def ul(self, msg: str, dt: float = 0.01, **fields) -> None:
+        self.w.write({"t": self.at(dt), "kind": "ul", "msg": msg, **fields})
+
+    def ue(self, op: str, dt: float = 0.05, **fields) -> None:
+        self.w.write({"t": self.at(dt), "kind": "ue", "op": op, **fields})
+
+    def app(self, dt: float = 0.5, expect: str | None = None, app: str = "mail") -> None:
+        rec = {"t": self.at(dt), "kind": "app", "op": "kaf_request", "app": app,
+               "af_fqdn": "af.example.com", "ua_id": UA_TLS}
+        if expect:
+            rec["expect"] = expect
+        self.w.write(rec)
+
+    def net(self, op: str, dt: float = 0.05, **fields) -> None:
+        self.w.write({"t": self.at(dt), "kind": "net", "op": op, **fields})
+
+    def note(self, text: str) -> None:
+        self.w.comment(text)
+
+    def authenticate(self, ngksi: int, sqn: int, n: int, smc: bool = True, dt: float = 0.05,
+                     **smc_fields):
+        rand, autn, res_star = challenge(sqn, n)
+        self.dl("authentication_request", dt=dt, ngksi=ngksi, abba="0000", rand=rand,
+                autn=autn)
+        self.ul("authentication_response", res_star=res_star)
+        if smc:
+            self.dl("security_mode_command", ngksi=ngksi, nea=2, nia=2, **smc_fields)
+            self.ul("security_mode_complete")
+
+    def register(self, sqn: int = 0x21, n: int = 1) -> None:
+        self.note("switch on and register: 5G AKA, SMC, REGISTRATION ACCEPT with a 5G-GUTI")
+        self.ue("power_on", dt=0.0)
+        self.ue("register")
+        self.ul("registration_request", registration_type="initial", ngksi=7)
+        self.authenticate(0, sqn, n)
+        self.dl("registration_accept", guti=GUTI)
+        self.ul("registration_complete")
+
+    def close(self) -> None:
+        self.w.close()
+
+
+def happy_path() -> None:
+    tr = Trace("happy-path", "registration, 5G AKA, SMC, one AF session",
+               {"verdict": "pass", "violations": []})
+    tr.register()
+    tr.note("the application needs KAF: NAS derives KAKMA/A-KID from the valid KAUSF")
+    tr.app(expect="ok")
+    tr.close()
+
+
+def reauth(name: str, title: str, expect: dict, options: dict | None = None) -> None:
+    tr = Trace(name, title, expect, **({"options": options} if options else {}))
+    tr.register()
+    tr.app(expect="ok")
+    tr.note("network-triggered re-authentication: KAUSF2 replaces KAUSF1 at SMC")
+    tr.authenticate(1, 0x42, 2, dt=5.0)
+    tr.note("t4 of BEHAVIOUR.md: a new KAF must come from KAKMA2")
+    tr.app(dt=5.0)
+    tr.close()
+
+
+def w1(defer: bool) -> None:
+    expect = ({"verdict": "pass", "violations": []} if defer
+              else {"verdict": "fail", "violations": ["AKMA-4"]})
+    name = "w1-defer-on" if defer else "w1-defer-off"
+    tr = Trace(name, f"window W1: AKMA request between RES* and SMC, akma_defer {defer}",
+               expect, options={"akma_defer": defer})
+    tr.register()
+    rand, autn, res_star = challenge(0x42, 2)
+    tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_response", res_star=res_star)
+    tr.note("W1: the AAnF already holds KAKMA2 (RES* verified); the UE still has KAUSF1 valid")
+    tr.app(dt=0.1)
+    tr.dl("security_mode_command", dt=0.2, ngksi=1, nea=2, nia=2)
+    tr.ul("security_mode_complete")
+    tr.close()
+
+
+def w2_smc_lost() -> None:
+    tr = Trace("w2-smc-lost", "window W2: RES* accepted, SMC never arrives: UE keeps KAUSF1",
+               {"verdict": "fail", "violations": ["AKMA-4"]})
+    tr.register()
+    rand, autn, res_star = challenge(0x42, 2)
+    tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_response", res_star=res_star)
+    tr.note("the SMC is lost; the deferred request is answered from KAUSF1 at T3516 expiry")
+    tr.app(dt=1.0)
+    tr.ue("advance", dt=40.0)
+    tr.close()
+
+
+def w2_smc_rejected() -> None:
+    tr = Trace("w2-smc-rejected",
+               "window W2: SMC rejected (#23, capability mismatch): UE keeps KAUSF1",
+               {"verdict": "fail", "violations": ["AKMA-4"]}, ue={"sec_cap": SEC_CAP})
+    tr.register()
+    rand, autn, res_star = challenge(0x42, 2)
+    tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_response", res_star=res_star)
+    tr.app(dt=0.1)
+    tr.dl("security_mode_command", dt=0.2, ngksi=1, nea=2, nia=2, replayed_ue_sec_cap="e000")
+    tr.ul("security_mode_reject", cause=23)
+    tr.close()
+
+
+def mac_failure() -> None:
+    tr = Trace("mac-failure-recovery", "AUTN with a wrong MAC: #20, then a fresh challenge",
+               {"verdict": "pass", "violations": []})
+    tr.ue("power_on", dt=0.0)
+    tr.ue("register")
+    tr.ul("registration_request", registration_type="initial", ngksi=7)
+    rand, autn, _ = challenge(0x21, 1, bad_mac=True)
+    tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_failure", cause=20)
+    tr.note("MAC failure leaves SQN_MS untouched: the next challenge is still fresh")
+    tr.authenticate(1, 0x21, 2)
+    tr.dl("registration_accept", guti=GUTI)
+    tr.ul("registration_complete")
+    tr.app(expect="ok")
+    tr.close()
+
+
+def synch_failure() -> None:
+    sqn_ms = 0x400
+    tr = Trace("synch-failure-resync", "stale SQN: #21 with AUTS, resynchronised challenge",
+               {"verdict": "pass", "violations": []}, ue={"sqn_ms": f"{sqn_ms:012x}"})
+    tr.ue("power_on", dt=0.0)
+    tr.ue("register")
+    tr.ul("registration_request", registration_type="initial", ngksi=7)
+    rand, autn, _ = challenge(0x21, 1)
+    auts = aka.build_auts(K, OPC, bytes.fromhex(rand), sqn_ms.to_bytes(6, "big"))
+    tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_failure", cause=21, auts=auts.hex())
+    tr.authenticate(0, sqn_ms + 0x21, 2)
+    tr.dl("registration_accept", guti=GUTI)
+    tr.ul("registration_complete")
+    tr.app(expect="ok")
+    tr.close()
+
+
+def separation_bit() -> None:
+    tr = Trace("separation-bit-0", "AMF separation bit 0: #26, then a 5G challenge",
+               {"verdict": "pass", "violations": []})
+    tr.ue("power_on", dt=0.0)
+    tr.ue("register")
+    tr.ul("registration_request", registration_type="initial", ngksi=7)
+    rand, autn, _ = challenge(0x21, 1, amf=b"\x00\x00")
+    tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_failure", cause=26)
+    tr.note("the USIM accepted SQN 0x21 before the ME refused the AMF: the next must be higher")
+    tr.authenticate(1, 0x42, 2)
+    tr.dl("registration_accept", guti=GUTI)
+    tr.ul("registration_complete")
+    tr.app(expect="ok")
+    tr.close()
+
+
+def ngksi_in_use() -> None:
+    tr = Trace("ngksi-in-use", "re-authentication naming the ngKSI in use: #71, same "
+               "challenge with a new ngKSI", {"verdict": "pass", "violations": []})
+    tr.register()
+    rand, autn, res_star = challenge(0x42, 2)
+    tr.dl("authentication_request", dt=5.0, ngksi=0, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_failure", cause=71)
+    tr.dl("authentication_request", ngksi=1, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_response", res_star=res_star)
+    tr.dl("security_mode_command", ngksi=1, nea=2, nia=2)
+    tr.ul("security_mode_complete")
+    tr.app(expect="ok")
+    tr.close()
+
+
+def auth_reject() -> None:
+    tr = Trace("auth-reject-akma-rejected",
+               "AUTHENTICATION REJECT: USIM invalid, AKMA requests rejected",
+               {"verdict": "pass", "violations": []})
+    tr.ue("power_on", dt=0.0)
+    tr.ue("register")
+    tr.ul("registration_request", registration_type="initial", ngksi=7)
+    rand, autn, res_star = challenge(0x21, 1)
+    tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_response", res_star=res_star)
+    tr.dl("authentication_reject")
+    tr.app(expect="rejected")
+    tr.close()
+
+
+def usim_removal() -> None:
+    tr = Trace("usim-removal", "USIM removed while registered: switch-off deregistration, "
+               "KAUSF deleted, AKMA rejected", {"verdict": "pass", "violations": []})
+    tr.register()
+    tr.app(expect="ok")
+    tr.ue("usim_removed", dt=2.0)
+    tr.ul("deregistration_request", switch_off=True)
+    tr.app(expect="rejected")
+    tr.close()
+
+
+def power_cycle() -> None:
+    tr = Trace("power-cycle-keeps-kausf", "KAUSF survives power-off (TS 33.501 6.2.2.2)",
+               {"verdict": "pass", "violations": []})
+    tr.register()
+    tr.app(expect="ok")
+    tr.ue("power_off", dt=2.0)
+    tr.ue("power_on", dt=10.0)
+    tr.note("no new authentication: KAKMA still comes from the stored KAUSF")
+    tr.app(expect="ok")
+    tr.close()
+
+
+def aanf_removal() -> None:
+    tr = Trace("aanf-context-removal", "the AAnF drops the UE's AKMA context: the AF cannot "
+               "find the A-KID", {"verdict": "fail", "violations": ["AKMA-4"]})
+    tr.register()
+    tr.app(expect="ok")
+    tr.net("aanf_context_remove", dt=1.0)
+    tr.app()
+    tr.close()
+
+
+def replayed_sqn() -> None:
+    tr = Trace("recorded-ue-accepts-replayed-sqn", "the recorded UE answered a replayed "
+               "challenge; the model must not (NAS-3 reports the recorded UE)",
+               {"verdict": "fail", "violations": ["NAS-3"]})
+    tr.register()
+    rand, autn, res_star = challenge(0x21, 1)
+    tr.note("the first challenge again: its SQN is no longer fresh for a correct USIM")
+    tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_response", res_star=res_star)
+    tr.close()
+
+
+def main() -> None:
+    happy_path()
+    reauth("reauth-between-af-sessions", "re-authentication between two AF sessions "
+           "(the change request's case)", {"verdict": "pass", "violations": []})
+    reauth("reauth-legacy-cache", "negative control: legacy-cache upper layers keep KAKMA1 "
+           "across re-authentication", {"verdict": "fail", "violations": ["AKMA-1", "AKMA-4"]},
+           options={"app_mode": "legacy-cache"})
+    w1(True)
+    w1(False)
+    w2_smc_lost()
+    w2_smc_rejected()
+    mac_failure()
+    synch_failure()
+    separation_bit()
+    ngksi_in_use()
+    auth_reject()
+    usim_removal()
+    power_cycle()
+    aanf_removal()
+    replayed_sqn()
+
+
+if __name__ == "__main__":
+    main()

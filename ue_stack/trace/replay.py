@@ -1,0 +1,314 @@
+"""Replay of one ue-stack/trace v1 file through the UE model (FORMATS.md sections 1-3).
+
+The trace is streamed record by record. ``dl``, ``app``, ``ue`` and ``net`` records are
+inputs, fed at their ``t`` in model time (timers fire in between). ``ul`` records are
+expectations for the model's uplink (NAS-3) and never reach the model. The shadow network
+follows the model's uplink, not the recorded one. Every exchange is logged by the bus and
+checked online by the invariant checker, so memory stays flat on long traces.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..app.akma_client import PER_KAF
+from ..bus import Bus, UeStack, log_network_event
+from ..nas.messages import MESSAGES, NasMessage, is_modelled
+from ..network.shadow import ShadowNetwork, plmn_of_snn
+from .schema import TraceHeader, TraceRecord, UeConfig
+
+NAS3, APP1 = "NAS-3", "APP-1"
+
+
+@dataclass
+class ReplayStats:
+    """What replay counts beyond the checker's own statistics (report ``stats``)."""
+
+    records: int = 0  # trace records after the header
+    ul_skipped: int = 0  # `ul` records of messages the model does not implement
+    dl_passed_through: int = 0  # `dl` records of messages the model does not implement
+    ciphered: int = 0  # `ciphered` records (the importer could not decipher them)
+    ignored_net_ops: int = 0  # simulation-only `net` ops
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: v for k, v in vars(self).items() if v or k in ("records", "ul_skipped")}
+
+
+@dataclass
+class Options:
+    """How the model under test behaves; None means "as the trace header says"."""
+
+    app_mode: str | None = None
+    akma_defer: bool | None = None
+
+
+@dataclass
+class _Expectation:
+    line: int
+    message: NasMessage
+    owner: int  # index of the input record the expectation follows
+
+
+class Nas3Matcher:
+    """NAS-3 (FORMATS.md section 3, "How NAS-3 matches"): the trace's ``ul`` records form
+    a queue in file order; each model uplink is matched to the head. Different ``msg`` or
+    nothing pending: "unexpected"; a field that differs: violation naming it; an
+    expectation still pending when a later input is fed, or at the end: "missing"."""
+
+    def __init__(self, record: Callable[..., None], seq: Callable[[], int],
+                 now: Callable[[], float]) -> None:
+        self._record = record
+        self._seq = seq
+        self._now = now
+        self._queue: deque[_Expectation] = deque()
+
+    def expect(self, rec: TraceRecord, owner: int, stats: ReplayStats) -> None:
+        if rec.message is None or not is_modelled(rec.message.msg):
+            stats.ul_skipped += 1
+            return
+        self._queue.append(_Expectation(rec.line, rec.message, owner))
+
+    def uplink(self, message: NasMessage) -> None:
+        if not self._queue:
+            self._fail(f"unexpected uplink {message.msg}: the trace expects none here")
+            return
+        head = self._queue[0]
+        expected = head.message
+        if expected.msg != message.msg:
+            self._fail(f"unexpected uplink: expected {expected.msg} (trace line {head.line}), "
+                       f"model sent {message.msg}")
+            return
+        self._queue.popleft()
+        diffs = [
+            f"{name}: expected {_show(value)}, model {_show(message.get(name))}"
+            for name, value in expected.fields.items()
+            if name in MESSAGES[expected.msg][1] and message.get(name) != value
+        ]
+        if diffs:
+            self._fail(f"{message.msg} differs from trace line {head.line}: " + "; ".join(diffs))
+        else:
+            self._record(NAS3, True, self._seq(), self._now(), "")
+
+    def missing(self, before_owner: int | None = None) -> None:
+        """Report expectations that belong to inputs before ``before_owner`` (all if None)."""
+        while self._queue and (before_owner is None or self._queue[0].owner < before_owner):
+            head = self._queue.popleft()
+            self._fail(f"missing uplink {head.message.msg} (trace line {head.line}): "
+                       "the model did not send it")
+
+    def _fail(self, message: str) -> None:
+        self._record(NAS3, False, self._seq(), self._now(), message)
+
+
+def _show(value: Any) -> str:
+    return value.hex() if isinstance(value, bytes | bytearray) else repr(value)
+
+
+class App1Tracker:
+    """APP-1: every ``kaf_request`` with ``expect`` gets that outcome — ``ok`` (a confirm,
+    a KAF, and an AF session with ``result: ok``) or ``rejected`` (an
+    ``ObtainAkmaKeyReject``). Fed the exchange log online; outcomes are matched per
+    application in order, as each application's requests are answered in order."""
+
+    def __init__(self, record: Callable[..., None]) -> None:
+        self._record = record
+        self._pending: dict[str, deque[tuple[str | None, int]]] = {}
+
+    def feed(self, rec: dict[str, Any]) -> None:
+        event = rec.get("event")
+        if event == "input" and rec.get("action") == "kaf_request":
+            self._pending.setdefault(rec["app"], deque()).append((rec.get("expect"), rec["seq"]))
+        elif event == "primitive" and rec.get("name") == "ObtainAkmaKeyReject":
+            self._outcome(rec["dst"].removeprefix("app:"), "rejected", rec)
+        elif event == "af_session":
+            result = rec.get("result")
+            self._outcome(rec["app"], "ok" if result == "ok" else f"af_session {result}", rec)
+
+    def _outcome(self, app: str, outcome: str, rec: dict[str, Any]) -> None:
+        queue = self._pending.get(app)
+        if not queue:
+            return
+        expect, request_seq = queue.popleft()
+        if expect is None:
+            return
+        ok = outcome == expect
+        self._record(APP1, ok, rec["seq"], rec["t"], "" if ok else
+                     f"kaf_request of app '{app}' (seq {request_seq}) expected {expect}, "
+                     f"got {outcome}")
+
+    def finish(self, seq: int, t: float) -> None:
+        for app, queue in self._pending.items():
+            for expect, request_seq in queue:
+                if expect is not None:
+                    self._record(APP1, False, seq, t, f"kaf_request of app '{app}' (seq "
+                                 f"{request_seq}) expected {expect}, got no outcome")
+        self._pending.clear()
+
+
+@dataclass
+class ShadowLink:
+    """The UE's N1 and Ua* peers in replay: the shadow network on its own layer."""
+
+    bus: Bus
+    layer: Any = None
+    shadow: Any = None
+
+    def ul(self, _ue: UeStack, message: NasMessage) -> None:
+        shadow = self.shadow
+        self.bus.submit(self.layer, lambda now: shadow.handle_ul(message, now))
+
+    def af_session(self, _ue: UeStack, request: Any) -> None:
+        shadow = self.shadow
+        self.bus.submit(self.layer, lambda now: shadow.handle_af_session(request, now))
+
+    def observe_dl(self, message: NasMessage) -> None:
+        shadow = self.shadow
+        self.bus.submit(self.layer, lambda now: shadow.observe_dl(message, now))
+
+    def op(self, op: str, fields: dict[str, Any]) -> None:
+        shadow = self.shadow
+        self.bus.submit(self.layer, lambda now: shadow.handle_op(op, fields, now))
+
+
+def home_plmn_of(header: TraceHeader) -> tuple[str, str]:
+    """The A-KID realm's PLMN: ``ue.home_plmn``, else the serving PLMN, else the PLMN
+    spelled in the SNN (the same rule as the shadow network's)."""
+    plmn = header.home_plmn
+    return (plmn.mcc, plmn.mnc) if plmn is not None else plmn_of_snn(header.snn)
+
+
+def make_usim(ue: UeConfig) -> Any:
+    from ..nas.usim import Usim
+
+    return Usim(ue.supi, ue.k, ue.opc, sqn_ms=ue.sqn_ms, rid=ue.rid)
+
+
+@dataclass
+class Replay:
+    """Drives one trace through NAS + upper layers + shadow network on a bus.
+
+    ``record`` is the checker's entry for replay-computed invariants
+    (``record(invariant, ok, seq, t, message)``); the caller configured logging so
+    that every log line also reaches the checker.
+    """
+
+    header: TraceHeader
+    options: Options
+    record: Callable[..., None]
+    stats: ReplayStats = field(default_factory=ReplayStats)
+
+    def effective_app_mode(self) -> str:
+        return self.options.app_mode or self.header.options.get("app_mode") or PER_KAF
+
+    def effective_akma_defer(self) -> bool:
+        if self.options.akma_defer is not None:
+            return self.options.akma_defer
+        return bool(self.header.options.get("akma_defer", True))
+
+    async def run(self, records: Any, app1: App1Tracker) -> None:
+        from ..nas.mm import Nas, NasConfig
+
+        header = self.header
+        bus = Bus()
+        self.bus = bus
+        home_mcc, home_mnc = home_plmn_of(header)
+        nas = Nas(
+            NasConfig(snn=header.snn, home_mcc=home_mcc, home_mnc=home_mnc,
+                      akma_defer=self.effective_akma_defer(), sec_cap=header.ue.sec_cap),
+            make_usim(header.ue),
+        )
+        link = ShadowLink(bus)
+        nas3 = Nas3Matcher(self.record, lambda: bus.seq, lambda: bus.now)
+        ue = UeStack(bus, header.ue.supi, nas, app_mode=self.effective_app_mode(),
+                     network=link, on_uplink=nas3.uplink)
+        link.shadow = ShadowNetwork.from_header(header)
+        link.layer = ue.add_peer_layer(
+            "network", link.shadow, lambda _layer, ev: log_network_event(bus, ev))
+        self.not_checked = [] if getattr(link.shadow, "can_verify", True) else [
+            {"invariant": NAS3, "reason": "trace has no K/OPc: RES* not recomputed"}]
+
+        last_t = 0.0
+        pending: TraceRecord | None = None
+        index = 0
+        try:
+            for rec in records:
+                self.stats.records += 1
+                last_t = max(last_t, rec.t)
+                if rec.kind == "ul":
+                    nas3.expect(rec, index, self.stats)
+                    continue
+                if pending is not None:
+                    await self._feed(pending, index, bus, ue, link, nas3)
+                pending = rec
+                index += 1
+            if pending is not None:
+                await self._feed(pending, index, bus, ue, link, nas3)
+            # Timers fire only up to the last record's t; then deferred AKMA requests are
+            # rejected (procedure_aborted), so every request is answered (FORMATS.md 1).
+            await bus.sleep_until(last_t)
+            ue.nas_input(nas.end_of_run)
+            await bus.settle()
+            nas3.missing()
+            app1.finish(bus.seq, bus.now)
+        finally:
+            await bus.close()
+
+    async def _feed(self, rec: TraceRecord, index: int, bus: Bus, ue: UeStack,
+                    link: ShadowLink, nas3: Nas3Matcher) -> None:
+        await bus.sleep_until(rec.t)
+        nas3.missing(before_owner=index)
+        nas = ue.nas.core
+        kind, op, f = rec.kind, rec.op, rec.fields
+        if kind == "dl":
+            message = rec.message
+            if message is None or not is_modelled(message.msg):
+                name = message.msg if message is not None else "undecodable"
+                if name == "ciphered":
+                    self.stats.ciphered += 1
+                else:
+                    self.stats.dl_passed_through += 1
+                bus.log("note", layer="n1", text="downlink not modelled: passed through",
+                        msg=name, line=rec.line)
+            else:
+                link.observe_dl(message)
+                ue.downlink(message)
+        elif kind == "app":
+            bus.log("input", kind="app", action=op, line=rec.line, app=f["app"],
+                    af_fqdn=f["af_fqdn"], ua_id=f["ua_id"].hex(), expect=f.get("expect"))
+            ue.kaf_request(f["app"], f["af_fqdn"], f["ua_id"])
+        elif kind == "ue":
+            bus.log("input", kind="ue", action=op, line=rec.line,
+                    **{k: v for k, v in f.items() if k != "ue"})
+            self._ue_op(op, f, ue, nas)
+        else:  # net
+            if op == "aanf_context_remove":
+                bus.log("input", kind="net", action=op, line=rec.line)
+                link.op(op, f)
+            else:
+                self.stats.ignored_net_ops += 1
+                bus.log("note", layer="network", text=f"net {op} is simulation only: ignored "
+                        "in replay", line=rec.line)
+        await bus.settle()
+
+    def _ue_op(self, op: str | None, f: dict[str, Any], ue: UeStack, nas: Any) -> None:
+        if op == "power_on":
+            ue.nas_input(nas.power_on)
+        elif op == "power_off":
+            ue.nas_input(nas.power_off)
+        elif op == "usim_removed":
+            ue.nas_input(nas.usim_removed)
+        elif op == "usim_inserted":
+            usim = make_usim(f.get("ue") or self.header.ue)
+            ue.nas_input(lambda now: nas.usim_inserted(usim, now))
+        elif op == "register":
+            rtype = f.get("registration_type", "initial")
+            ue.nas_input(lambda now: nas.register(now, registration_type=rtype))
+        elif op == "deregister":
+            switch_off = bool(f.get("switch_off", False))
+            ue.nas_input(lambda now: nas.deregister(now, switch_off=switch_off))
+        elif op == "lower_layer_failure":
+            ue.nas_input(nas.lower_layer_failure)
+        # "advance": time has already run to t; nothing else happens

@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ue-stack replay traces/
+	$(BIN)/ue-stack replay traces/ --check-expect
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

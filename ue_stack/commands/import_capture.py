@@ -1,14 +1,105 @@
-"""`ue-stack import` (placeholder until its issue lands)."""
+"""``ue-stack import CAPTURE -o OUTDIR``: real captures -> ue-stack/trace v1 files (issue 7).
+
+Reads pcap, pcapng (Ethernet, Linux cooked SLL/SLL2, raw IP) or a JSON list of NGAP PDUs,
+writes one trace per UE into OUTDIR, prints a one-line summary per count and, with
+``--report``, the same as JSON. Exit status 2 (one line on stderr, never a traceback) for
+a file that is not a capture, holds no NGAP, or whose keys the capture contradicts — the
+traces and report written by then stay on disk.
+"""
 
 from __future__ import annotations
 
+import re
+import sys
+from pathlib import Path
+
+import orjson
+
+from ..crypto.milenage import compute_opc
 from ..errors import InputError
+
+_DIGITS = re.compile(r"^\d+$")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("import", help="not yet implemented")
+    p = sub.add_parser("import", help="pcap/pcapng/NGAP-JSON (NGAP/NAS-5GS) -> traces")
+    p.add_argument("capture", help="pcap, pcapng, or JSON list of NGAP PDUs (hex)")
+    p.add_argument("-o", "--outdir", required=True, help="folder for the traces")
+    p.add_argument("--k", help="subscriber key K (32 hex)")
+    keys = p.add_mutually_exclusive_group()
+    keys.add_argument("--opc", help="OPc (32 hex)")
+    keys.add_argument("--op", help="OP (32 hex); OPc is computed")
+    p.add_argument(
+        "--supi",
+        help="IMSI digits of the UE the keys belong to (and the SUPI of "
+        "a UE whose SUCI is concealed)",
+    )
+    p.add_argument("--mcc", help="serving PLMN MCC (default: from NGAP's user location TAI)")
+    p.add_argument("--mnc", help="serving PLMN MNC")
+    p.add_argument("--report", help="write the import report (JSON) here")
     p.set_defaults(run=run)
 
 
+def _hex16(name: str, value: str | None) -> bytes | None:
+    if value is None:
+        return None
+    try:
+        out = bytes.fromhex(value)
+    except ValueError:
+        raise InputError("not hex", field=f"--{name}") from None
+    if len(out) != 16:
+        raise InputError(f"must be 16 octets (32 hex digits), got {len(out)}", field=f"--{name}")
+    return out
+
+
+def options_from_args(args):
+    """Validate the command line into ``ImportOptions`` (InputError names the option)."""
+    from ..capture.importer import ImportOptions
+
+    k = _hex16("k", args.k)
+    opc = _hex16("opc", args.opc)
+    op = _hex16("op", args.op)
+    if op is not None and k is not None:
+        opc = compute_opc(k, op)
+    if (k is None) != (opc is None):
+        raise InputError("give --k together with --opc or --op", field="--k")
+    if args.supi is not None and not (_DIGITS.match(args.supi) and 6 <= len(args.supi) <= 15):
+        raise InputError("must be 6-15 IMSI digits", field="--supi")
+    if (args.mcc is None) != (args.mnc is None):
+        raise InputError("give --mcc and --mnc together", field="--mcc")
+    if args.mcc is not None:
+        if not (_DIGITS.match(args.mcc) and len(args.mcc) == 3):
+            raise InputError("must be 3 digits", field="--mcc")
+        if not (_DIGITS.match(args.mnc) and len(args.mnc) in (2, 3)):
+            raise InputError("must be 2 or 3 digits", field="--mnc")
+    return ImportOptions(k=k, opc=opc, supi=args.supi, mcc=args.mcc, mnc=args.mnc)
+
+
 def run(args) -> int:
-    raise InputError("not implemented yet")
+    from ..capture.importer import COUNT_NAMES, Importer
+
+    options = options_from_args(args)
+    capture = Path(args.capture)
+    importer = Importer(options)
+    try:
+        result = importer.run(capture)
+    except InputError:
+        raise
+    except Exception as exc:  # a capture we did not foresee: one line, not a traceback
+        raise InputError(
+            f"could not import ({type(exc).__name__}: {exc}); please report this capture",
+            file=str(capture),
+        ) from None
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", capture.stem).strip("-") or "capture"
+    paths = importer.write(result, args.outdir, stem)
+    report = result.report(paths)
+    if args.report:
+        Path(args.report).write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+    print(" ".join(f"{name}={report[name]}" for name in COUNT_NAMES))
+    for path in paths:
+        print(f"wrote {path}")
+    for problem in report["problems"]:
+        print(f"ue-stack import: {problem}", file=sys.stderr)
+    if result.fatal is not None:
+        raise InputError(result.fatal, file=str(capture))
+    return 0

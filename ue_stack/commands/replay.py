@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import logconfig
 from ..app.akma_client import APP_MODES
-from ..bus import run_virtual
-from ..diagram import MermaidWriter
 from ..errors import InputError
-from ..invariants import Checker, Violation
 from ..invariants.checker import merge_results
 from ..report import build_report, summary_lines, write_report
+from ..runner import CheckedRun
 from ..trace.loader import open_trace
-from ..trace.replay import App1Tracker, Options, Replay
+from ..trace.replay import Options, Replay
 
 
 def register(sub: Any) -> None:
@@ -68,62 +65,27 @@ class TraceOutcome:
     path: str
     report: dict[str, Any] | None = None
     error: str | None = None
-    expect: dict[str, Any] | None = field(default=None)
 
 
 def replay_one(path: str, options: Options, log_path: str | None,
                diagram_path: str | None) -> TraceOutcome:
     """Replay one trace end to end; an input error becomes ``TraceOutcome.error``."""
-    out = open(log_path, "wb") if log_path else None  # noqa: SIM115 - closed below
-    diagram = MermaidWriter(diagram_path) if diagram_path else None
-    violations: list[Violation] = []
     try:
-        with open_trace(path) as trace:
+        with open_trace(path) as trace, CheckedRun(path, log_path, diagram_path) as run:
             header = trace.header
-            secrets = [bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None]
-            checker = Checker(input=path, secret_values=secrets)
-
-            def emit(v: Violation | None) -> None:
-                if v is not None:
-                    violations.append(v)
-                    if diagram is not None:
-                        diagram.violation(v)
-
-            def record(invariant: str, ok: bool, seq: int, t: float, message: str) -> None:
-                emit(checker.record(invariant, ok, seq, t, message))
-
-            app1 = App1Tracker(record)
-
-            def sink(rec: dict[str, Any]) -> None:
-                if diagram is not None:
-                    diagram.feed(rec)
-                for v in checker.feed(rec):
-                    emit(v)
-                app1.feed(rec)
-
-            logconfig.configure(out, sink)
-            replay = Replay(header, options, record)
+            run.checker.add_secret_values(
+                bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None)
+            replay = Replay(header, options, run.record)
             try:
-                run_virtual(replay.run(iter(trace), app1))
+                run.execute(lambda _record, app1: replay.run(iter(trace), app1))
             except InputError as exc:
                 if exc.file is None:
                     exc.file = path
                 raise
-            for v in checker.finish():
-                emit(v)
-        stats = {**checker.stats(), **replay.stats.as_dict()}
-        not_checked = [{**n, "input": path} for n in (*replay.not_checked,
-                                                        *checker.not_checked())]
-        report = build_report([path], checker.results(), violations, not_checked,
-                              header.expect, stats)
-        return TraceOutcome(path, report=report, expect=header.expect)
+            report = run.report(header.expect, replay.not_checked, replay.stats.as_dict())
+        return TraceOutcome(path, report=report)
     except InputError as exc:
         return TraceOutcome(path, error=str(exc))
-    finally:
-        if out is not None:
-            out.close()
-        if diagram is not None:
-            diagram.close()
 
 
 def _per_trace(target: str | None, path: Path, several: bool, suffix: str) -> str | None:

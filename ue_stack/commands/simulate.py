@@ -1,14 +1,66 @@
-"""`ue-stack simulate` (placeholder until its issue lands)."""
+"""``ue-stack simulate NAME|FILE``: run a scenario against the network twin.
+
+``--list`` prints one line per built-in scenario (name, a space, a description) and
+nothing else. Exit status: 0 every invariant held, 1 a violation, 2 unusable input.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..app.akma_client import APP_MODES
 from ..errors import InputError
+from ..report import summary_lines, write_report
+from ..runner import CheckedRun
+from ..scenarios import builtin_scenarios, load_scenario
+from ..simulate import Recorder, Simulation
 
 
-def register(sub) -> None:
-    p = sub.add_parser("simulate", help="not yet implemented")
+def register(sub: Any) -> None:
+    p = sub.add_parser("simulate", help="run a scenario against the network twin")
+    p.add_argument("scenario", nargs="?", metavar="NAME|FILE",
+                   help="a built-in scenario name or a scenario TOML file")
+    p.add_argument("--list", action="store_true", help="list the built-in scenarios")
+    p.add_argument("--app-mode", choices=APP_MODES, help="override the scenario's app_mode")
+    p.add_argument("--akma-defer", choices=("on", "off"), help="override akma_defer")
+    p.add_argument("--ues", type=int, default=1, metavar="N", help="N UEs on one bus")
+    p.add_argument("--seed", type=int, metavar="S", help="RAND generator seed")
+    p.add_argument("--record", metavar="TRACE", help="write what crossed N1 as a trace")
+    p.add_argument("--log", metavar="FILE", help="exchange log")
+    p.add_argument("--report", metavar="FILE", help="write the ue-stack/report v1 JSON")
+    p.add_argument("--diagram", metavar="FILE", help="Mermaid sequence diagram")
     p.set_defaults(run=run)
 
 
-def run(args) -> int:
-    raise InputError("not implemented yet")
+def run(args: Any) -> int:
+    if args.list:
+        for scenario in builtin_scenarios():
+            print(f"{scenario.name} {scenario.description}")
+        return 0
+    if not args.scenario:
+        raise InputError("simulate: give a scenario name or file (or --list)")
+    if args.ues < 1:
+        raise InputError("simulate: argument --ues: must be at least 1")
+    scenario = load_scenario(args.scenario)
+    recorder = Recorder(args.record, scenario.ue.supi) if args.record else None
+    sim = Simulation(
+        scenario,
+        app_mode=args.app_mode,
+        akma_defer=None if args.akma_defer is None else args.akma_defer == "on",
+        ues=args.ues,
+        seed=args.seed,
+        recorder=recorder,
+    )
+    expected = scenario.expect_for(sim.app_mode)
+    expect = None if expected is None else {"verdict": expected.verdict,
+                                            "violations": list(expected.violations)}
+    with CheckedRun(scenario.name, args.log, args.diagram) as checked:
+        checked.execute(lambda _record, app1: sim.run(app1))
+        report = checked.report(expect)
+    if recorder is not None:
+        violated = sorted(i for i, c in report["invariants"].items() if c["violations"])
+        recorder.finish(sim.header({"verdict": report["verdict"], "violations": violated}))
+    if args.report:
+        write_report(args.report, report)
+    print("\n".join(summary_lines(report)))
+    return 0 if report["verdict"] == "pass" else 1

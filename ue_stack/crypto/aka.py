@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from .kdf import kdf, utf8
-from .milenage import MilenageOutput, _xor, milenage
+from .milenage import MilenageOutput, _xor, milenage, milenage_from_autn
 from .secret import Key
 
 AMF_SEPARATION_BIT = 0x80  # TS 33.501 Annex A.1: bit 0 (most significant) of the AMF
@@ -123,10 +123,8 @@ def verify_autn(
     """
     if len(autn) != 16:
         raise ValueError(f"autn must be 16 octets, got {len(autn)}")
-    sqn_xor_ak, amf, mac_a = autn[:6], autn[6:8], autn[8:]
-    m0 = milenage(k, opc, rand)
-    sqn = _xor(sqn_xor_ak, m0.ak)
-    m = milenage(k, opc, rand, sqn, amf)
+    amf, mac_a = autn[6:8], autn[8:]
+    m, sqn = milenage_from_autn(k, opc, rand, autn)
     if not hmac.compare_digest(m.mac_a, mac_a):
         return AutnVerification(AuthCheck.MAC_FAILURE, sqn_ms=sqn_ms)
     if not is_fresh(sqn, sqn_ms):

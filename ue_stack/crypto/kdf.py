@@ -6,7 +6,6 @@ each ``Li`` the length of ``Pi`` in octets, two octets big-endian (B.2.2).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from .secret import Key
@@ -14,11 +13,15 @@ from .secret import Key
 
 def kdf(key: bytes, fc: int, *params: bytes) -> Key:
     """TS 33.220 B.2.2: HMAC-SHA-256 over FC and each parameter followed by its length."""
-    s = bytearray((fc,))
+    parts = [_FC[fc]]
     for p in params:
-        s += p
-        s += len(p).to_bytes(2, "big")
-    return Key(hmac.digest(key, bytes(s), hashlib.sha256))
+        parts.append(p)
+        parts.append(len(p).to_bytes(2, "big"))
+    # "sha256" by name goes straight to OpenSSL's one-shot HMAC (no Python hash object)
+    return Key(hmac.digest(key, b"".join(parts), "sha256"))
+
+
+_FC = tuple(bytes((fc,)) for fc in range(256))
 
 
 def utf8(value: str) -> bytes:

@@ -22,16 +22,6 @@ def _xor(a: bytes, b: bytes) -> bytes:
     return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).to_bytes(len(a), "big")
 
 
-def _rot(x: bytes, bits: int) -> bytes:
-    """Cyclic rotation of a 128-bit block towards the most significant bit (TS 35.206 4.1)."""
-    n = bits // 8
-    return x[n:] + x[:n]
-
-
-def _with_c(x: bytes, c: int) -> bytes:
-    return x[:15] + bytes((x[15] ^ c,))
-
-
 def _aes(k: bytes):
     return Cipher(algorithms.AES(bytes(k)), modes.ECB()).encryptor()
 
@@ -60,24 +50,44 @@ def milenage(
 ) -> MilenageOutput:
     """All Milenage functions for one challenge (TS 35.206 4.1).
 
-    f1/f1* need SQN and AMF; leave them out to get only f2..f5* (as a UE does before it
-    knows SQN, which it recovers with AK).
+    f1/f1* need SQN and AMF; leave them out to get only f2..f5*.
     """
-    _check(k=k, opc=opc, rand=rand)
-    enc = _aes(k)
-    opc = bytes(opc)
-    temp = enc.update(_xor(rand, opc))
+    return _milenage(k, opc, rand, sqn, amf, None)
+
+
+def milenage_from_autn(k: bytes, opc: bytes, rand: bytes, autn: bytes) -> tuple[
+        MilenageOutput, bytes]:
+    """The USIM's run (TS 33.102 6.3.3): f5 gives AK, SQN = (SQN xor AK) xor AK, then f1
+    over the recovered SQN and the AUTN's AMF — one AES key schedule for all of it.
+    Returns the outputs and the recovered SQN."""
+    out = _milenage(k, opc, rand, None, bytes(autn[6:8]), bytes(autn[:6]))
+    return out, _xor(autn[:6], out.ak)
+
+
+def _milenage(k: bytes, opc: bytes, rand: bytes, sqn: bytes | None, amf: bytes | None,
+              sqn_xor_ak: bytes | None) -> MilenageOutput:
+    if len(k) != 16 or len(opc) != 16 or len(rand) != 16:
+        _check(k=k, opc=opc, rand=rand)
+    # The 128-bit blocks are handled as ints: XOR and rotation are then single operations,
+    # which keeps the Python overhead below the cost of the AES key schedule.
+    enc = _aes(k).update
+    opc_i = int.from_bytes(opc, "big")
+    temp = int.from_bytes(enc(_block(int.from_bytes(rand, "big") ^ opc_i)), "big")
+    temp_opc = temp ^ opc_i
+    out2, out3, out4, out5 = (
+        _block(int.from_bytes(enc(_block(_rotl(temp_opc, _R[i]) ^ _C[i])), "big") ^ opc_i)
+        for i in range(1, 5)
+    )
+    if sqn_xor_ak is not None:
+        sqn = _xor(sqn_xor_ak, out2[:6])
     mac_a = mac_s = None
     if sqn is not None and amf is not None:
-        _check(sqn=sqn, amf=amf)
-        in1 = bytes(sqn) + bytes(amf) + bytes(sqn) + bytes(amf)
-        out1 = _xor(enc.update(_xor(_with_c(_rot(_xor(in1, opc), _R[0]), _C[0]), temp)), opc)
+        if len(sqn) != 6 or len(amf) != 2:
+            _check(sqn=sqn, amf=amf)
+        in1 = int.from_bytes(bytes(sqn) + bytes(amf) + bytes(sqn) + bytes(amf), "big")
+        x = _rotl(in1 ^ opc_i, _R[0]) ^ _C[0] ^ temp
+        out1 = _block(int.from_bytes(enc(_block(x)), "big") ^ opc_i)
         mac_a, mac_s = out1[:8], out1[8:]
-    temp_opc = _xor(temp, opc)
-    outs = [
-        _xor(enc.update(_with_c(_rot(temp_opc, _R[i]), _C[i])), opc) for i in range(1, 5)
-    ]
-    out2, out3, out4, out5 = outs
     return MilenageOutput(
         mac_a=mac_a,
         mac_s=mac_s,
@@ -87,6 +97,18 @@ def milenage(
         ak=Key(out2[:6]),
         ak_star=Key(out5[:6]),
     )
+
+
+_MASK128 = (1 << 128) - 1
+
+
+def _rotl(x: int, bits: int) -> int:
+    """``rot`` of TS 35.206 4.1 on a 128-bit int: towards the most significant bit."""
+    return ((x << bits) | (x >> (128 - bits))) & _MASK128 if bits else x
+
+
+def _block(x: int) -> bytes:
+    return x.to_bytes(16, "big")
 
 
 _LENGTHS = {"k": 16, "op": 16, "opc": 16, "rand": 16, "sqn": 6, "amf": 2}

@@ -1,1 +1,14 @@
-"""The invariants of FORMATS.md section 3, as pure functions over exchange-log records."""
+"""The invariants of FORMATS.md section 3, as small online checks over exchange-log
+records (one module per id), and the ``Checker`` that runs them all."""
+
+from .base import Violation
+from .checker import INVARIANT_IDS, REPLAY_ONLY, Checker, check_records, merge_results
+
+__all__ = [
+    "INVARIANT_IDS",
+    "REPLAY_ONLY",
+    "Checker",
+    "Violation",
+    "check_records",
+    "merge_results",
+]

@@ -1,0 +1,93 @@
+"""Reading captures: pcap/pcapng, link types, SCTP DATA chunks with PPID 60 (TS 38.412 7)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ue_stack.capture.pcapio import CaptureFormatError, CaptureReader
+from ue_stack.capture.sctp import LinkStats, ngap_messages
+from ue_stack.capture.sources import open_capture
+from ue_stack.errors import InputError
+
+from . import pcapgen as g
+
+A = b"\x00\x0f\x40\x03\x00\x00\x00"  # opaque NGAP-looking payloads
+B = b"\x00\x04\x40\x05\x00\x00\x01\x02\x03"
+
+
+def _payloads(data: bytes) -> tuple[list[bytes], LinkStats, CaptureReader]:
+    reader = CaptureReader(data)
+    stats = LinkStats()
+    return [m.payload for m in ngap_messages(reader, stats)], stats, reader
+
+
+def test_two_ngap_pdus_bundled_in_one_packet_are_both_read():
+    """RFC 9260 3: one SCTP packet may bundle several DATA chunks."""
+    frame = g.ethernet(g.sctp_ip([g.data_chunk(A, 1), g.data_chunk(B, 2)]))
+    payloads, _, _ = _payloads(g.pcap([frame]))
+    assert payloads == [A, B]
+
+
+def test_chunks_with_another_ppid_are_ignored():
+    frame = g.ethernet(g.sctp_ip([g.data_chunk(A, 1, ppid=46), g.data_chunk(B, 2)]))
+    assert _payloads(g.pcap([frame]))[0] == [B]
+
+
+def test_fragmented_user_message_is_reassembled():
+    """RFC 9260 3.3.1: B and E flags delimit a user message over several chunks."""
+    frames = [
+        g.ethernet(g.sctp_ip([g.data_chunk(A[:3], 1, flags=0x02)])),
+        g.ethernet(g.sctp_ip([g.data_chunk(A[3:5], 2, flags=0x00)])),
+        g.ethernet(g.sctp_ip([g.data_chunk(A[5:], 3, flags=0x01)])),
+    ]
+    assert _payloads(g.pcap(frames))[0] == [A]
+
+
+def test_sctp_retransmission_is_read_once():
+    frame = g.ethernet(g.sctp_ip([g.data_chunk(A, 7)]))
+    payloads, stats, _ = _payloads(g.pcap([frame, frame]))
+    assert payloads == [A] and stats.retransmissions == 1
+
+
+def test_pcapng_with_interfaces_of_different_link_types():
+    """pcapng: each packet takes the link type of its own interface (IDB)."""
+    eth = g.ethernet(g.sctp_ip([g.data_chunk(A, 1)]))
+    cooked = g.sll2(g.sctp_ip([g.data_chunk(B, 2)], uplink=False))
+    raw = g.sctp_ip([g.data_chunk(A + b"\x00", 3)])
+    data = g.pcapng([(0, eth), (1, cooked), (2, raw)], [1, 276, 101])
+    payloads, _, _ = _payloads(data)
+    assert payloads == [A, B, A + b"\x00"]
+    frames = list(CaptureReader(data))
+    assert [f.number for f in frames] == [1, 2, 3]
+    assert frames[1].time == pytest.approx(1001.0)
+
+
+def test_truncated_pcap_says_which_frame_is_cut():
+    frame = g.ethernet(g.sctp_ip([g.data_chunk(A, 1)]))
+    data = g.pcap([frame, frame])[:-5]
+    payloads, _, reader = _payloads(data)
+    assert payloads == [A]
+    assert reader.truncated is not None and "frame 2" in reader.truncated
+
+
+def test_unknown_magic_is_not_a_capture():
+    with pytest.raises(CaptureFormatError):
+        CaptureReader(b"hello world, not a capture")
+
+
+def test_json_ngap_list_is_detected_by_content(tmp_path):
+    path = tmp_path / "x.pcap"  # the extension lies; the content decides
+    path.write_text(json.dumps({"messages": [{"frame": 3, "ngap_hex": A.hex()}]}))
+    src = open_capture(path)
+    assert src.kind == "ngap-json"
+    assert [(m.frame, m.payload) for m in src.messages] == [(3, A)]
+
+
+def test_json_with_bad_hex_names_the_field(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"messages": [{"ngap_hex": "zz"}]}))
+    with pytest.raises(InputError) as exc:
+        open_capture(path)
+    assert "messages[0].ngap_hex" in str(exc.value)

@@ -1,0 +1,181 @@
+"""XL-1, NAS-1, NAS-2 and SEC-1 over hand-made exchange logs (FORMATS.md section 3)."""
+
+from __future__ import annotations
+
+from xlog_fixtures import KAUSF_1, KAUSF_2, STATES, Log
+
+from ue_stack.crypto.secret import fp
+from ue_stack.invariants import Checker, check_records
+
+
+def check(log: Log, **kwargs):
+    kwargs.setdefault("allowed_state_changes", STATES)
+    checker, violations = check_records(log.records, **kwargs)
+    return checker.results(), violations
+
+
+def of(violations, invariant):
+    return [v for v in violations if v.invariant == invariant]
+
+
+# -- XL-1 --------------------------------------------------------------------------------
+def test_xl1_holds_when_every_request_is_answered_once(healthy):
+    assert check(healthy)[0]["XL-1"] == {"checked": 3, "violations": 0}
+
+
+def test_xl1_flags_a_request_never_answered(log):
+    """FORMATS.md 2: every ...Request is answered by a ...Confirm or ...Reject."""
+    log.register()
+    request = log.request("mail", "c1")
+    (v,) = of(check(log)[1], "XL-1")
+    assert v.seq == request["seq"] and "never answered" in v.message
+
+
+def test_xl1_flags_an_answer_without_a_request(log):
+    log.register()
+    log.confirm("mail", "c1")
+    (v,) = of(check(log)[1], "XL-1")
+    assert "answers no open request" in v.message
+
+
+def test_xl1_flags_a_second_answer_to_one_request(log):
+    log.register()
+    log.obtain("mail", "c1")
+    second = log.reject("mail", "c1", cause="procedure_aborted")
+    results, violations = check(log)
+    (v,) = of(violations, "XL-1")
+    assert v.seq == second["seq"]
+    assert results["XL-1"] == {"checked": 2, "violations": 1}
+
+
+# -- NAS-1 -------------------------------------------------------------------------------
+def test_nas1_holds_when_kausf_becomes_valid_at_the_smc(healthy):
+    """TS 33.501 6.2.2.2: the new KAUSF is taken into use by the SECURITY MODE COMMAND."""
+    results, _ = check(healthy)
+    assert results["NAS-1"] == {"checked": 2, "violations": 0}
+
+
+def test_nas1_flags_kausf_valid_at_authentication_response(log):
+    """TS 24.501 5.4.1.3.4 / 33.501 6.2.2.2: the classic bug — storing the new KAUSF as
+    valid when sending AUTHENTICATION RESPONSE, before any SMC."""
+    log.register()
+    log.n1("dl", "authentication_request", ngksi=1)
+    log.kausf("pending", KAUSF_2)
+    log.n1("ul", "authentication_response")
+    early = log.kausf("valid", KAUSF_2)
+    results, violations = check(log)
+    (v,) = of(violations, "NAS-1")
+    assert v.seq == early["seq"] and "ul authentication_response" in v.message
+    assert results["NAS-1"] == {"checked": 2, "violations": 1}
+
+
+def test_nas1_flags_kausf_valid_after_security_mode_reject(log):
+    """TS 24.501 5.4.2.5: on SECURITY MODE REJECT the old KAUSF stays valid."""
+    log.register()
+    log.authenticate(KAUSF_2, smc=False)
+    log.n1("dl", "security_mode_command", ngksi=1, nea=2, nia=2)
+    log.n1("ul", "security_mode_reject", cause=23)
+    log.kausf("valid", KAUSF_2)
+    assert len(of(check(log)[1], "NAS-1")) == 1
+
+
+def test_nas1_accepts_kausf_valid_logged_after_security_mode_complete(log):
+    log.register()
+    log.authenticate(KAUSF_2, smc=False)
+    log.n1("dl", "security_mode_command", ngksi=1, nea=2, nia=2)
+    log.n1("ul", "security_mode_complete")
+    log.kausf("valid", KAUSF_2)
+    assert check(log)[0]["NAS-1"] == {"checked": 2, "violations": 0}
+
+
+def test_nas1_accepts_eap_success_for_eap_aka_prime(log):
+    """TS 24.501 5.4.1.2: with EAP-AKA' KAUSF is stored on EAP-Success."""
+    log.usim("valid")
+    log.n1("dl", "authentication_request", ngksi=0)
+    log.n1("ul", "authentication_response")
+    log.n1("dl", "authentication_result", ngksi=0, eap="success")
+    log.kausf("valid", KAUSF_1)
+    assert check(log)[0]["NAS-1"] == {"checked": 1, "violations": 0}
+
+
+def test_nas1_does_not_count_a_reannounce_at_power_on(log):
+    """FORMATS.md 2: a `kausf valid` repeating the valid fingerprint (KAUSF outlives
+    power-off, TS 33.501 6.2.2.2) is not a new KAUSF."""
+    log.register()
+    log.state("5GMM-REGISTERED.NORMAL-SERVICE", "5GMM-DEREGISTERED-INITIATED")
+    log.state("5GMM-DEREGISTERED-INITIATED", "5GMM-DEREGISTERED.NORMAL-SERVICE")
+    log.usim("valid")
+    log.kausf("valid", KAUSF_1)
+    results, violations = check(log)
+    assert violations == [] and results["NAS-1"]["checked"] == 1
+
+
+# -- NAS-2 -------------------------------------------------------------------------------
+def test_nas2_holds_on_state_changes_of_the_5gmm_machine(healthy):
+    """TS 24.501 5.1.3.2: registration moves NULL -> DEREGISTERED -> REGISTERED-INITIATED
+    -> REGISTERED."""
+    assert check(healthy)[0]["NAS-2"] == {"checked": 3, "violations": 0}
+
+
+def test_nas2_flags_a_transition_outside_the_state_machine(log):
+    log.register()
+    bad = log.state("5GMM-REGISTERED.NORMAL-SERVICE", "5GMM-NULL")
+    (v,) = of(check(log)[1], "NAS-2")
+    assert v.seq == bad["seq"] and "not a transition" in v.message
+
+
+def test_nas2_flags_a_change_that_does_not_start_where_the_last_ended(log):
+    log.register()
+    bad = log.state("5GMM-DEREGISTERED-INITIATED", "5GMM-DEREGISTERED.NORMAL-SERVICE")
+    (v,) = of(check(log)[1], "NAS-2")
+    assert v.seq == bad["seq"] and "previous change went to" in v.message
+
+
+def test_nas2_ignores_other_layers(log):
+    log.state("IDLE", "WAITING", layer="app:mail")
+    assert check(log)[0]["NAS-2"]["checked"] == 0
+
+
+def test_nas2_is_not_checked_without_a_transition_table(healthy, monkeypatch):
+    monkeypatch.setattr(
+        "ue_stack.invariants.checker.load_allowed_state_changes", lambda: None
+    )
+    checker, _ = check_records(healthy.records)
+    assert checker.results()["NAS-2"] == {"checked": 0, "violations": 0}
+    assert checker.not_checked() == [
+        {"invariant": "NAS-2", "reason": "no 5GMM transition table available"}
+    ]
+
+
+# -- SEC-1 -------------------------------------------------------------------------------
+def test_sec1_holds_when_keys_appear_only_as_fingerprints(healthy):
+    results, _ = check(healthy)
+    assert results["SEC-1"] == {"checked": len(healthy.records), "violations": 0}
+
+
+def test_sec1_flags_a_secret_field_name_even_nested(log):
+    """FORMATS.md 2: secret names are reserved in logs, even for harmless values."""
+    log.add("note", text="x", detail={"inner": [{"k_akma": "<redacted>"}]})
+    op = log.add("note", op="power_on")
+    results, violations = check(log)
+    first, second = of(violations, "SEC-1")
+    assert "detail.inner[0].k_akma" in first.message
+    assert second.seq == op["seq"] and "'op'" in second.message
+    assert results["SEC-1"] == {"checked": 2, "violations": 2}
+
+
+def test_sec1_flags_a_known_key_value_without_repeating_it(log):
+    """Replay knows the keys: a key's hex inside any string is a leak."""
+    kausf = "a1" * 32
+    leak = log.add("note", text=f"derived {kausf.upper()} ok")
+    log.add("note", text="fp " + fp(bytes.fromhex(kausf)))
+    results, violations = check(log, secret_values={kausf})
+    (v,) = of(violations, "SEC-1")
+    assert v.seq == leak["seq"] and kausf not in v.message.lower()
+    assert results["SEC-1"] == {"checked": 2, "violations": 1}
+
+
+def test_sec1_learns_keys_during_a_run(log):
+    checker = Checker(allowed_state_changes=STATES)
+    checker.add_secret_values([bytes.fromhex("b2" * 16)])
+    assert checker.feed({"seq": 1, "t": 0, "event": "note", "x": "b2" * 16})

@@ -1,0 +1,52 @@
+"""The USIM's SQN freshness rules (TS 33.102 6.3.3, Annex C; FORMATS.md 1)."""
+
+from __future__ import annotations
+
+import pytest
+from nas_harness import AMF_5G, OPC, SNN, K, make_usim
+
+from ue_stack.crypto import AuthCheck, aka_chain
+
+
+def challenge(sqn: int, rand: int = 1):
+    return aka_chain(K, OPC, rand.to_bytes(16, "big"), sqn.to_bytes(6, "big"), AMF_5G, SNN)
+
+
+def test_delta_rule_accepts_a_higher_sqn_and_rejects_a_replay():
+    """FORMATS.md 1: fresh when SQN_MS < SQN <= SQN_MS + 2^28; SQN_MS becomes SQN."""
+    usim = make_usim(sqn_ms=100)
+    first = challenge(164)
+    assert usim.authenticate(first.rand, first.autn).outcome is AuthCheck.OK
+    assert int.from_bytes(usim.sqn_ms, "big") == 164
+    assert usim.authenticate(first.rand, first.autn).outcome is AuthCheck.SYNCH_FAILURE
+    too_far = challenge(164 + (1 << 28) + 1, rand=2)
+    assert usim.authenticate(too_far.rand, too_far.autn).outcome is AuthCheck.SYNCH_FAILURE
+
+
+def test_annex_c_accepts_an_older_sqn_in_another_ind_slot():
+    """TS 33.102 C.2.2: with the SEQ/IND arrays, a vector used out of order (lower SEQ,
+    different IND) is still fresh — the delta rule would refuse it; the same SQN twice
+    is not."""
+    usim = make_usim(sqn_ms=0, freshness="annex-c")
+    newer, older = challenge((5 << 5) | 1, rand=1), challenge((4 << 5) | 2, rand=2)
+    assert usim.authenticate(newer.rand, newer.autn).outcome is AuthCheck.OK
+    assert usim.authenticate(older.rand, older.autn).outcome is AuthCheck.OK
+    assert usim.authenticate(older.rand, older.autn).outcome is AuthCheck.SYNCH_FAILURE
+    assert usim.sqn_ms == ((5 << 5) | 1).to_bytes(6, "big")  # highest accepted, for AUTS
+    delta = make_usim(sqn_ms=0)
+    delta.authenticate(newer.rand, newer.autn)
+    assert delta.authenticate(older.rand, older.autn).outcome is AuthCheck.SYNCH_FAILURE
+
+
+def test_mac_failure_leaves_the_annex_c_arrays_untouched():
+    """TS 33.102 6.3.3: a MAC failure must not change the SQN state."""
+    usim = make_usim(sqn_ms=0, freshness="annex-c")
+    good = challenge(1 << 5)
+    bad = good.autn[:8] + bytes(8)
+    assert usim.authenticate(good.rand, bad).outcome is AuthCheck.MAC_FAILURE
+    assert usim.authenticate(good.rand, good.autn).outcome is AuthCheck.OK
+
+
+def test_an_unknown_freshness_rule_is_refused():
+    with pytest.raises(ValueError):
+        make_usim(freshness="lenient")

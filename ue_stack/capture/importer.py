@@ -1,0 +1,696 @@
+"""Capture -> one ue-stack/trace v1 per UE (FORMATS.md section 1; issue 7).
+
+Two passes. The first walks the NAS PDUs in capture order: it ties each NGAP
+UE-associated connection to a UE (RAN/AMF UE NGAP IDs; then a SUPI from a null-scheme
+SUCI, or a 5G-GUTI / 5G-S-TMSI assigned earlier in the capture) and runs that UE's NAS
+security (``security.UeSecurity``), because a GUTI may only be readable after
+deciphering. The second pass works per UE: it splits the UE's messages into sessions,
+infers the USIM's SQN state from the evidence, and writes the records with the ``ue``
+operations a replay needs (``power_on``/``register`` before each session's first
+REGISTRATION REQUEST, ``deregister`` before a UE-initiated DEREGISTRATION REQUEST).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..crypto import aka
+from ..crypto.secret import Key
+from ..errors import InputError
+from ..nas import codec
+from ..nas.codec import DecodedPdu, decode_mobile_identity, decode_pdu, decode_plmn
+from ..nas.messages import MESSAGES, NGKSI_NO_KEY, is_modelled
+from ..trace.writer import TraceWriter, header
+from .ngap import NgapDecodeError, decode_ngap
+from .security import Credentials, Protection, UeSecurity
+from .sources import open_capture
+
+COUNT_NAMES = (
+    "ues",
+    "nas_pdus",
+    "decoded",
+    "auth_requests",
+    "auth_responses",
+    "auth_failures",
+    "nia_verified",
+    "nia_failed",
+    "nia_unsupported",
+    "deciphered",
+    "undecipherable",
+)
+EXTRA_COUNT_NAMES = (
+    "frames",
+    "ngap_pdus",
+    "ngap_undecodable",
+    "nia_unchecked",
+    "null_ciphered",
+    "res_star_matched",
+    "res_star_mismatched",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    k: bytes | None = None
+    opc: bytes | None = None
+    supi: str | None = None
+    mcc: str | None = None
+    mnc: str | None = None
+
+
+@dataclass(slots=True)
+class Event:
+    """One NAS PDU of a UE, after security."""
+
+    frame: int
+    time: float
+    direction: str
+    pdu: bytes
+    procedure: str
+    conn: int
+    plain: DecodedPdu | None
+    protection: Protection
+    name: str | None = None
+    auth: Any = None  # security.AuthEvidence for an AUTHENTICATION REQUEST
+    resync: Any = None  # aka.Resync for an AUTHENTICATION FAILURE #21
+
+
+@dataclass(eq=False, slots=True)
+class Ue:
+    index: int
+    security: UeSecurity
+    supi: str | None = None
+    suci: codec.MobileIdentity | None = None
+    serving_plmn: tuple[str, str] | None = None
+    events: list[Event] = field(default_factory=list)
+    merged_into: Ue | None = None
+
+    def resolve(self) -> Ue:
+        ue = self
+        while ue.merged_into is not None:
+            ue = ue.merged_into
+        return ue
+
+
+@dataclass(slots=True)
+class Conn:
+    """One NGAP UE-associated logical connection (TS 38.413 8.1)."""
+
+    index: int
+    association: tuple
+    ran_id: int | None
+    amf_id: int | None = None
+    ue: Ue | None = None
+    tai_plmn: bytes | None = None
+    s_tmsi: bytes | None = None
+
+
+@dataclass(slots=True)
+class UeTrace:
+    """What the importer writes for one UE."""
+
+    supi: str | None
+    header: dict[str, Any] | None
+    lines: list[tuple[str, Any]]  # ("record", dict) | ("comment", str)
+    frames: list[int]
+    problems: list[str]
+    name: str = ""
+
+
+@dataclass(slots=True)
+class ImportResult:
+    capture: str
+    kind: str
+    traces: list[UeTrace]
+    counts: dict[str, int]
+    problems: list[str]
+    fatal: str | None = None  # set when the import must end with exit status 2
+
+    def report(self, paths: list[str] | None = None) -> dict[str, Any]:
+        return {
+            "format": "ue-stack/import-report",
+            "version": 1,
+            "capture": self.capture,
+            "capture_format": self.kind,
+            **{name: self.counts.get(name, 0) for name in COUNT_NAMES},
+            "extra": {name: self.counts.get(name, 0) for name in EXTRA_COUNT_NAMES},
+            "traces": paths if paths is not None else [t.name for t in self.traces],
+            "problems": self.problems + [p for t in self.traces for p in t.problems],
+            "ok": self.fatal is None,
+        }
+
+
+class Importer:
+    """``Importer(options).run(path) -> ImportResult``; ``write(result, outdir)``."""
+
+    def __init__(self, options: ImportOptions) -> None:
+        self.options = options
+        self.credentials = (
+            Credentials(Key(options.k), Key(options.opc))
+            if options.k is not None and options.opc is not None
+            else None
+        )
+        self.counts: dict[str, int] = dict.fromkeys(COUNT_NAMES + EXTRA_COUNT_NAMES, 0)
+        self.problems: list[str] = []
+        self.ues: list[Ue] = []
+        self.conns: list[Conn] = []
+        self.by_ran: dict[tuple, Conn] = {}
+        self.by_amf: dict[tuple, Conn] = {}
+        self.ue_by_supi: dict[str, Ue] = {}
+        self.ue_by_s_tmsi: dict[bytes, Ue] = {}
+
+    # -- pass 1: NGAP -> connections -> UEs, with NAS security ---------------------------
+
+    def run(self, path: str | Path) -> ImportResult:
+        source = open_capture(path)
+        for message in source.messages:
+            self.counts["ngap_pdus"] += 1
+            try:
+                facts = decode_ngap(message.payload)
+            except NgapDecodeError as exc:
+                self.counts["ngap_undecodable"] += 1
+                if self.counts["ngap_undecodable"] <= 5:
+                    self.problems.append(f"frame {message.frame}: {exc}")
+                continue
+            conn = self._connection(message.association, facts)
+            if conn is None:
+                continue
+            if facts.tai_plmn is not None and conn.tai_plmn is None:
+                conn.tai_plmn = facts.tai_plmn
+            if facts.s_tmsi is not None:
+                conn.s_tmsi = facts.s_tmsi
+            if facts.direction is None:
+                continue
+            for pdu in facts.nas_pdus:
+                self.counts["nas_pdus"] += 1
+                self._nas(conn, message.frame, message.time, facts.direction, pdu, facts.procedure)
+        self.counts["frames"] = source.stats.frames
+        name = Path(path).name
+        if source.truncated:
+            self.problems.append(
+                f"capture is truncated: {source.truncated}; imported what came before"
+            )
+        if self.counts["ngap_pdus"] == 0:
+            detail = ""
+            if source.stats.unknown_linktypes:
+                detail = f" (unsupported link types {sorted(source.stats.unknown_linktypes)})"
+            raise InputError(
+                f"no NGAP found (no SCTP DATA with PPID 60 in {source.stats.frames} "
+                f"frames){detail}",
+                file=str(path),
+            )
+        if self.counts["nas_pdus"] == 0:
+            raise InputError("NGAP found, but no NAS-PDU in it", file=str(path))
+        traces = [self._build(ue, name) for ue in self.ues if ue.merged_into is None]
+        traces = [t for t in traces if t is not None]
+        self.counts["ues"] = sum(1 for t in traces if t.header is not None)
+        fatal = None
+        wrong = [p for t in traces for p in t.problems if p.startswith("wrong keys")]
+        if wrong:
+            fatal = wrong[0]
+        return ImportResult(name, source.kind, traces, self.counts, self.problems, fatal)
+
+    def _connection(self, association: tuple, facts) -> Conn | None:
+        ran, amf = facts.ran_ue_ngap_id, facts.amf_ue_ngap_id
+        if ran is None and amf is None:
+            return None  # not UE-associated
+        conn = None
+        if facts.procedure != "InitialUEMessage":
+            if ran is not None:
+                conn = self.by_ran.get((association, ran))
+            if conn is None and amf is not None:
+                conn = self.by_amf.get((association, amf))
+        if conn is None:
+            conn = Conn(len(self.conns), association, ran)
+            self.conns.append(conn)
+        if ran is not None:
+            conn.ran_id = ran
+            self.by_ran[(association, ran)] = conn
+        if amf is not None:
+            conn.amf_id = amf
+            self.by_amf[(association, amf)] = conn
+        return conn
+
+    def _new_ue(self) -> Ue:
+        security = UeSecurity(self.credentials)
+        ue = Ue(len(self.ues) + 1, security)
+        self.ues.append(ue)
+        return ue
+
+    def _ue_for(self, conn: Conn, first: DecodedPdu | None) -> Ue:
+        """A new connection's UE: by the identity in its initial NAS message
+        (TS 24.501 5.5.1.2.2: SUCI or 5G-GUTI; 5.6.1: 5G-S-TMSI) or the NGAP 5G-S-TMSI."""
+        ident = None
+        if first is not None and "mobile_identity" in first.extra:
+            ident = decode_mobile_identity(first.extra["mobile_identity"])
+        ue = None
+        if ident is not None and ident.supi is not None:
+            ue = self.ue_by_supi.get(ident.supi)
+        for s_tmsi in (ident.s_tmsi if ident else None, conn.s_tmsi):
+            if ue is None and s_tmsi is not None:
+                ue = self.ue_by_s_tmsi.get(s_tmsi)
+        if ue is None:
+            ue = self._new_ue()
+        ue = ue.resolve()
+        if ident is not None and ident.supi is not None:
+            self._learn_supi(ue, ident)
+        return ue
+
+    def _learn_supi(self, ue: Ue, ident: codec.MobileIdentity) -> Ue:
+        """A null-scheme SUCI names the UE; merge with the UE already known by it."""
+        supi = ident.supi
+        assert supi is not None
+        other = self.ue_by_supi.get(supi)
+        if other is not None and other.resolve() is not ue:
+            other = other.resolve()
+            other.events.extend(ue.events)
+            other.events.sort(key=lambda e: (e.time, e.frame))
+            if ue.security.last_auth is not None or other.security.current is None:
+                other.security = ue.security
+            ue.merged_into = other
+            for conn in self.conns:
+                if conn.ue is ue:
+                    conn.ue = other
+            ue = other
+        if ue.supi is None:
+            if self.options.supi and supi != self.options.supi:
+                ue.security.credentials = None  # the keys belong to another UE
+            ue.supi, ue.suci = supi, ident
+            ue.security.supi = supi
+            self.ue_by_supi[supi] = ue
+        return ue
+
+    def _snn(self, ue: Ue, conn: Conn) -> None:
+        if ue.serving_plmn is None:
+            if self.options.mcc and self.options.mnc:
+                ue.serving_plmn = (self.options.mcc, self.options.mnc)
+            elif conn.tai_plmn is not None:
+                with contextlib.suppress(codec.NasDecodeError):
+                    ue.serving_plmn = decode_plmn(conn.tai_plmn)
+        if ue.serving_plmn is not None and ue.security.snn is None:
+            ue.security.snn = aka.serving_network_name(*ue.serving_plmn)
+        if ue.security.supi is None and self.options.supi and ue.supi is None:
+            ue.security.supi = self.options.supi
+
+    def _nas(
+        self, conn: Conn, frame: int, time: float, direction: str, pdu: bytes, procedure: str
+    ) -> None:
+        outer = decode_pdu(pdu, null_cipher_guess=False)
+        if conn.ue is None:
+            conn.ue = self._ue_for(conn, outer)
+        ue = conn.ue = conn.ue.resolve()
+        self._snn(ue, conn)
+        if outer is None:
+            ev = Event(
+                frame,
+                time,
+                direction,
+                pdu,
+                procedure,
+                conn.index,
+                None,
+                Protection(None, note="not a NAS-5GS message"),
+            )
+            ue.events.append(ev)
+            return
+        prot = ue.security.protect_in(direction, outer)
+        self._count_protection(prot, outer)
+        plain: DecodedPdu | None
+        if outer.security_header == codec.SHT_PLAIN or not outer.ciphered:
+            plain = outer if outer.msg is not None else None
+        elif prot.plain is not None:
+            try:
+                plain = codec.decode_plain(prot.plain, inner=True)
+            except codec.NasDecodeError:
+                plain = None
+                prot.note = "deciphered message does not decode"
+        else:
+            plain = None
+        ev = Event(frame, time, direction, pdu, procedure, conn.index, plain, prot)
+        if plain is not None:
+            self.counts["decoded"] += 1
+            ev.name = codec.transport_name(plain)
+            self._learn(ue, conn, ev, plain)
+            ue = conn.ue.resolve()
+        ue.events.append(ev)
+
+    def _count_protection(self, prot: Protection, outer: DecodedPdu) -> None:
+        key = {
+            "verified": "nia_verified",
+            "failed": "nia_failed",
+            "unsupported": "nia_unsupported",
+            "unchecked": "nia_unchecked",
+        }.get(prot.integrity)
+        if key:
+            self.counts[key] += 1
+        if outer.ciphered:
+            if prot.cipher == "nea2":
+                self.counts["deciphered"] += 1
+            elif prot.cipher == "nea0":
+                self.counts["null_ciphered"] += 1
+            else:
+                self.counts["undecipherable"] += 1
+
+    def _learn(self, ue: Ue, conn: Conn, ev: Event, plain: DecodedPdu) -> None:
+        """Identity and security facts carried by one decoded message."""
+        msg, f = plain.msg, plain.fields
+        if ev.direction == "ul" and "mobile_identity" in plain.extra:
+            ident = decode_mobile_identity(plain.extra.get("mobile_identity", b""))
+            if ident.supi is not None:
+                conn.ue = self._learn_supi(ue, ident)
+                self._snn(conn.ue, conn)
+        ue = conn.ue.resolve() if conn.ue else ue
+        if "guti" in plain.extra and ev.direction == "dl":
+            s_tmsi = plain.extra["guti"][4:10]
+            self.ue_by_s_tmsi[s_tmsi] = ue
+        if msg == "authentication_request" and ev.direction == "dl":
+            self.counts["auth_requests"] += 1
+            ev.auth = ue.security.authentication_request(f)
+        elif msg == "authentication_response" and ev.direction == "ul":
+            self.counts["auth_responses"] += 1
+            last = ue.security.last_auth
+            if last is not None and last.res_star is not None and "res_star" in f:
+                ok = last.res_star == f["res_star"]
+                self.counts["res_star_matched" if ok else "res_star_mismatched"] += 1
+        elif msg == "authentication_failure" and ev.direction == "ul":
+            self.counts["auth_failures"] += 1
+            if f.get("cause") == 21 and f.get("auts") is not None:
+                ev.resync = ue.security.resync(f["auts"])
+
+    # -- pass 2: one trace per UE -----------------------------------------------------
+
+    def _build(self, ue: Ue, capture_name: str) -> UeTrace | None:
+        if not ue.events:
+            return None
+        supi = ue.supi or self.options.supi
+        problems: list[str] = []
+        frames = sorted({e.frame for e in ue.events})
+        where = f"UE {supi or ue.index} (frames {_ranges(frames)})"
+        if supi is None:
+            problems.append(
+                f"{where}: SUPI unknown (no null-scheme SUCI and no 5G-GUTI "
+                "assigned earlier in the capture); give --supi. No trace written"
+            )
+            return UeTrace(None, None, [], frames, problems)
+        if ue.serving_plmn is None:
+            problems.append(
+                f"{where}: serving PLMN unknown (no user location TAI); give "
+                "--mcc/--mnc. No trace written"
+            )
+            return UeTrace(supi, None, [], frames, problems)
+        creds = self.credentials
+        if creds is not None and self.options.supi and self.options.supi != supi:
+            creds = None  # the keys were given for another UE
+        if creds is not None:
+            creds = self._check_keys(ue, where, problems)
+        plan = plan_sessions(ue.events, with_sqn=creds is not None, notes=problems, where=where)
+        ue_obj: dict[str, Any] = {}
+        if creds is not None:
+            ue_obj["k"], ue_obj["opc"] = self.options.k.hex(), self.options.opc.hex()
+        if ue.suci is not None and ue.suci.supi == supi:
+            ue_obj["rid"] = ue.suci.routing_indicator or "0"
+            ue_obj["home_plmn"] = {"mcc": ue.suci.mcc, "mnc": ue.suci.mnc}
+        head_ue = dict(ue_obj)
+        if plan.initial_sqn_ms is not None:
+            head_ue["sqn_ms"] = f"{plan.initial_sqn_ms:012x}"
+        mcc, mnc = ue.serving_plmn
+        head = header(
+            supi,
+            title=f"{capture_name}: UE {supi}, imported from a real capture",
+            source=f"{capture_name}, frames {_ranges(frames)}; NGAP/NAS-5GS imported by "
+            "ue-stack import",
+            ue=head_ue,
+            serving_plmn={"mcc": mcc, "mnc": mnc},
+        )
+        lines = _records(ue.events, plan, supi, ue_obj)
+        return UeTrace(supi, head, lines, frames, problems)
+
+    def _check_keys(self, ue: Ue, where: str, problems: list[str]):
+        """Keys that contradict the capture are dropped from the trace (and reported):
+        a USIM that accepted an AUTN whose MAC-A fails with our K/OPc has another K."""
+        for i, ev in enumerate(ue.events):
+            if ev.auth is None or ev.auth.mac_ok is None:
+                continue
+            answer = _answer(ue.events, i)
+            accepted = answer is not None and answer.name == "authentication_response"
+            if accepted and not ev.auth.mac_ok:
+                problems.append(
+                    f"wrong keys for {where}: the UE accepted the AUTN of frame "
+                    f"{ev.frame}, whose MAC-A does not verify with the given "
+                    "K/OPc; trace written without K/OPc"
+                )
+                return None
+            got = answer.plain.fields.get("res_star") if accepted and answer.plain else None
+            if accepted and got is not None and ev.auth.res_star not in (None, got):
+                problems.append(
+                    f"{where}: RES* of frame {answer.frame} differs from the one "
+                    f"derived with serving network name {ue.security.snn!r}; "
+                    "wrong serving PLMN? (give --mcc/--mnc)"
+                )
+        return self.credentials
+
+    # -- output -----------------------------------------------------------------------
+
+    def write(self, result: ImportResult, outdir: str | Path, stem: str) -> list[str]:
+        outdir = Path(outdir)
+        outdir.mkdir(parents=True, exist_ok=True)
+        paths: list[str] = []
+        used: set[str] = set()
+        for trace in result.traces:
+            if trace.header is None:
+                continue
+            name = f"capture-{stem}-{trace.supi}"
+            n = 2
+            while name in used:
+                name, n = f"capture-{stem}-{trace.supi}-{n}", n + 1
+            used.add(name)
+            trace.name = f"{name}.jsonl"
+            path = outdir / trace.name
+            with TraceWriter(path, trace.header) as w:
+                for kind, item in trace.lines:
+                    if kind == "comment":
+                        w.comment(item)
+                    else:
+                        w.write(item)
+            paths.append(str(path))
+        return paths
+
+
+# --- sessions and the USIM's SQN state ----------------------------------------------
+
+
+@dataclass(slots=True)
+class SessionPlan:
+    """Where sessions start, and the USIM state each one declares."""
+
+    starts: dict[int, str]  # event index -> "first" | "restart" | "register" | "power"
+    new_usim: dict[int, int]  # event index of a session start -> sqn_ms of a new USIM
+    initial_sqn_ms: int | None = None
+
+
+def _answer(events: list[Event], i: int) -> Event | None:
+    """The UE's answer to the AUTHENTICATION REQUEST at ``events[i]``."""
+    for ev in events[i + 1 :]:
+        if ev.direction == "dl" and ev.name == "authentication_request":
+            return None
+        if ev.direction == "ul" and ev.name in (
+            "authentication_response",
+            "authentication_failure",
+        ):
+            return ev
+    return None
+
+
+def _is_registration_start(ev: Event) -> bool:
+    return (
+        ev.direction == "ul"
+        and ev.name == "registration_request"
+        and ev.plain is not None
+        and ev.plain.extra.get("registration_type_value") in (1, 4)  # initial, emergency
+    )
+
+
+def plan_sessions(
+    events: list[Event], *, with_sqn: bool, notes: list[str], where: str
+) -> SessionPlan:
+    """Split a UE's messages into sessions and infer the USIM's SQN state.
+
+    A session starts at an initial REGISTRATION REQUEST on a new NGAP connection. The SQN
+    state follows the delta rule of FORMATS.md 1, as replay will: the first SQN the UE
+    accepted (state SQN-1), or the SQN_MS an AUTS reveals, fixes the state; a session
+    whose first evidence contradicts the state carried over is a restarted UE (new USIM
+    object); a contradiction inside a session is the recorded UE breaking the rules and
+    is left for replay to report (NAS-3), not copied.
+    """
+    plan = SessionPlan({}, {})
+    last_conn = None
+    for i, ev in enumerate(events):
+        if _is_registration_start(ev) and ev.conn != last_conn:
+            plan.starts[i] = "first" if not plan.starts else "next"
+            last_conn = ev.conn
+    if not with_sqn:
+        return plan
+    model: int | None = None
+    session_start = None
+    first_in_session = True
+    for i, ev in enumerate(events):
+        if i in plan.starts:
+            session_start, first_in_session = i, True
+        if ev.auth is None or ev.auth.sqn is None:
+            continue
+        answer = _answer(events, i)
+        sqn = int.from_bytes(ev.auth.sqn, "big")
+        evidence: int | None = None  # the USIM's state before this challenge, if known
+        accepted = False
+        if answer is not None and answer.name == "authentication_response":
+            accepted = True
+        elif answer is not None and answer.plain is not None:
+            cause = answer.plain.fields.get("cause")
+            if cause == 21 and answer.resync is not None and answer.resync.mac_s_ok:
+                evidence = int.from_bytes(answer.resync.sqn_ms, "big")
+            elif cause == 26:
+                accepted = True  # the USIM accepted the SQN before the ME saw the AMF
+        if not accepted and evidence is None:
+            continue
+        restart_ok = (
+            first_in_session
+            and session_start is not None
+            and plan.starts.get(session_start) == "next"
+        )
+        first_in_session = False
+        if model is None:
+            model = evidence if evidence is not None else max(sqn - 1, 0)
+            plan.initial_sqn_ms = model
+        elif evidence is not None and evidence != model:
+            if restart_ok:
+                plan.new_usim[session_start] = model = evidence
+            else:
+                notes.append(
+                    f"{where}: the AUTS of frame {answer.frame} shows SQN_MS "
+                    f"{evidence:012x}, the delta rule gives {model:012x}; replay "
+                    "will show the difference"
+                )
+        elif accepted and not aka.sqn_is_fresh(sqn.to_bytes(6, "big"), model.to_bytes(6, "big")):
+            if restart_ok:
+                plan.new_usim[session_start] = max(sqn - 1, 0)
+            else:
+                notes.append(
+                    f"{where}: the UE accepted SQN {sqn:012x} at frame {ev.frame} "
+                    f"although its USIM had accepted {model:012x}: a replayed "
+                    "SQN; replay will report it (NAS-3)"
+                )
+                continue
+        if accepted:
+            model = sqn
+    return plan
+
+
+def _records(
+    events: list[Event], plan: SessionPlan, supi: str, ue_obj: dict[str, Any]
+) -> list[tuple[str, Any]]:
+    t0 = events[0].time
+    out: list[tuple[str, Any]] = []
+    state = "off"  # off | on (deregistered) | registered
+    for i, ev in enumerate(events):
+        t = round(max(ev.time - t0, 0.0), 6)
+        if i in plan.starts:
+            if i in plan.new_usim:
+                if state != "off":
+                    out.append(("record", {"t": t, "kind": "ue", "op": "power_off"}))
+                    state = "off"
+                new_ue = {"supi": supi, **ue_obj, "sqn_ms": f"{plan.new_usim[i]:012x}"}
+                out.append(("comment", "the capture restarts this UE with a new USIM state"))
+                out.append(("record", {"t": t, "kind": "ue", "op": "usim_inserted", "ue": new_ue}))
+            elif state == "registered":
+                out.append(("record", {"t": t, "kind": "ue", "op": "power_off"}))
+                state = "off"
+            if state == "off":
+                out.append(("record", {"t": t, "kind": "ue", "op": "power_on"}))
+            out.append(("record", {"t": t, "kind": "ue", "op": "register"}))
+            state = "registered"
+            ngksi = ev.plain.fields.get("ngksi") if ev.plain else None
+            if ngksi is not None and ngksi != NGKSI_NO_KEY and i == min(plan.starts):
+                out.append(
+                    (
+                        "comment",
+                        f"the UE sends ngKSI {ngksi}: it kept a NAS security "
+                        "context from before the capture, which a trace cannot give the "
+                        "model (which sends 7); replay shows this as NAS-3",
+                    )
+                )
+        elif state == "off":
+            out.append(
+                (
+                    "comment",
+                    "the capture starts inside a session: no registration seen before this message",
+                )
+            )
+            out.append(("record", {"t": t, "kind": "ue", "op": "power_on"}))
+            state = "on"
+        if ev.direction == "ul" and ev.name == "deregistration_request" and ev.plain:
+            switch_off = bool(ev.plain.fields.get("switch_off"))
+            op: dict[str, Any] = {"t": t, "kind": "ue", "op": "deregister"}
+            if switch_off:
+                op["switch_off"] = True
+            out.append(("record", op))
+            state = "off" if switch_off else "on"
+        out.append(("comment", _comment(ev)))
+        out.append(("record", _message_record(t, ev)))
+    return out
+
+
+def _comment(ev: Event) -> str:
+    text = f"frame {ev.frame}: NGAP {ev.procedure}"
+    p = ev.protection
+    if p.integrity == "verified":
+        text += f"; NIA2 MAC {ev.pdu[2:6].hex()} verified (COUNT {p.count})"
+    elif p.integrity == "failed":
+        text += f"; NIA2 MAC {ev.pdu[2:6].hex()} does NOT verify"
+    elif p.integrity == "unsupported":
+        text += "; MAC not checked (algorithm not implemented)"
+    if p.cipher == "nea2":
+        text += "; deciphered (128-NEA2)"
+    return text
+
+
+def _message_record(t: float, ev: Event) -> dict[str, Any]:
+    rec: dict[str, Any] = {"t": t, "kind": ev.direction}
+    plain = ev.plain
+    if plain is None:
+        if ev.protection.note and ev.pdu[:1] == b"\x7e" and ev.pdu[1] & 0x0F in (2, 4):
+            rec["msg"] = "ciphered"
+            rec["note"] = ev.protection.note
+        else:
+            rec["msg"] = "undecoded"
+            rec["note"] = ev.protection.note or "not a NAS-5GS message this importer reads"
+        rec["pdu"] = ev.pdu.hex()
+        return rec
+    name = ev.name or plain.msg
+    rec["msg"] = name
+    if name is not None and is_modelled(name) and ev.direction in MESSAGES[name][0]:
+        for key in MESSAGES[name][1]:
+            value = plain.fields.get(key)
+            if value is not None:
+                rec[key] = value.hex() if isinstance(value, bytes | bytearray) else value
+    rec["pdu"] = ev.pdu.hex()
+    return rec
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``[1, 2, 3, 7]`` -> ``"1-3,7"``."""
+    out: list[str] = []
+    start = prev = None
+    for n in numbers:
+        if start is None:
+            start = prev = n
+        elif n == prev + 1:
+            prev = n
+        else:
+            out.append(f"{start}" if start == prev else f"{start}-{prev}")
+            start = prev = n
+    if start is not None:
+        out.append(f"{start}" if start == prev else f"{start}-{prev}")
+    return ",".join(out)

@@ -1,0 +1,89 @@
+"""What every invariant shares: the ``Violation`` value and the ``Invariant`` base class.
+
+An invariant is a small online check over exchange-log records (FORMATS.md sections 2
+and 3): ``feed(record)`` returns the violations that record reveals, ``finish()`` those
+only the end of the log reveals. Each keeps bounded state — what it needs to decide the
+next record, never the log itself — and counts ``checked`` (decisions made) and
+``violations``. Records are plain dicts; unknown events and extra fields are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+Record = dict[str, Any]
+
+AKMA_REQUEST = "ObtainAkmaKeyRequest"
+AKMA_CONFIRM = "ObtainAkmaKeyConfirm"
+AKMA_REJECT = "ObtainAkmaKeyReject"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken invariant at one log line (FORMATS.md section 4, ``violations``)."""
+
+    invariant: str
+    seq: int | None
+    t: float | None
+    message: str
+    input: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"invariant": self.invariant}
+        if self.input is not None:
+            out["input"] = self.input
+        out.update(seq=self.seq, t=self.t, message=self.message)
+        return out
+
+
+class Invariant:
+    """Base class: subclasses set ``id`` and implement ``feed``."""
+
+    id: ClassVar[str]
+
+    def __init__(self, input: str | None = None) -> None:
+        self.input = input
+        self.checked = 0
+        self.violations = 0
+
+    def feed(self, record: Record) -> list[Violation]:
+        raise NotImplementedError
+
+    def finish(self) -> list[Violation]:
+        return []
+
+    def violation(self, seq: int | None, t: float | None, message: str) -> Violation:
+        """Count and build a violation found at ``seq``/``t``."""
+        self.violations += 1
+        return Violation(self.id, seq, t, message, self.input)
+
+    def at(self, record: Record, message: str) -> Violation:
+        """A violation at this record."""
+        return self.violation(record.get("seq"), record.get("t"), message)
+
+
+def ue_of(record: Record) -> Any:
+    """The UE a record belongs to: logs of several UEs carry ``ue``; single-UE logs don't."""
+    return record.get("ue")
+
+
+def primitive_name(record: Record) -> str | None:
+    """The primitive's name if this is a ``primitive`` line, else None."""
+    if record.get("event") != "primitive":
+        return None
+    name = record.get("name")
+    return name if isinstance(name, str) else None
+
+
+def app_of_dst(record: Record) -> str | None:
+    """``app:<name>`` -> ``name`` (FORMATS.md 2: src/dst naming)."""
+    dst = record.get("dst")
+    if isinstance(dst, str) and dst.startswith("app:"):
+        return dst[4:]
+    return None
+
+
+def short(fp: Any) -> str:
+    """A fingerprint shortened for messages (fingerprints are not secret, just long)."""
+    return f"{fp[:8]}.." if isinstance(fp, str) and len(fp) > 10 else repr(fp)

@@ -1,0 +1,162 @@
+"""The online checker: runs every invariant of FORMATS.md section 3 over one exchange log.
+
+``feed(record)`` as records arrive (from a file or straight from the bus in replay),
+``finish()`` at the end. Memory stays flat: each invariant keeps only what the next
+record needs; violations are returned to the caller, not kept. APP-1 and NAS-3 are
+decided by replay (which knows the trace) and recorded with ``record(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Set
+from typing import Any
+
+from .akma1 import Akma1
+from .akma2 import Akma2
+from .akma3 import Akma3
+from .akma4 import Akma4
+from .base import Invariant, Record, Violation
+from .nas1 import Nas1
+from .nas2 import Nas2, load_allowed_state_changes
+from .sec1 import Sec1
+from .xl1 import Xl1
+
+# FORMATS.md section 3, in its order: every report lists all of them.
+INVARIANT_IDS: tuple[str, ...] = (
+    "AKMA-1",
+    "AKMA-2",
+    "AKMA-3",
+    "AKMA-4",
+    "APP-1",
+    "XL-1",
+    "NAS-1",
+    "NAS-2",
+    "NAS-3",
+    "SEC-1",
+)
+REPLAY_ONLY: tuple[str, ...] = ("APP-1", "NAS-3")
+EXCHANGE_EVENTS = frozenset({"primitive", "n1", "kaf_derived", "af_session"})
+
+
+class Checker:
+    """Checks one exchange log.
+
+    ``input`` names the log (or trace) in violations. ``secret_values``: keys known to
+    the caller, as hex, for SEC-1's by-value check. ``allowed_state_changes``: the 5GMM
+    transition table for NAS-2 (default: ``ue_stack.nas.states.ALLOWED_STATE_CHANGES``).
+    """
+
+    def __init__(
+        self,
+        *,
+        input: str | None = None,
+        secret_values: Iterable[str | bytes] = (),
+        allowed_state_changes: Set[tuple[str, str]] | None = None,
+    ) -> None:
+        self.input = input
+        if allowed_state_changes is None:
+            allowed_state_changes = load_allowed_state_changes()
+        self._nas1 = Nas1(input)
+        self._nas2 = Nas2(input, allowed_state_changes)
+        self._sec1 = Sec1(input, secret_values)
+        self._invariants: list[Invariant] = [
+            Akma1(input),
+            Akma2(input),
+            Akma3(input),
+            Akma4(input),
+            Xl1(input),
+            self._nas1,
+            self._nas2,
+            self._sec1,
+        ]
+        self._recorded: dict[str, list[int]] = {}  # id -> [checked, violations]
+        self._finished = False
+        self._records = 0
+        self._exchanges = 0
+        self._kaf_derivations = 0
+
+    def feed(self, record: Record) -> list[Violation]:
+        """Check one exchange-log record (a dict of FORMATS.md section 2)."""
+        self._records += 1
+        event = record.get("event")
+        if event in EXCHANGE_EVENTS:
+            self._exchanges += 1
+            if event == "kaf_derived":
+                self._kaf_derivations += 1
+        out: list[Violation] = []
+        for invariant in self._invariants:
+            out.extend(invariant.feed(record))
+        return out
+
+    def finish(self) -> list[Violation]:
+        """What only the end of the log reveals (XL-1: requests never answered)."""
+        if self._finished:
+            return []
+        self._finished = True
+        out: list[Violation] = []
+        for invariant in self._invariants:
+            out.extend(invariant.finish())
+        return out
+
+    def record(
+        self, invariant: str, ok: bool, seq: int | None, t: float | None, message: str
+    ) -> Violation | None:
+        """Count a check decided outside the log (replay: APP-1, NAS-3)."""
+        if invariant not in INVARIANT_IDS:
+            raise ValueError(f"unknown invariant id {invariant!r}")
+        counts = self._recorded.setdefault(invariant, [0, 0])
+        counts[0] += 1
+        if ok:
+            return None
+        counts[1] += 1
+        return Violation(invariant, seq, t, message, self.input)
+
+    def add_secret_values(self, values: Iterable[str | bytes]) -> None:
+        """More keys for SEC-1's by-value check (replay learns them as it runs)."""
+        self._sec1.add_secret_values(values)
+
+    def results(self) -> dict[str, dict[str, int]]:
+        """``{id: {"checked": n, "violations": m}}`` for every id of FORMATS.md 3."""
+        out = {i: {"checked": 0, "violations": 0} for i in INVARIANT_IDS}
+        for invariant in self._invariants:
+            out[invariant.id]["checked"] += invariant.checked
+            out[invariant.id]["violations"] += invariant.violations
+        for i, (checked, violations) in self._recorded.items():
+            out[i]["checked"] += checked
+            out[i]["violations"] += violations
+        return out
+
+    def not_checked(self) -> list[dict[str, str]]:
+        """Invariants this checker could not check at all, with the reason."""
+        if self._nas2.allowed is None:
+            return [{"invariant": "NAS-2", "reason": "no 5GMM transition table available"}]
+        return []
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "records": self._records,
+            "exchanges": self._exchanges,
+            "kaf_derivations": self._kaf_derivations,
+            "kausf_updates": self._nas1.new_kausf,
+        }
+
+
+def merge_results(parts: Iterable[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+    """Sum ``results()`` of several checkers (one per input)."""
+    out = {i: {"checked": 0, "violations": 0} for i in INVARIANT_IDS}
+    for part in parts:
+        for i, counts in part.items():
+            slot = out.setdefault(i, {"checked": 0, "violations": 0})
+            slot["checked"] += counts.get("checked", 0)
+            slot["violations"] += counts.get("violations", 0)
+    return out
+
+
+def check_records(records: Iterable[Record], **kwargs: Any) -> tuple[Checker, list[Violation]]:
+    """Run a fresh ``Checker`` over records to the end (tests, small logs)."""
+    checker = Checker(**kwargs)
+    violations: list[Violation] = []
+    for record in records:
+        violations.extend(checker.feed(record))
+    violations.extend(checker.finish())
+    return checker, violations

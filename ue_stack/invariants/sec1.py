@@ -1,0 +1,68 @@
+"""SEC-1: no log line holds a secret (FORMATS.md 2: keys appear only as fingerprints).
+
+By name: no field, at any depth, is named in ``crypto.secret.SECRET_NAMES`` — reserved
+even for harmless values. By value (replay, which knows the keys): no string contains the
+hex of a known key. Messages name the field, never the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..crypto.secret import SECRET_NAMES
+from .base import Invariant, Record, Violation
+
+MAX_LISTED = 3
+_CONTAINERS = (dict, list, tuple)
+_TEXT = (str, bytes, bytearray)
+
+
+class Sec1(Invariant):
+    id = "SEC-1"
+
+    def __init__(self, input: str | None = None, secret_values: Iterable[str] = ()) -> None:
+        super().__init__(input)
+        self._values: set[str] = set()
+        self.add_secret_values(secret_values)
+
+    def add_secret_values(self, values: Iterable[str | bytes]) -> None:
+        """Keys known to the caller (hex strings or bytes), matched case-insensitively."""
+        for value in values:
+            text = value.hex() if isinstance(value, bytes | bytearray) else str(value)
+            if text:
+                self._values.add(text.lower())
+
+    def feed(self, record: Record) -> list[Violation]:
+        self.checked += 1
+        problems: list[str] = []
+        _leaks(record, "", self._values, problems)
+        if not problems:
+            return []
+        listed = ", ".join(problems[:MAX_LISTED])
+        more = f" and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+        return [self.at(record, f"{record.get('event')} line holds a secret: {listed}{more}")]
+
+
+def _leaks(value: Any, path: str, secrets: set[str], out: list[str]) -> None:
+    """Append a description of every leak in ``value`` to ``out`` (hot path: every log
+    line passes here, so flat records with no secret name cost one set test)."""
+    if isinstance(value, dict):
+        if not SECRET_NAMES.isdisjoint(value):
+            names = [key for key in value if key in SECRET_NAMES]
+            out.extend(f"field {_join(path, key)!r} (a secret name)" for key in names)
+        for key, item in value.items():
+            if isinstance(item, _CONTAINERS) or (secrets and isinstance(item, _TEXT)):
+                _leaks(item, _join(path, key), secrets, out)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            if isinstance(item, _CONTAINERS) or (secrets and isinstance(item, _TEXT)):
+                _leaks(item, f"{path}[{i}]", secrets, out)
+    elif secrets and isinstance(value, _TEXT):
+        text = value.hex() if isinstance(value, bytes | bytearray) else value.lower()
+        if any(secret in text for secret in secrets):
+            out.append(f"the value of {path!r} (a known key)")
+
+
+def _join(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)

@@ -1,0 +1,133 @@
+"""5GMM states, the 5GS update status, and THE transition table of the UE's 5GMM state
+machine (TS 24.501 5.1.3.2). Everything that can move the state lives in ``TRANSITIONS``;
+``mm.py`` only decides *which* trigger an input fires and what it sends.
+
+A transition whose destination is ``None`` is internal: the input is legal in those states
+and leaves the state as it is (e.g. AUTHENTICATION REQUEST "in any state with an N1
+connection"). An input fired in a state the table does not list is illegal; ``mm.Nas``
+turns that into a protocol error carrying 5GMM cause #98 in one place.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class MmState(Enum):
+    """UE 5GMM states and substates, valued with their TS 24.501 5.1.3.2.1 spelling."""
+
+    NULL = "5GMM-NULL"
+    DEREGISTERED_NORMAL_SERVICE = "5GMM-DEREGISTERED.NORMAL-SERVICE"
+    DEREGISTERED_LIMITED_SERVICE = "5GMM-DEREGISTERED.LIMITED-SERVICE"
+    DEREGISTERED_ATTEMPTING_REGISTRATION = "5GMM-DEREGISTERED.ATTEMPTING-REGISTRATION"
+    DEREGISTERED_PLMN_SEARCH = "5GMM-DEREGISTERED.PLMN-SEARCH"
+    DEREGISTERED_NO_SUPI = "5GMM-DEREGISTERED.NO-SUPI"
+    REGISTERED_INITIATED = "5GMM-REGISTERED-INITIATED"
+    REGISTERED_NORMAL_SERVICE = "5GMM-REGISTERED.NORMAL-SERVICE"
+    REGISTERED_LIMITED_SERVICE = "5GMM-REGISTERED.LIMITED-SERVICE"
+    REGISTERED_ATTEMPTING_REGISTRATION_UPDATE = "5GMM-REGISTERED.ATTEMPTING-REGISTRATION-UPDATE"
+    DEREGISTERED_INITIATED = "5GMM-DEREGISTERED-INITIATED"
+    SERVICE_REQUEST_INITIATED = "5GMM-SERVICE-REQUEST-INITIATED"
+
+
+class UpdateStatus(Enum):
+    """5GS update status (TS 24.501 5.1.3.2.2)."""
+
+    UPDATED = "5U1"
+    NOT_UPDATED = "5U2"
+    ROAMING_NOT_ALLOWED = "5U3"
+
+
+S = MmState
+
+DEREGISTERED = frozenset(s for s in MmState if s.value.startswith("5GMM-DEREGISTERED."))
+REGISTERED = frozenset(s for s in MmState if s.value.startswith("5GMM-REGISTERED."))
+POWERED = frozenset(MmState) - {S.NULL}
+# States in which a downlink 5GMM message can be acted on: switched on and holding a
+# USIM that is present and valid (NO-SUPI has no subscriber to authenticate).
+WITH_N1 = POWERED - {S.DEREGISTERED_NO_SUPI}
+# Where an initial registration may start (5.5.1.2.2): a USIM, no registration ongoing.
+INITIAL_REGISTRATION_FROM = (
+    S.DEREGISTERED_NORMAL_SERVICE,
+    S.DEREGISTERED_LIMITED_SERVICE,
+    S.DEREGISTERED_ATTEMPTING_REGISTRATION,
+    S.DEREGISTERED_PLMN_SEARCH,
+)
+# Mobility and periodic registration update (5.5.1.3.2) start from 5GMM-REGISTERED.
+REGISTRATION_UPDATE_FROM = tuple(sorted(REGISTERED, key=lambda s: s.value))
+# A network-initiated deregistration (5.5.2.3) reaches a UE that is, or is becoming,
+# registered; in DEREGISTERED-INITIATED it is the collision case of 5.5.2.2.6.
+NETWORK_DEREGISTRATION_FROM = (
+    *REGISTRATION_UPDATE_FROM,
+    S.REGISTERED_INITIATED,
+    S.DEREGISTERED_INITIATED,
+    S.SERVICE_REQUEST_INITIATED,
+)
+
+
+def _all(states) -> list[MmState]:
+    return sorted(states, key=lambda s: s.value)
+
+
+# fmt: off
+# [trigger, source state(s), destination (None: internal, the state stays)]
+TRANSITIONS: list[list] = [
+    # -- switch on / off, USIM (TS 24.501 5.2.2.1, 5.2.2.2, 5.5.2.2.1) ------------------
+    ["switch_on",                      S.NULL,                      S.DEREGISTERED_PLMN_SEARCH],
+    ["switch_on_without_usim",         S.NULL,                      S.DEREGISTERED_NO_SUPI],
+    ["cell_selected",                  S.DEREGISTERED_PLMN_SEARCH,  S.DEREGISTERED_NORMAL_SERVICE],
+    ["switch_off",                     _all(POWERED),               S.NULL],
+    ["usim_removed",                   _all(POWERED),               S.DEREGISTERED_NO_SUPI],
+    ["usim_inserted",                  S.DEREGISTERED_NO_SUPI,      S.DEREGISTERED_PLMN_SEARCH],
+    ["n1_released",                    _all(POWERED),               None],
+    # -- registration: initial (5.5.1.2), mobility and periodic update (5.5.1.3) ------
+    ["initial_registration_started",   INITIAL_REGISTRATION_FROM,   S.REGISTERED_INITIATED],
+    ["registration_update_started",    REGISTRATION_UPDATE_FROM,    S.REGISTERED_INITIATED],
+    ["registration_accepted",          S.REGISTERED_INITIATED,      S.REGISTERED_NORMAL_SERVICE],
+    ["registration_rejected_no_supi",  S.REGISTERED_INITIATED,      S.DEREGISTERED_NO_SUPI],
+    ["registration_rejected_limited",  S.REGISTERED_INITIATED,      S.DEREGISTERED_LIMITED_SERVICE],
+    ["update_rejected_in_this_area",   S.REGISTERED_INITIATED,      S.REGISTERED_LIMITED_SERVICE],
+    ["initial_registration_failed",    S.REGISTERED_INITIATED,
+                                       S.DEREGISTERED_ATTEMPTING_REGISTRATION],
+    ["registration_update_failed",     S.REGISTERED_INITIATED,
+                                       S.REGISTERED_ATTEMPTING_REGISTRATION_UPDATE],
+    # -- 5G AKA (5.4.1.3), security mode control (5.4.2), identification (5.4.3) -------
+    ["authentication_request",         _all(WITH_N1),               None],
+    ["authentication_rejected",        _all(WITH_N1),               S.DEREGISTERED_NO_SUPI],
+    ["security_mode_command",          _all(WITH_N1),               None],
+    ["identity_request",               _all(WITH_N1),               None],
+    # -- deregistration: UE-initiated (5.5.2.2), network-initiated (5.5.2.3) ----------
+    ["deregistration_started",         REGISTRATION_UPDATE_FROM,    S.DEREGISTERED_INITIATED],
+    ["switch_off_deregistration",      REGISTRATION_UPDATE_FROM,    S.DEREGISTERED_NORMAL_SERVICE],
+    ["deregistration_accepted",        S.DEREGISTERED_INITIATED,    S.DEREGISTERED_NORMAL_SERVICE],
+    ["deregistration_aborted",         S.DEREGISTERED_INITIATED,    S.DEREGISTERED_NORMAL_SERVICE],
+    ["network_deregistration",         NETWORK_DEREGISTRATION_FROM, S.DEREGISTERED_NORMAL_SERVICE],
+    # -- service request (5.6.1): FORMATS v1 has no SERVICE REQUEST message, so nothing
+    #    fires these; they are listed so NAS-2 accepts logs of UEs that do use it.
+    ["service_request_started",        S.REGISTERED_NORMAL_SERVICE, S.SERVICE_REQUEST_INITIATED],
+    ["service_request_completed",      S.SERVICE_REQUEST_INITIATED, S.REGISTERED_NORMAL_SERVICE],
+    ["service_request_failed",         S.SERVICE_REQUEST_INITIATED,
+                                       S.REGISTERED_ATTEMPTING_REGISTRATION_UPDATE],
+]
+# fmt: on
+
+
+def _sources(source) -> tuple[MmState, ...]:
+    return tuple(source) if isinstance(source, list | tuple | frozenset) else (source,)
+
+
+# Triggers that never move the state, with the states where they are legal: mm.Nas checks
+# these without running the Machine (hot path), and only an illegal one goes through it.
+INTERNAL_SOURCES: dict[str, frozenset[MmState]] = {
+    trigger: frozenset(_sources(source)) for trigger, source, dest in TRANSITIONS if dest is None
+}
+
+# (from, to) in TS 24.501 spelling for every state move the table permits; the invariant
+# checker's NAS-2 reads this. Internal and reflexive transitions emit no state change.
+ALLOWED_STATE_CHANGES: frozenset[tuple[str, str]] = frozenset(
+    (src.value, dest.value)
+    for _trigger, source, dest in TRANSITIONS
+    if dest is not None
+    for src in _sources(source)
+    if src is not dest
+)

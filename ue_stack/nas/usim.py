@@ -1,0 +1,132 @@
+"""The USIM: subscriber credentials, the SQN state, validity, and the non-volatile store
+of the valid KAUSF (the EF of TS 31.102 that holds the 5G authentication keys).
+
+The USIM runs the AUTN checks of TS 33.102 6.3.3 (MAC, then SQN); the ME's separation-bit
+check lives in ``ue_stack.crypto.aka.verify_autn`` right after them, in the same call.
+Freshness rule (FORMATS.md 1, KEYS.md): **the delta rule** by default, as replay requires
+(fresh when SQN_MS < SQN <= SQN_MS + 2^28); TS 33.102 Annex C (SEQ/IND arrays) is
+available for simulation with ``freshness="annex-c"``.
+"""
+
+from __future__ import annotations
+
+from ..crypto.aka import SQN_DELTA, AuthCheck, AutnVerification, sqn_is_fresh, verify_autn
+from ..crypto.secret import Key
+
+FRESHNESS_RULES = ("delta", "annex-c")
+
+# TS 33.102 C.1.1/C.3.2: SQN = SEQ || IND with a 5-bit IND, i.e. an array of a = 32 SEQs.
+IND_BITS = 5
+IND_MASK = (1 << IND_BITS) - 1
+SQN_MAX = (1 << 48) - 1
+
+
+class AnnexCSqnState:
+    """TS 33.102 Annex C.2.2: an SQN is fresh when SEQ > SEQ_MS(IND) and SEQ does not run
+    more than delta ahead of the highest SEQ accepted so far (the optional age limit L is
+    not applied). All array entries start at the SEQ of the initial SQN_MS."""
+
+    __slots__ = ("highest", "seq_ms")
+
+    def __init__(self, sqn_ms: bytes) -> None:
+        self.highest = int.from_bytes(sqn_ms, "big")
+        self.seq_ms = [self.highest >> IND_BITS] * (IND_MASK + 1)
+
+    def is_fresh(self, sqn: bytes, _sqn_ms: bytes) -> bool:
+        value = int.from_bytes(sqn, "big")
+        seq, ind = value >> IND_BITS, value & IND_MASK
+        return seq > self.seq_ms[ind] and seq - (self.highest >> IND_BITS) <= (
+            SQN_DELTA >> IND_BITS
+        )
+
+    def accept(self, sqn: bytes) -> bytes:
+        """Record an accepted SQN; return SQN_MS, the highest accepted SQN (used in AUTS)."""
+        value = int.from_bytes(sqn, "big")
+        self.seq_ms[value & IND_MASK] = value >> IND_BITS
+        self.highest = max(self.highest, value)
+        return self.highest.to_bytes(6, "big")
+
+
+class Usim:
+    """One USIM. ``kausf`` is its non-volatile store of the **valid** KAUSF (TS 33.501
+    6.2.2.2): written only when NAS takes a new KAUSF into use, and it survives power-off.
+    ``valid`` is False after AUTHENTICATION REJECT or a registration reject that
+    invalidates the USIM, until switch-off or removal (TS 24.501 5.4.1.3.5)."""
+
+    def __init__(
+        self,
+        supi: str,
+        k: bytes,
+        opc: bytes,
+        sqn_ms: bytes = bytes(6),
+        rid: str = "0",
+        *,
+        freshness: str = "delta",
+    ) -> None:
+        if len(k) != 16 or len(opc) != 16:
+            raise ValueError("K and OPc must be 16 octets each")
+        if len(sqn_ms) != 6:
+            raise ValueError(f"sqn_ms must be 6 octets, got {len(sqn_ms)}")
+        self.supi = supi
+        self.rid = rid
+        self._k = Key(k)
+        self._opc = Key(opc)
+        self.sqn_ms = bytes(sqn_ms)
+        self.valid = True
+        self.kausf: Key | None = None
+        self._annex_c: AnnexCSqnState | None = None
+        self.freshness = freshness
+
+    @property
+    def freshness(self) -> str:
+        return "annex-c" if self._annex_c is not None else "delta"
+
+    @freshness.setter
+    def freshness(self, rule: str) -> None:
+        if rule not in FRESHNESS_RULES:
+            raise ValueError(f"freshness must be one of {FRESHNESS_RULES}, got {rule!r}")
+        if rule == "annex-c" and self._annex_c is None:
+            self._annex_c = AnnexCSqnState(self.sqn_ms)
+        elif rule == "delta":
+            self._annex_c = None
+
+    def authenticate(self, rand: bytes, autn: bytes) -> AutnVerification:
+        """Check AUTN for RAND (TS 33.102 6.3.3; TS 33.501 6.1.3.2 for the separation bit).
+
+        SQN_MS advances only when the USIM accepted the SQN: on success and on #26 (the ME
+        refuses the AMF after the USIM took the SQN). #20 and #21 leave it untouched.
+        """
+        annex_c = self._annex_c
+        is_fresh = sqn_is_fresh if annex_c is None else annex_c.is_fresh
+        result = verify_autn(self._k, self._opc, rand, autn, self.sqn_ms, is_fresh=is_fresh)
+        if result.outcome in (AuthCheck.OK, AuthCheck.NON_5G_AUTHENTICATION_UNACCEPTABLE):
+            self.sqn_ms = result.sqn_ms if annex_c is None else annex_c.accept(result.sqn)
+        return result
+
+    def __repr__(self) -> str:
+        # No key material: SUPI and status only.
+        return (
+            f"Usim(supi={self.supi!r}, rid={self.rid!r}, valid={self.valid}, "
+            f"kausf={'stored' if self.kausf is not None else 'none'})"
+        )
+
+
+def _bcd(digits: str) -> bytes:
+    """Telephony BCD, low nibble first, odd length padded with 0xF (TS 24.008 10.5.1.3)."""
+    if len(digits) % 2:
+        digits += "F"
+    return bytes(int(digits[i + 1], 16) << 4 | int(digits[i], 16) for i in range(0, len(digits), 2))
+
+
+def suci_null_scheme(supi: str, mnc_digits: int, rid: str = "0") -> bytes:
+    """The 5GS mobile identity IE value of a SUCI with the null protection scheme
+    (TS 24.501 9.11.3.4, TS 23.003 2.2B): SUPI format IMSI, type SUCI, MCC/MNC, routing
+    indicator (unused digits 0xF), scheme 0, home network public key id 0, MSIN in BCD."""
+    imsi = supi.removeprefix("imsi-")
+    if not imsi.isdigit() or mnc_digits not in (2, 3) or len(imsi) <= 3 + mnc_digits:
+        raise ValueError(f"cannot build a SUCI from SUPI {supi!r}")
+    mcc, mnc, msin = imsi[:3], imsi[3 : 3 + mnc_digits], imsi[3 + mnc_digits :]
+    mnc3 = mnc[2] if len(mnc) == 3 else "F"
+    plmn = _bcd(mcc[0] + mcc[1]) + _bcd(mcc[2] + mnc3) + _bcd(mnc[0] + mnc[1])
+    routing = _bcd((rid + "FFFF")[:4])
+    return b"\x01" + plmn + routing + b"\x00\x00" + _bcd(msin)

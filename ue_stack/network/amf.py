@@ -1,0 +1,482 @@
+"""AMF/SEAF for one UE: registration, 5G AKA, security mode control, network-triggered
+re-authentication and deregistration — the network side of TS 24.501 5.4 and 5.5, with
+the SEAF's part of TS 33.501 6.1.3.2.
+
+Sans-I/O: every input takes ``now``; downlink messages go to ``outbox`` as
+``SendN1(message, supi=...)``. Network 5GMM states follow TS 24.501 5.1.3.2.3.
+Retransmissions (TS 24.501 10.2.2): T3560 guards AUTHENTICATION REQUEST and SECURITY MODE
+COMMAND, T3550 a REGISTRATION ACCEPT that assigns a 5G-GUTI, T3522 a network-initiated
+DEREGISTRATION REQUEST; each is sent again on the first four expiries and its procedure
+is aborted on the fifth.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ..crypto.aka import hxres_star, k_amf
+from ..crypto.secret import Key
+from ..events import Note, Outbox, SendN1
+from ..nas.messages import (
+    CAUSE_MAC_FAILURE,
+    CAUSE_NGKSI_ALREADY_IN_USE,
+    CAUSE_NON_5G_AUTHENTICATION_UNACCEPTABLE,
+    CAUSE_SYNCH_FAILURE,
+    NGKSI_NO_KEY,
+    NasMessage,
+    nas,
+)
+from ..timers import Timers
+from .ausf import Ausf, Challenge
+
+LAYER = "amf"
+NGKSI_VALUES = 7  # ngKSI 0..6 name a key set; 7 means "no key" (TS 24.501 9.11.3.32)
+DEFAULT_GUTI = bytes.fromhex("00f110cafe0040000001")  # PLMN 001/01, AMF ids, 5G-TMSI 1
+
+
+class AmfState(Enum):
+    """Network-side 5GMM states (TS 24.501 5.1.3.2.3)."""
+
+    DEREGISTERED = "5GMM-DEREGISTERED"
+    COMMON_PROCEDURE_INITIATED = "5GMM-COMMON-PROCEDURE-INITIATED"
+    REGISTERED = "5GMM-REGISTERED"
+    DEREGISTERED_INITIATED = "5GMM-DEREGISTERED-INITIATED"
+
+
+@dataclass(slots=True)
+class AmfConfig:
+    """Operator policy of the twin's AMF/SEAF."""
+
+    nea: int = 2  # 128-NEA2 (TS 33.501 5.11.1.1)
+    nia: int = 2  # 128-NIA2
+    # The UE security capability replayed in SECURITY MODE COMMAND; None leaves it out.
+    replayed_ue_sec_cap: bytes | None = None
+    guti: bytes | None = DEFAULT_GUTI  # assigned in REGISTRATION ACCEPT (None: no GUTI)
+    authenticate_initial: bool = True  # authenticate every initial registration
+    # Consecutive #20/#26 failures (or wrong RES*) in one procedure before AUTHENTICATION
+    # REJECT. 2 stays below the UE's own limit of 3 (TS 24.501 5.4.1.3.7 f), so the
+    # reject still reaches a UE that listens.
+    auth_failure_limit: int = 2
+    resync_limit: int = 1  # a second #21 after resynchronising ends in a reject
+    t3560: float = 6.0
+    t3550: float = 6.0
+    t3522: float = 6.0
+    max_retransmissions: int = 4  # the 5th expiry aborts (TS 24.501 10.2.2)
+
+
+@dataclass(slots=True)
+class _AuthRun:
+    """One authentication procedure in progress (possibly several challenges)."""
+
+    challenge: Challenge
+    ngksi: int
+    failures: int = 0
+    resyncs: int = 0
+    ngksi_changes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Partial:
+    """A partial native 5G NAS security context: made at RES* verification, taken into
+    use by SECURITY MODE COMPLETE (TS 33.501 6.7.2)."""
+
+    ngksi: int
+    k_amf: Key = field(repr=False)
+
+
+class Amf:
+    def __init__(
+        self,
+        supi: str,
+        ausf: Ausf,
+        snn: str,
+        config: AmfConfig | None = None,
+        outbox: Outbox | None = None,
+    ) -> None:
+        self.supi = supi
+        self.ausf = ausf
+        self.snn = snn
+        self.config = config if config is not None else AmfConfig()
+        self.outbox = outbox if outbox is not None else Outbox()
+        self.timers = Timers()
+        self.state = AmfState.DEREGISTERED
+        self.ngksi: int | None = None  # of the security context in use
+        self._k_amf: Key | None = None
+        self._last_ngksi = NGKSI_VALUES - 1  # so the first assigned ngKSI is 0
+        self._auth: _AuthRun | None = None
+        self._partial: _Partial | None = None
+        self._smc_pending = False
+        self._registration: NasMessage | None = None  # the REGISTRATION REQUEST served
+        self._state_before = AmfState.DEREGISTERED  # restored when a procedure aborts
+        self._retx: dict[str, tuple[NasMessage, int]] = {}
+        # simulation-only faults
+        self._reuse_ngksi_next = False
+        self._sec_cap_mismatch_next = False
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _send(self, message: NasMessage) -> None:
+        self.outbox.put(SendN1(message, supi=self.supi))
+
+    def _send_guarded(
+        self, timer: str, duration: float, message: NasMessage, now: float
+    ) -> None:
+        self._send(message)
+        self._retx[timer] = (message, 0)
+        self.timers.start(timer, now, duration)
+
+    def _stop(self, *timers: str) -> None:
+        self.timers.stop(*timers)
+        for name in timers:
+            self._retx.pop(name, None)
+
+    def _note(self, text: str, **fields: object) -> None:
+        self.outbox.put(Note(LAYER, text, {"supi": self.supi, **fields}))
+
+    def _enter(self, state: AmfState) -> None:
+        if state is not self.state:
+            self._note("state", **{"from": self.state.value, "to": state.value})
+            self.state = state
+
+    def _busy(self) -> bool:
+        return self._auth is not None or self._smc_pending
+
+    @property
+    def has_security_context(self) -> bool:
+        return self.ngksi is not None
+
+    # -- inputs -------------------------------------------------------------------------
+
+    def handle_n1(self, message: NasMessage, now: float) -> None:
+        """An uplink NAS message from the UE."""
+        handler = _HANDLERS.get(message.msg)
+        if handler is None:
+            self._note("uplink not handled by the AMF", msg=message.msg)
+            return
+        handler(self, message, now)
+
+    def next_deadline(self) -> float | None:
+        return self.timers.next_deadline()
+
+    def handle_timer(self, now: float) -> None:
+        for name in self.timers.expired(now):
+            message, count = self._retx.pop(name, (None, 0))
+            if message is None:
+                continue
+            if count < self.config.max_retransmissions:
+                self._send(message)
+                self._retx[name] = (message, count + 1)
+                self.timers.start(name, now, getattr(self.config, name.lower()))
+                continue
+            self._note(f"{name} expired {count + 1} times: procedure aborted", msg=message.msg)
+            if name == "T3560":
+                self._abort_common_procedures()
+            elif name == "T3550":
+                # TS 24.501 5.5.1.2.8: the registration is aborted, but old and new
+                # 5G-GUTI both stay valid; the UE is registered.
+                self._registration = None
+                self._enter(AmfState.REGISTERED)
+            elif name == "T3522":
+                self._enter(AmfState.DEREGISTERED)
+
+    # -- registration (TS 24.501 5.5.1.2, 5.5.1.3) -------------------------------------
+
+    def _on_registration_request(self, msg: NasMessage, now: float) -> None:
+        """REGISTRATION REQUEST (TS 24.501 5.5.1.2.2/5.5.1.3.2) with the collision rules
+        of 5.5.1.2.8 c)/d): an identical request while one is served is not treated
+        further (after the ACCEPT was sent, the ACCEPT is sent again); a different one
+        restarts the procedure."""
+        if self.state is AmfState.DEREGISTERED_INITIATED:
+            self._note("registration request during network deregistration ignored")
+            return
+        if self._registration is not None and dict(msg.fields) == dict(
+            self._registration.fields
+        ):
+            if "T3550" in self._retx:
+                self._send(self._retx["T3550"][0])
+            else:
+                self._note("repeated registration request: procedure continues")
+            return
+        if self._busy() or self._registration is not None:
+            self._abort_common_procedures()  # also ends a re-authentication in progress
+        self._stop("T3550")
+        self._state_before = self.state
+        self._registration = msg
+        ue_ngksi = msg.get("ngksi", NGKSI_NO_KEY)
+        initial = msg.get("registration_type", "initial") == "initial"
+        known_key = self.has_security_context and ue_ngksi == self.ngksi
+        if (initial and self.config.authenticate_initial) or not known_key:
+            self._start_authentication(now)
+        else:
+            self._send_registration_accept(now)
+
+    def _send_registration_accept(self, now: float) -> None:
+        """REGISTRATION ACCEPT (TS 24.501 5.5.1.2.4); with a new 5G-GUTI the AMF waits for
+        REGISTRATION COMPLETE under T3550."""
+        accept = nas("registration_accept", guti=self.config.guti)
+        if self.config.guti is not None:
+            self._enter(AmfState.COMMON_PROCEDURE_INITIATED)
+            self._send_guarded("T3550", self.config.t3550, accept, now)
+        else:
+            self._send(accept)
+            self._registration = None
+            self._enter(AmfState.REGISTERED)
+
+    def _on_registration_complete(self, msg: NasMessage, now: float) -> None:
+        if "T3550" not in self._retx:
+            self._note("registration complete without a pending accept ignored")
+            return
+        self._stop("T3550")
+        self._registration = None
+        self._enter(AmfState.REGISTERED)
+
+    # -- primary authentication, 5G AKA (TS 24.501 5.4.1.3; TS 33.501 6.1.3.2) --------
+
+    def _fresh_ngksi(self) -> int:
+        """A new ngKSI for a new key set: the next of 0..6 that does not name the context
+        in use (TS 24.501 5.4.1.3.2). A ``reuse_ngksi_next`` fault sends the one in use,
+        as an AMF that lost track of it would."""
+        if self._reuse_ngksi_next and self.ngksi is not None:
+            self._reuse_ngksi_next = False
+            return self.ngksi
+        value = self._last_ngksi
+        for _ in range(NGKSI_VALUES):
+            value = (value + 1) % NGKSI_VALUES
+            if value != self.ngksi:
+                break
+        self._last_ngksi = value
+        return value
+
+    def _start_authentication(self, now: float) -> None:
+        if self.state is not AmfState.COMMON_PROCEDURE_INITIATED:
+            self._enter(AmfState.COMMON_PROCEDURE_INITIATED)
+        self._partial = None
+        self._smc_pending = False
+        self._auth = _AuthRun(self.ausf.authenticate(self.supi, self.snn), self._fresh_ngksi())
+        self._send_challenge(now)
+
+    def _new_challenge(self, now: float) -> None:
+        """Another AV within the same procedure (after #20, #21 or #26)."""
+        run = self._auth
+        run.challenge = self.ausf.authenticate(self.supi, self.snn)
+        run.ngksi = self._fresh_ngksi()
+        self._send_challenge(now)
+
+    def _send_challenge(self, now: float) -> None:
+        run = self._auth
+        c = run.challenge
+        request = nas("authentication_request", ngksi=run.ngksi, abba=c.abba, rand=c.rand,
+                      autn=c.autn)
+        self._send_guarded("T3560", self.config.t3560, request, now)
+
+    def _on_authentication_response(self, msg: NasMessage, now: float) -> None:
+        """AUTHENTICATION RESPONSE (TS 24.501 5.4.1.3.4): the SEAF checks HRES* against
+        HXRES*, the AUSF RES* against XRES* (TS 33.501 6.1.3.2 steps 9-11); success makes
+        a partial context from KSEAF and starts security mode control."""
+        run = self._auth
+        if run is None:
+            self._note("authentication response outside an authentication ignored")
+            return
+        self._stop("T3560")
+        res = msg.get("res_star", b"")
+        c = run.challenge
+        if len(res) != 16 or not hmac.compare_digest(hxres_star(c.rand, res), c.hxres_star):
+            self.ausf.abandon(self.supi)
+            self._note("HRES* does not match HXRES*")
+            self._reject_authentication(now)
+            return
+        kseaf = self.ausf.confirm(self.supi, res, now)
+        if kseaf is None:
+            self._note("RES* does not match XRES*")
+            self._reject_authentication(now)
+            return
+        self._partial = _Partial(run.ngksi, k_amf(kseaf, self.supi, c.abba))
+        self._auth = None
+        self._start_security_mode_control(now)
+
+    def _on_authentication_failure(self, msg: NasMessage, now: float) -> None:
+        """AUTHENTICATION FAILURE (TS 24.501 5.4.1.3.7): #71 -> the same challenge with a
+        new ngKSI; #21 -> resynchronise from AUTS, then a new challenge; #20/#26 -> a new
+        challenge until ``auth_failure_limit``, then AUTHENTICATION REJECT."""
+        run = self._auth
+        if run is None:
+            self._note("authentication failure outside an authentication ignored")
+            return
+        self._stop("T3560")
+        cause = msg.get("cause")
+        if cause == CAUSE_NGKSI_ALREADY_IN_USE:
+            run.ngksi_changes += 1
+            if run.ngksi_changes >= NGKSI_VALUES:
+                self._reject_authentication(now)
+                return
+            run.ngksi = self._fresh_ngksi()
+            self._send_challenge(now)
+        elif cause == CAUSE_SYNCH_FAILURE:
+            run.resyncs += 1
+            auts = msg.get("auts")
+            if (
+                run.resyncs > self.config.resync_limit
+                or auts is None
+                or not self.ausf.resynchronise(self.supi, run.challenge.rand, auts)
+            ):
+                self._note("resynchronisation failed", cause=cause)
+                self._reject_authentication(now)
+                return
+            self._new_challenge(now)
+        elif cause in (CAUSE_MAC_FAILURE, CAUSE_NON_5G_AUTHENTICATION_UNACCEPTABLE):
+            run.failures += 1
+            self.ausf.abandon(self.supi)
+            if run.failures >= self.config.auth_failure_limit:
+                self._reject_authentication(now)
+                return
+            self._new_challenge(now)
+        else:
+            self._note("authentication failure with an unexpected cause", cause=cause)
+            self._abort_common_procedures()
+
+    def _reject_authentication(self, now: float) -> None:
+        """AUTHENTICATION REJECT (TS 24.501 5.4.1.3.5): the UE is no longer registered and
+        its keys are gone on both sides."""
+        self._send(nas("authentication_reject"))
+        self._stop("T3560", "T3550")
+        self.ausf.abandon(self.supi)
+        self._auth = None
+        self._partial = None
+        self._smc_pending = False
+        self._registration = None
+        self.ngksi = None
+        self._k_amf = None
+        self._enter(AmfState.DEREGISTERED)
+
+    # -- security mode control (TS 24.501 5.4.2) ---------------------------------------
+
+    def _start_security_mode_control(self, now: float) -> None:
+        """SECURITY MODE COMMAND naming the partial context (TS 24.501 5.4.2.2)."""
+        sec_cap = self.config.replayed_ue_sec_cap
+        if self._sec_cap_mismatch_next:
+            # Simulation fault: replay a capability the UE does not have (it answers #23).
+            self._sec_cap_mismatch_next = False
+            sec_cap = bytes(b ^ 0xFF for b in (sec_cap or b"\xf0\xf0"))
+        command = nas(
+            "security_mode_command",
+            ngksi=self._partial.ngksi,
+            nea=self.config.nea,
+            nia=self.config.nia,
+            abba=b"\x00\x00",
+            replayed_ue_sec_cap=sec_cap,
+        )
+        self._smc_pending = True
+        self._send_guarded("T3560", self.config.t3560, command, now)
+
+    def _on_security_mode_complete(self, msg: NasMessage, now: float) -> None:
+        """SECURITY MODE COMPLETE (TS 24.501 5.4.2.4): the new context is in use."""
+        if not self._smc_pending:
+            self._note("security mode complete without a command ignored")
+            return
+        self._stop("T3560")
+        self._smc_pending = False
+        self.ngksi, self._k_amf = self._partial.ngksi, self._partial.k_amf
+        self._partial = None
+        if self._registration is not None:
+            self._send_registration_accept(now)
+        else:
+            self._enter(AmfState.REGISTERED)
+
+    def _on_security_mode_reject(self, msg: NasMessage, now: float) -> None:
+        """SECURITY MODE REJECT (TS 24.501 5.4.2.5): abort what triggered the SMC; both
+        sides keep the context in use before it (the AUSF/AAnF have already moved on:
+        window W2)."""
+        if not self._smc_pending:
+            self._note("security mode reject without a command ignored")
+            return
+        self._note("security mode rejected", cause=msg.get("cause"))
+        self._abort_common_procedures()
+
+    def _abort_common_procedures(self) -> None:
+        self._stop("T3560")
+        if self._auth is not None:
+            self.ausf.abandon(self.supi)
+        self._auth = None
+        self._partial = None
+        self._smc_pending = False
+        if self._registration is not None:
+            self._registration = None
+            self._enter(self._state_before)
+        elif self.state is AmfState.COMMON_PROCEDURE_INITIATED:
+            self._enter(AmfState.REGISTERED if self.has_security_context
+                        else AmfState.DEREGISTERED)
+
+    # -- network-triggered procedures ---------------------------------------------------
+
+    def reauthenticate(self, now: float) -> bool:
+        """Network-initiated primary authentication of a registered UE (TS 33.501 6.1.3,
+        TS 24.501 5.4.1.1). False (with a note) when the UE is not registered or a
+        procedure is running."""
+        if self.state is not AmfState.REGISTERED or self._busy():
+            self._note("re-authentication not started", state=self.state.value)
+            return False
+        self._state_before = AmfState.REGISTERED
+        self._start_authentication(now)
+        return True
+
+    def deregister(self, now: float) -> bool:
+        """Network-initiated deregistration (TS 24.501 5.5.2.3.1) under T3522."""
+        if self.state in (AmfState.DEREGISTERED, AmfState.DEREGISTERED_INITIATED):
+            self._note("deregistration not started", state=self.state.value)
+            return False
+        self._abort_common_procedures()
+        self._stop("T3550")
+        self._registration = None
+        self._enter(AmfState.DEREGISTERED_INITIATED)
+        self._send_guarded("T3522", self.config.t3522, nas("deregistration_request"), now)
+        return True
+
+    def _on_deregistration_request(self, msg: NasMessage, now: float) -> None:
+        """UE-initiated deregistration (TS 24.501 5.5.2.2.2): DEREGISTRATION ACCEPT unless
+        it is a switch-off; a collision with a network-initiated one completes both
+        (5.5.2.3.5)."""
+        self._abort_common_procedures()
+        self._stop("T3550", "T3522")
+        self._registration = None
+        if not msg.get("switch_off", False):
+            self._send(nas("deregistration_accept"))
+        self._enter(AmfState.DEREGISTERED)
+
+    def _on_deregistration_accept(self, msg: NasMessage, now: float) -> None:
+        if self.state is not AmfState.DEREGISTERED_INITIATED:
+            self._note("deregistration accept without a request ignored")
+            return
+        self._stop("T3522")
+        self._enter(AmfState.DEREGISTERED)
+
+    def _on_status(self, msg: NasMessage, now: float) -> None:
+        self._note("5GMM STATUS received", cause=msg.get("cause"))
+
+    def _on_identity_response(self, msg: NasMessage, now: float) -> None:
+        self._note("identity response received")
+
+    # -- simulation-only faults ---------------------------------------------------------
+
+    def reuse_ngksi_next(self) -> None:
+        """The next authentication names the ngKSI already in use (the UE answers #71)."""
+        self._reuse_ngksi_next = True
+
+    def sec_cap_mismatch_next(self) -> None:
+        """The next SECURITY MODE COMMAND replays a wrong UE security capability."""
+        self._sec_cap_mismatch_next = True
+
+
+_HANDLERS = {
+    "registration_request": Amf._on_registration_request,
+    "registration_complete": Amf._on_registration_complete,
+    "authentication_response": Amf._on_authentication_response,
+    "authentication_failure": Amf._on_authentication_failure,
+    "security_mode_complete": Amf._on_security_mode_complete,
+    "security_mode_reject": Amf._on_security_mode_reject,
+    "deregistration_request": Amf._on_deregistration_request,
+    "deregistration_accept": Amf._on_deregistration_accept,
+    "status": Amf._on_status,
+    "identity_response": Amf._on_identity_response,
+}

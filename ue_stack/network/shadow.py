@@ -1,0 +1,157 @@
+"""The shadow network for replay: the twin's AUSF, AAnF and AF, driven by a trace.
+
+A trace supplies the network's downlink; the shadow watches it (``observe_dl``) to know
+each challenge, and follows the **model's** uplink (``handle_ul``): when the model's
+AUTHENTICATION RESPONSE carries the right RES* for the last challenge, the AUSF stores
+KAUSF and registers the AKMA context at the AAnF, as the real network would have
+(BEHAVIOUR.md, "shadow network"). It never sends anything on N1.
+
+Without K/OPc in the trace header it cannot recompute XRES*: ``can_verify`` is False, no
+AKMA context is ever registered, and AF sessions get a note instead of a result (replay
+lists AKMA-4 under ``not_checked``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..crypto.milenage import compute_opc
+from ..crypto.secret import Key
+from ..errors import InputError
+from ..events import AfSessionRequest, AfSessionResult, Note, Outbox
+from ..nas.messages import NasMessage
+from .aanf import KAF_LIFETIME, Aanf
+from .af import Af
+from .ausf import Ausf
+from .udm import Subscriber, Udm
+
+LAYER = "shadow"
+_SNN = re.compile(r"^5G:mnc(\d{3})\.mcc(\d{3})\.3gppnetwork\.org$")
+
+
+class ShadowNetwork:
+    def __init__(
+        self,
+        supi: str,
+        snn: str,
+        *,
+        k: bytes | None = None,
+        opc: bytes | None = None,
+        rid: str = "0",
+        home_mcc: str | None = None,
+        home_mnc: str | None = None,
+        akma: bool = True,
+        kaf_lifetime: float = KAF_LIFETIME,
+    ) -> None:
+        self.supi = supi
+        self.snn = snn
+        self.outbox = Outbox()
+        self.can_verify = k is not None and opc is not None
+        if self.can_verify and (home_mcc is None or home_mnc is None):
+            home_mcc, home_mnc = plmn_of_snn(snn)
+        self.udm = Udm()
+        if self.can_verify:
+            self.udm.add(Subscriber(supi, Key(k), Key(opc), akma=akma, rid=rid,
+                                    home_mcc=str(home_mcc), home_mnc=str(home_mnc)))
+        self.aanf = Aanf(self.outbox, kaf_lifetime)
+        self.ausf = Ausf(self.udm, self.aanf)
+        self.af = Af(self.aanf, self.outbox)
+        self._challenge_rand: bytes | None = None
+        self._confirmed_rand: bytes | None = None
+
+    @classmethod
+    def from_header(cls, header: Any) -> ShadowNetwork:
+        """Build from a trace header: a ``trace.schema.TraceHeader`` (attributes ``ue``,
+        ``snn``, ``home_plmn``) or the raw header object of FORMATS.md section 1."""
+        if not isinstance(header, Mapping):
+            ue, plmn = header.ue, header.home_plmn
+            return cls(ue.supi, header.snn, k=ue.k, opc=ue.opc, rid=ue.rid,
+                       home_mcc=plmn.mcc if plmn else None,
+                       home_mnc=plmn.mnc if plmn else None)
+        ue = header.get("ue") or {}
+        serving = header.get("serving_plmn") or {}
+        home = ue.get("home_plmn") or serving
+        snn = header.get("snn")
+        if snn is None:
+            from ..crypto.aka import serving_network_name
+
+            try:
+                snn = serving_network_name(serving["mcc"], serving["mnc"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InputError(f"no usable serving network: {exc}",
+                                 field="serving_plmn") from None
+        k, opc = _hex(ue, "k"), _hex(ue, "opc")
+        if opc is None and k is not None and ue.get("op") is not None:
+            opc = compute_opc(k, _hex(ue, "op"))
+        return cls(str(ue.get("supi")), snn, k=k, opc=opc, rid=str(ue.get("rid", "0")),
+                   home_mcc=home.get("mcc"), home_mnc=home.get("mnc"))
+
+    # -- N1, as the trace and the model see it -----------------------------------------
+
+    def observe_dl(self, message: NasMessage, now: float) -> None:
+        """A downlink the trace feeds the UE. On AUTHENTICATION REQUEST the AUSF prepares
+        XRES*/KAUSF for its RAND (one Milenage run; repeats of a RAND cost nothing)."""
+        if message.msg != "authentication_request" or not self.can_verify:
+            return
+        rand, autn = message.get("rand"), message.get("autn")
+        if rand is None or autn is None:
+            return
+        self._challenge_rand = rand
+        if rand == self._confirmed_rand:
+            return  # a retransmission of a challenge already answered correctly
+        self.ausf.observe_challenge(self.supi, self.snn, rand, autn, now)
+
+    def handle_ul(self, message: NasMessage, now: float) -> None:
+        """The model's uplink. A correct RES* for the last challenge makes the AUSF store
+        KAUSF and register AKMA at the AAnF (TS 33.501 6.1.3.2, TS 33.535 6.1)."""
+        if message.msg != "authentication_response" or not self.can_verify:
+            return
+        if self._challenge_rand is not None and self._challenge_rand == self._confirmed_rand:
+            self._note("RES* for a challenge already answered: no new KAUSF")
+            return
+        if self.ausf.confirm(self.supi, message.get("res_star", b""), now) is None:
+            self._note("RES* does not match the last challenge: no new KAUSF")
+            return
+        self._confirmed_rand = self._challenge_rand
+
+    def handle_af_session(self, req: AfSessionRequest, now: float) -> AfSessionResult | None:
+        if not self.can_verify:
+            self._note("AF session not checked: the trace has no K/OPc", app=req.app)
+            return None
+        return self.af.session_request(req, now, self.supi)
+
+    def handle_op(self, op: str, fields: Mapping[str, Any], now: float) -> None:
+        """A trace ``net`` record: ``aanf_context_remove`` acts; the simulation-only ops
+        (``reauthenticate``, ``drop_next``...) leave a note (FORMATS.md section 1)."""
+        if op == "aanf_context_remove":
+            self.aanf.context_remove(self.supi, now)
+        else:
+            self._note(f"net op {op!r} is simulation only: ignored in replay", op=op)
+
+    def _note(self, text: str, **fields: Any) -> None:
+        self.outbox.put(Note(LAYER, text, fields))
+
+
+def plmn_of_snn(snn: str) -> tuple[str, str]:
+    """MCC and MNC of a serving network name (TS 24.501 9.12.1). An odd name a real core
+    sent gives an InputError naming ``snn``: the A-KID realm then needs ``home_plmn``."""
+    m = _SNN.match(snn)
+    if m is None:
+        raise InputError(f"cannot read a PLMN from snn {snn!r}; give ue.home_plmn", field="snn")
+    mnc, mcc = m.groups()
+    return mcc, mnc
+
+
+def _hex(obj: Mapping[str, Any], name: str) -> Key | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    try:
+        raw = bytes.fromhex(value)
+    except (TypeError, ValueError):
+        raise InputError("not a hex string", field=f"ue.{name}") from None
+    if len(raw) != 16:
+        raise InputError(f"must be 16 octets, got {len(raw)}", field=f"ue.{name}")
+    return Key(raw)

@@ -1,0 +1,168 @@
+"""The network twin: UDM/ARPF, AUSF, AAnF, AF and one AMF/SEAF per UE behind one facade,
+so the bus treats the whole network as a single layer (one consumer task, one outbox).
+
+Every part shares the twin's ``outbox``, so events come out in the order they happened
+(an AUTHENTICATION RESPONSE yields ``AanfChanged`` before the ``SendN1`` of the SECURITY
+MODE COMMAND). Downlink ``SendN1`` carries the SUPI of the UE it is for. N1 link faults
+live in one ``LinkFaults`` per UE (``link(supi)``), which the bus applies to both
+directions of that UE's link.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from ..crypto.aka import serving_network_name
+from ..errors import LocalProtocolError
+from ..events import AfSessionRequest, AfSessionResult, Outbox
+from ..nas.messages import NasMessage
+from .aanf import KAF_LIFETIME, Aanf
+from .af import Af
+from .amf import Amf, AmfConfig
+from .ausf import Ausf
+from .faults import LinkFaults
+from .udm import Subscriber, Udm
+
+# Network ops the twin executes (scenario ``net`` steps). The first three are trace ops
+# (FORMATS.md section 1); the rest exist in simulation only.
+NET_OPS = (
+    "aanf_context_remove",
+    "reauthenticate",
+    "drop_next",
+    "duplicate_next",
+    "delay_next",
+    "deregister",
+    "reuse_ngksi_next",
+    "sec_cap_mismatch_next",
+    "corrupt_next_av",
+)
+
+
+class NetworkTwin:
+    def __init__(
+        self,
+        mcc: str = "001",
+        mnc: str = "01",
+        *,
+        snn: str | None = None,
+        seed: int = 0,
+        amf_config: AmfConfig | None = None,
+        kaf_lifetime: float = KAF_LIFETIME,
+    ) -> None:
+        self.outbox = Outbox()
+        self.snn = snn if snn is not None else serving_network_name(mcc, mnc)
+        self.udm = Udm(random.Random(seed))
+        self.aanf = Aanf(self.outbox, kaf_lifetime)
+        self.ausf = Ausf(self.udm, self.aanf)
+        self.af = Af(self.aanf, self.outbox)
+        self.amf_config = amf_config if amf_config is not None else AmfConfig()
+        self.amfs: dict[str, Amf] = {}
+        self.links: dict[str, LinkFaults] = {}
+        # (deadline, supi) of every AMF with a timer running; entries go stale when a
+        # timer stops and are dropped lazily, so many UEs cost O(log n) per input.
+        self._deadlines: list[tuple[float, str]] = []
+
+    # -- provisioning --------------------------------------------------------------------
+
+    def add_subscriber(self, subscriber: Subscriber) -> None:
+        self.udm.add(subscriber)
+
+    def attach(self, supi: str, config: AmfConfig | None = None) -> Amf:
+        """Give the UE ``supi`` an AMF context (it can now register); idempotent."""
+        amf = self.amfs.get(supi)
+        if amf is None:
+            self.udm.subscriber(supi)  # a UE the UDM does not know cannot attach
+            amf = Amf(supi, self.ausf, self.snn, config or self.amf_config, self.outbox)
+            self.amfs[supi] = amf
+        return amf
+
+    def amf(self, supi: str) -> Amf:
+        try:
+            return self.amfs[supi]
+        except KeyError:
+            raise LocalProtocolError(f"UE {supi} is not attached to the twin") from None
+
+    def link(self, supi: str) -> LinkFaults:
+        """The N1 link faults of one UE (created on first use)."""
+        faults = self.links.get(supi)
+        if faults is None:
+            faults = self.links[supi] = LinkFaults(self.outbox)
+        return faults
+
+    # -- inputs -------------------------------------------------------------------------
+
+    def handle_n1(self, supi: str, message: NasMessage, now: float) -> None:
+        amf = self.amf(supi)
+        amf.handle_n1(message, now)
+        self._track(amf)
+
+    def handle_af_session(
+        self, req: AfSessionRequest, now: float, supi: str | None = None
+    ) -> AfSessionResult:
+        return self.af.session_request(req, now, supi)
+
+    def handle_op(
+        self, op: str, fields: Mapping[str, Any], now: float, supi: str | None = None
+    ) -> None:
+        """A scenario ``net`` step. Without ``supi`` it applies to every attached UE."""
+        if op not in NET_OPS:
+            raise LocalProtocolError(f"unknown network op {op!r}")
+        for target in [supi] if supi is not None else list(self.amfs):
+            self._op(op, fields, now, target)
+
+    def _op(self, op: str, fields: Mapping[str, Any], now: float, supi: str) -> None:
+        count = int(fields.get("count", 1))
+        match op:
+            case "aanf_context_remove":
+                self.aanf.context_remove(supi, now)
+            case "reauthenticate":
+                self.amf(supi).reauthenticate(now)
+                self._track(self.amf(supi))
+            case "deregister":
+                self.amf(supi).deregister(now)
+                self._track(self.amf(supi))
+            case "drop_next":
+                self.link(supi).drop_next(fields["msg"], count)
+            case "duplicate_next":
+                self.link(supi).duplicate_next(fields["msg"], count)
+            case "delay_next":
+                self.link(supi).delay_next(fields["msg"], float(fields["seconds"]), count)
+            case "reuse_ngksi_next":
+                self.amf(supi).reuse_ngksi_next()
+            case "sec_cap_mismatch_next":
+                self.amf(supi).sec_cap_mismatch_next()
+            case "corrupt_next_av":
+                self.udm.corrupt_next(supi, fields["fault"], count)
+
+    # -- timers -------------------------------------------------------------------------
+
+    def _track(self, amf: Amf) -> None:
+        deadline = amf.next_deadline()
+        if deadline is not None:
+            heapq.heappush(self._deadlines, (deadline, amf.supi))
+
+    def next_deadline(self) -> float | None:
+        heap = self._deadlines
+        while heap:
+            deadline, supi = heap[0]
+            actual = self.amfs[supi].next_deadline()
+            if actual == deadline:
+                return deadline
+            heapq.heappop(heap)  # stale: that timer stopped or moved
+            if actual is not None:
+                heapq.heappush(heap, (actual, supi))
+        return None
+
+    def handle_timer(self, now: float) -> None:
+        due: dict[str, None] = {}
+        while self._deadlines and self._deadlines[0][0] <= now:
+            due[heapq.heappop(self._deadlines)[1]] = None
+        for supi in due:
+            amf = self.amfs[supi]
+            deadline = amf.next_deadline()
+            if deadline is not None and deadline <= now:
+                amf.handle_timer(now)
+            self._track(amf)

@@ -1,0 +1,91 @@
+"""The ue-stack/report v1 document (FORMATS.md section 4) and its short human summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .invariants import INVARIANT_IDS, Violation
+
+FORMAT = "ue-stack/report"
+VERSION = 1
+STAT_KEYS = ("records", "exchanges", "kaf_derivations", "kausf_updates", "ul_skipped")
+
+
+def expect_matched(expect: Mapping[str, Any], verdict: str, violated: Iterable[str]) -> bool:
+    """Does the outcome match a trace's ``expect`` (verdict, and the set of violated ids)?"""
+    if "verdict" in expect and expect["verdict"] != verdict:
+        return False
+    return "violations" not in expect or set(expect["violations"]) == set(violated)
+
+
+def build_report(
+    inputs: Iterable[str | Path],
+    results: Mapping[str, Mapping[str, int]],
+    violations: Iterable[Violation | Mapping[str, Any]],
+    not_checked: Iterable[Mapping[str, str]] = (),
+    expect: Mapping[str, Any] | bool | None = None,
+    stats: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """The report dict. ``results`` is ``Checker.results()`` (ids missing there are listed
+    with ``checked: 0``); ``expect`` is the trace's expectation (compared here), an
+    already-computed bool, or None (then the report has no ``expect``)."""
+    invariants: dict[str, dict[str, int]] = {}
+    for i in (*INVARIANT_IDS, *(k for k in results if k not in INVARIANT_IDS)):
+        counts = results.get(i, {})
+        invariants[i] = {
+            "checked": int(counts.get("checked", 0)),
+            "violations": int(counts.get("violations", 0)),
+        }
+    listed = [v.to_dict() if isinstance(v, Violation) else dict(v) for v in violations]
+    violated = [i for i, c in invariants.items() if c["violations"]]
+    verdict = "fail" if violated or listed else "pass"
+    report: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "inputs": [str(p) for p in inputs],
+        "verdict": verdict,
+        "invariants": invariants,
+        "violations": listed,
+        "not_checked": [dict(n) for n in not_checked],
+    }
+    if expect is not None:
+        matched = expect if isinstance(expect, bool) else expect_matched(expect, verdict, violated)
+        report["expect"] = {"matched": matched}
+    report["stats"] = {**dict.fromkeys(STAT_KEYS, 0), **(stats or {})}
+    return report
+
+
+def write_report(path: str | Path, report: Mapping[str, Any]) -> None:
+    """Write the report as indented JSON (one document, newline-terminated)."""
+    Path(path).write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def summary_lines(report: Mapping[str, Any], max_violations: int = 5) -> list[str]:
+    """A few lines for people: verdict, counts per invariant, the first violations."""
+    violations = report.get("violations", [])
+    inputs = report.get("inputs", [])
+    lines = [
+        f"verdict: {report['verdict']} ({len(violations)} violation"
+        f"{'' if len(violations) == 1 else 's'}, {len(inputs)} input"
+        f"{'' if len(inputs) == 1 else 's'})"
+    ]
+    for i, counts in report.get("invariants", {}).items():
+        mark = "FAIL" if counts["violations"] else ("ok" if counts["checked"] else "-")
+        lines.append(
+            f"  {i:<7} {mark:<4} checked {counts['checked']:>6}  violations {counts['violations']}"
+        )
+    for v in violations[:max_violations]:
+        where = f"{v['input']} " if v.get("input") else ""
+        at = f"{where}seq {v.get('seq')} t {v.get('t')}"
+        lines.append(f"  {v['invariant']} at {at}: {v['message']}")
+    if len(violations) > max_violations:
+        lines.append(f"  ... and {len(violations) - max_violations} more (see the report)")
+    for n in report.get("not_checked", []):
+        lines.append(f"  not checked: {n.get('invariant')}: {n.get('reason')}")
+    if "expect" in report:
+        lines.append(f"expectation {'matched' if report['expect']['matched'] else 'NOT matched'}")
+    return lines

@@ -1,0 +1,537 @@
+"""Scenarios: a timeline of UE, application and network events for ``ue-stack simulate``,
+in TOML (read with ``tomllib``), and the library of built-in scenarios shipped here.
+
+Format (every table but ``[ue]`` optional; unknown keys are errors, to catch typos)::
+
+    name = "reauth-between-af-sessions"        # kebab-case, the --list name
+    description = "one line"
+    [ue]          # as a trace header's ue object (FORMATS.md 1); hex strings
+    supi = "001010000000001"
+    k = "<32 hex>"
+    opc = "<32 hex>"           # or op = "<32 hex>"
+    sqn_ms = "000000000000"    # USIM SQN state; default zero
+    rid = "0"                  # routing indicator
+    home_plmn = {mcc = "001", mnc = "01"}   # A-KID realm; default the serving PLMN
+    sec_cap = "f0f0"           # UE security capability (the AMF replays it in SMC)
+    [network]     # the twin; all optional
+    mcc = "001"                # serving PLMN (SNN of TS 24.501 9.12.1)
+    mnc = "01"
+    snn = "..."                # overrides mcc/mnc verbatim
+    sqn = "000000000000"       # the UDM's SQN_HE; default the USIM's sqn_ms
+    akma = true                # AKMA subscription
+    seed = 0                   # RAND generator seed
+    replay_sec_cap = true      # replay [ue].sec_cap in SECURITY MODE COMMAND
+    bad_mac_avs = 0            # the first N AVs carry a wrong MAC-A (UE: #20)
+    separation_bit_off_avs = 0 # the first N AVs have AMF separation bit 0 (UE: #26)
+    auth_failure_limit = 2     # #20/#26 failures before AUTHENTICATION REJECT
+    kaf_lifetime = 3600.0
+    [options]     # as a trace header's options; the command line overrides them
+    app_mode = "per-kaf"       # or "legacy-cache"
+    akma_defer = true
+    [expect."per-kaf"]         # what `simulate` should conclude, per app mode
+    verdict = "pass"
+    violations = []
+    [[step]]                   # one per event; sorted by t (stable for equal t)
+    t = 0.0
+    kind = "ue"                # ue | app | net
+    op = "power_on"            # + the op's fields
+
+``ue`` and ``app`` ops and their fields are those of the trace format (FORMATS.md 1);
+``usim_inserted``'s ``ue`` is an inline table or a ``[step.ue]`` table after its step.
+``net`` ops: the trace's ``aanf_context_remove``, ``reauthenticate`` and ``drop_next``
+(``msg``, optional ``count``), and, in simulation only, ``duplicate_next`` (``msg``,
+``count``), ``delay_next`` (``msg``, ``seconds``, ``count``), ``deregister`` (network
+initiated), ``reuse_ngksi_next`` (the next challenge names the ngKSI in use: #71),
+``sec_cap_mismatch_next`` (the next SMC replays a wrong UE security capability: #23) and
+``corrupt_next_av`` (``fault`` = ``mac`` | ``separation_bit``, ``count``).
+
+Errors are ``InputError`` naming the file, the line where it can be found, and the field
+(``step[3].ua_id`` counts steps from 1 in file order).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..crypto.aka import serving_network_name
+from ..crypto.milenage import compute_opc
+from ..crypto.secret import Key
+from ..errors import InputError
+from ..nas.messages import MESSAGES
+from ..network.aanf import KAF_LIFETIME
+from ..network.amf import AmfConfig
+from ..network.twin import NetworkTwin
+from ..network.udm import AV_FAULTS, Subscriber
+from ..trace.schema import Plmn, UeConfig
+
+# The built-in library, in `simulate --list` order (happy-path first).
+LIBRARY = (
+    "happy-path",
+    "reauth-between-af-sessions",
+    "w1-defer-on",
+    "w1-defer-off",
+    "w2-smc-lost",
+    "w2-smc-rejected",
+    "mac-failure-recovery",
+    "synch-failure-resync",
+    "separation-bit-zero",
+    "ngksi-in-use",
+    "auth-reject-akma-rejected",
+    "usim-removal",
+    "power-cycle-keeps-kausf",
+    "aanf-context-remove",
+)
+
+APP_MODES = ("per-kaf", "legacy-cache")
+VERDICTS = ("pass", "fail")
+INVARIANT_IDS = (
+    "AKMA-1", "AKMA-2", "AKMA-3", "AKMA-4", "APP-1", "XL-1",
+    "NAS-1", "NAS-2", "NAS-3", "SEC-1",
+)
+_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSpec:
+    """The ``[network]`` table: how the twin is provisioned and behaves."""
+
+    mcc: str = "001"
+    mnc: str = "01"
+    snn: str = ""  # filled from mcc/mnc when not given
+    sqn: bytes | None = None
+    akma: bool = True
+    seed: int = 0
+    replay_sec_cap: bool = True
+    bad_mac_avs: int = 0
+    separation_bit_off_avs: int = 0
+    auth_failure_limit: int = 2
+    kaf_lifetime: float = KAF_LIFETIME
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    verdict: str
+    violations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One timeline event. ``fields`` are typed: ``ua_id`` bytes, ``ue`` a UeConfig,
+    ``count`` int, ``seconds`` float, the rest as written."""
+
+    t: float
+    kind: str
+    op: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    ue: UeConfig
+    network: NetworkSpec
+    options: dict[str, Any]
+    expect: dict[str, Expect]
+    steps: tuple[Step, ...]
+    path: str = ""
+
+    @property
+    def serving_plmn(self) -> Plmn:
+        return Plmn(self.network.mcc, self.network.mnc)
+
+    @property
+    def home_plmn(self) -> Plmn:
+        return self.ue.home_plmn or self.serving_plmn
+
+    def expect_for(self, app_mode: str) -> Expect | None:
+        return self.expect.get(app_mode)
+
+    def build_twin(self) -> NetworkTwin:
+        """A network twin provisioned for this scenario: the UE's subscription (and that
+        of any USIM a ``usim_inserted`` step brings), AV faults, and an attached AMF."""
+        n = self.network
+        twin = NetworkTwin(
+            n.mcc, n.mnc, snn=n.snn, seed=n.seed, kaf_lifetime=n.kaf_lifetime,
+            amf_config=AmfConfig(
+                replayed_ue_sec_cap=self.ue.sec_cap if n.replay_sec_cap else None,
+                auth_failure_limit=n.auth_failure_limit,
+            ),
+        )
+        ues = [self.ue] + [s.fields["ue"] for s in self.steps if "ue" in s.fields]
+        for ue in ues:
+            if ue.supi in twin.udm:
+                continue
+            home = ue.home_plmn or self.serving_plmn
+            twin.add_subscriber(Subscriber(
+                ue.supi, ue.k, ue.opc, n.sqn if n.sqn is not None else ue.sqn_ms,
+                akma=n.akma, rid=ue.rid, home_mcc=home.mcc, home_mnc=home.mnc,
+            ))
+            twin.attach(ue.supi)
+        if n.bad_mac_avs:
+            twin.udm.corrupt_next(self.ue.supi, "mac", n.bad_mac_avs)
+        if n.separation_bit_off_avs:
+            twin.udm.corrupt_next(self.ue.supi, "separation_bit", n.separation_bit_off_avs)
+        return twin
+
+
+# -- field validators: value -> typed value, or ValueError with a message for people ----
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str) or not v:
+        raise ValueError("must be a non-empty string")
+    return v
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise ValueError("must be true or false")
+    return v
+
+
+def _count(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ValueError("must be an integer >= 1")
+    return v
+
+
+def _nonneg_int(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise ValueError("must be an integer >= 0")
+    return v
+
+
+def _seconds(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+        raise ValueError("must be a number >= 0")
+    return float(v)
+
+
+def _hex(size: int | None) -> Callable[[Any], bytes]:
+    def check(v: Any) -> bytes:
+        if not isinstance(v, str):
+            raise ValueError("must be a hex string")
+        try:
+            raw = bytes.fromhex(v)
+        except ValueError:
+            raise ValueError(f"not a hex string: {v!r}") from None
+        if size is not None and len(raw) != size:
+            raise ValueError(f"must be {size} octets ({2 * size} hex digits), got {len(raw)}")
+        return raw
+
+    return check
+
+
+def _enum(*values: str) -> Callable[[Any], str]:
+    def check(v: Any) -> str:
+        if v not in values:
+            raise ValueError(f"must be one of {', '.join(values)}; got {v!r}")
+        return v
+
+    return check
+
+
+def _digits(*lengths: int) -> Callable[[Any], str]:
+    def check(v: Any) -> str:
+        if not (isinstance(v, str) and v.isdigit() and len(v) in lengths):
+            raise ValueError(f"must be a string of {' or '.join(map(str, lengths))} digits")
+        return v
+
+    return check
+
+
+def _msg(v: Any) -> str:
+    if v not in MESSAGES:
+        raise ValueError(f"unknown NAS message {v!r}")
+    return v
+
+
+_UE_OBJ = "ue-object"  # marker: a nested [ue]-like table
+_Spec = dict[str, tuple[Callable[[Any], Any] | str, bool]]  # field -> (validator, required)
+
+OPS: dict[str, dict[str, _Spec]] = {
+    "app": {
+        "kaf_request": {
+            "app": (_str, True), "af_fqdn": (_str, True), "ua_id": (_hex(5), True),
+            "expect": (_enum("ok", "rejected"), False),
+        },
+    },
+    "ue": {
+        "power_on": {},
+        "power_off": {},
+        "usim_removed": {},
+        "usim_inserted": {"ue": (_UE_OBJ, False)},
+        "register": {"registration_type": (_enum("initial", "mobility", "periodic"), False)},
+        "deregister": {"switch_off": (_bool, False)},
+        "advance": {},
+        "lower_layer_failure": {},
+    },
+    "net": {
+        "aanf_context_remove": {},
+        "reauthenticate": {},
+        "drop_next": {"msg": (_msg, True), "count": (_count, False)},
+        "duplicate_next": {"msg": (_msg, True), "count": (_count, False)},
+        "delay_next": {"msg": (_msg, True), "seconds": (_seconds, True),
+                       "count": (_count, False)},
+        "deregister": {},
+        "reuse_ngksi_next": {},
+        "sec_cap_mismatch_next": {},
+        "corrupt_next_av": {"fault": (_enum(*AV_FAULTS), True), "count": (_count, False)},
+    },
+}
+
+_NETWORK: _Spec = {
+    "mcc": (_digits(3), False), "mnc": (_digits(2, 3), False), "snn": (_str, False),
+    "sqn": (_hex(6), False), "akma": (_bool, False), "seed": (_nonneg_int, False),
+    "replay_sec_cap": (_bool, False), "bad_mac_avs": (_nonneg_int, False),
+    "separation_bit_off_avs": (_nonneg_int, False), "auth_failure_limit": (_count, False),
+    "kaf_lifetime": (_seconds, False),
+}
+_OPTIONS: _Spec = {"app_mode": (_enum(*APP_MODES), False), "akma_defer": (_bool, False)}
+_UE_KEYS = ("supi", "k", "opc", "op", "sqn_ms", "rid", "home_plmn", "sec_cap")
+_TOP_KEYS = ("name", "description", "ue", "network", "options", "expect", "step")
+
+
+class _Source:
+    """The file being read: its name and the lines where tables and keys start, so an
+    error can name a line (tomllib keeps no positions)."""
+
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.lines = text.splitlines()
+        self.headers: list[tuple[int, str]] = []  # (line number, header text)
+        for i, line in enumerate(self.lines, 1):
+            s = line.strip()
+            if s.startswith("["):
+                self.headers.append((i, s.split("#", 1)[0].strip()))
+
+    def table_line(self, header: str, nth: int = 1) -> int | None:
+        seen = 0
+        for line, text in self.headers:
+            if text == header:
+                seen += 1
+                if seen == nth:
+                    return line
+        return None
+
+    def key_line(self, start: int | None, key: str) -> int | None:
+        """The line of ``key = ...`` in the table whose header is on line ``start`` (None:
+        the top level); ``start`` itself when the key is not found."""
+        pat = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+        for i in range(start or 0, len(self.lines)):
+            line = self.lines[i]
+            if line.strip().startswith("["):
+                break  # the next table begins
+            if pat.match(line):
+                return i + 1
+        return start
+
+    def error(self, message: str, field: str, line: int | None) -> InputError:
+        return InputError(message, file=self.name, line=line, field=field)
+
+
+def _check_table(
+    src: _Source, table: Any, spec: _Spec, where: str, start: int | None
+) -> dict[str, Any]:
+    if not isinstance(table, Mapping):
+        raise src.error("must be a table", where, start)
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in spec:
+            raise src.error(f"unknown key (expected one of {', '.join(spec)})",
+                            f"{where}.{key}", src.key_line(start, key))
+        check, _ = spec[key]
+        try:
+            out[key] = check(value)
+        except ValueError as exc:
+            raise src.error(str(exc), f"{where}.{key}", src.key_line(start, key)) from None
+    for key, (_, required) in spec.items():
+        if required and key not in out:
+            raise src.error("missing", f"{where}.{key}", start)
+    return out
+
+
+def _ue(src: _Source, table: Any, where: str, start: int | None) -> UeConfig:
+    if not isinstance(table, Mapping):
+        raise src.error("must be a table", where, start)
+
+    def get(key: str, check: Callable[[Any], Any], default: Any = None) -> Any:
+        if key not in table:
+            return default
+        try:
+            return check(table[key])
+        except ValueError as exc:
+            raise src.error(str(exc), f"{where}.{key}", src.key_line(start, key)) from None
+
+    for key in table:
+        if key not in _UE_KEYS:
+            raise src.error(f"unknown key (expected one of {', '.join(_UE_KEYS)})",
+                            f"{where}.{key}", src.key_line(start, key))
+    for key in ("supi", "k"):
+        if key not in table:
+            raise src.error("missing", f"{where}.{key}", start)
+    if "opc" not in table and "op" not in table:
+        raise src.error("missing (give opc or op)", f"{where}.opc", start)
+    supi = get("supi", _digits(*range(5, 16)))
+    k = Key(get("k", _hex(16)))
+    opc = get("opc", _hex(16))
+    opc = Key(opc) if opc is not None else compute_opc(k, get("op", _hex(16)))
+    home = None
+    if "home_plmn" in table:
+        h = _check_table(src, table["home_plmn"],
+                         {"mcc": (_digits(3), True), "mnc": (_digits(2, 3), True)},
+                         f"{where}.home_plmn", src.key_line(start, "home_plmn"))
+        home = Plmn(h["mcc"], h["mnc"])
+    return UeConfig(
+        supi=supi, k=k, opc=opc, sqn_ms=get("sqn_ms", _hex(6), bytes(6)),
+        rid=get("rid", _digits(*range(1, 5)), "0"), home_plmn=home,
+        sec_cap=get("sec_cap", _hex(None)),
+    )
+
+
+def _step(src: _Source, index: int, raw: Any) -> Step:
+    where = f"step[{index}]"
+    start = src.table_line("[[step]]", index)
+    if not isinstance(raw, Mapping):
+        raise src.error("must be a table", where, start)
+    for key in ("t", "kind", "op"):
+        if key not in raw:
+            raise src.error("missing", f"{where}.{key}", start)
+    try:
+        t = _seconds(raw["t"])
+    except ValueError as exc:
+        raise src.error(str(exc), f"{where}.t", src.key_line(start, "t")) from None
+    kind = raw["kind"]
+    if kind not in OPS:
+        raise src.error(f"must be one of {', '.join(OPS)}; got {kind!r}", f"{where}.kind",
+                        src.key_line(start, "kind"))
+    op = raw["op"]
+    spec = OPS[kind].get(op)
+    if spec is None:
+        raise src.error(f"unknown {kind} op {op!r} (known: {', '.join(OPS[kind])})",
+                        f"{where}.op", src.key_line(start, "op"))
+    rest = {k: v for k, v in raw.items() if k not in ("t", "kind", "op")}
+    plain = {k: v for k, v in spec.items() if v[0] != _UE_OBJ}
+    fields = _check_table(
+        src, {k: v for k, v in rest.items() if k not in spec or spec[k][0] != _UE_OBJ},
+        plain, where, start,
+    )
+    if "ue" in rest and "ue" in spec:
+        fields["ue"] = _ue(src, rest["ue"], f"{where}.ue", src.key_line(start, "ue"))
+    return Step(t, kind, op, fields, start)
+
+
+def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
+    """Parse and validate a scenario's TOML text; ``name`` is used in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = _TOML_LINE.search(str(exc))
+        raise InputError(f"not valid TOML: {exc}", file=name,
+                         line=int(m.group(1)) if m else None) from None
+    src = _Source(name, text)
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise src.error(f"unknown key (expected one of {', '.join(_TOP_KEYS)})", key,
+                            src.key_line(None, key) or src.table_line(f"[{key}]"))
+    for key in ("name", "ue", "step"):
+        if key not in data:
+            raise src.error("missing", key, None)
+    try:
+        sname = _str(data["name"])
+        if not _NAME.match(sname):
+            raise ValueError(f"must be kebab-case (a-z, 0-9, -), got {sname!r}")
+        description = data.get("description", "")
+        if not isinstance(description, str) or "\n" in description:
+            raise ValueError("description must be one line of text")
+    except ValueError as exc:
+        field_name = "description" if "description" in str(exc) else "name"
+        raise src.error(str(exc), field_name, src.key_line(None, field_name)) from None
+
+    ue = _ue(src, data["ue"], "ue", src.table_line("[ue]"))
+    net = _check_table(src, data.get("network", {}), _NETWORK, "network",
+                       src.table_line("[network]"))
+    mcc, mnc = net.get("mcc", "001"), net.get("mnc", "01")
+    net["snn"] = net.get("snn") or serving_network_name(mcc, mnc)
+    network = NetworkSpec(**net)
+    options = _check_table(src, data.get("options", {}), _OPTIONS, "options",
+                           src.table_line("[options]"))
+
+    expect: dict[str, Expect] = {}
+    raw_expect = data.get("expect", {})
+    if not isinstance(raw_expect, Mapping):
+        raise src.error("must be a table of app modes", "expect", None)
+    for mode, body in raw_expect.items():
+        where = f"expect.{mode}"
+        start = src.table_line(f'[expect."{mode}"]') or src.table_line(f"[expect.{mode}]")
+        if mode not in APP_MODES:
+            raise src.error(f"unknown app mode (expected {', '.join(APP_MODES)})", where,
+                            start)
+        e = _check_table(src, body, {"verdict": (_enum(*VERDICTS), True),
+                                     "violations": (_violations, False)}, where, start)
+        violations = e.get("violations", ())
+        if (e["verdict"] == "pass") != (not violations):
+            raise src.error("verdict 'pass' goes with no violations, 'fail' with some",
+                            f"{where}.violations", src.key_line(start, "violations"))
+        expect[mode] = Expect(e["verdict"], violations)
+
+    raw_steps = data["step"]
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise src.error("must be a non-empty array of [[step]] tables", "step", None)
+    steps = [_step(src, i, raw) for i, raw in enumerate(raw_steps, 1)]
+    steps.sort(key=lambda s: s.t)  # stable: equal times keep file order
+    return Scenario(sname, description, ue, network, options, expect, tuple(steps), name)
+
+
+def _violations(v: Any) -> tuple[str, ...]:
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise ValueError("must be a list of invariant ids")
+    unknown = [x for x in v if x not in INVARIANT_IDS]
+    if unknown:
+        raise ValueError(f"unknown invariant ids {unknown} (known: {', '.join(INVARIANT_IDS)})")
+    return tuple(sorted(set(v)))
+
+
+def _builtin_text(name: str) -> str:
+    return resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
+def load_scenario(path_or_name: str | Path) -> Scenario:
+    """A scenario from a file (a path, or anything ending in ``.toml``) or a built-in by
+    name. Unknown names and unusable files raise ``InputError``."""
+    text_path = str(path_or_name)
+    path = Path(text_path)
+    if text_path.endswith(".toml") or path.is_file() or "/" in text_path:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read scenario: {exc.strerror}", file=text_path) from None
+        return parse_scenario(text, text_path)
+    if text_path not in builtin_names():
+        raise InputError(f"no built-in scenario {text_path!r} "
+                         f"(see `ue-stack simulate --list`)", field="SCENARIO")
+    return parse_scenario(_builtin_text(text_path), f"{text_path}.toml")
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in scenarios: LIBRARY order, then any other shipped file."""
+    shipped = sorted(
+        p.name[: -len(".toml")]
+        for p in resources.files(__name__).iterdir()
+        if p.name.endswith(".toml")
+    )
+    return [n for n in LIBRARY if n in shipped] + [n for n in shipped if n not in LIBRARY]
+
+
+def builtin_scenarios() -> list[Scenario]:
+    """Every built-in scenario, ``happy-path`` first."""
+    return [load_scenario(name) for name in builtin_names()]

@@ -1,0 +1,117 @@
+"""Typed values of a ue-stack/trace v1 file (FORMATS.md section 1).
+
+The loader builds these; replay reads them. Keys are ``Key`` objects and are left out of
+every ``repr``, so a header or a ``usim_inserted`` record can be printed safely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..crypto.secret import Key
+from ..nas.messages import NasMessage
+
+RecordKind = Literal["dl", "ul", "app", "ue", "net"]
+RECORD_KINDS: frozenset[str] = frozenset({"dl", "ul", "app", "ue", "net"})
+
+# op -> {field: required?}, per kind (FORMATS.md section 1, "app/ue/net ops")
+APP_OPS: dict[str, dict[str, bool]] = {
+    "kaf_request": {"app": True, "af_fqdn": True, "ua_id": True, "expect": False},
+}
+UE_OPS: dict[str, dict[str, bool]] = {
+    "power_on": {},
+    "power_off": {},
+    "usim_removed": {},
+    "usim_inserted": {"ue": False},
+    "register": {"registration_type": False},
+    "deregister": {"switch_off": False},
+    "advance": {},
+    "lower_layer_failure": {},
+}
+NET_OPS: dict[str, dict[str, bool]] = {
+    "aanf_context_remove": {},
+    "reauthenticate": {},
+    "drop_next": {"msg": True},
+}
+OPS: dict[str, dict[str, dict[str, bool]]] = {"app": APP_OPS, "ue": UE_OPS, "net": NET_OPS}
+
+APP_MODES = ("per-kaf", "legacy-cache")
+KAF_EXPECT = ("ok", "rejected")
+UA_ID_OCTETS = 5  # Ua* security protocol identifier (TS 33.220 Annex H)
+SQN_MS_DEFAULT = bytes(6)
+
+
+@dataclass(frozen=True, slots=True)
+class Plmn:
+    """A PLMN identity: MCC 3 digits, MNC 2 or 3 digits, kept as written."""
+
+    mcc: str
+    mnc: str
+
+
+@dataclass(frozen=True, slots=True)
+class UeConfig:
+    """The USIM and UE settings of a trace header's ``ue`` object (or of ``usim_inserted``).
+
+    ``opc`` is computed from ``op`` when only ``op`` is given; ``k``/``opc`` are None for a
+    capture from a real SIM, and replay then checks only what it can.
+    """
+
+    supi: str
+    k: Key | None = field(default=None, repr=False)
+    opc: Key | None = field(default=None, repr=False)
+    sqn_ms: bytes = SQN_MS_DEFAULT
+    rid: str = "0"
+    home_plmn: Plmn | None = None
+    sec_cap: bytes | None = None
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.k is not None and self.opc is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceHeader:
+    """The first line of a trace. ``snn`` is the explicit ``snn`` verbatim, else the
+    serving network name of ``serving_plmn`` (TS 24.501 9.12.1). ``options`` holds only
+    the options the header gives; ``raw`` is the header object as read."""
+
+    path: str
+    title: str
+    source: str
+    ue: UeConfig
+    serving_plmn: Plmn | None
+    snn: str
+    options: dict[str, Any]
+    expect: dict[str, Any] | None
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def home_plmn(self) -> Plmn | None:
+        """The A-KID realm's PLMN: ``ue.home_plmn``, else the serving PLMN (KEYS.md)."""
+        return self.ue.home_plmn or self.serving_plmn
+
+
+@dataclass(frozen=True, slots=True)
+class TraceRecord:
+    """One record after the header.
+
+    - ``dl``/``ul``: ``message`` is the NAS message with fields typed per
+      ``nas.messages.FIELD_TYPES`` (for a message the model does not implement, its
+      fields as written); ``pdu`` the captured octets if given. ``message`` is None only
+      for a ``pdu``-only record whose PDU could not be decoded here.
+    - ``app``/``ue``/``net``: ``op`` and its typed ``fields``.
+    """
+
+    line: int
+    t: float
+    kind: RecordKind
+    message: NasMessage | None = None
+    op: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    pdu: bytes | None = None
+
+    @property
+    def msg(self) -> str | None:
+        return self.message.msg if self.message is not None else None

@@ -1,0 +1,72 @@
+"""Streaming reader of ue-stack/xlog v1 exchange logs (FORMATS.md section 2).
+
+``iter_log(path)`` yields one dict per line, lazily, after checking what every line must
+carry: ``seq`` (an integer, strictly increasing), ``t`` (a number) and ``event`` (a
+string). Anything else about a line is the checker's business, not a format error, so a
+log from another UE implementation converted to this schema can be checked too. Blank
+lines are skipped. Problems raise ``InputError`` naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import InputError
+
+
+def iter_log(path: str | Path) -> Iterator[dict[str, Any]]:
+    """The records of an exchange log, one at a time."""
+    for _line, record in iter_log_lines(path):
+        yield record
+
+
+def iter_log_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Like ``iter_log``, with each record's line number."""
+    name = str(path)
+    try:
+        file = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise InputError(f"cannot read exchange log: {exc.strerror}", file=name) from None
+    last_seq: int | None = None
+    with file:
+        for line, raw in enumerate(file, start=1):
+            text = raw.strip()
+            if not text:
+                continue
+            try:
+                record = orjson.loads(text)
+            except orjson.JSONDecodeError as exc:
+                raise InputError(_problem(text, exc), file=name, line=line) from None
+            if not isinstance(record, dict):
+                raise InputError("a log line must be a JSON object", file=name, line=line)
+            seq = record.get("seq")
+            if type(seq) is not int:
+                why = "missing" if seq is None else f"must be an integer, got {seq!r}"
+                raise InputError(why, file=name, line=line, field="seq")
+            if last_seq is not None and seq <= last_seq:
+                raise InputError(
+                    f"not increasing: {seq} after {last_seq}", file=name, line=line, field="seq"
+                )
+            last_seq = seq
+            t = record.get("t")
+            if type(t) not in (int, float) or not math.isfinite(t):
+                why = "missing" if t is None else f"must be a number, got {t!r}"
+                raise InputError(why, file=name, line=line, field="t")
+            event = record.get("event")
+            if not isinstance(event, str) or not event:
+                why = "missing" if event is None else f"must be a string, got {event!r}"
+                raise InputError(why, file=name, line=line, field="event")
+            yield line, record
+
+
+def _problem(text: bytes, exc: orjson.JSONDecodeError) -> str:
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"not UTF-8 text (undecodable byte at offset {bad.start})"
+    return f"not valid JSON ({exc.msg} at column {exc.colno})"

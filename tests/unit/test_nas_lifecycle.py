@@ -202,3 +202,20 @@ def test_local_requests_illegal_in_the_state_raise_local_protocol_error(powered,
     with pytest.raises(LocalProtocolError):
         illegal(ue.nas, ue.tick())
     assert ue.nas.state is before and ue.drain() == []
+
+
+def test_a_usim_swapped_while_switched_off_leaves_no_nas_context_behind():
+    """FORMATS.md `usim_inserted`: the card read at power-on is a new USIM, even with the
+    same SUPI; the ME keeps no 5G NAS security context or 5G-GUTI of the card that left
+    (TS 33.501 6.2.2.2), so the next REGISTRATION REQUEST names no key (ngKSI 111)."""
+    ue = Ue()
+    ue.registered()
+    ue.nas.power_off(ue.tick())
+    ue.nas.usim_inserted(make_usim(), ue.tick())
+    ue.nas.power_on(ue.tick())
+    ue.drain()
+    assert ue.nas.contexts.current is None
+    assert ue.nas.guti is None
+    ue.nas.register(ue.tick())
+    [request] = uplink(ue.drain())
+    assert (request.msg, request["ngksi"]) == ("registration_request", 7)

@@ -245,17 +245,16 @@ class Nas:
     def usim_removed(self, now: float) -> None:
         """The USIM leaves the UE. Powered on: a registered UE first sends DEREGISTRATION
         REQUEST with switch-off (TS 24.501 5.5.2.2.1); the KAUSF and the NAS contexts are
-        deleted (TS 33.501 6.2.2.2); 5GMM-DEREGISTERED.NO-SUPI. Switched off: the card
-        just goes; power-on then finds the KAUSF gone."""
+        deleted (TS 33.501 6.2.2.2); 5GMM-DEREGISTERED.NO-SUPI. Switched off: nothing is
+        signalled, but that subscriber's NAS contexts and 5G-GUTI go all the same (a card
+        put back is a new USIM: FORMATS.md `usim_inserted`), and the KAUSF goes with it."""
         usim = self.usim
         if usim is None:
             raise LocalProtocolError("usim_removed: no USIM is inserted")
-        if self.state is S.NULL:
-            self._detach_usim()
-            return
-        if self.state in REGISTERED or self.state is S.SERVICE_REQUEST_INITIATED:
-            self._send(nas("deregistration_request", switch_off=True))
-        self._fire("usim_removed", remote=False)
+        if self.state is not S.NULL:
+            if self.state in REGISTERED or self.state is S.SERVICE_REQUEST_INITIATED:
+                self._send(nas("deregistration_request", switch_off=True))
+            self._fire("usim_removed", remote=False)
         self.timers.clear()
         self._suspended.clear()
         self._auth_failures = 0

@@ -1,0 +1,153 @@
+"""The traces/ library replayed end to end through `ue-stack replay` (FORMATS.md 1-5)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import orjson
+import pytest
+
+from ue_stack.cli import main
+from ue_stack.crypto.secret import SECRET_NAMES
+from ue_stack.nas.messages import MESSAGES
+from ue_stack.trace.loader import open_trace
+from ue_stack.xlog import iter_log
+
+ROOT = Path(__file__).resolve().parents[2]
+TRACES = sorted((ROOT / "traces").glob("*.jsonl"))
+MALFORMED = ROOT / "tests" / "trace" / "malformed"
+
+# FORMATS.md section 2: the fields each event needs
+REQUIRED = {
+    "primitive": {"src", "dst", "name", "corr"},
+    "n1": {"dir", "msg"},
+    "state": {"layer", "from", "to"},
+    "usim": {"action"},
+    "kausf": {"action", "k_ausf_fp"},
+    "kaf_derived": {"app", "corr", "af_id", "a_kid", "k_akma_fp", "k_af_fp"},
+    "aanf": {"action", "a_kid", "k_akma_fp"},
+    "af_session": {"app", "af_id", "a_kid", "result", "k_af_fp_ue", "k_af_fp_net"},
+}
+
+
+def violated(report: dict) -> list[str]:
+    return sorted(i for i, c in report["invariants"].items() if c["violations"])
+
+
+def test_the_library_has_what_the_issue_asks_for():
+    assert len(TRACES) >= 12
+    with_expect = 0
+    for path in TRACES:
+        with open_trace(path) as trace:
+            with_expect += trace.header.expect is not None
+            assert trace.header.source, f"{path.name} has no provenance"
+    assert with_expect == len(TRACES)
+
+
+@pytest.mark.parametrize("path", TRACES, ids=[p.stem for p in TRACES])
+def test_each_trace_meets_its_expect(path, tmp_path):
+    report_path = tmp_path / "report.json"
+    status = main(["replay", str(path), "--check-expect", "--report", str(report_path)])
+    report = orjson.loads(report_path.read_bytes())
+    with open_trace(path) as trace:
+        expect = trace.header.expect
+    assert (report["verdict"], violated(report)) == (
+        expect["verdict"], sorted(expect.get("violations", [])))
+    assert report["expect"] == {"matched": True}
+    assert status == 0
+
+
+def test_legacy_cache_negative_control_fails_on_akma1_and_akma4(tmp_path):
+    """BEHAVIOUR.md t4: upper layers that cache KAKMA derive KAF_b' from KAKMA1 and send
+    A-KID1, which the AAnF deleted at re-authentication."""
+    report_path = tmp_path / "report.json"
+    status = main(["replay", str(ROOT / "traces" / "reauth-between-af-sessions.jsonl"),
+                   "--app-mode", "legacy-cache", "--report", str(report_path)])
+    assert status == 1
+    assert violated(orjson.loads(report_path.read_bytes())) == ["AKMA-1", "AKMA-4"]
+
+
+def test_every_log_line_meets_the_xlog_contract_and_holds_no_secret(tmp_path):
+    """FORMATS.md section 2, over the logs of the whole library: seq/t/event on every
+    line, each event's fields, n1 fields named as in the section 1 table, and no secret
+    by name or by value (the traces' K and OPc never appear)."""
+    logs = tmp_path / "logs"
+    main(["replay", *map(str, TRACES), "--log", str(logs)])
+    secrets = set()
+    for path in TRACES:
+        ue = orjson.loads(path.read_bytes().split(b"\n", 1)[0])["ue"]
+        secrets |= {ue[k] for k in ("k", "opc") if k in ue}
+    files = sorted(logs.glob("*.xlog.jsonl"))
+    assert len(files) == len(TRACES)
+    lines = 0
+    for log in files:
+        assert not any(s in log.read_text() for s in secrets), log.name
+        for rec in iter_log(log):
+            lines += 1
+            assert REQUIRED.get(rec["event"], set()) <= rec.keys(), rec
+            assert not SECRET_NAMES & rec.keys(), rec
+            if rec["event"] == "n1" and rec["msg"] in MESSAGES:
+                extra = rec.keys() - {"seq", "t", "event", "dir", "msg", "ue", "pdu"}
+                assert extra <= set(MESSAGES[rec["msg"]][1]), rec
+    assert lines > 300
+
+
+def _malformed_index() -> dict[str, tuple[int, str | None]]:
+    spec = importlib.util.spec_from_file_location(
+        "malformed_index", ROOT / "tests" / "trace" / "test_trace_malformed.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.EXPECTED
+
+
+MALFORMED_INDEX = _malformed_index()
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED_INDEX))
+def test_a_malformed_trace_gives_exit_2_and_one_line_naming_file_line_and_field(
+        name, capsys, tmp_path):
+    line, field = MALFORMED_INDEX[name]
+    status = main(["replay", str(MALFORMED / name), "--log", str(tmp_path / "x.jsonl")])
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert status == 2
+    assert len(err) == 1, err
+    assert f"{name}:{line}" in err[0]
+    if field is not None:
+        assert f"'{field}'" in err[0]
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_what_was_logged_before_a_bad_line_stays_on_disk(tmp_path):
+    good = (ROOT / "traces" / "happy-path.jsonl").read_text()
+    trace = tmp_path / "cut.jsonl"
+    trace.write_text(good + '{"t": 99, "kind": "dl", "msg": "authentication_request", '
+                     '"ngksi": 1, "rand": "00", "autn": "00"}\n')
+    log = tmp_path / "cut.xlog.jsonl"
+    assert main(["replay", str(trace), "--log", str(log)]) == 2
+    kept = list(iter_log(log))
+    assert [r["msg"] for r in kept if r["event"] == "n1"][-1] == "registration_complete"
+
+
+def test_jobs_2_reaches_the_same_verdicts_as_one_process(tmp_path):
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    main(["replay", str(ROOT / "traces"), "--report", str(one)])
+    main(["replay", str(ROOT / "traces"), "--jobs", "2", "--report", str(two)])
+    a, b = orjson.loads(one.read_bytes()), orjson.loads(two.read_bytes())
+    assert a["invariants"] == b["invariants"] and a["verdict"] == b["verdict"]
+    assert a["inputs"] == b["inputs"]
+
+
+def test_diagram_marks_each_violation_with_a_note(tmp_path):
+    diagram = tmp_path / "w2.mmd"
+    main(["replay", str(ROOT / "traces" / "w2-smc-lost.jsonl"), "--diagram", str(diagram)])
+    text = diagram.read_text()
+    assert "sequenceDiagram" in text
+    assert "AKMA-4" in text and "Note" in text
+
+
+def test_an_empty_folder_or_a_missing_file_is_a_usage_error(tmp_path, capsys):
+    assert main(["replay", str(tmp_path)]) == 2
+    assert main(["replay", str(tmp_path / "nope.jsonl")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 2

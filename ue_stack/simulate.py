@@ -23,10 +23,9 @@ from .bus import Bus, Layer, UeStack, log_network_event
 from .events import SendN1
 from .nas.messages import NasMessage
 from .nas.mm import Nas, NasConfig
-from .nas.usim import Usim
 from .network.udm import Subscriber
 from .scenarios import Scenario, Step
-from .trace.replay import App1Tracker
+from .trace.replay import App1Tracker, usim_of
 from .trace.schema import UeConfig
 from .trace.writer import TraceWriter, header, message_record
 
@@ -44,6 +43,8 @@ def ue_config_record(ue: UeConfig) -> dict[str, Any]:
         out["home_plmn"] = {"mcc": ue.home_plmn.mcc, "mnc": ue.home_plmn.mnc}
     if ue.sec_cap is not None:
         out["sec_cap"] = ue.sec_cap.hex()
+    if ue.ngksi is not None:
+        out["ngksi"] = ue.ngksi
     return out
 
 
@@ -117,7 +118,7 @@ class Simulation:
                                                         supi=nth_supi(scenario.ue.supi, i))
             if i > 0:
                 self._provision(twin, scenario, ue_cfg)
-            nas = Nas(self._nas_config(scenario), _usim(ue_cfg))
+            nas = Nas(self._nas_config(scenario), usim_of(ue_cfg))
             stack = UeStack(bus, ue_cfg.supi, nas, app_mode=self.app_mode, network=link,
                             corr_prefix=f"ue{i}/" if self.ues > 1 else "")
             stack.recorded = ue_cfg.supi == recorded  # type: ignore[attr-defined]
@@ -215,7 +216,7 @@ class Simulation:
                 stack.nas_input(nas.usim_removed)
             case "usim_inserted":
                 ue_cfg = f.get("ue") or self.scenario.ue
-                usim = _usim(ue_cfg)
+                usim = usim_of(ue_cfg)
                 # the UE now speaks for the new SUPI on N1
                 by_supi[ue_cfg.supi] = stack
                 stack.supi = ue_cfg.supi
@@ -259,10 +260,6 @@ def _default_snn(s: Scenario) -> str:
     from .crypto.aka import serving_network_name
 
     return serving_network_name(s.network.mcc, s.network.mnc)
-
-
-def _usim(ue: UeConfig) -> Usim:
-    return Usim(ue.supi, ue.k, ue.opc, sqn_ms=ue.sqn_ms, rid=ue.rid)
 
 
 def _downlink(stack: UeStack, message: NasMessage, recorder: Recorder | None):

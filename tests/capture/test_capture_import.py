@@ -193,14 +193,17 @@ def test_cli_writes_traces_and_report(captures, tmp_path, capsys):
 
 
 def test_committed_traces_match_what_the_importer_writes(captures, tmp_path):
-    """traces/capture-*.jsonl are this importer's output, byte for byte."""
+    """traces/capture-*.jsonl are this importer's output, byte for byte: `ue-stack import
+    CAPTURE -o traces --k K --opc OPC --expect` with the README's credentials."""
     root = Path(__file__).resolve().parents[2] / "traces"
     committed = sorted(root.glob("capture-*.jsonl"))
     if not committed:
         pytest.skip("no committed capture traces")
     for key, (name, _, k, opc, *_rest) in CAPTURES.items():
         del key
-        importer = Importer(ImportOptions(k=bytes.fromhex(k), opc=bytes.fromhex(opc)))
+        importer = Importer(
+            ImportOptions(k=bytes.fromhex(k), opc=bytes.fromhex(opc), expect=True)
+        )
         result = importer.run(captures / name)
         for path in importer.write(result, tmp_path, Path(name).stem):
             assert (root / Path(path).name).read_bytes() == Path(path).read_bytes()

@@ -5,9 +5,13 @@ UE-associated connection to a UE (RAN/AMF UE NGAP IDs; then a SUPI from a null-s
 SUCI, or a 5G-GUTI / 5G-S-TMSI assigned earlier in the capture) and runs that UE's NAS
 security (``security.UeSecurity``), because a GUTI may only be readable after
 deciphering. The second pass works per UE: it splits the UE's messages into sessions,
-infers the USIM's SQN state from the evidence, and writes the records with the ``ue``
-operations a replay needs (``power_on``/``register`` before each session's first
-REGISTRATION REQUEST, ``deregister`` before a UE-initiated DEREGISTRATION REQUEST).
+infers the USIM's SQN state and any NAS security context the UE held before the capture
+from the evidence, and writes the records with the ``ue`` operations a replay needs
+(``power_on``/``register`` before each session's first REGISTRATION REQUEST,
+``deregister`` before a UE-initiated DEREGISTRATION REQUEST). With ``expect`` it also
+writes the header's ``expect``: what replay must find if the model agrees with the
+recorded UE — ``pass``, or NAS-3 where the importer found the recorded UE breaking a rule
+(each such place is explained by a ``//`` line in the trace).
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class ImportOptions:
     supi: str | None = None
     mcc: str | None = None
     mnc: str | None = None
+    expect: bool = False  # write the header's `expect` (see the module docstring)
 
 
 @dataclass(slots=True)
@@ -407,6 +412,7 @@ class Importer:
         if creds is not None:
             creds = self._check_keys(ue, where, problems)
         plan = plan_sessions(ue.events, with_sqn=creds is not None, notes=problems, where=where)
+        plan.deviations.extend(self._res_star_deviations(ue, creds))
         ue_obj: dict[str, Any] = {}
         if creds is not None:
             ue_obj["k"], ue_obj["opc"] = self.options.k.hex(), self.options.opc.hex()
@@ -416,6 +422,12 @@ class Importer:
         head_ue = dict(ue_obj)
         if plan.initial_sqn_ms is not None:
             head_ue["sqn_ms"] = f"{plan.initial_sqn_ms:012x}"
+        first = min(plan.starts, default=None)
+        if first in plan.stored_ngksi:
+            head_ue["ngksi"] = plan.stored_ngksi[first]
+        extra: dict[str, Any] = {}
+        if self.options.expect:
+            extra["expect"] = expectation(plan)
         mcc, mnc = ue.serving_plmn
         head = header(
             supi,
@@ -424,9 +436,29 @@ class Importer:
             "ue-stack import",
             ue=head_ue,
             serving_plmn={"mcc": mcc, "mnc": mnc},
+            **extra,
         )
         lines = _records(ue.events, plan, supi, ue_obj)
         return UeTrace(supi, head, lines, frames, problems)
+
+    @staticmethod
+    def _res_star_deviations(ue: Ue, creds) -> list[tuple[int, str]]:
+        """Where the UE's RES* differs from the one K/OPc give (TS 33.501 A.4): the model
+        sends the computed one, so replay reports NAS-3 there."""
+        if creds is None:
+            return []
+        out = []
+        for i, ev in enumerate(ue.events):
+            if ev.auth is None or ev.auth.res_star is None:
+                continue
+            answer = _answer(ue.events, i)
+            if answer is None or answer.name != "authentication_response" or not answer.plain:
+                continue
+            got = answer.plain.fields.get("res_star")
+            if got is not None and got != ev.auth.res_star:
+                out.append((ue.events.index(answer), "the UE's RES* differs from the one "
+                            "derived from K/OPc and this serving network name"))
+        return out
 
     def _check_keys(self, ue: Ue, where: str, problems: list[str]):
         """Keys that contradict the capture are dropped from the trace (and reported):
@@ -486,9 +518,23 @@ class Importer:
 class SessionPlan:
     """Where sessions start, and the USIM state each one declares."""
 
-    starts: dict[int, str]  # event index -> "first" | "restart" | "register" | "power"
+    starts: dict[int, str]  # event index -> "first" | "next"
     new_usim: dict[int, int]  # event index of a session start -> sqn_ms of a new USIM
     initial_sqn_ms: int | None = None
+    # event index of a session start -> the ngKSI (0..6) its REGISTRATION REQUEST names:
+    # the UE holds a native 5G NAS security context from before (TS 24.501 5.5.1.2.2)
+    stored_ngksi: dict[int, int] = field(default_factory=dict)
+    # (event index, why): where the recorded UE breaks a rule the model keeps, so replay
+    # reports NAS-3 there (FORMATS.md 3) instead of the trace copying the breach
+    deviations: list[tuple[int, str]] = field(default_factory=list)
+
+
+def expectation(plan: SessionPlan) -> dict[str, Any]:
+    """The header's ``expect`` (FORMATS.md 1) for a conforming model: the recorded UE's
+    behaviour reproduced (``pass``), except at the rule breaches the importer found."""
+    if plan.deviations:
+        return {"verdict": "fail", "violations": ["NAS-3"]}
+    return {"verdict": "pass", "violations": []}
 
 
 def _answer(events: list[Event], i: int) -> Event | None:
@@ -531,6 +577,9 @@ def plan_sessions(
         if _is_registration_start(ev) and ev.conn != last_conn:
             plan.starts[i] = "first" if not plan.starts else "next"
             last_conn = ev.conn
+            ngksi = ev.plain.fields.get("ngksi") if ev.plain is not None else None
+            if isinstance(ngksi, int) and 0 <= ngksi < NGKSI_NO_KEY:
+                plan.stored_ngksi[i] = ngksi
     if not with_sqn:
         return plan
     model: int | None = None
@@ -568,20 +617,22 @@ def plan_sessions(
             if restart_ok:
                 plan.new_usim[session_start] = model = evidence
             else:
-                notes.append(
-                    f"{where}: the AUTS of frame {answer.frame} shows SQN_MS "
-                    f"{evidence:012x}, the delta rule gives {model:012x}; replay "
-                    "will show the difference"
+                text = (
+                    f"the AUTS of frame {answer.frame} shows SQN_MS {evidence:012x}, the "
+                    f"delta rule gives {model:012x}; replay will show the difference"
                 )
+                notes.append(f"{where}: {text}")
+                plan.deviations.append((events.index(answer), text))
         elif accepted and not aka.sqn_is_fresh(sqn.to_bytes(6, "big"), model.to_bytes(6, "big")):
             if restart_ok:
                 plan.new_usim[session_start] = max(sqn - 1, 0)
             else:
-                notes.append(
-                    f"{where}: the UE accepted SQN {sqn:012x} at frame {ev.frame} "
-                    f"although its USIM had accepted {model:012x}: a replayed "
-                    "SQN; replay will report it (NAS-3)"
+                text = (
+                    f"the UE accepted SQN {sqn:012x} at frame {ev.frame} although its USIM "
+                    f"had accepted {model:012x}: a replayed SQN; replay will report it (NAS-3)"
                 )
+                notes.append(f"{where}: {text}")
+                plan.deviations.append((events.index(answer), text))
                 continue
         if accepted:
             model = sqn
@@ -593,6 +644,9 @@ def _records(
 ) -> list[tuple[str, Any]]:
     t0 = events[0].time
     out: list[tuple[str, Any]] = []
+    deviations: dict[int, list[str]] = {}
+    for index, text in plan.deviations:
+        deviations.setdefault(index, []).append(text)
     state = "off"  # off | on (deregistered) | registered
     for i, ev in enumerate(events):
         t = round(max(ev.time - t0, 0.0), 6)
@@ -602,6 +656,8 @@ def _records(
                     out.append(("record", {"t": t, "kind": "ue", "op": "power_off"}))
                     state = "off"
                 new_ue = {"supi": supi, **ue_obj, "sqn_ms": f"{plan.new_usim[i]:012x}"}
+                if i in plan.stored_ngksi:
+                    new_ue["ngksi"] = plan.stored_ngksi[i]
                 out.append(("comment", "the capture restarts this UE with a new USIM state"))
                 out.append(("record", {"t": t, "kind": "ue", "op": "usim_inserted", "ue": new_ue}))
             elif state == "registered":
@@ -611,14 +667,13 @@ def _records(
                 out.append(("record", {"t": t, "kind": "ue", "op": "power_on"}))
             out.append(("record", {"t": t, "kind": "ue", "op": "register"}))
             state = "registered"
-            ngksi = ev.plain.fields.get("ngksi") if ev.plain else None
-            if ngksi is not None and ngksi != NGKSI_NO_KEY and i == min(plan.starts):
+            if i in plan.stored_ngksi and (i == min(plan.starts) or i in plan.new_usim):
                 out.append(
                     (
                         "comment",
-                        f"the UE sends ngKSI {ngksi}: it kept a NAS security "
-                        "context from before the capture, which a trace cannot give the "
-                        "model (which sends 7); replay shows this as NAS-3",
+                        f"the UE names ngKSI {plan.stored_ngksi[i]}: it holds a native 5G NAS "
+                        "security context from before the capture (ue.ngksi; its keys are "
+                        "not in the capture)",
                     )
                 )
         elif state == "off":
@@ -638,6 +693,8 @@ def _records(
             out.append(("record", op))
             state = "off" if switch_off else "on"
         out.append(("comment", _comment(ev)))
+        for text in deviations.get(i, ()):
+            out.append(("comment", f"the recorded UE breaks a rule here: {text}"))
         out.append(("record", _message_record(t, ev)))
     return out
 

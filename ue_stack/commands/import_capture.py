@@ -37,6 +37,12 @@ def register(sub) -> None:
     p.add_argument("--mcc", help="serving PLMN MCC (default: from NGAP's user location TAI)")
     p.add_argument("--mnc", help="serving PLMN MNC")
     p.add_argument("--report", help="write the import report (JSON) here")
+    p.add_argument(
+        "--expect",
+        action="store_true",
+        help="write the header's expect: pass, or NAS-3 where the recorded UE broke a rule "
+        "(explained by a // line at that place)",
+    )
     p.set_defaults(run=run)
 
 
@@ -72,7 +78,9 @@ def options_from_args(args):
             raise InputError("must be 3 digits", field="--mcc")
         if not (_DIGITS.match(args.mnc) and len(args.mnc) in (2, 3)):
             raise InputError("must be 2 or 3 digits", field="--mnc")
-    return ImportOptions(k=k, opc=opc, supi=args.supi, mcc=args.mcc, mnc=args.mnc)
+    return ImportOptions(
+        k=k, opc=opc, supi=args.supi, mcc=args.mcc, mnc=args.mnc, expect=args.expect
+    )
 
 
 def run(args) -> int:

@@ -5,7 +5,9 @@ every SMC, while KAUSF lives in the USIM (or ME non-volatile memory) and survive
 deregistration and power-off. Mixing the two is how an implementation loses KAUSF at SMC
 (the mistake STYLE.md notes in UERANSIM). So:
 
-- ``NasSecurityContext``: one native 5G NAS security context named by its ngKSI.
+- ``NasSecurityContext``: one native 5G NAS security context named by its ngKSI. A trace
+  may start with the UE holding one from before it began (FORMATS.md ``ue.ngksi``): the
+  model then knows its ngKSI but not its keys (``k_amf`` None).
 - ``SecurityContexts``: the *current* context and the *partial* native context that the
   last successful 5G AKA created (TS 24.501 4.4.2.1, 5.4.1.3.2), not yet taken into use.
 - ``KausfStore``: the *pending* KAUSF of that 5G AKA run (ME memory) and the *valid* one
@@ -26,26 +28,46 @@ from .usim import Usim
 @dataclass(slots=True)
 class NasSecurityContext:
     """A native 5G NAS security context (TS 24.501 4.4.2): ngKSI, KAMF, the ABBA used for
-    KAMF, and once an SMC took it into use, the selected algorithms."""
+    KAMF, and once an SMC took it into use, the selected algorithms. ``k_amf`` is None only
+    for a context stored before the trace began, whose keys the trace does not give."""
 
     ngksi: int
-    k_amf: Key = field(repr=False)
+    k_amf: Key | None = field(repr=False)
     abba: bytes = b"\x00\x00"
     nea: int | None = None
     nia: int | None = None
     smc_abba: bytes | None = None
 
+    @classmethod
+    def stored(cls, ngksi: int) -> NasSecurityContext:
+        """A full native context the UE kept from before the trace (TS 24.501 Annex C.1 d:
+        stored on the USIM, or in the ME with the SUPI, across switch-off): it has an
+        ngKSI, so REGISTRATION REQUEST names it (5.5.1.2.2) and a challenge naming the
+        same ngKSI gets #71 (5.4.1.3.7 c); its KAMF is not known to the model."""
+        if not 0 <= ngksi < NGKSI_NO_KEY:
+            raise ValueError(f"a stored context's ngKSI must be 0..6, got {ngksi}")
+        return cls(ngksi, None)
+
+    @property
+    def keys_known(self) -> bool:
+        return self.k_amf is not None
+
     def k_nas_enc(self) -> Key:
         """K_NASenc for the selected NEA (TS 33.501 A.8); derived on demand, not stored."""
         if self.nea is None:
             raise ValueError("no ciphering algorithm selected yet")
-        return k_nas_enc(self.k_amf, self.nea)
+        return k_nas_enc(self._k_amf(), self.nea)
 
     def k_nas_int(self) -> Key:
         """K_NASint for the selected NIA (TS 33.501 A.8)."""
         if self.nia is None:
             raise ValueError("no integrity algorithm selected yet")
-        return k_nas_int(self.k_amf, self.nia)
+        return k_nas_int(self._k_amf(), self.nia)
+
+    def _k_amf(self) -> Key:
+        if self.k_amf is None:
+            raise ValueError(f"context ngKSI {self.ngksi} was stored before the trace: no KAMF")
+        return self.k_amf
 
 
 class SecurityContexts:
@@ -60,6 +82,12 @@ class SecurityContexts:
     def ngksi_in_use(self, ngksi: int) -> bool:
         """True when ``ngksi`` already names a stored context (TS 24.501 5.4.1.3.7 c)."""
         return any(c is not None and c.ngksi == ngksi for c in (self.current, self.partial))
+
+    def restore(self, ngksi: int | None) -> None:
+        """The UE reads a stored native context with the USIM's subscriber (TS 24.501
+        Annex C.1 d): it becomes the current context, keys unknown. None: nothing stored."""
+        if ngksi is not None:
+            self.current = NasSecurityContext.stored(ngksi)
 
     def registration_ngksi(self) -> int:
         """ngKSI for REGISTRATION REQUEST: the current context's, else "111" (no key)

@@ -140,6 +140,8 @@ class Nas:
         self.kausf = KausfStore(usim)
         if usim is not None:
             usim.freshness = config.freshness
+            # A native context kept with this subscriber before the run (Annex C.1 d)
+            self.contexts.restore(usim.stored_ngksi)
         self.update_status = UpdateStatus.NOT_UPDATED
         self.guti: bytes | None = None
         self.attempt_counter = 0
@@ -276,6 +278,9 @@ class Nas:
         usim.freshness = self.config.freshness
         self.usim = usim
         self.kausf.usim = usim
+        # The new subscriber's stored native context, if any (Annex C.1 d); the removal
+        # above deleted the old one's.
+        self.contexts.restore(usim.stored_ngksi)
         self.update_status = UpdateStatus.NOT_UPDATED
         self.outbox.put(UsimChanged("inserted"))
         if self.state is S.NULL:

@@ -51,7 +51,11 @@ class Usim:
     """One USIM. ``kausf`` is its non-volatile store of the **valid** KAUSF (TS 33.501
     6.2.2.2): written only when NAS takes a new KAUSF into use, and it survives power-off.
     ``valid`` is False after AUTHENTICATION REJECT or a registration reject that
-    invalidates the USIM, until switch-off or removal (TS 24.501 5.4.1.3.5)."""
+    invalidates the USIM, until switch-off or removal (TS 24.501 5.4.1.3.5).
+    ``stored_ngksi`` is the ngKSI of the full native 5G NAS security context stored with
+    this subscriber when the USIM is read (TS 24.501 Annex C.1 d; EF5GS3GPPNSC of
+    TS 31.102), None if there is none; the NAS takes it as its current context when it
+    reads the USIM and keeps its own copy from then on."""
 
     def __init__(
         self,
@@ -62,11 +66,16 @@ class Usim:
         rid: str = "0",
         *,
         freshness: str = "delta",
+        stored_ngksi: int | None = None,
     ) -> None:
         if len(k) != 16 or len(opc) != 16:
             raise ValueError("K and OPc must be 16 octets each")
         if len(sqn_ms) != 6:
             raise ValueError(f"sqn_ms must be 6 octets, got {len(sqn_ms)}")
+        if stored_ngksi is not None and not 0 <= stored_ngksi <= 6:
+            # "111" is "no key available" (TS 24.501 9.11.3.32), never a stored context
+            raise ValueError(f"stored_ngksi must be 0..6 or None, got {stored_ngksi}")
+        self.stored_ngksi = stored_ngksi
         self.supi = supi
         self.rid = rid
         self._k = Key(k)

@@ -359,9 +359,21 @@ def _ue_config(obj: Any, prefix: str) -> UeConfig:
         raise _Bad(f"{prefix}.rid", f"must be a string of 1 to 4 digits, got {rid!r}")
     home = _plmn(obj["home_plmn"], f"{prefix}.home_plmn") if _given(obj, "home_plmn") else None
     sec_cap = _hex(obj["sec_cap"], f"{prefix}.sec_cap") if _given(obj, "sec_cap") else None
+    ngksi = _stored_ngksi(obj["ngksi"], f"{prefix}.ngksi") if _given(obj, "ngksi") else None
     return UeConfig(
-        supi=supi, k=k, opc=opc, sqn_ms=sqn_ms, rid=rid, home_plmn=home, sec_cap=sec_cap
+        supi=supi, k=k, opc=opc, sqn_ms=sqn_ms, rid=rid, home_plmn=home, sec_cap=sec_cap,
+        ngksi=ngksi,
     )
+
+
+def _stored_ngksi(value: Any, name: str) -> int:
+    """``ue.ngksi``: the ngKSI of a stored native 5G NAS security context, 0..6 — "111"
+    (7) means "no key" and is said by leaving the field out (TS 24.501 9.11.3.32)."""
+    if type(value) is not int:
+        raise _Bad(name, f"must be an integer, got {_json_type(value)}")
+    if not 0 <= value <= 6:
+        raise _Bad(name, f"must be in 0..6 (leave it out for no stored context), got {value}")
+    return value
 
 
 def _key(obj: dict[str, Any], name: str, prefix: str) -> Key | None:

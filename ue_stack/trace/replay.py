@@ -213,7 +213,8 @@ class StandInUsim(Usim):
 
     def __init__(self, ue: UeConfig, expected: Callable[[], NasMessage | None]) -> None:
         k, opc = stand_in_credentials(ue.supi)
-        super().__init__(ue.supi, k, opc, sqn_ms=ue.sqn_ms, rid=ue.rid)
+        super().__init__(ue.supi, k, opc, sqn_ms=ue.sqn_ms, rid=ue.rid,
+                         stored_ngksi=ue.ngksi)
         self._stand_in = (k, opc)
         self._expected = expected
 
@@ -229,10 +230,14 @@ class StandInUsim(Usim):
         return AutnVerification(AuthCheck.OK, self.sqn_ms, sqn=sqn, res=m.res, ck=m.ck, ik=m.ik)
 
 
+def usim_of(ue: UeConfig) -> Usim:
+    """The USIM a trace header's (or scenario's) ``ue`` object describes."""
+    return Usim(ue.supi, ue.k, ue.opc, sqn_ms=ue.sqn_ms, rid=ue.rid, stored_ngksi=ue.ngksi)
+
+
 def make_usim(ue: UeConfig, expected: Callable[[], NasMessage | None]) -> Usim:
-    if ue.has_credentials:
-        return Usim(ue.supi, ue.k, ue.opc, sqn_ms=ue.sqn_ms, rid=ue.rid)
-    return StandInUsim(ue, expected)
+    """``usim_of``, or a ``StandInUsim`` when the trace gives no K/OPc."""
+    return usim_of(ue) if ue.has_credentials else StandInUsim(ue, expected)
 
 
 @dataclass

@@ -55,7 +55,9 @@ class UeConfig:
     """The USIM and UE settings of a trace header's ``ue`` object (or of ``usim_inserted``).
 
     ``opc`` is computed from ``op`` when only ``op`` is given; ``k``/``opc`` are None for a
-    capture from a real SIM, and replay then checks only what it can.
+    capture from a real SIM, and replay then checks only what it can. ``ngksi`` names a
+    native 5G NAS security context the UE holds when the trace (or this USIM) starts; its
+    keys are not in the trace; None means no stored context (TS 24.501 Annex C.1 d).
     """
 
     supi: str
@@ -65,6 +67,7 @@ class UeConfig:
     rid: str = "0"
     home_plmn: Plmn | None = None
     sec_cap: bytes | None = None
+    ngksi: int | None = None
 
     @property
     def has_credentials(self) -> bool:

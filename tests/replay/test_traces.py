@@ -151,3 +151,23 @@ def test_an_empty_folder_or_a_missing_file_is_a_usage_error(tmp_path, capsys):
     assert main(["replay", str(tmp_path)]) == 2
     assert main(["replay", str(tmp_path / "nope.jsonl")]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 2
+
+
+def test_a_folder_with_bad_traces_names_each_and_still_reports_the_good_ones(tmp_path, capsys):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for src in (ROOT / "traces" / "happy-path.jsonl", MALFORMED / "rand_15_octets.jsonl",
+                MALFORMED / "empty.jsonl"):
+        (folder / src.name).write_bytes(src.read_bytes())
+    report_path = tmp_path / "report.json"
+    assert main(["replay", str(folder), "--report", str(report_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "rand_15_octets.jsonl:4" in err[1]
+    report = orjson.loads(report_path.read_bytes())
+    assert [Path(p).name for p in report["inputs"]] == ["happy-path.jsonl"]
+    assert len(report["errors"]) == 2
+
+
+def test_jobs_below_one_is_a_usage_error(capsys):
+    assert main(["replay", str(ROOT / "traces"), "--jobs", "0"]) == 2
+    assert "--jobs" in capsys.readouterr().err

@@ -127,11 +127,22 @@ def verdict_table(outcomes: list[TraceOutcome]) -> list[str]:
         expect = "-" if "expect" not in r else ("met" if r["expect"]["matched"] else "MISSED")
         rows.append((r["verdict"], expect, violated, o.path))
     width = [max(len(row[i]) for row in rows) for i in range(3)]
-    return ["  ".join(c.ljust(w) for c, w in zip(row[:3], width, strict=True)) + "  " + row[3]
-            for row in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row[:3], width, strict=True)) + "  " + row[3]
+             for row in rows]
+    verdicts = [row[0] for row in rows[1:]]
+    expects = [row[1] for row in rows[1:] if row[1] != "-"]
+    tally = ", ".join(f"{verdicts.count(v)} {v}" for v in ("pass", "fail", "error")
+                      if verdicts.count(v))
+    if expects:
+        missed = expects.count("MISSED")
+        tally += (f"; {missed} of {len(expects)} MISSED their expect" if missed
+                  else f"; all {len(expects)} with an expect met it")
+    return [*lines, f"{len(verdicts)} traces: {tally}"]
 
 
 def run(args: Any) -> int:
+    if args.jobs < 1:
+        raise InputError("replay: argument --jobs: must be at least 1")
     paths = expand_inputs(args.traces)
     several = len(paths) > 1
     options = Options(
@@ -156,13 +167,15 @@ def run(args: Any) -> int:
     progress.done()
 
     report = merge(outcomes)
+    errors = [o.error for o in outcomes if o.error]
+    if errors:  # a compatible extension: traces that could not be replayed, and why
+        report["errors"] = errors
     if args.report:
         write_report(args.report, report)
     if several:
         print("\n".join(verdict_table(outcomes)))
         print()
     print("\n".join(summary_lines(report)))
-    errors = [o.error for o in outcomes if o.error]
     for error in errors:
         print(f"ue-stack: {error}", file=sys.stderr)
     if errors:

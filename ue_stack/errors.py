@@ -53,3 +53,14 @@ class InputError(Exception):
 
 class TraceFormatError(InputError):
     """A trace file breaks ue-stack/trace v1 (FORMATS.md section 1)."""
+
+
+def json_line_problem(text: bytes, exc: ValueError) -> str:
+    """What is wrong with a line of a JSON Lines file that did not parse, for people:
+    binary data, or broken (often truncated) JSON with the column orjson stopped at."""
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"not UTF-8 text (binary data? undecodable byte at offset {bad.start})"
+    where = f" at column {exc.colno}" if hasattr(exc, "colno") else ""
+    return f"not valid JSON ({getattr(exc, 'msg', exc)}{where}; truncated?)"

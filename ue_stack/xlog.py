@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from .errors import InputError
+from .errors import InputError, json_line_problem
 
 
 def iter_log(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -41,7 +41,7 @@ def iter_log_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 record = orjson.loads(text)
             except orjson.JSONDecodeError as exc:
-                raise InputError(_problem(text, exc), file=name, line=line) from None
+                raise InputError(json_line_problem(text, exc), file=name, line=line) from None
             if not isinstance(record, dict):
                 raise InputError("a log line must be a JSON object", file=name, line=line)
             seq = record.get("seq")
@@ -62,11 +62,3 @@ def iter_log_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 why = "missing" if event is None else f"must be a string, got {event!r}"
                 raise InputError(why, file=name, line=line, field="event")
             yield line, record
-
-
-def _problem(text: bytes, exc: orjson.JSONDecodeError) -> str:
-    try:
-        text.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        return f"not UTF-8 text (undecodable byte at offset {bad.start})"
-    return f"not valid JSON ({exc.msg} at column {exc.colno})"

@@ -29,7 +29,7 @@ import orjson
 
 from ..crypto import compute_opc, serving_network_name
 from ..crypto.secret import Key
-from ..errors import TraceFormatError
+from ..errors import TraceFormatError, json_line_problem
 from ..nas.messages import FIELD_TYPES, MESSAGES, NasMessage, is_modelled
 from .schema import (
     APP_MODES,
@@ -145,7 +145,7 @@ class Trace:
             try:
                 obj = orjson.loads(text)
             except orjson.JSONDecodeError as exc:
-                raise self._error(_json_problem(text, exc), self._line, None) from None
+                raise self._error(json_line_problem(text, exc), self._line, None) from None
             if not isinstance(obj, dict):
                 raise self._error(
                     f"a record must be a JSON object, got {_json_type(obj)}", self._line, None
@@ -541,11 +541,3 @@ def _json_type(value: Any) -> str:
     if type(value) in (int, float):
         return "a number"
     return names.get(type(value), type(value).__name__)
-
-
-def _json_problem(text: bytes, exc: orjson.JSONDecodeError) -> str:
-    try:
-        text.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        return f"not UTF-8 text (binary data? undecodable byte at offset {bad.start})"
-    return f"not valid JSON ({exc.msg} at column {exc.colno}; truncated?)"

@@ -10,31 +10,51 @@ Each ``kaf_derived`` must name (``corr``) an ``ObtainAkmaKeyConfirm`` sent earli
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Any
 
-from .base import AKMA_CONFIRM, Invariant, Record, Violation, app_of_dst, primitive_name, short
+from .base import (
+    AKMA_CONFIRM,
+    Invariant,
+    Record,
+    Violation,
+    app_of_dst,
+    primitive_name,
+    short,
+    ue_of,
+)
 
-# Bounds on remembered confirms: unused ones (an app that never derived), and used ones
-# (kept only to explain a reuse). corr is unique within a log (FORMATS.md 2), so the oldest
-# entries are the least likely to matter; evicting them keeps memory flat on long logs.
+# Bounds on remembered confirms: unused ones (an app that never derived), per UE, and used
+# ones (kept only to explain a reuse). corr is unique within a log (FORMATS.md 2), so the
+# oldest entries are the least likely to matter; evicting them keeps memory flat on long
+# logs. The unused bound is per UE: a global one would evict confirms still legitimately
+# in flight once more UEs than that wait at once (10,000 simulated UEs did).
 MAX_UNUSED = 4096
 MAX_USED = 4096
 
 
 class Akma1(Invariant):
     id = "AKMA-1"
+    events = frozenset({"primitive", "kaf_derived"})
 
     def __init__(self, input: str | None = None) -> None:
         super().__init__(input)
-        self._unused: OrderedDict[str, tuple[str | None, str | None]] = OrderedDict()
+        # corr -> (app, k_akma_fp, ue) of each confirm not used yet; looked up by corr alone
+        self._unused: dict[str, tuple[str | None, str | None, Any]] = {}
+        # ue -> its unused corrs, oldest first (the eviction order)
+        self._unused_of: dict[Any, OrderedDict[str, None]] = {}
         self._used: OrderedDict[str, int | None] = OrderedDict()
 
     def feed(self, record: Record) -> list[Violation]:
         if primitive_name(record) == AKMA_CONFIRM:
             corr = record.get("corr")
             if isinstance(corr, str):
-                self._unused[corr] = (app_of_dst(record), record.get("k_akma_fp"))
-                if len(self._unused) > MAX_UNUSED:
-                    self._unused.popitem(last=False)
+                ue = ue_of(record)
+                self._forget(corr)  # a repeated corr counts as the newest
+                self._unused[corr] = (app_of_dst(record), record.get("k_akma_fp"), ue)
+                order = self._unused_of.setdefault(ue, OrderedDict())
+                order[corr] = None
+                if len(order) > MAX_UNUSED:
+                    self._forget(next(iter(order)))
             return []
         if record.get("event") != "kaf_derived":
             return []
@@ -49,7 +69,7 @@ class Akma1(Invariant):
                 f"kaf_derived for app {app!r} used KAKMA fp {short(fp)} without a fresh "
                 "ObtainAkmaKeyConfirm (corr null: a cached KAKMA)",
             )
-        entry = self._unused.pop(corr, None)
+        entry = self._forget(corr)
         if entry is None:
             if corr in self._used:
                 return self.at(
@@ -65,7 +85,7 @@ class Akma1(Invariant):
         self._used[corr] = record.get("seq")
         if len(self._used) > MAX_USED:
             self._used.popitem(last=False)
-        confirm_app, confirm_fp = entry
+        confirm_app, confirm_fp, _ue = entry
         if confirm_app != app:
             return self.at(
                 record,
@@ -79,3 +99,13 @@ class Akma1(Invariant):
                 f"ObtainAkmaKeyConfirm {corr!r} gave {short(confirm_fp)}",
             )
         return None
+
+    def _forget(self, corr: Any) -> tuple[str | None, str | None, Any] | None:
+        """Drop an unused confirm; return what was remembered of it."""
+        entry = self._unused.pop(corr, None)
+        if entry is not None:
+            order = self._unused_of[entry[2]]
+            del order[corr]
+            if not order:
+                del self._unused_of[entry[2]]
+        return entry

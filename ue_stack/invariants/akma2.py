@@ -13,6 +13,7 @@ from .kausf_view import KausfView
 
 class Akma2(Invariant):
     id = "AKMA-2"
+    events = frozenset({"primitive", "kausf", "usim"})
 
     def __init__(self, input: str | None = None) -> None:
         super().__init__(input)

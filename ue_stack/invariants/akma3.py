@@ -34,6 +34,7 @@ class _Held:
 
 class Akma3(Invariant):
     id = "AKMA-3"
+    events = frozenset({"primitive", "kausf", "usim"})
 
     def __init__(self, input: str | None = None) -> None:
         super().__init__(input)

@@ -9,6 +9,7 @@ from .base import Invariant, Record, Violation, short
 
 class Akma4(Invariant):
     id = "AKMA-4"
+    events = frozenset({"af_session"})
 
     def feed(self, record: Record) -> list[Violation]:
         if record.get("event") != "af_session":

@@ -38,9 +38,12 @@ class Violation:
 
 
 class Invariant:
-    """Base class: subclasses set ``id`` and implement ``feed``."""
+    """Base class: subclasses set ``id`` and implement ``feed``. ``events``: the log
+    events whose records can change the invariant's state or verdict; the checker feeds
+    it only those (every record when None)."""
 
     id: ClassVar[str]
+    events: ClassVar[frozenset[str] | None] = None
 
     def __init__(self, input: str | None = None) -> None:
         self.input = input

@@ -69,6 +69,14 @@ class Checker:
             self._nas2,
             self._sec1,
         ]
+        # Per event, the invariants that care about it, in the order above (violations are
+        # reported in that order); any other event reaches only the catch-all ones. Saves
+        # a call per invariant and record on the hot path (replay feeds every log line).
+        self._catch_all = tuple(i for i in self._invariants if i.events is None)
+        self._routes: dict[str, tuple[Invariant, ...]] = {
+            event: tuple(i for i in self._invariants if i.events is None or event in i.events)
+            for inv in self._invariants if inv.events is not None for event in inv.events
+        }
         self._recorded: dict[str, list[int]] = {}  # id -> [checked, violations]
         self._finished = False
         self._records = 0
@@ -84,7 +92,7 @@ class Checker:
             if event == "kaf_derived":
                 self._kaf_derivations += 1
         out: list[Violation] = []
-        for invariant in self._invariants:
+        for invariant in self._routes.get(event, self._catch_all):
             out.extend(invariant.feed(record))
         return out
 

@@ -38,6 +38,7 @@ class _UeNas:
 
 class Nas1(Invariant):
     id = "NAS-1"
+    events = frozenset({"n1", "kausf"})
 
     def __init__(self, input: str | None = None) -> None:
         super().__init__(input)

@@ -32,6 +32,7 @@ def load_allowed_state_changes() -> frozenset[tuple[str, str]] | None:
 
 class Nas2(Invariant):
     id = "NAS-2"
+    events = frozenset({"state"})
 
     def __init__(
         self, input: str | None = None, allowed: Set[tuple[str, str]] | None = None

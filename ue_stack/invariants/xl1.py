@@ -21,6 +21,7 @@ def _family(name: str) -> str:
 
 class Xl1(Invariant):
     id = "XL-1"
+    events = frozenset({"primitive"})
 
     def __init__(self, input: str | None = None) -> None:
         super().__init__(input)

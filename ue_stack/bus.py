@@ -328,7 +328,7 @@ class UeStack:
 
     def _kaf_derived(self, src: str, event: KafDerived) -> None:
         self.bus.log("kaf_derived", app=event.app, corr=event.corr, af_id=event.af_id,
-                     a_kid=event.a_kid, k_akma_fp=event.k_akma_fp, k_af_fp=fp(event.k_af))
+                     a_kid=event.a_kid, k_akma_fp=event.k_akma_fp, k_af_fp=event.k_af_fp)
 
     def _af_session(self, src: str, event: AfSessionRequest) -> None:
         if self.network is not None:

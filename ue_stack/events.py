@@ -2,7 +2,7 @@
 
 Cores never log and never send: they append these to their outbox, and the bus moves
 them and writes one log line each (FORMATS.md section 2 names the log event each maps to).
-Secrets travel only in ``repr=False`` fields and are logged as fingerprints.
+No event carries key material: keys appear only as ``fp(key)`` fingerprints.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from .crypto.secret import Key
 from .nas.messages import NasMessage
 
 
@@ -51,14 +50,15 @@ class UsimChanged:
 @dataclass(frozen=True, slots=True)
 class KafDerived:
     """Upper layers derived a KAF (log event ``kaf_derived``). ``corr`` is the confirm it
-    used, or None when it reused a cached KAKMA (legacy-cache)."""
+    used, or None when it reused a cached KAKMA (legacy-cache). Only fingerprints: the
+    application keeps the KAF itself."""
 
     app: str
     corr: str | None
     af_id: str  # "FQDN:UAID", the notation of `ue-stack keys --af`
     a_kid: str
     k_akma_fp: str
-    k_af: Key = field(repr=False)
+    k_af_fp: str
 
 
 @dataclass(frozen=True, slots=True)

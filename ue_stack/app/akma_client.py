@@ -108,7 +108,7 @@ class AkmaClient:
         k_af = akma.k_af(k_akma, akma.af_id(need.af_fqdn, need.ua_id))
         k_af_fp = fp(k_af)
         af_id = f"{need.af_fqdn}:{need.ua_id.hex()}"
-        self.outbox.put(KafDerived(self.app, corr, af_id, a_kid, fp(k_akma), k_af))
+        self.outbox.put(KafDerived(self.app, corr, af_id, a_kid, fp(k_akma), k_af_fp))
         self.outbox.put(AfSessionRequest(self.app, need.af_fqdn, need.ua_id, a_kid, k_af_fp))
 
     @property

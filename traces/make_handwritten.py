@@ -85,14 +85,21 @@ class Trace:
             self.dl("security_mode_command", ngksi=ngksi, nea=2, nia=2, **smc_fields)
             self.ul("security_mode_complete")
 
-    def register(self, sqn: int = 0x21, n: int = 1) -> None:
-        self.note("switch on and register: 5G AKA, SMC, REGISTRATION ACCEPT with a 5G-GUTI")
+    def start_registration(self) -> None:
+        """Switch on and send REGISTRATION REQUEST (SUCI, no key: ngKSI 7)."""
         self.ue("power_on", dt=0.0)
         self.ue("register")
         self.ul("registration_request", registration_type="initial", ngksi=7)
-        self.authenticate(0, sqn, n)
+
+    def accept_registration(self) -> None:
         self.dl("registration_accept", guti=GUTI)
         self.ul("registration_complete")
+
+    def register(self, sqn: int = 0x21, n: int = 1) -> None:
+        self.note("switch on and register: 5G AKA, SMC, REGISTRATION ACCEPT with a 5G-GUTI")
+        self.start_registration()
+        self.authenticate(0, sqn, n)
+        self.accept_registration()
 
     def close(self) -> None:
         self.w.close()
@@ -165,16 +172,13 @@ def w2_smc_rejected() -> None:
 def mac_failure() -> None:
     tr = Trace("mac-failure-recovery", "AUTN with a wrong MAC: #20, then a fresh challenge",
                {"verdict": "pass", "violations": []})
-    tr.ue("power_on", dt=0.0)
-    tr.ue("register")
-    tr.ul("registration_request", registration_type="initial", ngksi=7)
+    tr.start_registration()
     rand, autn, _ = challenge(0x21, 1, bad_mac=True)
     tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
     tr.ul("authentication_failure", cause=20)
     tr.note("MAC failure leaves SQN_MS untouched: the next challenge is still fresh")
     tr.authenticate(1, 0x21, 2)
-    tr.dl("registration_accept", guti=GUTI)
-    tr.ul("registration_complete")
+    tr.accept_registration()
     tr.app(expect="ok")
     tr.close()
 
@@ -183,16 +187,13 @@ def synch_failure() -> None:
     sqn_ms = 0x400
     tr = Trace("synch-failure-resync", "stale SQN: #21 with AUTS, resynchronised challenge",
                {"verdict": "pass", "violations": []}, ue={"sqn_ms": f"{sqn_ms:012x}"})
-    tr.ue("power_on", dt=0.0)
-    tr.ue("register")
-    tr.ul("registration_request", registration_type="initial", ngksi=7)
+    tr.start_registration()
     rand, autn, _ = challenge(0x21, 1)
     auts = aka.build_auts(K, OPC, bytes.fromhex(rand), sqn_ms.to_bytes(6, "big"))
     tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
     tr.ul("authentication_failure", cause=21, auts=auts.hex())
     tr.authenticate(0, sqn_ms + 0x21, 2)
-    tr.dl("registration_accept", guti=GUTI)
-    tr.ul("registration_complete")
+    tr.accept_registration()
     tr.app(expect="ok")
     tr.close()
 
@@ -200,16 +201,13 @@ def synch_failure() -> None:
 def separation_bit() -> None:
     tr = Trace("separation-bit-0", "AMF separation bit 0: #26, then a 5G challenge",
                {"verdict": "pass", "violations": []})
-    tr.ue("power_on", dt=0.0)
-    tr.ue("register")
-    tr.ul("registration_request", registration_type="initial", ngksi=7)
+    tr.start_registration()
     rand, autn, _ = challenge(0x21, 1, amf=b"\x00\x00")
     tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
     tr.ul("authentication_failure", cause=26)
     tr.note("the USIM accepted SQN 0x21 before the ME refused the AMF: the next must be higher")
     tr.authenticate(1, 0x42, 2)
-    tr.dl("registration_accept", guti=GUTI)
-    tr.ul("registration_complete")
+    tr.accept_registration()
     tr.app(expect="ok")
     tr.close()
 
@@ -233,9 +231,7 @@ def auth_reject() -> None:
     tr = Trace("auth-reject-akma-rejected",
                "AUTHENTICATION REJECT: USIM invalid, AKMA requests rejected",
                {"verdict": "pass", "violations": []})
-    tr.ue("power_on", dt=0.0)
-    tr.ue("register")
-    tr.ul("registration_request", registration_type="initial", ngksi=7)
+    tr.start_registration()
     rand, autn, res_star = challenge(0x21, 1)
     tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
     tr.ul("authentication_response", res_star=res_star)

@@ -23,6 +23,7 @@ from ..crypto.aka import AMF_SEPARATION_BIT, AuthCheck, AutnVerification
 from ..crypto.milenage import milenage_from_autn
 from ..crypto.secret import Key
 from ..nas.messages import MESSAGES, NasMessage, is_modelled
+from ..nas.mm import Nas, NasConfig
 from ..nas.usim import Usim
 from ..network.shadow import ShadowNetwork, plmn_of_snn
 from .schema import TraceHeader, TraceRecord, UeConfig
@@ -263,8 +264,6 @@ class Replay:
         return bool(self.header.options.get("akma_defer", True))
 
     async def run(self, records: Any, app1: App1Tracker) -> None:
-        from ..nas.mm import Nas, NasConfig
-
         header = self.header
         # The driver's own log lines (`input`, notes) carry the UE like the layers' do.
         structlog.contextvars.bind_contextvars(ue=header.ue.supi)

@@ -363,7 +363,10 @@ def test_k_nas_int_from_chain_equals_the_key_that_verifies_the_capture(
 ) -> None:
     """TS 33.501 A.8 (FC 0x69, type 0x02, NIA2 = 2, last 16 octets) from the chain's KAMF
     gives the K_NAS_int that verifies the capture's MACs."""
-    (chain,) = [c for c in CHAINS if c["name"] == chain_name]
+    found = [c for c in CHAINS if c["name"] == chain_name]
+    if not found:
+        pytest.skip("shared/vectors is absent")
+    (chain,) = found
     assert k_nas_int(H(chain["outputs"]["k_amf"]), 2).hex() == k_nas_int_hex
 
 

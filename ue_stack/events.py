@@ -114,7 +114,7 @@ class Note:
 
 class Outbox:
     """A core's queue of outputs; the bus drains it after every input (aioquic's
-    ``next_event`` pattern)."""
+    ``next_event`` pattern, drained in one call)."""
 
     __slots__ = ("_queue",)
 
@@ -123,9 +123,6 @@ class Outbox:
 
     def put(self, event: object) -> None:
         self._queue.append(event)
-
-    def next_event(self) -> object | None:
-        return self._queue.popleft() if self._queue else None
 
     def drain(self) -> list:
         out = list(self._queue)

@@ -51,12 +51,3 @@ class KausfChangedIndication:
     app: str
     corr: str
     k_ausf_fp: str | None
-
-
-Primitive = (
-    ObtainAkmaKeyRequest | ObtainAkmaKeyConfirm | ObtainAkmaKeyReject | KausfChangedIndication
-)
-
-
-def primitive_name(p: object) -> str:
-    return type(p).__name__

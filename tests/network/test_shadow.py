@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import random
 
-import pytest
 from net_fakes import OPC, SNN, SUPI, FakeUe, K
 
 from ue_stack.crypto import akma
+from ue_stack.crypto.milenage import compute_opc
 from ue_stack.crypto.secret import fp
-from ue_stack.errors import InputError
 from ue_stack.events import AanfChanged, AfSessionRequest, AfSessionResult, Note
 from ue_stack.nas.messages import nas
 from ue_stack.network.shadow import ShadowNetwork
@@ -106,33 +105,15 @@ def test_shadow_without_k_cannot_verify_and_checks_no_af_session():
     assert "K/OPc" in note.text
 
 
-def test_shadow_from_a_raw_header_uses_home_plmn_and_op():
-    header = {
-        "kind": "header", "format": "ue-stack/trace", "version": 1,
-        "ue": {"supi": SUPI, "k": K.hex(), "op": "cdc202d5123e20f62b6d676ac72cb318",
-               "rid": "7", "home_plmn": {"mcc": "999", "mnc": "70"}},
-        "serving_plmn": {"mcc": "001", "mnc": "01"},
-    }
-    net, ue = ShadowNetwork.from_header(header), FakeUe()
-    assert net.can_verify and net.snn == SNN
+def test_shadow_registers_the_a_kid_in_the_home_realm_with_the_rid():
+    """KEYS.md A-KID: the realm names the home PLMN (here 999/70, not the serving 001/01)
+    and the username the RID."""
+    opc = compute_opc(K, bytes.fromhex("cdc202d5123e20f62b6d676ac72cb318"))
+    net = ShadowNetwork(SUPI, SNN, k=K, opc=opc, rid="7", home_mcc="999", home_mnc="70")
+    ue = FakeUe()
     dl = challenge()
     net.observe_dl(dl, 1.0)
     net.handle_ul(ue.on_dl(dl)[0], 1.1)  # OPc computed from OP matches TS 35.208 set 1
     (event,) = net.outbox.drain()
     assert event.a_kid.startswith("rid7.") and event.a_kid.endswith("mnc070.mcc999.3gppnetwork.org")
 
-
-def test_shadow_from_a_raw_header_names_a_bad_field():
-    with pytest.raises(InputError) as err:
-        ShadowNetwork.from_header({"ue": {"supi": SUPI, "k": "zz", "opc": OPC.hex()},
-                                   "snn": SNN})
-    assert err.value.field == "ue.k"
-
-
-def test_shadow_from_a_typed_trace_header():
-    schema = pytest.importorskip("ue_stack.trace.schema")
-    ue = schema.UeConfig(SUPI, K, OPC, rid="3")
-    header = schema.TraceHeader("t.jsonl", "", "", ue, schema.Plmn("001", "01"), SNN, {},
-                                None, {})
-    net = ShadowNetwork.from_header(header)
-    assert net.can_verify and net.udm.subscriber(SUPI).rid == "3"

@@ -6,9 +6,10 @@ AUTHENTICATION RESPONSE carries the right RES* for the last challenge, the AUSF 
 KAUSF and registers the AKMA context at the AAnF, as the real network would have
 (BEHAVIOUR.md, "shadow network"). It never sends anything on N1.
 
-Without K/OPc in the trace header it cannot recompute XRES*: ``can_verify`` is False, no
-AKMA context is ever registered, and AF sessions get a note instead of a result (replay
-lists AKMA-4 under ``not_checked``).
+Replay always gives it K/OPc: the trace's, or for a trace without them the stand-in
+credentials the model's USIM uses too (``trace.replay.stand_in_credentials``), so both
+sides' keys stay consistent. Built without K/OPc it cannot recompute XRES*:
+``can_verify`` is False, no AKMA context is registered, and AF sessions get a note.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..crypto.milenage import compute_opc
 from ..crypto.secret import Key
 from ..errors import InputError
 from ..events import AfSessionRequest, AfSessionResult, Note, Outbox
@@ -60,33 +60,6 @@ class ShadowNetwork:
         self.af = Af(self.aanf, self.outbox)
         self._challenge_rand: bytes | None = None
         self._confirmed_rand: bytes | None = None
-
-    @classmethod
-    def from_header(cls, header: Any) -> ShadowNetwork:
-        """Build from a trace header: a ``trace.schema.TraceHeader`` (attributes ``ue``,
-        ``snn``, ``home_plmn``) or the raw header object of FORMATS.md section 1."""
-        if not isinstance(header, Mapping):
-            ue, plmn = header.ue, header.home_plmn
-            return cls(ue.supi, header.snn, k=ue.k, opc=ue.opc, rid=ue.rid,
-                       home_mcc=plmn.mcc if plmn else None,
-                       home_mnc=plmn.mnc if plmn else None)
-        ue = header.get("ue") or {}
-        serving = header.get("serving_plmn") or {}
-        home = ue.get("home_plmn") or serving
-        snn = header.get("snn")
-        if snn is None:
-            from ..crypto.aka import serving_network_name
-
-            try:
-                snn = serving_network_name(serving["mcc"], serving["mnc"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InputError(f"no usable serving network: {exc}",
-                                 field="serving_plmn") from None
-        k, opc = _hex(ue, "k"), _hex(ue, "opc")
-        if opc is None and k is not None and ue.get("op") is not None:
-            opc = compute_opc(k, _hex(ue, "op"))
-        return cls(str(ue.get("supi")), snn, k=k, opc=opc, rid=str(ue.get("rid", "0")),
-                   home_mcc=home.get("mcc"), home_mnc=home.get("mnc"))
 
     # -- N1, as the trace and the model see it -----------------------------------------
 
@@ -142,16 +115,3 @@ def plmn_of_snn(snn: str) -> tuple[str, str]:
         raise InputError(f"cannot read a PLMN from snn {snn!r}; give ue.home_plmn", field="snn")
     mnc, mcc = m.groups()
     return mcc, mnc
-
-
-def _hex(obj: Mapping[str, Any], name: str) -> Key | None:
-    value = obj.get(name)
-    if value is None:
-        return None
-    try:
-        raw = bytes.fromhex(value)
-    except (TypeError, ValueError):
-        raise InputError("not a hex string", field=f"ue.{name}") from None
-    if len(raw) != 16:
-        raise InputError(f"must be 16 octets, got {len(raw)}", field=f"ue.{name}")
-    return Key(raw)

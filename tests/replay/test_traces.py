@@ -171,3 +171,16 @@ def test_a_folder_with_bad_traces_names_each_and_still_reports_the_good_ones(tmp
 def test_jobs_below_one_is_a_usage_error(capsys):
     assert main(["replay", str(ROOT / "traces"), "--jobs", "0"]) == 2
     assert "--jobs" in capsys.readouterr().err
+
+
+def test_a_long_replay_reports_its_progress_in_records(monkeypatch):
+    """The progress display of a long trace is fed every PROGRESS_EVERY records."""
+    from ue_stack.commands import replay as replay_command
+    from ue_stack.trace import replay as replay_module
+
+    monkeypatch.setattr(replay_module, "PROGRESS_EVERY", 5)
+    seen: list[int] = []
+    outcome = replay_command.replay_one(str(ROOT / "traces" / "happy-path.jsonl"),
+                                        replay_module.Options(), None, None, seen.append)
+    assert outcome.report["verdict"] == "pass"
+    assert seen == [5, 10]

@@ -68,14 +68,14 @@ class TraceOutcome:
 
 
 def replay_one(path: str, options: Options, log_path: str | None,
-               diagram_path: str | None) -> TraceOutcome:
+               diagram_path: str | None, progress: Any = None) -> TraceOutcome:
     """Replay one trace end to end; an input error becomes ``TraceOutcome.error``."""
     try:
         with open_trace(path) as trace, CheckedRun(path, log_path, diagram_path) as run:
             header = trace.header
             run.checker.add_secret_values(
                 bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None)
-            replay = Replay(header, options, run.record)
+            replay = Replay(header, options, run.record, progress=progress)
             try:
                 run.execute(lambda _record, app1: replay.run(iter(trace), app1))
             except InputError as exc:
@@ -162,7 +162,7 @@ def run(args: Any) -> int:
     else:
         outcomes = []
         for job in jobs:
-            outcomes.append(replay_one(*job))
+            outcomes.append(replay_one(*job, progress=progress.records_of(job[0])))
             progress.step(job[0])
     progress.done()
 
@@ -186,20 +186,28 @@ def run(args: Any) -> int:
 
 
 class _Progress:
-    """A one-line progress count on stderr, only when it is a terminal and there is
-    more than one trace."""
+    """A one-line progress display on stderr, only when stderr is a terminal: traces done
+    out of the total, and records read in a long trace."""
 
     def __init__(self, total: int) -> None:
         self.total = total
         self.count = 0
-        self.active = total > 1 and sys.stderr.isatty()
+        self.active = sys.stderr.isatty()
+
+    def _show(self, text: str) -> None:
+        print(f"\r{text[-79:]:<79}", end="", file=sys.stderr, flush=True)
+
+    def records_of(self, name: str) -> Any:
+        """A callback for one trace's replay: the records read so far."""
+        if not self.active:
+            return None
+        return lambda n: self._show(f"[{self.count + 1}/{self.total}] {name}: {n:,} records")
 
     def step(self, name: str) -> None:
         self.count += 1
-        if self.active:
-            print(f"\r[{self.count}/{self.total}] {name[-60:]:<60}", end="", file=sys.stderr,
-                  flush=True)
+        if self.active and self.total > 1:
+            self._show(f"[{self.count}/{self.total}] {name}")
 
     def done(self) -> None:
         if self.active:
-            print("\r" + " " * 80 + "\r", end="", file=sys.stderr, flush=True)
+            print("\r" + " " * 79 + "\r", end="", file=sys.stderr, flush=True)

@@ -29,6 +29,7 @@ from ..network.shadow import ShadowNetwork, plmn_of_snn
 from .schema import TraceHeader, TraceRecord, UeConfig
 
 NAS3, APP1 = "NAS-3", "APP-1"
+PROGRESS_EVERY = 5000
 
 
 @dataclass
@@ -254,6 +255,8 @@ class Replay:
     options: Options
     record: Callable[..., None]
     stats: ReplayStats = field(default_factory=ReplayStats)
+    # called with the number of records read so far, every PROGRESS_EVERY records
+    progress: Callable[[int], None] | None = None
 
     def effective_app_mode(self) -> str:
         return self.options.app_mode or self.header.options.get("app_mode") or PER_KAF
@@ -301,6 +304,8 @@ class Replay:
         try:
             for rec in records:
                 self.stats.records += 1
+                if self.progress is not None and not self.stats.records % PROGRESS_EVERY:
+                    self.progress(self.stats.records)
                 last_t = max(last_t, rec.t)
                 if rec.kind == "ul":
                     nas3.expect(rec, index, self.stats)

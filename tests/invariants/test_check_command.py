@@ -230,3 +230,16 @@ def test_check_reads_every_log_of_a_folder(tmp_path, healthy, legacy):
     data = json.loads(report.read_text())
     assert data["inputs"] == [str(folder / "a.jsonl"), str(folder / "b.jsonl")]
     assert {v["input"] for v in data["violations"]} == {str(folder / "b.jsonl")}
+
+
+def test_an_unusable_log_gives_one_stderr_line_nothing_on_stdout_and_a_failing_report(
+        tmp_path, capsys):
+    log = tmp_path / "bad.xlog.jsonl"
+    log.write_text('{"seq": 1, "t": 0, "event": "note"}\n{"seq": 1, "t": 0, "event": "note"}\n')
+    report = tmp_path / "report.json"
+    assert main(["check", str(log), "--report", str(report)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1 and "bad.xlog.jsonl:2" in captured.err
+    written = json.loads(report.read_text())
+    assert written["verdict"] == "fail" and "seq" in written["error"]

@@ -113,6 +113,7 @@ def test_a_malformed_trace_gives_exit_2_and_one_line_naming_file_line_and_field(
     err = captured.err.strip().splitlines()
     assert status == 2
     assert len(err) == 1, err
+    assert captured.out == ""  # no summary of nothing replayed
     assert f"{name}:{line}" in err[0]
     if field is not None:
         assert f"'{field}'" in err[0]

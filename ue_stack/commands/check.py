@@ -78,11 +78,11 @@ def run(args) -> int:
         report["error"] = str(error)
     if args.report:
         _writable(write_report, args.report, report)
+    if error is not None:
+        raise error  # one line on stderr; the report on disk says what was checked
     for line in summary_lines(report):
         print(line)
     sys.stdout.flush()
-    if error is not None:
-        raise error
     return 1 if report["verdict"] == "fail" else 0
 
 

@@ -170,12 +170,14 @@ def run(args: Any) -> int:
     errors = [o.error for o in outcomes if o.error]
     if errors:  # a compatible extension: traces that could not be replayed, and why
         report["errors"] = errors
+        report["verdict"] = "fail"  # nothing can be said to hold for an unreadable trace
     if args.report:
         write_report(args.report, report)
     if several:
         print("\n".join(verdict_table(outcomes)))
         print()
-    print("\n".join(summary_lines(report)))
+    if report["inputs"]:  # a summary of nothing replayed would only mislead
+        print("\n".join(summary_lines(report)))
     for error in errors:
         print(f"ue-stack: {error}", file=sys.stderr)
     if errors:

@@ -23,6 +23,11 @@ SNN = serving_network_name("001", "01")
 GUTI = "00f110010040000000a1"  # PLMN 001/01, AMF region 1, set/pointer 0x0040, 5G-TMSI a1
 SEC_CAP = "e0e0"
 UA_TLS = "0100000007"  # Ua* shared-key TLS 1.3 (TS 33.220 Annex H)
+PASS = {"verdict": "pass", "violations": []}
+
+
+def fails(*invariants: str) -> dict:
+    return {"verdict": "fail", "violations": list(invariants)}
 
 
 def rand_for(n: int) -> bytes:
@@ -107,7 +112,7 @@ class Trace:
 
 def happy_path() -> None:
     tr = Trace("happy-path", "registration, 5G AKA, SMC, one AF session",
-               {"verdict": "pass", "violations": []})
+               PASS)
     tr.register()
     tr.note("the application needs KAF: NAS derives KAKMA/A-KID from the valid KAUSF")
     tr.app(expect="ok")
@@ -126,8 +131,8 @@ def reauth(name: str, title: str, expect: dict, options: dict | None = None) -> 
 
 
 def w1(defer: bool) -> None:
-    expect = ({"verdict": "pass", "violations": []} if defer
-              else {"verdict": "fail", "violations": ["AKMA-4"]})
+    expect = (PASS if defer
+              else fails("AKMA-4"))
     name = "w1-defer-on" if defer else "w1-defer-off"
     tr = Trace(name, f"window W1: AKMA request between RES* and SMC, akma_defer {defer}",
                expect, options={"akma_defer": defer})
@@ -144,7 +149,7 @@ def w1(defer: bool) -> None:
 
 def w2_smc_lost() -> None:
     tr = Trace("w2-smc-lost", "window W2: RES* accepted, SMC never arrives: UE keeps KAUSF1",
-               {"verdict": "fail", "violations": ["AKMA-4"]})
+               fails("AKMA-4"))
     tr.register()
     rand, autn, res_star = challenge(0x42, 2)
     tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
@@ -158,7 +163,7 @@ def w2_smc_lost() -> None:
 def w2_smc_rejected() -> None:
     tr = Trace("w2-smc-rejected",
                "window W2: SMC rejected (#23, capability mismatch): UE keeps KAUSF1",
-               {"verdict": "fail", "violations": ["AKMA-4"]}, ue={"sec_cap": SEC_CAP})
+               fails("AKMA-4"), ue={"sec_cap": SEC_CAP})
     tr.register()
     rand, autn, res_star = challenge(0x42, 2)
     tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
@@ -171,7 +176,7 @@ def w2_smc_rejected() -> None:
 
 def mac_failure() -> None:
     tr = Trace("mac-failure-recovery", "AUTN with a wrong MAC: #20, then a fresh challenge",
-               {"verdict": "pass", "violations": []})
+               PASS)
     tr.start_registration()
     rand, autn, _ = challenge(0x21, 1, bad_mac=True)
     tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
@@ -186,7 +191,7 @@ def mac_failure() -> None:
 def synch_failure() -> None:
     sqn_ms = 0x400
     tr = Trace("synch-failure-resync", "stale SQN: #21 with AUTS, resynchronised challenge",
-               {"verdict": "pass", "violations": []}, ue={"sqn_ms": f"{sqn_ms:012x}"})
+               PASS, ue={"sqn_ms": f"{sqn_ms:012x}"})
     tr.start_registration()
     rand, autn, _ = challenge(0x21, 1)
     auts = aka.build_auts(K, OPC, bytes.fromhex(rand), sqn_ms.to_bytes(6, "big"))
@@ -200,7 +205,7 @@ def synch_failure() -> None:
 
 def separation_bit() -> None:
     tr = Trace("separation-bit-0", "AMF separation bit 0: #26, then a 5G challenge",
-               {"verdict": "pass", "violations": []})
+               PASS)
     tr.start_registration()
     rand, autn, _ = challenge(0x21, 1, amf=b"\x00\x00")
     tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
@@ -214,7 +219,7 @@ def separation_bit() -> None:
 
 def ngksi_in_use() -> None:
     tr = Trace("ngksi-in-use", "re-authentication naming the ngKSI in use: #71, same "
-               "challenge with a new ngKSI", {"verdict": "pass", "violations": []})
+               "challenge with a new ngKSI", PASS)
     tr.register()
     rand, autn, res_star = challenge(0x42, 2)
     tr.dl("authentication_request", dt=5.0, ngksi=0, abba="0000", rand=rand, autn=autn)
@@ -230,7 +235,7 @@ def ngksi_in_use() -> None:
 def auth_reject() -> None:
     tr = Trace("auth-reject-akma-rejected",
                "AUTHENTICATION REJECT: USIM invalid, AKMA requests rejected",
-               {"verdict": "pass", "violations": []})
+               PASS)
     tr.start_registration()
     rand, autn, res_star = challenge(0x21, 1)
     tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
@@ -242,7 +247,7 @@ def auth_reject() -> None:
 
 def usim_removal() -> None:
     tr = Trace("usim-removal", "USIM removed while registered: switch-off deregistration, "
-               "KAUSF deleted, AKMA rejected", {"verdict": "pass", "violations": []})
+               "KAUSF deleted, AKMA rejected", PASS)
     tr.register()
     tr.app(expect="ok")
     tr.ue("usim_removed", dt=2.0)
@@ -253,7 +258,7 @@ def usim_removal() -> None:
 
 def power_cycle() -> None:
     tr = Trace("power-cycle-keeps-kausf", "KAUSF survives power-off (TS 33.501 6.2.2.2)",
-               {"verdict": "pass", "violations": []})
+               PASS)
     tr.register()
     tr.app(expect="ok")
     tr.ue("power_off", dt=2.0)
@@ -265,7 +270,7 @@ def power_cycle() -> None:
 
 def aanf_removal() -> None:
     tr = Trace("aanf-context-removal", "the AAnF drops the UE's AKMA context: the AF cannot "
-               "find the A-KID", {"verdict": "fail", "violations": ["AKMA-4"]})
+               "find the A-KID", fails("AKMA-4"))
     tr.register()
     tr.app(expect="ok")
     tr.net("aanf_context_remove", dt=1.0)
@@ -276,7 +281,7 @@ def aanf_removal() -> None:
 def replayed_sqn() -> None:
     tr = Trace("recorded-ue-accepts-replayed-sqn", "the recorded UE answered a replayed "
                "challenge; the model must not (NAS-3 reports the recorded UE)",
-               {"verdict": "fail", "violations": ["NAS-3"]})
+               fails("NAS-3"))
     tr.register()
     rand, autn, res_star = challenge(0x21, 1)
     tr.note("the first challenge again: its SQN is no longer fresh for a correct USIM")
@@ -288,9 +293,9 @@ def replayed_sqn() -> None:
 def main() -> None:
     happy_path()
     reauth("reauth-between-af-sessions", "re-authentication between two AF sessions "
-           "(the change request's case)", {"verdict": "pass", "violations": []})
+           "(the change request's case)", PASS)
     reauth("reauth-legacy-cache", "negative control: legacy-cache upper layers keep KAKMA1 "
-           "across re-authentication", {"verdict": "fail", "violations": ["AKMA-1", "AKMA-4"]},
+           "across re-authentication", fails("AKMA-1", "AKMA-4"),
            options={"app_mode": "legacy-cache"})
     w1(True)
     w1(False)

@@ -23,7 +23,6 @@ from .bus import Bus, Layer, UeStack, log_network_event
 from .events import SendN1
 from .nas.messages import NasMessage
 from .nas.mm import Nas, NasConfig
-from .network.udm import Subscriber
 from .scenarios import Scenario, Step
 from .trace.replay import App1Tracker, usim_of
 from .trace.schema import UeConfig
@@ -117,7 +116,8 @@ class Simulation:
             ue_cfg = scenario.ue if i == 0 else replace(scenario.ue,
                                                         supi=nth_supi(scenario.ue.supi, i))
             if i > 0:
-                self._provision(twin, scenario, ue_cfg)
+                # every UE of the batch behaves like the scenario's own, faults included
+                scenario.provision(twin, ue_cfg, av_faults=True)
             nas = Nas(self._nas_config(scenario), usim_of(ue_cfg))
             stack = UeStack(bus, ue_cfg.supi, nas, app_mode=self.app_mode, network=link,
                             corr_prefix=f"ue{i}/" if self.ues > 1 else "")
@@ -149,19 +149,6 @@ class Simulation:
         home = scenario.home_plmn
         return NasConfig(snn=scenario.network.snn, home_mcc=home.mcc, home_mnc=home.mnc,
                          akma_defer=self.akma_defer, sec_cap=scenario.ue.sec_cap)
-
-    @staticmethod
-    def _provision(twin: Any, scenario: Scenario, ue: UeConfig) -> None:
-        n = scenario.network
-        home = scenario.home_plmn
-        twin.add_subscriber(Subscriber(
-            ue.supi, ue.k, ue.opc, n.sqn if n.sqn is not None else ue.sqn_ms, akma=n.akma,
-            rid=ue.rid, home_mcc=home.mcc, home_mnc=home.mnc))
-        twin.attach(ue.supi)
-        if n.bad_mac_avs:
-            twin.udm.corrupt_next(ue.supi, "mac", n.bad_mac_avs)
-        if n.separation_bit_off_avs:
-            twin.udm.corrupt_next(ue.supi, "separation_bit", n.separation_bit_off_avs)
 
     def _network_router(self, bus: Bus, twin: Any,
                         by_supi: dict[str, UeStack]) -> Callable[[Layer, object], None]:

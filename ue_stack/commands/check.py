@@ -10,13 +10,13 @@ passes) stay on disk.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from ..diagram import MermaidWriter
 from ..errors import InputError
 from ..invariants import REPLAY_ONLY, Checker, Violation, merge_results
 from ..report import build_report, summary_lines, write_report
 from ..xlog import iter_log
+from . import jsonl_inputs
 
 
 def register(sub) -> None:
@@ -27,23 +27,8 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def expand(paths: list[str]) -> list[Path]:
-    """Files as given; a folder stands for its ``*.jsonl`` files, sorted."""
-    out: list[Path] = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            found = sorted(path.glob("*.jsonl"))
-            if not found:
-                raise InputError("folder holds no *.jsonl exchange log", file=name)
-            out.extend(found)
-        else:
-            out.append(path)
-    return out
-
-
 def run(args) -> int:
-    logs = expand(args.logs)
+    logs = jsonl_inputs(args.logs, "exchange log")
     diagram = _writable(MermaidWriter, args.diagram) if args.diagram else None
     results, violations, stats = [], [], {}
     not_checked = [{"invariant": i, "reason": "decided by replay only"} for i in REPLAY_ONLY]

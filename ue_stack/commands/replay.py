@@ -21,6 +21,7 @@ from ..report import build_report, summary_lines, write_report
 from ..runner import CheckedRun
 from ..trace.loader import open_trace
 from ..trace.replay import Options, Replay
+from . import jsonl_inputs
 
 
 def register(sub: Any) -> None:
@@ -39,23 +40,6 @@ def register(sub: Any) -> None:
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="replay N traces at once in separate processes")
     p.set_defaults(run=run)
-
-
-def expand_inputs(names: list[str]) -> list[Path]:
-    """Files as given; folders: every ``*.jsonl`` inside, sorted."""
-    paths: list[Path] = []
-    for name in names:
-        path = Path(name)
-        if path.is_dir():
-            found = sorted(path.glob("*.jsonl"))
-            if not found:
-                raise InputError("folder holds no *.jsonl trace", file=name)
-            paths.extend(found)
-        elif path.is_file():
-            paths.append(path)
-        else:
-            raise InputError("no such file or folder", file=name)
-    return paths
 
 
 @dataclass
@@ -143,7 +127,7 @@ def verdict_table(outcomes: list[TraceOutcome]) -> list[str]:
 def run(args: Any) -> int:
     if args.jobs < 1:
         raise InputError("replay: argument --jobs: must be at least 1")
-    paths = expand_inputs(args.traces)
+    paths = jsonl_inputs(args.traces, "trace")
     several = len(paths) > 1
     options = Options(
         app_mode=args.app_mode,

@@ -155,6 +155,21 @@ class Scenario:
     def expect_for(self, app_mode: str) -> Expect | None:
         return self.expect.get(app_mode)
 
+    def provision(self, twin: NetworkTwin, ue: UeConfig, *, av_faults: bool) -> None:
+        """Give ``ue`` a subscription at the twin's UDM and an attached AMF; with
+        ``av_faults``, its first AVs carry the scenario's MAC / separation-bit faults."""
+        n = self.network
+        home = ue.home_plmn or self.serving_plmn
+        twin.add_subscriber(Subscriber(
+            ue.supi, ue.k, ue.opc, n.sqn if n.sqn is not None else ue.sqn_ms,
+            akma=n.akma, rid=ue.rid, home_mcc=home.mcc, home_mnc=home.mnc,
+        ))
+        twin.attach(ue.supi)
+        if av_faults and n.bad_mac_avs:
+            twin.udm.corrupt_next(ue.supi, "mac", n.bad_mac_avs)
+        if av_faults and n.separation_bit_off_avs:
+            twin.udm.corrupt_next(ue.supi, "separation_bit", n.separation_bit_off_avs)
+
     def build_twin(self) -> NetworkTwin:
         """A network twin provisioned for this scenario: the UE's subscription (and that
         of any USIM a ``usim_inserted`` step brings), AV faults, and an attached AMF."""
@@ -168,18 +183,8 @@ class Scenario:
         )
         ues = [self.ue] + [s.fields["ue"] for s in self.steps if "ue" in s.fields]
         for ue in ues:
-            if ue.supi in twin.udm:
-                continue
-            home = ue.home_plmn or self.serving_plmn
-            twin.add_subscriber(Subscriber(
-                ue.supi, ue.k, ue.opc, n.sqn if n.sqn is not None else ue.sqn_ms,
-                akma=n.akma, rid=ue.rid, home_mcc=home.mcc, home_mnc=home.mnc,
-            ))
-            twin.attach(ue.supi)
-        if n.bad_mac_avs:
-            twin.udm.corrupt_next(self.ue.supi, "mac", n.bad_mac_avs)
-        if n.separation_bit_off_avs:
-            twin.udm.corrupt_next(self.ue.supi, "separation_bit", n.separation_bit_off_avs)
+            if ue.supi not in twin.udm:
+                self.provision(twin, ue, av_faults=ue is self.ue)
         return twin
 
 

@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-tools lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -17,6 +17,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Tests that need programs outside Python (tshark, chromium); not part of `make test`.
+test-tools: $(STAMP)
+	$(BIN)/python -m pytest -m tools
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

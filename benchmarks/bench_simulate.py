@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ue_stack.runner import CheckedRun
 from ue_stack.scenarios import Expect, Scenario, Step, load_scenario
-from ue_stack.simulate import Simulation
+from ue_stack.simulation import Simulation
 
 UA_TLS = bytes.fromhex("0100000007")  # Ua* shared-key TLS 1.3 (TS 33.220 Annex H)
 KAFS_BEFORE = KAFS_AFTER = 5

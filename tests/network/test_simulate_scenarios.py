@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ue_stack.cli import main
 from ue_stack.runner import CheckedRun
 from ue_stack.scenarios import Step, builtin_scenarios, load_scenario
-from ue_stack.simulate import Recorder, Simulation
+from ue_stack.simulation import Recorder, Simulation
 
 UA_TLS = bytes.fromhex("0100000007")
 CASES = [(s.name, mode) for s in builtin_scenarios() for mode in sorted(s.expect)]

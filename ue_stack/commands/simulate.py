@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..report import summary_lines, write_report
 from ..runner import CheckedRun
 from ..scenarios import builtin_scenarios, load_scenario
-from ..simulate import Recorder, Simulation
+from ..simulation import Recorder, Simulation
 
 
 def register(sub: Any) -> None:

@@ -1,32 +1,23 @@
-"""Shared fixtures. Tests that read ../shared/ skip cleanly where it is absent."""
+"""Shared fixtures. The test suite's reference data lives in tests/data (provenance there)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("UE_STACK_SHARED", ROOT.parent / "shared"))
+DATA = Path(__file__).resolve().parent / "data"
+VECTORS = DATA / "vectors"
+CAPTURES = DATA / "captures"
 
 
 @pytest.fixture(scope="session")
-def shared() -> Path:
-    """The ../shared/ reference folder (spec, vectors, captures)."""
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} is absent")
-    return SHARED
+def vectors() -> Path:
+    """Published key-derivation vectors (TS 35.208, 5G AKA/AKMA chains)."""
+    return VECTORS
 
 
 @pytest.fixture(scope="session")
-def vectors(shared: Path) -> Path:
-    return shared / "vectors"
-
-
-@pytest.fixture(scope="session")
-def captures(shared: Path) -> Path:
-    path = shared / "captures"
-    if not path.is_dir():
-        pytest.skip(f"{path} is absent")
-    return path
+def captures() -> Path:
+    """The three real recordings, with their credentials in captures/README.md."""
+    return CAPTURES

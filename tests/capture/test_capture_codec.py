@@ -16,7 +16,7 @@ from ue_stack.nas.codec import (
 )
 from ue_stack.nas.messages import MESSAGES, NasMessage, nas
 
-# From the gnbsim/free5GC capture (shared/captures/gnbsim-free5gc-ngap.json).
+# From the gnbsim/free5GC capture (tests/data/captures/gnbsim-free5gc-ngap.json).
 AUTH_REQUEST = bytes.fromhex(
     "7e00560002000021fc64081953bb33c0682edf1690b25821201094bbaf40940a8000c6a72c4efbaf0337"
 )

@@ -1,8 +1,8 @@
 """128-NEA2 deciphering and NAS COUNT handling (TS 33.501 6.4, D.2; TS 24.501 4.4.3).
 
-The shared captures all use NEA0, so this builds a NEA2 variant of the gnbsim/free5GC
+The three real captures all use NEA0, so this builds a NEA2 variant of the gnbsim/free5GC
 recording: same AKA, the SMC selects 128-NEA2/128-NIA2, and every later message is
-ciphered and MACed again with the keys of that chain (shared/vectors).
+ciphered and MACed again with the keys of that chain (tests/data/vectors).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The real recordings of shared/captures, imported and replayed end to end (issue 7):
+"""The real recordings of tests/data/captures, imported and replayed end to end (issue 7):
 `ue-stack import` with the README's credentials, then `ue-stack replay`. The model must
 reproduce every RES* the real UE sent, NAS-3 must find nothing wrong with the
 authentication, and the verdict must be the one the importer expects."""

@@ -5,7 +5,6 @@ stderr naming the option."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,12 +15,10 @@ from ue_stack.cli import main
 from ue_stack.commands.keys import OUTPUT_ORDER
 from ue_stack.crypto import akma, milenage, res_star
 
-ROOT = Path(__file__).resolve().parents[2]
-VECTORS = Path(os.environ.get("UE_STACK_SHARED", ROOT.parent / "shared")) / "vectors"
-CHAINS_FILE = VECTORS / "5g-aka-akma-chains.json"
-CHAINS = json.loads(CHAINS_FILE.read_text())["chains"] if CHAINS_FILE.is_file() else []
+CHAINS_FILE = Path(__file__).resolve().parents[1] / "data" / "vectors" / "5g-aka-akma-chains.json"
+CHAINS = json.loads(CHAINS_FILE.read_text())["chains"]
 
-# The pycrate AuC chain (shared/vectors), inlined so the CLI tests also run without ../shared.
+# The pycrate AuC chain (tests/data/vectors), inlined where a test names its values.
 PYCRATE = {
     "k": "0123456789abcdef0123456789abcdef",
     "opc": "e61f7be621ff52a5e55de40eb8711adc",
@@ -50,7 +47,7 @@ def _chain_argv(chain: dict) -> list[str]:
 
 @pytest.mark.parametrize("chain", CHAINS, ids=lambda c: c["name"])
 def test_keys_reproduces_every_output_of_every_chain_vector(capsys, chain: dict) -> None:
-    """FORMATS.md 5: with a chain's inputs, every output of shared/vectors comes out under
+    """FORMATS.md 5: with a chain's inputs, every output of tests/data/vectors comes out under
     its KEYS.md name (k_af keyed by FQDN:UAID), plus the A-KID; nothing else."""
     status, out, err = keys(capsys, *_chain_argv(chain))
     assert status == 0 and err == []
@@ -173,9 +170,7 @@ def test_keys_computes_for_any_amf(capsys) -> None:
 
 def test_nas_keys_follow_nia_and_nea(capsys) -> None:
     """TS 33.501 A.8: free5GC capture chain, NIA2 -> the K_NAS_int of KEYS.md."""
-    (chain,) = [c for c in CHAINS if c["name"] == "capture-gnbsim-free5gc"] or [None]
-    if chain is None:
-        pytest.skip("shared vectors absent")
+    (chain,) = [c for c in CHAINS if c["name"] == "capture-gnbsim-free5gc"]
     argv = [f"--{name}={value}" for name, value in chain["inputs"].items()]
     _, out, _ = keys(capsys, *argv, "--nia=2", "--nea=0")
     assert out["k_nas_int"] == "f2e93ce1fd9389e1f40a200c3b3462ad"
@@ -304,8 +299,7 @@ def test_a_bad_value_is_not_echoed_to_stderr(capsys) -> None:
 
 def _console_script() -> Path:
     script = Path(sys.executable).parent / "ue-stack"
-    if not script.exists():
-        pytest.skip("ue-stack console script is not installed next to this python")
+    assert script.exists(), "the ue-stack console script is installed next to this python"
     return script
 
 

@@ -12,7 +12,7 @@ from ue_stack.nas.messages import NasMessage, nas
 from ue_stack.nas.mm import Nas, NasConfig
 from ue_stack.nas.usim import Usim
 
-# The pycrate AuC chain of shared/vectors/5g-aka-akma-chains.json (SQN 2, AMF 8000).
+# The pycrate AuC chain of tests/data/vectors/5g-aka-akma-chains.json (SQN 2, AMF 8000).
 K = bytes.fromhex("0123456789abcdef0123456789abcdef")
 OPC = bytes.fromhex("e61f7be621ff52a5e55de40eb8711adc")
 SUPI = "001010000000001"

@@ -25,7 +25,7 @@ from ue_stack.crypto.eap_aka_prime import ck_ik_prime, master_keys, prf_prime
 
 H = bytes.fromhex
 
-# The pycrate AuC chain of shared/vectors/5g-aka-akma-chains.json (inputs and outputs).
+# The pycrate AuC chain of tests/data/vectors/5g-aka-akma-chains.json (inputs and outputs).
 K = H("0123456789abcdef0123456789abcdef")
 OPC = H("e61f7be621ff52a5e55de40eb8711adc")
 RAND = bytes(16)

@@ -1,11 +1,10 @@
 """Every published vector, hex in and hex out: TS 35.208 Milenage sets, the 5G AKA + AKMA
-chains of shared/vectors, RFC 5448/9048 EAP-AKA', TS 33.401 128-EIA2/EEA2, and the NIA2
-MACs of the real captures in shared/captures (README.md there)."""
+chains of tests/data/vectors, RFC 5448/9048 EAP-AKA', TS 33.401 128-EIA2/EEA2, and the NIA2
+MACs of the real captures in tests/data/captures (README.md there)."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -26,19 +25,16 @@ from ue_stack.crypto.eap_aka_prime import ck_ik_prime, master_keys
 from ue_stack.crypto.nas_security import DOWNLINK, NAS_BEARER, UPLINK, nea2, nia2
 
 H = bytes.fromhex
-ROOT = Path(__file__).resolve().parents[2]
-VECTORS = Path(os.environ.get("UE_STACK_SHARED", ROOT.parent / "shared")) / "vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "vectors"
 
 
 def _load(name: str) -> dict:
-    # Collected at import time for parametrisation; an absent ../shared gives no cases
-    # here, and the fixture-driven count test below skips cleanly.
-    path = VECTORS / name
-    return json.loads(path.read_text()) if path.is_file() else {}
+    # Read at import time: the cases below are parametrised over the sets.
+    return json.loads((VECTORS / name).read_text())
 
 
-MILENAGE_SETS = _load("ts35208-milenage.json").get("sets", [])
-CHAINS = _load("5g-aka-akma-chains.json").get("chains", [])
+MILENAGE_SETS = _load("ts35208-milenage.json")["sets"]
+CHAINS = _load("5g-aka-akma-chains.json")["chains"]
 
 # TS 35.208 field name -> MilenageOutput attribute
 MILENAGE_FIELDS = {
@@ -133,7 +129,7 @@ def _chain_outputs(inputs: dict) -> dict:
 )
 def test_chain_output_matches_vector(chain: dict, name: str) -> None:
     """TS 33.501 Annex A (A.2, A.4-A.7) and TS 33.535 A.2-A.4: each output of each chain,
-    from K/OPc down to KAF, exactly as shared/vectors gives it."""
+    from K/OPc down to KAF, exactly as tests/data/vectors gives it."""
     assert _chain_outputs(chain["inputs"])[name] == chain["outputs"][name]
 
 
@@ -289,7 +285,7 @@ def test_nea2_matches_ts33401_eea2_test_set_1() -> None:
     assert nea2(key, 0x398A59B4, 0x15, 1, cipher) == plain
 
 
-# --- NIA2 on real captures (shared/captures/README.md) ------------------------------------
+# --- NIA2 on real captures (tests/data/captures/README.md) ------------------------------------
 
 # Each PDU is the NAS message as captured: EPD 7e, security header type, MAC (4 octets),
 # sequence number, inner message. The MAC covers sequence number + inner message.
@@ -363,10 +359,7 @@ def test_k_nas_int_from_chain_equals_the_key_that_verifies_the_capture(
 ) -> None:
     """TS 33.501 A.8 (FC 0x69, type 0x02, NIA2 = 2, last 16 octets) from the chain's KAMF
     gives the K_NAS_int that verifies the capture's MACs."""
-    found = [c for c in CHAINS if c["name"] == chain_name]
-    if not found:
-        pytest.skip("shared/vectors is absent")
-    (chain,) = found
+    (chain,) = [c for c in CHAINS if c["name"] == chain_name]
     assert k_nas_int(H(chain["outputs"]["k_amf"]), 2).hex() == k_nas_int_hex
 
 

@@ -28,7 +28,7 @@ def confirms(events: list) -> list[ObtainAkmaKeyConfirm]:
 
 def test_akma_confirm_carries_kakma_and_a_kid_of_the_vector_chain(vectors):
     """TS 24.501 4.21, TS 33.535 A.2/A.3/6.1: KAKMA and A-TID from the valid KAUSF,
-    pinned to the pycrate chain of shared/vectors."""
+    pinned to the pycrate chain of tests/data/vectors."""
     data = json.loads((vectors / "5g-aka-akma-chains.json").read_text())
     vector = next(c for c in data["chains"] if c["name"] == "pycrate-auc-5g")["outputs"]
     chain = aka_chain(K, OPC, bytes(16), bytes.fromhex("000000000002"), b"\x80\x00", SNN)

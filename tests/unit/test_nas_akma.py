@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from nas_harness import OPC, SNN, K, Ue, auth_request, notes, smc
 
 from ue_stack.crypto import a_kid, aka_chain, fp
+from ue_stack.events import UsimChanged
+from ue_stack.nas.messages import nas
 from ue_stack.primitives import (
     KAUSF_UNAVAILABLE,
     PROCEDURE_ABORTED,
+    USIM_INVALID,
     ObtainAkmaKeyConfirm,
     ObtainAkmaKeyReject,
     ObtainAkmaKeyRequest,
@@ -156,3 +160,37 @@ def test_akma_request_while_switched_off_is_rejected():
     ue.nas.power_off(ue.tick())
     ue.drain()
     assert ask(ue) == [ObtainAkmaKeyReject("mail", "c1", KAUSF_UNAVAILABLE)]
+
+
+@pytest.mark.parametrize("cause", [3, 6, 7])
+def test_registration_reject_3_6_7_invalidates_the_usim_before_deferred_requests_are_answered(
+    cause,
+):
+    """BEHAVIOUR.md "Order within one input"; TS 24.501 5.5.1.3.5: REGISTRATION REJECT
+    #3/#6/#7 during a re-authentication makes the USIM invalid first, so the deferred
+    request is rejected usim_invalid — never confirmed from the about-to-be-invalid
+    context."""
+    ue = Ue()
+    ue.registered(ngksi=0)
+    ue.nas.register(ue.tick(), "mobility")
+    ue.authenticate(ngksi=1)
+    ue.drain()
+    ask(ue)
+    out = ue.dl(nas("registration_reject", cause=cause))
+    assert confirms(out) == []
+    reject = ObtainAkmaKeyReject("mail", "c1", USIM_INVALID)
+    assert reject in out
+    assert out.index(UsimChanged("invalid")) < out.index(reject)
+
+
+def test_request_deferred_over_a_power_off_is_answered_from_the_kausf_that_survives_it():
+    """BEHAVIOUR.md "Order within one input": power-off ends the deferral but changes
+    no KAUSF (TS 33.501 6.2.2.2), so the answer comes from the valid one."""
+    ue = Ue()
+    first = ue.registered(ngksi=0)
+    ue.authenticate(ngksi=1)
+    ue.drain()
+    ask(ue)
+    ue.nas.power_off(ue.tick())
+    (confirm,) = confirms(ue.drain())
+    assert confirm.k_ausf_fp == fp(first.k_ausf)

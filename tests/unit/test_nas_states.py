@@ -136,3 +136,11 @@ def test_no_key_material_in_the_reprs_of_the_core():
     text += repr(ue.nas.contexts.current)
     for secret in (chain.k_ausf, chain.k_seaf, ue.nas.contexts.current.k_amf):
         assert secret.hex() not in text and repr(bytes(secret)) not in text
+
+
+def test_every_trigger_that_ends_an_akma_deferral_is_in_the_one_table():
+    """BEHAVIOUR.md "Order within one input": the deferral ends by rule, from triggers of
+    the transition table — a name outside it would silently never end one."""
+    from ue_stack.nas.states import ENDS_AKMA_DEFERRAL
+
+    assert {trigger for trigger, _source, _dest in TRANSITIONS} >= ENDS_AKMA_DEFERRAL

@@ -18,6 +18,7 @@ FORMATS v1) are not modelled.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,7 @@ from .messages import (
 )
 from .states import (
     DEREGISTERED,
+    ENDS_AKMA_DEFERRAL,
     INTERNAL_SOURCES,
     REGISTERED,
     TRANSITIONS,
@@ -118,6 +120,26 @@ class NasConfig:
         self.timers = {**DEFAULT_TIMERS, **self.timers}
 
 
+def _input(method: Callable[..., None]) -> Callable[..., None]:
+    """Every input of the core goes through here. When it is complete — every state,
+    KAUSF and USIM change it makes applied — an AKMA deferral that one of its triggers
+    ended (``states.ENDS_AKMA_DEFERRAL``) is answered: the deferred requests see the
+    state the input left, never the state before it (BEHAVIOUR.md "Order within one
+    input"; TS 24.501 4.21). Inputs that call inputs answer once, at the outermost."""
+
+    @functools.wraps(method)
+    def run(self: Nas, *args: Any, **kwargs: Any) -> None:
+        self._input_depth += 1
+        try:
+            method(self, *args, **kwargs)
+        finally:
+            self._input_depth -= 1
+        if self._input_depth == 0 and self._deferral_ended:
+            self._end_akma_deferral()
+
+    return run
+
+
 def _required(message: NasMessage, name: str, length: int | None = None) -> Any:
     """A mandatory IE, else #96 "invalid mandatory information" (TS 24.501 7.5)."""
     value = message.fields.get(name)
@@ -154,6 +176,8 @@ class Nas:
         self._t3521_expiries = 0
         self._deferring = False
         self._deferred: list[ObtainAkmaKeyRequest] = []
+        self._deferral_ended = False  # set by _fire, acted on by _input
+        self._input_depth = 0
         self._announced_kausf_fp: str | None = None
         self._machine = Machine(
             states=MmState,
@@ -175,10 +199,13 @@ class Nas:
 
     def _fire(self, trigger: str, *, remote: bool) -> None:
         """Run one trigger of the transition table; the one place that translates
-        ``MachineError`` (illegal in this state) into a protocol error."""
+        ``MachineError`` (illegal in this state) into a protocol error, and the one place
+        that notes a trigger ending an AKMA deferral (answered by ``_input``)."""
         machine = self._machine
         before = machine.state
+        ends_deferral = self._deferring and trigger in ENDS_AKMA_DEFERRAL
         if before in INTERNAL_SOURCES.get(trigger, ()):
+            self._deferral_ended |= ends_deferral
             return  # legal and moves nothing: skip the Machine on the hot path
         try:
             self._events[trigger].trigger(machine)
@@ -187,6 +214,7 @@ class Nas:
             if remote:
                 raise RemoteProtocolError(text, CAUSE_MESSAGE_NOT_COMPATIBLE_WITH_STATE) from exc
             raise LocalProtocolError(text) from exc
+        self._deferral_ended |= ends_deferral
         after = machine.state
         if after is not before:
             self.outbox.put(StateChanged(LAYER, before.value, after.value))
@@ -205,6 +233,7 @@ class Nas:
     def next_deadline(self) -> float | None:
         return self.timers.next_deadline()
 
+    @_input
     def handle_timer(self, now: float) -> None:
         """Fire every timer due at ``now``, earliest first."""
         for name in self.timers.expired(now):
@@ -216,6 +245,7 @@ class Nas:
 
     # -- switch on/off and the USIM (TS 24.501 5.2.2, 5.5.2.2.1; TS 33.501 6.2.2.2) ----
 
+    @_input
     def power_on(self, now: float) -> None:
         """Switch on (TS 24.501 5.2.2.1): PLMN search with a USIM, else NO-SUPI. Cells are
         not modelled, so a suitable cell is found at once. Registration is not started."""
@@ -228,12 +258,11 @@ class Nas:
         if self.usim is not None:
             self._fire("cell_selected", remote=False)
 
+    @_input
     def power_off(self, now: float) -> None:
         """Switch off without signalling. The valid KAUSF stays in the USIM's store and
         the current context is kept; the pending KAUSF and partial context are volatile
-        (TS 33.501 6.2.2.2). Deferred AKMA requests are answered while still on."""
-        if self._deferring:
-            self._end_akma_deferral()
+        (TS 33.501 6.2.2.2). Deferred AKMA requests are answered from that KAUSF."""
         self._fire("switch_off", remote=False)
         self.timers.clear()
         self._suspended.clear()
@@ -244,6 +273,7 @@ class Nas:
             self.usim.valid = True
             self.outbox.put(UsimChanged("valid"))
 
+    @_input
     def usim_removed(self, now: float) -> None:
         """The USIM leaves the UE. Powered on: a registered UE first sends DEREGISTRATION
         REQUEST with switch-off (TS 24.501 5.5.2.2.1); the KAUSF and the NAS contexts are
@@ -268,8 +298,8 @@ class Nas:
             self.outbox.put(KausfChanged("deleted", deleted))
         self._announced_kausf_fp = None
         self._detach_usim()
-        self._end_akma_deferral()
 
+    @_input
     def usim_inserted(self, usim: Usim, now: float) -> None:
         """A USIM is inserted; any USIM present is removed first. Powered on, the new
         subscriber is read: PLMN search, then DEREGISTERED.NORMAL-SERVICE (5.2.2.2)."""
@@ -309,6 +339,7 @@ class Nas:
 
     # -- registration (TS 24.501 5.5.1) ----------------------------------------------
 
+    @_input
     def register(self, now: float, registration_type: str = "initial") -> None:
         """Start a registration: initial from DEREGISTERED (5.5.1.2.2), mobility or
         periodic update from REGISTERED (5.5.1.3.2)."""
@@ -341,7 +372,6 @@ class Nas:
         self.timers.stop("T3510", "T3511", "T3502", "T3519")
         self._suspended.discard("T3510")
         self._forget_rand_res()
-        self._end_akma_deferral()
         self.attempt_counter = 0
         self.update_status = UpdateStatus.UPDATED
         if guti is not None:
@@ -364,7 +394,6 @@ class Nas:
             self._fire("update_rejected_in_this_area", remote=True)
             self.timers.stop("T3510", "T3511", "T3502", "T3519")
             self._suspended.discard("T3510")
-            self._end_akma_deferral()
             self.update_status = UpdateStatus.ROAMING_NOT_ALLOWED
             self.attempt_counter = 0
             return
@@ -374,7 +403,6 @@ class Nas:
         )
         self.timers.stop("T3510", "T3511", "T3502", "T3519")
         self._suspended.discard("T3510")
-        self._end_akma_deferral()
         self.update_status = UpdateStatus.ROAMING_NOT_ALLOWED
         self.guti = None
         self.contexts.clear()  # the ngKSI is deleted, and the contexts it names
@@ -394,7 +422,6 @@ class Nas:
         )
         self.timers.stop("T3510")
         self._suspended.discard("T3510")
-        self._end_akma_deferral()
         if self.attempt_counter < MAX_REGISTRATION_ATTEMPTS:
             self.attempt_counter += 1
         if self.attempt_counter < MAX_REGISTRATION_ATTEMPTS:
@@ -522,8 +549,8 @@ class Nas:
         self._auth_failures = 0
         self._note("network failed the authentication check", reason=reason)
         self._note("N1 signalling connection released locally; cell barred")
+        self._fire("authentication_check_failed", remote=False)
         self._restart_suspended(now)
-        self._end_akma_deferral()
 
     def _on_t3520(self, now: float) -> None:
         self._network_failed_check(now, "T3520 expiry")
@@ -531,8 +558,8 @@ class Nas:
     def _on_t3516(self, now: float) -> None:
         # T3516 expiry: delete RAND and RES* (5.4.1.3.2); the partial context may still
         # be taken into use by a later SMC, but a deferred AKMA request waits no longer.
+        self._fire("t3516_expired", remote=False)
         self._forget_rand_res()
-        self._end_akma_deferral()
 
     def _on_authentication_reject(self, message: NasMessage, now: float) -> None:
         """AUTHENTICATION REJECT (5.4.1.3.5): delete RAND/RES*, 5G-GUTI, ngKSI (TAI list
@@ -548,7 +575,6 @@ class Nas:
         self._drop_partial("AUTHENTICATION REJECT")
         self.update_status = UpdateStatus.ROAMING_NOT_ALLOWED
         self._invalidate_usim()
-        self._end_akma_deferral()
 
     def _forget_rand_res(self) -> None:
         self._rand = self._res_star = None
@@ -598,14 +624,12 @@ class Nas:
             self._security_mode_rejected(CAUSE_SECURITY_MODE_REJECTED_UNSPECIFIED)
             return
         self._send(nas("security_mode_complete"))
-        self._end_akma_deferral()
 
     def _security_mode_rejected(self, cause: int) -> None:
         """SECURITY MODE REJECT (5.4.2.5): the old KAUSF stays valid, the pending one and
         its partial context are dropped."""
         self._send(nas("security_mode_reject", cause=cause))
         self._drop_partial(f"SECURITY MODE REJECT #{cause}")
-        self._end_akma_deferral()
 
     # -- identification (TS 24.501 5.4.3) ---------------------------------------------
 
@@ -627,6 +651,7 @@ class Nas:
 
     # -- deregistration (TS 24.501 5.5.2) ---------------------------------------------
 
+    @_input
     def deregister(self, now: float, switch_off: bool = False) -> None:
         """UE-initiated deregistration (5.5.2.2.1). With switch-off no ACCEPT is awaited:
         straight to DEREGISTERED (the caller then powers off); else T3521."""
@@ -636,9 +661,7 @@ class Nas:
         )
         self.timers.stop("T3511", "T3502")
         self._send(nas("deregistration_request", switch_off=switch_off))
-        if switch_off:
-            self._end_akma_deferral()
-        else:
+        if not switch_off:
             self._t3521_expiries = 0
             self._start("T3521", now)
 
@@ -647,7 +670,6 @@ class Nas:
         self._fire("deregistration_accepted", remote=True)
         self.timers.stop("T3521")
         self._suspended.discard("T3521")
-        self._end_akma_deferral()
 
     def _on_t3521(self, now: float) -> None:
         # First four expiries: retransmit; the fifth aborts the procedure (5.5.2.2.6).
@@ -659,7 +681,6 @@ class Nas:
             self._start("T3521", now)
         else:
             self._fire("deregistration_aborted", remote=False)
-            self._end_akma_deferral()
 
     def _on_deregistration_request(self, message: NasMessage, now: float) -> None:
         """Network-initiated deregistration (5.5.2.3.2): DEREGISTRATION ACCEPT,
@@ -669,8 +690,8 @@ class Nas:
         self.timers.stop("T3510", "T3511", "T3502", "T3521")
         self._suspended.clear()
         self._send(nas("deregistration_accept"))
-        self._end_akma_deferral()
 
+    @_input
     def lower_layer_failure(self, now: float) -> None:
         """The N1 signalling connection is released: an ongoing registration ends
         abnormally (5.5.1.2.7, 5.5.1.3.7), an ongoing deregistration is completed
@@ -685,7 +706,6 @@ class Nas:
         else:
             self._fire("n1_released", remote=False)
             self._note("N1 signalling connection released", reason="lower layer failure")
-        self._end_akma_deferral()
 
     # -- other downlink messages -------------------------------------------------------
 
@@ -701,6 +721,7 @@ class Nas:
 
     # -- the network boundary ------------------------------------------------------
 
+    @_input
     def handle_n1(self, message: NasMessage, now: float) -> None:
         """Every downlink NAS message. Never raises for network input: a message illegal
         in this state is answered with 5GMM STATUS (#98, or #96 for a malformed mandatory
@@ -727,11 +748,15 @@ class Nas:
 
     # -- AKMA (TS 24.501 4.21; TS 33.535 6.1) ----------------------------------------
 
+    @_input
     def handle_primitive(self, prim: ObtainAkmaKeyRequest, now: float) -> None:
         """``ObtainAkmaKeyRequest``: answer from the valid KAUSF now, or — with
         ``akma_defer`` — after the primary authentication in progress ends (window W1)."""
         if not isinstance(prim, ObtainAkmaKeyRequest):
             raise LocalProtocolError(f"NAS does not handle {type(prim).__name__}")
+        if self._machine.state is S.NULL:
+            self.outbox.put(ObtainAkmaKeyReject(prim.app, prim.corr, KAUSF_UNAVAILABLE))
+            return
         if self._deferring:
             self._deferred.append(prim)
             self._note(
@@ -745,10 +770,11 @@ class Nas:
     def _answer_akma(self, request: ObtainAkmaKeyRequest) -> None:
         """Derive KAKMA and A-TID from the **valid** KAUSF (never the pending one), build
         the A-KID, confirm (TS 24.501 4.21; TS 33.535 A.2, A.3, 6.1). NAS keeps none of
-        them. Switched off, without a USIM or without a valid KAUSF: kausf_unavailable;
-        USIM invalid: usim_invalid."""
+        them. Without a USIM or without a valid KAUSF: kausf_unavailable; USIM invalid:
+        usim_invalid. (A request made while switched off is rejected before it gets here;
+        one deferred over a power-off is answered from the KAUSF that survives it.)"""
         usim = self.usim
-        if usim is None or self._machine.state is S.NULL:
+        if usim is None:
             self.outbox.put(ObtainAkmaKeyReject(request.app, request.corr, KAUSF_UNAVAILABLE))
             return
         if not usim.valid:
@@ -776,11 +802,10 @@ class Nas:
             self._deferring = True
 
     def _end_akma_deferral(self) -> None:
-        """The primary authentication ended (SMC accepted or rejected, AUTHENTICATION
-        REJECT, T3516 expiry, N1 release, power-off, USIM removal, ...): answer every
-        deferred request from whatever KAUSF is valid now."""
-        if not self._deferring:
-            return
+        """The primary authentication ended (a trigger of ``ENDS_AKMA_DEFERRAL`` fired and
+        its input is complete; called by ``_input`` only): answer every deferred request
+        from whatever KAUSF is valid now, or reject it."""
+        self._deferral_ended = False
         self._deferring = False
         waiting, self._deferred = self._deferred, []
         for request in waiting:

@@ -96,6 +96,8 @@ TRANSITIONS: list[list] = [
     ["authentication_rejected",        _all(WITH_N1),               S.DEREGISTERED_NO_SUPI],
     ["security_mode_command",          _all(WITH_N1),               None],
     ["identity_request",               _all(WITH_N1),               None],
+    ["t3516_expired",                  _all(POWERED),               None],
+    ["authentication_check_failed",    _all(POWERED),               None],
     # -- deregistration: UE-initiated (5.5.2.2), network-initiated (5.5.2.3) ----------
     ["deregistration_started",         REGISTRATION_UPDATE_FROM,    S.DEREGISTERED_INITIATED],
     ["switch_off_deregistration",      REGISTRATION_UPDATE_FROM,    S.DEREGISTERED_NORMAL_SERVICE],
@@ -110,6 +112,32 @@ TRANSITIONS: list[list] = [
                                        S.REGISTERED_ATTEMPTING_REGISTRATION_UPDATE],
 ]
 # fmt: on
+
+
+# Triggers that end a primary authentication as far as AKMA is concerned (BEHAVIOUR.md W1,
+# TS 24.501 4.21): an AKMA request deferred since AUTHENTICATION RESPONSE is answered
+# once the input that fired one of them is complete, i.e. after every KAUSF/USIM status
+# change that input makes ("order within one input"). ``mm.Nas._fire`` marks them and
+# ``mm.Nas._input`` answers; no handler ends a deferral by hand.
+ENDS_AKMA_DEFERRAL: frozenset[str] = frozenset({
+    "switch_off",                       # power-off: KAUSF survives (TS 33.501 6.2.2.2)
+    "usim_removed",                     # the KAUSF goes with the USIM
+    "n1_released",                      # lower-layer failure
+    "registration_accepted",
+    "registration_rejected_no_supi",    # #3/#6/#7: USIM invalid first (5.5.1.2.5)
+    "registration_rejected_limited",
+    "update_rejected_in_this_area",
+    "initial_registration_failed",
+    "registration_update_failed",
+    "authentication_rejected",          # USIM invalid first (5.4.1.3.5)
+    "security_mode_command",            # accepted (new KAUSF valid) or rejected (5.4.2)
+    "t3516_expired",                    # RAND/RES* deleted (5.4.1.3.2)
+    "authentication_check_failed",      # T3520 expiry or 3 failures (5.4.1.3.7)
+    "switch_off_deregistration",
+    "deregistration_accepted",
+    "deregistration_aborted",
+    "network_deregistration",
+})
 
 
 def _sources(source) -> tuple[MmState, ...]:

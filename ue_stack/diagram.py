@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .invariants import Violation
+from .outputs import open_output
 
 PARTICIPANTS = (("App", "App"), ("NAS", "NAS"), ("N1", "Network"))
 MAX_LABEL = 80
@@ -50,7 +51,7 @@ class MermaidWriter:
         self.max_events = max_events
         self._drawn = 0
         self._skipped = 0
-        self._file = open(self.path, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
+        self._file = open_output(self.path, "--diagram", text=True, line_buffering=True)
         self._write("sequenceDiagram")
         for name, alias in PARTICIPANTS:
             self._write(f"    participant {name} as {alias}")

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from .invariants import INVARIANT_IDS, Violation
+from .outputs import write_output
 
 FORMAT = "ue-stack/report"
 VERSION = 1
@@ -61,7 +62,7 @@ def build_report(
 
 def write_report(path: str | Path, report: Mapping[str, Any]) -> None:
     """Write the report as indented JSON (one document, newline-terminated)."""
-    Path(path).write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+    write_output(path, "--report", orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def summary_lines(report: Mapping[str, Any], max_violations: int = 5) -> list[str]:

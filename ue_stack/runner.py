@@ -15,6 +15,7 @@ from . import logconfig
 from .bus import run_virtual
 from .diagram import MermaidWriter
 from .invariants import Checker, Violation
+from .outputs import open_output
 from .report import build_report
 from .trace.replay import App1Tracker
 
@@ -30,8 +31,12 @@ class CheckedRun:
         self.name = name
         self.violations: list[Violation] = []
         self.checker = Checker(input=name, secret_values=secret_values)
-        self._out = open(log_path, "wb") if log_path else None  # noqa: SIM115
-        self._diagram = MermaidWriter(diagram_path) if diagram_path else None
+        self._out = open_output(log_path, "--log") if log_path else None
+        try:
+            self._diagram = MermaidWriter(diagram_path) if diagram_path else None
+        except BaseException:
+            self.close_log()
+            raise
         self.app1 = App1Tracker(self.record)
 
     def _emit(self, v: Violation | None) -> None:
@@ -63,11 +68,16 @@ class CheckedRun:
         return build_report([self.name], self.checker.results(), self.violations, listed,
                             expect, {**self.checker.stats(), **(stats or {})})
 
-    def close(self) -> None:
+    def close_log(self) -> None:
         if self._out is not None:
             self._out.close()
-        if self._diagram is not None:
-            self._diagram.close()
+
+    def close(self) -> None:
+        try:
+            self.close_log()
+        finally:
+            if self._diagram is not None:
+                self._diagram.close()
 
     def __enter__(self) -> CheckedRun:
         return self

@@ -54,11 +54,13 @@ def nth_supi(base: str, i: int) -> str:
 
 class Recorder:
     """Writes what one UE saw as a trace. Records go to a temporary file first because
-    the header's ``expect`` is known only at the end; memory stays flat."""
+    the header's ``expect`` is known only at the end; memory stays flat. The output is
+    opened at once, so a path that cannot be written stops the run before it starts."""
 
     def __init__(self, path: str | Path, supi: str) -> None:
         self.path = Path(path)
         self.supi = supi
+        self._out = TraceWriter(self.path, None, "--record")
         self._tmp = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()
 
     def write(self, record: dict[str, Any]) -> None:
@@ -69,11 +71,14 @@ class Recorder:
 
     def finish(self, head: dict[str, Any]) -> None:
         self._tmp.seek(0)
-        with TraceWriter(self.path, head) as w:
+        with self._out as w, self._tmp:
+            w.write(head)
             w.comment("recorded by `ue-stack simulate --record`: what crossed N1, not faults")
-        with open(self.path, "ab") as out:
-            while chunk := self._tmp.read(1 << 16):
-                out.write(chunk)
+            w.copy_from(self._tmp)
+
+    def close(self) -> None:
+        """Release the files of a run that stopped early (``finish`` closes them too)."""
+        self._out.close()
         self._tmp.close()
 
 

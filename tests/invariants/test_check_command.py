@@ -210,7 +210,7 @@ def test_check_exits_2_naming_file_line_and_field_and_keeps_the_partial_report(
     if field is not None:
         assert f"field '{field}'" in err
     data = json.loads(report.read_text())
-    assert data["verdict"] == "fail" and f"{log}:6" in data["error"]
+    assert data["verdict"] == "fail" and f"{log}:6" in data["errors"][0]
     assert data["invariants"]["SEC-1"]["checked"] == 5
     assert diagram.read_text().startswith("sequenceDiagram")
 
@@ -242,4 +242,4 @@ def test_an_unusable_log_gives_one_stderr_line_nothing_on_stdout_and_a_failing_r
     assert captured.out == ""
     assert len(captured.err.strip().splitlines()) == 1 and "bad.xlog.jsonl:2" in captured.err
     written = json.loads(report.read_text())
-    assert written["verdict"] == "fail" and "seq" in written["error"]
+    assert written["verdict"] == "fail" and "seq" in written["errors"][0]

@@ -73,6 +73,7 @@ def test_every_log_line_meets_the_xlog_contract_and_holds_no_secret(tmp_path):
     line, each event's fields, n1 fields named as in the section 1 table, and no secret
     by name or by value (the traces' K and OPc never appear)."""
     logs = tmp_path / "logs"
+    logs.mkdir()
     main(["replay", *map(str, TRACES), "--log", str(logs)])
     secrets = set()
     for path in TRACES:

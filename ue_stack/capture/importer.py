@@ -486,9 +486,12 @@ class Importer:
 
     # -- output -----------------------------------------------------------------------
 
-    def write(self, result: ImportResult, outdir: str | Path, stem: str) -> list[str]:
+    def write(self, result: ImportResult, outdir: str | Path, stem: str,
+              suffix: str = "") -> list[str]:
+        """One trace per UE session into ``outdir`` (an existing folder); the names
+        returned, each written with ``suffix`` added (the CLI renames them when the
+        import is complete)."""
         outdir = Path(outdir)
-        outdir.mkdir(parents=True, exist_ok=True)
         paths: list[str] = []
         used: set[str] = set()
         for trace in result.traces:
@@ -501,7 +504,7 @@ class Importer:
             used.add(name)
             trace.name = f"{name}.jsonl"
             path = outdir / trace.name
-            with TraceWriter(path, trace.header) as w:
+            with TraceWriter(f"{path}{suffix}", trace.header, "-o") as w:
                 for kind, item in trace.lines:
                     if kind == "comment":
                         w.comment(item)

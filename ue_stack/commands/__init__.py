@@ -8,7 +8,8 @@ from ..errors import InputError
 
 def jsonl_inputs(names: list[str], what: str) -> list[Path]:
     """Command-line inputs: files as given; a folder stands for its ``*.jsonl`` files,
-    sorted. ``what`` names them in errors ("trace", "exchange log")."""
+    sorted (a folder without any is unusable as a whole). ``what`` names them in errors
+    ("trace", "exchange log")."""
     paths: list[Path] = []
     for name in names:
         path = Path(name)
@@ -17,8 +18,8 @@ def jsonl_inputs(names: list[str], what: str) -> list[Path]:
             if not found:
                 raise InputError(f"folder holds no *.jsonl {what}", file=name)
             paths.extend(found)
-        elif path.is_file():
-            paths.append(path)
         else:
-            raise InputError("no such file or folder", file=name)
+            # a file, or a name that is neither: its reader then says why it cannot be
+            # read, as one line for that input (FORMATS.md 5, several inputs)
+            paths.append(path)
     return paths

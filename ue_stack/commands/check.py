@@ -3,17 +3,21 @@
 Streams each exchange log through a fresh ``Checker`` (state never crosses logs: corr is
 unique only within one), prints a short summary and writes the report. Exit status: 0 all
 invariants hold, 1 a violation, 2 unusable input — and then the diagram drawn so far and a
-report of what was checked (with ``error`` and verdict ``fail``: an unfinished check never
-passes) stay on disk.
+report of what was checked (with ``errors`` and verdict ``fail``: an unfinished check never
+passes) stay on disk. Several logs (FORMATS.md 5): each unusable one gets one stderr line,
+the others are checked and summarised on stdout, exit 2; ``--diagram`` then names a
+folder (one diagram per log).
 """
 
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 
 from ..diagram import MermaidWriter
 from ..errors import InputError
 from ..invariants import REPLAY_ONLY, Checker, Violation, merge_results
+from ..outputs import per_input
 from ..report import build_report, summary_lines, write_report
 from ..xlog import iter_log
 from . import jsonl_inputs
@@ -29,14 +33,14 @@ def register(sub) -> None:
 
 def run(args) -> int:
     logs = jsonl_inputs(args.logs, "exchange log")
-    diagram = _writable(MermaidWriter, args.diagram) if args.diagram else None
+    diagrams = per_input(args.diagram, "--diagram", logs, ".mmd")
     results, violations, stats = [], [], {}
     not_checked = [{"invariant": i, "reason": "decided by replay only"} for i in REPLAY_ONLY]
-    error: InputError | None = None
-    try:
-        for path in logs:
-            checker = Checker(input=str(path))
-            try:
+    errors: list[InputError] = []
+    for path, diagram_path in zip(logs, diagrams, strict=True):
+        checker = Checker(input=str(path))
+        try:
+            with MermaidWriter(diagram_path) if diagram_path else nullcontext() as diagram:
                 for record in iter_log(path):
                     found = checker.feed(record)
                     _draw(diagram, record, found)
@@ -44,39 +48,31 @@ def run(args) -> int:
                 found = checker.finish()
                 _draw(diagram, None, found)
                 violations.extend(found)
-            except InputError as exc:
-                error = exc
-            results.append(checker.results())
-            for key, value in checker.stats().items():
-                stats[key] = stats.get(key, 0) + value
-            for entry in checker.not_checked():
-                if entry not in not_checked:
-                    not_checked.append(entry)
-            if error is not None:
-                break
-    finally:
-        if diagram is not None:
-            diagram.close()
+        except InputError as exc:
+            # FORMATS.md 5, several inputs: say so once for this log and go on
+            errors.append(exc)
+        results.append(checker.results())
+        for key, value in checker.stats().items():
+            stats[key] = stats.get(key, 0) + value
+        for entry in checker.not_checked():
+            if entry not in not_checked:
+                not_checked.append(entry)
     report = build_report(logs, merge_results(results), violations, not_checked, None, stats)
-    if error is not None:
+    if errors:  # an unfinished check never passes; the report says what was checked
         report["verdict"] = "fail"
-        report["error"] = str(error)
+        report["errors"] = [str(e) for e in errors]
     if args.report:
-        _writable(write_report, args.report, report)
-    if error is not None:
-        raise error  # one line on stderr; the report on disk says what was checked
+        write_report(args.report, report)
+    if errors and len(logs) == 1:
+        raise errors[0]  # one input: one line on stderr, nothing on stdout
     for line in summary_lines(report):
         print(line)
     sys.stdout.flush()
+    for error in errors:
+        print(f"ue-stack: {error}", file=sys.stderr)
+    if errors:
+        return 2
     return 1 if report["verdict"] == "fail" else 0
-
-
-def _writable(write, path: str, *more):
-    """Run ``write(path, ...)``; a path we cannot write is unusable input (exit 2)."""
-    try:
-        return write(path, *more)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", file=path) from None
 
 
 def _draw(diagram: MermaidWriter | None, record: dict | None, found: list[Violation]) -> None:

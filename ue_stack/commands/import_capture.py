@@ -17,8 +17,10 @@ import orjson
 
 from ..crypto.milenage import compute_opc
 from ..errors import InputError
+from ..outputs import open_output, output_error, output_folder
 
 _DIGITS = re.compile(r"^\d+$")
+PARTIAL = ".partial"  # a trace being written, not yet one to replay
 
 
 def register(sub) -> None:
@@ -99,15 +101,30 @@ def run(args) -> int:
             file=str(capture),
         ) from None
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", capture.stem).strip("-") or "capture"
-    paths = importer.write(result, args.outdir, stem)
-    report = result.report(paths)
-    if args.report:
-        Path(args.report).write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+    # Traces are written as NAME.partial and get their names only once the report too
+    # is on disk: an import whose report cannot be written leaves no trace that looks
+    # complete (the report is opened first, so a bad path stops it before any trace).
+    report_out = open_output(args.report, "--report") if args.report else None
+    try:
+        outdir = output_folder(args.outdir, "-o", create=True)
+        paths = importer.write(result, outdir, stem, PARTIAL)
+        report = result.report(paths)
+        if report_out is not None:
+            report_out.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+    finally:
+        if report_out is not None:
+            report_out.close()
+    for path in paths:
+        try:
+            Path(f"{path}{PARTIAL}").replace(path)
+        except OSError as exc:
+            raise output_error(path, "-o", exc) from None
+    if result.fatal is not None:
+        # exit 2: nothing on stdout, one line on stderr; the problems are in the report
+        raise InputError(result.fatal, file=str(capture))
     print(" ".join(f"{name}={report[name]}" for name in COUNT_NAMES))
     for path in paths:
         print(f"wrote {path}")
     for problem in report["problems"]:
         print(f"ue-stack import: {problem}", file=sys.stderr)
-    if result.fatal is not None:
-        raise InputError(result.fatal, file=str(capture))
     return 0

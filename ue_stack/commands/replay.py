@@ -11,12 +11,12 @@ from __future__ import annotations
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..app.akma_client import APP_MODES
 from ..errors import InputError
 from ..invariants.checker import merge_results
+from ..outputs import per_input
 from ..report import build_report, summary_lines, write_report
 from ..runner import CheckedRun
 from ..trace.loader import open_trace
@@ -72,16 +72,6 @@ def replay_one(path: str, options: Options, log_path: str | None,
         return TraceOutcome(path, error=str(exc))
 
 
-def _per_trace(target: str | None, path: Path, several: bool, suffix: str) -> str | None:
-    if target is None:
-        return None
-    if not several:
-        return target
-    folder = Path(target)
-    folder.mkdir(parents=True, exist_ok=True)
-    return str(folder / f"{path.stem}{suffix}")
-
-
 def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
     """One report over every trace that could be replayed."""
     reports = [o.report for o in outcomes if o.report is not None]
@@ -133,8 +123,10 @@ def run(args: Any) -> int:
         app_mode=args.app_mode,
         akma_defer=None if args.akma_defer is None else args.akma_defer == "on",
     )
-    jobs = [(str(p), options, _per_trace(args.log, p, several, ".xlog.jsonl"),
-             _per_trace(args.diagram, p, several, ".mmd")) for p in paths]
+    logs = per_input(args.log, "--log", paths, ".xlog.jsonl")
+    diagrams = per_input(args.diagram, "--diagram", paths, ".mmd")
+    jobs = [(str(p), options, log, diagram)
+            for p, log, diagram in zip(paths, logs, diagrams, strict=True)]
     progress = _Progress(len(jobs))
     if args.jobs > 1 and several:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:

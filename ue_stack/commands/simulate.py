@@ -12,7 +12,7 @@ from ..app.akma_client import APP_MODES
 from ..errors import InputError
 from ..report import summary_lines, write_report
 from ..runner import CheckedRun
-from ..scenarios import builtin_scenarios, load_scenario
+from ..scenarios import Scenario, builtin_scenarios, load_scenario
 from ..simulation import Recorder, Simulation
 
 
@@ -43,6 +43,14 @@ def run(args: Any) -> int:
         raise InputError("simulate: argument --ues: must be at least 1")
     scenario = load_scenario(args.scenario)
     recorder = Recorder(args.record, scenario.ue.supi) if args.record else None
+    try:
+        return _simulate(args, scenario, recorder)
+    finally:
+        if recorder is not None:
+            recorder.close()
+
+
+def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None) -> int:
     sim = Simulation(
         scenario,
         app_mode=args.app_mode,

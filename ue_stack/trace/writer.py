@@ -7,11 +7,12 @@ what was written before an error stays on disk.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from ..nas.messages import NasMessage, render_fields
+from ..outputs import open_output
 
 FORMAT = "ue-stack/trace"
 VERSION = 1
@@ -29,16 +30,26 @@ def message_record(t: float, kind: str, message: NasMessage, **extra: Any) -> di
 
 
 class TraceWriter:
-    """``with TraceWriter(path, header) as w: w.write(record)``."""
+    """``with TraceWriter(path, header, field) as w: w.write(record)``. ``field`` is the
+    option that named the output (``--record``, ``-o``); an output that cannot be written
+    raises ``InputError`` (``ue_stack.outputs``). Without ``header_record`` the caller
+    writes the header first itself."""
 
-    def __init__(self, path: str | Path, header_record: dict[str, Any]) -> None:
+    def __init__(self, path: str | Path, header_record: dict[str, Any] | None,
+                 field: str | None) -> None:
         self.path = Path(path)
-        self._file = open(self.path, "wb")  # noqa: SIM115 - closed by close()/__exit__
-        self.write(header_record)
+        self._file = open_output(self.path, field)
+        if header_record is not None:
+            self.write(header_record)
 
     def write(self, record: dict[str, Any]) -> None:
         self._file.write(orjson.dumps(record) + b"\n")
         self._file.flush()
+
+    def copy_from(self, source: BinaryIO) -> None:
+        """Append the lines already rendered in ``source`` (from its current position)."""
+        while chunk := source.read(1 << 16):
+            self._file.write(chunk)
 
     def comment(self, text: str) -> None:
         """``//`` lines are ignored by readers and annotate the trace for people."""

@@ -1,0 +1,105 @@
+"""The one place where ue-stack opens the files and folders it writes (FORMATS.md 5).
+
+An output that cannot be written — a missing folder, a path under a file, a full disk
+(``/dev/full``), no permission — is unusable input: exit status 2 and one line naming the
+file and the option, never a traceback. That holds when the file is opened *and* later,
+when a write or the final flush fails, because the files returned here are ordinary
+buffered Python files over a raw file whose system calls turn ``OSError`` into
+``InputError``. What was written before the error stays on disk.
+
+Every command-line output goes through ``open_output`` (``--log``, ``--report``,
+``--diagram``, ``--record``, ``import -o`` traces and its ``--report``), and
+``output_folder`` for the folders (``import -o``; ``--log``/``--diagram`` with several
+inputs, which must already be folders: nothing is created silently).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+
+def output_error(path: str | Path, field: str | None, exc: OSError) -> InputError:
+    """The InputError for an output that cannot be written (no traceback, no errno)."""
+    why = exc.strerror or type(exc).__name__
+    return InputError(f"cannot write: {why}", file=str(path), field=field)
+
+
+class _GuardedRaw(io.FileIO):
+    """A raw file whose write errors name the output (the buffered layer above calls
+    ``write`` only when its buffer fills or is flushed, so this costs nothing per line)."""
+
+    def __init__(self, path: str | Path, mode: str, field: str | None) -> None:
+        super().__init__(path, mode)
+        self._path = str(path)
+        self._field = field
+
+    def write(self, data: Any) -> int | None:
+        try:
+            return super().write(data)
+        except OSError as exc:
+            raise output_error(self._path, self._field, exc) from None
+
+
+def open_output(
+    path: str | Path,
+    field: str | None,
+    *,
+    text: bool = False,
+    append: bool = False,
+    line_buffering: bool = False,
+) -> Any:
+    """Open ``path`` for writing (binary by default; ``text``: UTF-8 text). ``field`` is
+    the option that named it (``--log``...), quoted in the error. Opening, writing and
+    closing raise ``InputError`` instead of ``OSError``."""
+    try:
+        if Path(path).is_dir():
+            raise IsADirectoryError(21, "is a folder")
+        raw = _GuardedRaw(path, "a" if append else "w", field)
+    except OSError as exc:
+        raise output_error(path, field, exc) from None
+    buffered = io.BufferedWriter(raw)
+    if not text:
+        return buffered
+    return io.TextIOWrapper(buffered, encoding="utf-8", line_buffering=line_buffering)
+
+
+def write_output(path: str | Path, field: str | None, data: bytes) -> None:
+    """Write one whole document (a report) to ``path``."""
+    with open_output(path, field) as out:
+        out.write(data)
+
+
+def output_folder(path: str | Path, field: str | None, *, create: bool) -> Path:
+    """A folder for outputs. ``create``: make it (and its parents) if missing; otherwise
+    it must already be a folder (several inputs: ``--log DIR`` is not created silently)."""
+    folder = Path(path)
+    if create:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise output_error(path, field, exc) from None
+    if not folder.is_dir():
+        raise InputError(
+            "with several inputs this must be an existing folder (one file per input is "
+            "written into it), and it is not one", file=str(path), field=field)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError("cannot write: permission denied", file=str(path), field=field)
+    return folder
+
+
+def per_input(target: str | None, field: str, inputs: list[Path],
+              suffix: str) -> list[str | None]:
+    """The output of each input (FORMATS.md 5, several inputs): ``target`` itself for one
+    input; with several, ``target`` must be an existing folder and each input gets a file
+    in it named after the input (``a.jsonl`` -> ``a<suffix>``)."""
+    if target is None:
+        return [None] * len(inputs)
+    if len(inputs) == 1:
+        return [target]
+    folder = output_folder(target, field, create=False)
+    return [str(folder / f"{p.stem}{suffix}") for p in inputs]

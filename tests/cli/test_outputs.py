@@ -68,3 +68,36 @@ def test_what_was_logged_before_a_report_fails_stays_on_disk(tmp_path, capsys):
     assert main(["replay", TRACE, "--log", str(log), "--report", "/dev/full"]) == 2
     lines = log.read_text().splitlines()
     assert lines and all(json.loads(line)["seq"] for line in lines)
+
+
+CAPTURE = str(ROOT / "tests" / "data" / "captures" / "gnbsim-free5gc-ngap.json")
+
+
+@pytest.mark.parametrize("case", ["missing folder", "under a file", "full disk", "a folder"])
+def test_import_whose_report_cannot_be_written_leaves_no_trace_that_looks_complete(
+        tmp_path, capsys, case):
+    """FORMATS.md 6: exit 2 writes nothing to stdout and no trace that pretends to be
+    complete — traces get their names only once the report is on disk."""
+    bad = _bad_paths(tmp_path)[case]
+    outdir = tmp_path / "out"
+    assert main(["import", CAPTURE, "-o", str(outdir), "--report", bad]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and bad in err
+    assert "field '--report'" in err
+    assert not list(outdir.glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("case", ["under a file", "full disk"])
+def test_import_into_a_folder_that_cannot_be_made_exits_2(tmp_path, capsys, case):
+    """-o creates a missing folder (with its parents); one it cannot make is exit 2."""
+    bad = _bad_paths(tmp_path)[case] + "/out"
+    assert main(["import", CAPTURE, "-o", bad]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1
+    assert "field '-o'" in err and "Traceback" not in err
+
+
+def test_import_writes_complete_traces_under_their_names(tmp_path):
+    outdir = tmp_path / "out"
+    assert main(["import", CAPTURE, "-o", str(outdir), "--report", str(tmp_path / "r.json")]) == 0
+    assert [p.suffix for p in outdir.iterdir()] == [".jsonl"]

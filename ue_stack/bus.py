@@ -270,9 +270,11 @@ class UeStack:
     def nas_input(self, fn: Input) -> None:
         self.bus.submit(self.nas, fn)
 
-    def downlink(self, message: NasMessage) -> None:
-        """A NAS message from the network reaches the UE over N1."""
-        self.bus.log("n1", ue=self.supi, dir="dl", msg=message.msg, **render_fields(message))
+    def downlink(self, message: NasMessage, **evidence: Any) -> None:
+        """A NAS message from the network reaches the UE over N1. ``evidence``: where a
+        recorded message comes from (``line``, ``frame``, the captured ``pdu``)."""
+        self.bus.log("n1", ue=self.supi, dir="dl", msg=message.msg, **render_fields(message),
+                     **evidence)
         nas = self.nas.core
         self.bus.submit(self.nas, lambda now: nas.handle_n1(message, now))
 

@@ -9,7 +9,7 @@ written before an error stays on disk.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from . import logconfig
 from .bus import run_virtual
@@ -22,18 +22,34 @@ from .trace.replay import App1Tracker
 Record = Callable[[str, bool, int, float, str], None]
 
 
+class Output(Protocol):
+    """A consumer of exchange-log records: the Mermaid diagram, the pcap, the HTML
+    timeline."""
+
+    def feed(self, record: dict[str, Any]) -> None: ...
+
+    def violation(self, v: Violation) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class CheckedRun:
     """``with CheckedRun(name, log_path, diagram_path, secrets) as run:
     run.execute(lambda record, app1: coroutine)`` then ``run.report(...)``."""
 
     def __init__(self, name: str, log_path: str | None = None,
-                 diagram_path: str | None = None, secret_values: Iterable[str] = ()) -> None:
+                 diagram_path: str | None = None, secret_values: Iterable[str] = (),
+                 outputs: Iterable[Output] = ()) -> None:
         self.name = name
         self.violations: list[Violation] = []
         self.checker = Checker(input=name, secret_values=secret_values)
+        # every consumer of log records (diagram, pcap, HTML timeline) sees each record
+        # and each violation right after the record that revealed it
+        self._outputs: list[Output] = list(outputs)
         self._out = open_output(log_path, "--log") if log_path else None
         try:
-            self._diagram = MermaidWriter(diagram_path) if diagram_path else None
+            if diagram_path:
+                self._outputs.append(MermaidWriter(diagram_path))
         except BaseException:
             self.close_log()
             raise
@@ -42,16 +58,16 @@ class CheckedRun:
     def _emit(self, v: Violation | None) -> None:
         if v is not None:
             self.violations.append(v)
-            if self._diagram is not None:
-                self._diagram.violation(v)
+            for output in self._outputs:
+                output.violation(v)
 
     def record(self, invariant: str, ok: bool, seq: int, t: float, message: str) -> None:
         """A check decided by the driver (NAS-3, APP-1)."""
         self._emit(self.checker.record(invariant, ok, seq, t, message))
 
     def _sink(self, rec: dict[str, Any]) -> None:
-        if self._diagram is not None:
-            self._diagram.feed(rec)
+        for output in self._outputs:
+            output.feed(rec)
         for v in self.checker.feed(rec):
             self._emit(v)
         self.app1.feed(rec)
@@ -76,8 +92,8 @@ class CheckedRun:
         try:
             self.close_log()
         finally:
-            if self._diagram is not None:
-                self._diagram.close()
+            for output in self._outputs:
+                output.close()
 
     def __enter__(self) -> CheckedRun:
         return self

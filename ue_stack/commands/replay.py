@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..app.akma_client import APP_MODES
+from ..capture.writer import PcapWriter
 from ..errors import InputError
 from ..invariants.checker import merge_results
+from ..network.shadow import plmn_of_snn
 from ..outputs import per_input
 from ..report import build_report, summary_lines, write_report
 from ..runner import CheckedRun
@@ -35,6 +37,8 @@ def register(sub: Any) -> None:
     p.add_argument("--report", metavar="FILE", help="write the ue-stack/report v1 JSON")
     p.add_argument("--diagram", metavar="FILE",
                    help="Mermaid sequence diagram (a folder for several traces)")
+    p.add_argument("--pcap", metavar="FILE",
+                   help="what crossed N1 as a pcap Wireshark opens (a folder for several)")
     p.add_argument("--check-expect", action="store_true",
                    help="exit status reflects whether every trace met its `expect`")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
@@ -52,24 +56,39 @@ class TraceOutcome:
 
 
 def replay_one(path: str, options: Options, log_path: str | None,
-               diagram_path: str | None, progress: Any = None) -> TraceOutcome:
+               diagram_path: str | None, progress: Any = None, *,
+               pcap_path: str | None = None) -> TraceOutcome:
     """Replay one trace end to end; an input error becomes ``TraceOutcome.error``."""
     try:
-        with open_trace(path) as trace, CheckedRun(path, log_path, diagram_path) as run:
+        with open_trace(path) as trace:
             header = trace.header
-            run.checker.add_secret_values(
-                bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None)
-            replay = Replay(header, options, run.record, progress=progress)
-            try:
-                run.execute(lambda _record, app1: replay.run(iter(trace), app1))
-            except InputError as exc:
-                if exc.file is None:
-                    exc.file = path
-                raise
-            report = run.report(header.expect, replay.not_checked, replay.stats.as_dict())
+            outputs = ([PcapWriter(pcap_path, _plmn(header))]
+                       if pcap_path else [])
+            with CheckedRun(path, log_path, diagram_path, outputs=outputs) as run:
+                run.checker.add_secret_values(
+                    bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None)
+                replay = Replay(header, options, run.record, progress=progress)
+                try:
+                    run.execute(lambda _record, app1: replay.run(iter(trace), app1))
+                except InputError as exc:
+                    if exc.file is None:
+                        exc.file = path
+                    raise
+                report = run.report(header.expect, replay.not_checked, replay.stats.as_dict())
         return TraceOutcome(path, report=report)
     except InputError as exc:
         return TraceOutcome(path, error=str(exc))
+
+
+def _plmn(header: Any) -> tuple[str, str]:
+    """The serving PLMN for a capture's user location: the header's, or the one its
+    serving network name spells; a made-up test PLMN when neither says."""
+    if header.serving_plmn is not None:
+        return header.serving_plmn.mcc, header.serving_plmn.mnc
+    try:
+        return plmn_of_snn(header.snn)
+    except InputError:
+        return "001", "01"
 
 
 def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
@@ -125,12 +144,14 @@ def run(args: Any) -> int:
     )
     logs = per_input(args.log, "--log", paths, ".xlog.jsonl")
     diagrams = per_input(args.diagram, "--diagram", paths, ".mmd")
-    jobs = [(str(p), options, log, diagram)
-            for p, log, diagram in zip(paths, logs, diagrams, strict=True)]
+    pcaps = per_input(args.pcap, "--pcap", paths, ".pcap")
+    jobs = [{"path": str(p), "options": options, "log_path": log, "diagram_path": diagram,
+             "pcap_path": pcap}
+            for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
     progress = _Progress(len(jobs))
     if args.jobs > 1 and several:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(replay_one, *job) for job in jobs]
+            futures = [pool.submit(replay_one, **job) for job in jobs]
             outcomes = []
             for f in futures:
                 outcomes.append(f.result())
@@ -138,8 +159,8 @@ def run(args: Any) -> int:
     else:
         outcomes = []
         for job in jobs:
-            outcomes.append(replay_one(*job, progress=progress.records_of(job[0])))
-            progress.step(job[0])
+            outcomes.append(replay_one(**job, progress=progress.records_of(job["path"])))
+            progress.step(job["path"])
     progress.done()
 
     report = merge(outcomes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..app.akma_client import APP_MODES
+from ..capture.writer import PcapWriter
 from ..errors import InputError
 from ..report import summary_lines, write_report
 from ..runner import CheckedRun
@@ -29,6 +30,8 @@ def register(sub: Any) -> None:
     p.add_argument("--log", metavar="FILE", help="exchange log")
     p.add_argument("--report", metavar="FILE", help="write the ue-stack/report v1 JSON")
     p.add_argument("--diagram", metavar="FILE", help="Mermaid sequence diagram")
+    p.add_argument("--pcap", metavar="FILE",
+                   help="what crossed N1 as a pcap (NGAP/NAS-5GS) Wireshark opens")
     p.set_defaults(run=run)
 
 
@@ -62,7 +65,9 @@ def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None) -> int:
     expected = scenario.expect_for(sim.app_mode)
     expect = None if expected is None else {"verdict": expected.verdict,
                                             "violations": list(expected.violations)}
-    with CheckedRun(scenario.name, args.log, args.diagram) as checked:
+    net = scenario.network
+    outputs = [PcapWriter(args.pcap, (net.mcc, net.mnc))] if args.pcap else []
+    with CheckedRun(scenario.name, args.log, args.diagram, outputs=outputs) as checked:
         checked.execute(lambda _record, app1: sim.run(app1))
         report = checked.report(expect)
     if recorder is not None:

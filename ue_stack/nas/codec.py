@@ -500,6 +500,13 @@ def decode_plmn(octets: bytes) -> tuple[str, str]:
     return mcc, mnc
 
 
+def encode_plmn(mcc: str, mnc: str) -> bytes:
+    """The 3-octet BCD PLMN identity (TS 24.008 10.5.1.13); a 2-digit MNC gets filler F."""
+    mnc3 = mnc[2] if len(mnc) == 3 else "F"
+    digits = mcc[0] + mcc[1] + mcc[2] + mnc3 + mnc[0] + mnc[1]
+    return bytes(int(digits[i + 1], 16) << 4 | int(digits[i], 16) for i in range(0, 6, 2))
+
+
 def _bcd_digits(octets: bytes) -> str:
     out = []
     for o in octets:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..crypto.aka import SQN_DELTA, AuthCheck, AutnVerification, sqn_is_fresh, verify_autn
 from ..crypto.secret import Key
+from .codec import encode_plmn
 
 FRESHNESS_RULES = ("delta", "annex-c")
 
@@ -135,7 +136,6 @@ def suci_null_scheme(supi: str, mnc_digits: int, rid: str = "0") -> bytes:
     if not imsi.isdigit() or mnc_digits not in (2, 3) or len(imsi) <= 3 + mnc_digits:
         raise ValueError(f"cannot build a SUCI from SUPI {supi!r}")
     mcc, mnc, msin = imsi[:3], imsi[3 : 3 + mnc_digits], imsi[3 + mnc_digits :]
-    mnc3 = mnc[2] if len(mnc) == 3 else "F"
-    plmn = _bcd(mcc[0] + mcc[1]) + _bcd(mcc[2] + mnc3) + _bcd(mnc[0] + mnc[1])
+    plmn = encode_plmn(mcc, mnc)
     routing = _bcd((rid + "FFFF")[:4])
     return b"\x01" + plmn + routing + b"\x00\x00" + _bcd(msin)

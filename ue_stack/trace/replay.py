@@ -190,6 +190,17 @@ class ShadowLink:
         self.bus.submit(self.layer, lambda now: shadow.handle_op(op, fields, now))
 
 
+def evidence_of(rec: TraceRecord) -> dict[str, Any]:
+    """Where a recorded message comes from, for its log line: the trace ``line``, the
+    capture ``frame`` and the captured ``pdu`` (hex), each when known (FORMATS.md 2)."""
+    out: dict[str, Any] = {"line": rec.line}
+    if rec.fields.get("frame") is not None:
+        out["frame"] = rec.fields["frame"]
+    if rec.pdu is not None:
+        out["pdu"] = rec.pdu.hex()
+    return out
+
+
 def home_plmn_of(header: TraceHeader) -> tuple[str, str]:
     """The A-KID realm's PLMN: ``ue.home_plmn``, else the serving PLMN, else the PLMN
     spelled in the SNN (the same rule as the shadow network's)."""
@@ -341,10 +352,10 @@ class Replay:
                 else:
                     self.stats.dl_passed_through += 1
                 bus.log("note", layer="n1", text="downlink not modelled: passed through",
-                        msg=name, line=rec.line)
+                        msg=name, dir="dl", **evidence_of(rec))
             else:
                 link.observe_dl(message)
-                ue.downlink(message)
+                ue.downlink(message, **evidence_of(rec))
         elif kind == "app":
             bus.log("input", kind="app", action=op, line=rec.line, app=f["app"],
                     af_fqdn=f["af_fqdn"], ua_id=f["ua_id"].hex(), expect=f.get("expect"))

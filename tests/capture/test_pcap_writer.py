@@ -35,6 +35,7 @@ def _n1_lines(log: Path) -> list[tuple[str, str, str]]:
 
 def _imported(pcap: Path, outdir: Path) -> list[tuple[str, str, str]]:
     """(SUPI, direction, msg) of every dl/ul record the importer writes back."""
+    outdir.mkdir()
     importer = Importer(ImportOptions())
     result = importer.run(pcap)
     importer.write(result, outdir, "back")

@@ -23,4 +23,3 @@ def jsonl_inputs(names: list[str], what: str) -> list[Path]:
             # read, as one line for that input (FORMATS.md 5, several inputs)
             paths.append(path)
     return paths
-

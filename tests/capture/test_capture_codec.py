@@ -123,6 +123,8 @@ CASES = [
     nas("identity_response", identity=bytes.fromhex("0199f907f0ff00000000203190")),
     nas("deregistration_request", switch_off=True),
     nas("deregistration_request", switch_off=False),
+    nas("deregistration_request", switch_off=False, re_registration_required=False, cause=3),
+    nas("deregistration_request", switch_off=False, re_registration_required=True),
     nas("deregistration_accept"),
     nas("status", cause=98),
 ]

@@ -259,3 +259,25 @@ def test_pdu_from_the_real_codec_fills_and_checks_fields(tmp_path):
     with pytest.raises(TraceFormatError) as caught:
         load(write(tmp_path / "b.jsonl", header(), on, bad))
     assert (caught.value.line, caught.value.field) == (3, "ngksi")
+
+
+def test_network_deregistration_carries_cause_and_re_registration_required(tmp_path):
+    """FORMATS.md 1: a dl deregistration_request carries `cause` and
+    `re_registration_required` into the message the UE acts on (TS 24.501 8.2.14), from
+    explicit fields and from a pdu alike; a wrong type is refused with its field."""
+    from ue_stack.nas import codec
+    from ue_stack.nas.messages import nas
+
+    on = {"t": 0, "kind": "ue", "op": "power_on"}
+    explicit = {"t": 1, "kind": "dl", "msg": "deregistration_request",
+                "re_registration_required": False, "cause": 7}
+    pdu = codec.encode_pdu(nas("deregistration_request", re_registration_required=False,
+                               cause=7)).hex()
+    for name, record in (("a", explicit), ("b", {"t": 1, "kind": "dl", "pdu": pdu})):
+        _, (_, rec) = load(write(tmp_path / f"{name}.jsonl", header(), on, record))
+        assert rec.message["cause"] == 7
+        assert rec.message["re_registration_required"] is False
+    bad = {**explicit, "re_registration_required": "no"}
+    with pytest.raises(TraceFormatError) as caught:
+        load(write(tmp_path / "c.jsonl", header(), on, bad))
+    assert (caught.value.line, caught.value.field) == (3, "re_registration_required")

@@ -172,3 +172,18 @@ def test_authentication_reject_invalidates_the_usim_and_deregisters():
     assert [e.action for e in of_type(out, UsimChanged)] == ["invalid"]
     ue.nas.handle_primitive(ObtainAkmaKeyRequest("mail", "c1"), ue.tick())
     assert ue.drain() == [ObtainAkmaKeyReject("mail", "c1", USIM_INVALID)]
+
+
+def test_retransmitted_challenge_while_t3520_runs_stops_t3520_and_restarts_t3510():
+    """TS 24.501 5.4.1.3.7 (BEHAVIOUR.md step 0): the stored RAND again while T3516 runs
+    is a valid AUTHENTICATION REQUEST — answered with the stored RES*, it stops T3520 and
+    restarts the timers T3520 suspended, so T3520 never declares the network failed."""
+    ue = registering()
+    chain = ue.authenticate(ngksi=1)
+    ue.dl(auth_request(ue.net.challenge(amf=b"\x00\x00"), ngksi=2))  # #26, T3520
+    assert ue.nas.timers.running("T3520") and not ue.nas.timers.running("T3510")
+    out = ue.dl(auth_request(chain, ngksi=1))
+    assert uplink(out) == [nas("authentication_response", res_star=chain.res_star)]
+    assert not ue.nas.timers.running("T3520") and ue.nas.timers.running("T3510")
+    out = ue.advance(14.0)
+    assert "network failed the authentication check" not in notes(out)

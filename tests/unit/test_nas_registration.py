@@ -13,6 +13,7 @@ from ue_stack.nas.messages import nas
 from ue_stack.nas.states import MmState
 from ue_stack.nas.states import UpdateStatus as U
 from ue_stack.nas.usim import suci_null_scheme
+from ue_stack.primitives import USIM_INVALID, ObtainAkmaKeyReject, ObtainAkmaKeyRequest
 
 S = MmState
 
@@ -183,3 +184,36 @@ def test_mobility_update_rejected_for_the_tracking_area_stays_registered_limited
     assert ue.nas.state is S.REGISTERED_LIMITED_SERVICE
     assert ue.nas.update_status is U.ROAMING_NOT_ALLOWED
     assert ue.nas.guti is not None and ue.nas.contexts.current is not None
+
+
+@pytest.mark.parametrize("cause", [3, 6, 7])
+def test_network_deregistration_3_6_7_without_re_registration_invalidates_the_usim(cause):
+    """TS 24.501 5.5.2.3.2 (BEHAVIOUR.md): DEREGISTRATION REQUEST, re-registration not
+    required, #3/#6/#7 -> DEREGISTRATION ACCEPT; 5G-GUTI and ngKSI deleted, 5U3, USIM
+    invalid for 5GS, 5GMM-DEREGISTERED.NO-SUPI; a deferred AKMA request sees the invalid
+    USIM (usim_invalid), as does a later one."""
+    ue = Ue()
+    ue.registered(ngksi=0)
+    ue.authenticate(ngksi=1)
+    ue.drain()
+    ue.nas.handle_primitive(ObtainAkmaKeyRequest("mail", "c1"), ue.tick())
+    out = ue.dl(nas("deregistration_request", re_registration_required=False, cause=cause))
+    assert uplink(out) == [nas("deregistration_accept")]
+    assert ue.nas.state is MmState.DEREGISTERED_NO_SUPI
+    assert ue.nas.update_status is U.ROAMING_NOT_ALLOWED
+    assert ue.nas.guti is None and ue.nas.contexts.current is None
+    reject = ObtainAkmaKeyReject("mail", "c1", USIM_INVALID)
+    assert out.index(UsimChanged("invalid")) < out.index(reject)
+    ue.nas.handle_primitive(ObtainAkmaKeyRequest("mail", "c2"), ue.tick())
+    assert ue.drain() == [ObtainAkmaKeyReject("mail", "c2", USIM_INVALID)]
+
+
+def test_network_deregistration_3_with_re_registration_required_keeps_the_usim_valid():
+    """TS 24.501 5.5.2.3.2: the #3/#6/#7 handling applies only with "re-registration not
+    required"; otherwise a plain deregistration."""
+    ue = Ue()
+    ue.registered(ngksi=0)
+    out = ue.dl(nas("deregistration_request", re_registration_required=True, cause=3))
+    assert uplink(out) == [nas("deregistration_accept")]
+    assert ue.nas.state is MmState.DEREGISTERED_NORMAL_SERVICE
+    assert ue.usim.valid

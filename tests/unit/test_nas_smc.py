@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from nas_harness import Ue, kausf_events, notes, smc, uplink
+from nas_harness import Ue, kausf_events, notes, of_type, smc, uplink
 
 from ue_stack.crypto import fp
 from ue_stack.events import KausfChanged, SendN1
 from ue_stack.nas.messages import nas
+from ue_stack.primitives import ObtainAkmaKeyConfirm, ObtainAkmaKeyRequest
 
 
 def test_kausf_becomes_valid_only_when_the_smc_is_accepted():
@@ -91,3 +92,22 @@ def test_smc_for_the_current_context_changes_algorithms_without_a_new_kausf():
     assert kausf_events(out) == []
     assert (ue.nas.contexts.current.nea, ue.nas.contexts.current.nia) == (1, 1)
     assert ue.usim.kausf == first.k_ausf
+
+
+def test_smc_selecting_5g_ia0_outside_an_emergency_is_rejected_24_and_keeps_the_old_kausf():
+    """TS 24.501 5.4.2.3, TS 33.501 5.5.2 (BEHAVIOUR.md): an SMC selecting 5G-IA0 (nia
+    0) outside an emergency -> SECURITY MODE REJECT #24; the pending KAUSF is dropped,
+    the old one stays valid and a deferred AKMA request is answered from it."""
+    ue = Ue()
+    first = ue.registered(ngksi=0)
+    ue.authenticate(ngksi=1)
+    ue.drain()
+    ue.nas.handle_primitive(ObtainAkmaKeyRequest("mail", "c1"), ue.tick())
+    out = ue.dl(nas("security_mode_command", ngksi=1, nea=0, nia=0))
+    assert uplink(out) == [nas("security_mode_reject", cause=24)]
+    assert kausf_events(out) == []
+    assert ue.usim.kausf == first.k_ausf
+    assert ue.nas.kausf.pending is None and ue.nas.contexts.partial is None
+    assert ue.nas.contexts.current.ngksi == 0
+    (confirm,) = of_type(out, ObtainAkmaKeyConfirm)
+    assert confirm.k_ausf_fp == fp(first.k_ausf)

@@ -328,7 +328,7 @@ def _m_deregistration_request_nw(r: _Reader, fields: dict, extra: dict) -> None:
     """8.2.14: spare + de-registration type; the network never sets switch off."""
     o = r.octet()
     fields["switch_off"] = bool(o & 0x08)
-    extra["re_registration_required"] = bool(o & 0x04)
+    fields["re_registration_required"] = bool(o & 0x04)
 
 
 def _m_service_request(r: _Reader, fields: dict, extra: dict) -> None:
@@ -426,7 +426,7 @@ def _o_transport(opts: dict, fields: dict, extra: dict) -> None:
 
 def _o_deregistration_request_nw(opts: dict, fields: dict, extra: dict) -> None:
     if 0x58 in opts:
-        extra["cause"] = opts[0x58][0]
+        fields["cause"] = opts[0x58][0]  # 5GMM cause IE (9.11.3.2)
 
 
 _MANDATORY = {
@@ -623,6 +623,11 @@ def encode_pdu(message: NasMessage) -> bytes:
         body = bytes((0x5B, f.get("identity_type", 1) & 7))
     elif m == "identity_response":
         body = b"\x5c" + _lv_e(f.get("identity", _NO_IDENTITY))
+    elif m == "deregistration_request" and ("re_registration_required" in f or "cause" in f):
+        # UE terminated (8.2.14): only the network's request carries these
+        o = (0x08 if f.get("switch_off") else 0) | (0x04 if f.get("re_registration_required")
+                                                      else 0) | 0x01
+        body = bytes((0x47, o)) + (bytes((0x58, f["cause"])) if "cause" in f else b"")
     elif m == "deregistration_request":
         # UE originating (8.2.12) when switch_off is meaningful; ngKSI "no key" + 3GPP access
         o = 0x70 | (0x08 if f.get("switch_off") else 0) | 0x01

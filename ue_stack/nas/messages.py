@@ -24,6 +24,7 @@ FIELD_TYPES: dict[str, tuple] = {
     "registration_type": ("enum", ("initial", "mobility", "periodic")),
     "eap": ("enum", ("success", "failure")),
     "switch_off": ("bool",),
+    "re_registration_required": ("bool",),
     "rand": ("hex", 16),
     "autn": ("hex", 16),
     "res_star": ("hex", 16),
@@ -55,7 +56,11 @@ MESSAGES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "security_mode_reject": (frozenset({"ul"}), ("cause",)),
     "identity_request": (frozenset({"dl"}), ("identity_type",)),
     "identity_response": (frozenset({"ul"}), ("identity",)),
-    "deregistration_request": (frozenset({"ul", "dl"}), ("switch_off",)),
+    # dl only: re_registration_required, cause (UE-terminated, TS 24.501 8.2.14)
+    "deregistration_request": (
+        frozenset({"ul", "dl"}),
+        ("switch_off", "re_registration_required", "cause"),
+    ),
     "deregistration_accept": (frozenset({"ul", "dl"}), ()),
     "status": (frozenset({"ul", "dl"}), ("cause",)),
     "ciphered": (frozenset({"ul", "dl"}), ("note",)),

@@ -93,6 +93,7 @@ RETRANSMISSION_TIMERS: dict[str, MmState | None] = {
 REJECT_USIM_INVALID = frozenset({3, 6, 7})  # illegal UE/ME, 5GS services not allowed
 REJECT_LIMITED_SERVICE = frozenset({11, 12, 13, 15, 27, 62, 72})  # PLMN/TA/N1 not allowed
 REJECT_IN_AREA = frozenset({12, 13, 15})  # tracking-area restrictions
+NIA0 = 0  # 5G-IA0, the null integrity algorithm (TS 33.501 5.11.1.2; 24.501 9.11.3.34)
 IDENTITY_SUCI, IDENTITY_GUTI = 1, 2  # 5GS identity type (9.11.3.3)
 GUTI_IE_TYPE = 0xF2  # first octet of a 5G-GUTI mobile identity IE value (9.11.3.4)
 NO_IDENTITY = b"\x00"
@@ -403,12 +404,20 @@ class Nas:
         )
         self.timers.stop("T3510", "T3511", "T3502", "T3519")
         self._suspended.discard("T3510")
+        self.attempt_counter = 0
+        self._forget_registration(f"REGISTRATION REJECT #{cause}", usim_invalid=invalid)
+
+    def _forget_registration(self, reason: str, *, usim_invalid: bool) -> None:
+        """What a reject leaves of the registration (5.4.1.3.5, 5.5.1.2.5, 5.5.1.3.5,
+        5.5.2.3.2): the 5G-GUTI and the ngKSI — with the contexts it names, and the
+        partial one with its pending KAUSF — are deleted (TAI lists not modelled); 5U3;
+        with ``usim_invalid`` the USIM is invalid for 5GS services until switch-off or
+        removal. The valid KAUSF is kept (TS 33.501 6.2.2.2)."""
         self.update_status = UpdateStatus.ROAMING_NOT_ALLOWED
         self.guti = None
-        self.contexts.clear()  # the ngKSI is deleted, and the contexts it names
-        self._drop_partial(f"REGISTRATION REJECT #{cause}")
-        self.attempt_counter = 0
-        if invalid:
+        self.contexts.clear()
+        self._drop_partial(reason)
+        if usim_invalid:
             self._invalidate_usim()
 
     def _registration_failed(self, now: float, reason: str, *, remote: bool) -> None:
@@ -483,6 +492,8 @@ class Nas:
         assert usim is not None  # WITH_N1 excludes NO-SUPI, the only state without one
 
         if rand == self._rand and self.timers.running("T3516"):
+            # A retransmission is a valid AUTHENTICATION REQUEST (5.4.1.3.7).
+            self._valid_challenge_received(now)
             partial = self.contexts.partial
             if partial is not None:
                 partial.ngksi = ngksi
@@ -570,11 +581,7 @@ class Nas:
         self._suspended.clear()
         self._auth_failures = 0
         self._forget_rand_res()
-        self.guti = None
-        self.contexts.clear()
-        self._drop_partial("AUTHENTICATION REJECT")
-        self.update_status = UpdateStatus.ROAMING_NOT_ALLOWED
-        self._invalidate_usim()
+        self._forget_registration("AUTHENTICATION REJECT", usim_invalid=True)
 
     def _forget_rand_res(self) -> None:
         self._rand = self._res_star = None
@@ -597,8 +604,9 @@ class Nas:
         """SECURITY MODE COMMAND (5.4.2.3). Accepting the SMC that takes the partial
         context into use makes the pending KAUSF valid, replacing the old one (5.4.2.1;
         TS 33.501 6.2.2.2) — announced before SECURITY MODE COMPLETE. Replayed UE security
-        capabilities that differ -> #23; an ngKSI naming neither the partial nor the
-        current context -> #24 (5.4.2.5); the old KAUSF then stays valid."""
+        capabilities that differ -> #23; 5G-IA0 (``nia`` 0) outside an emergency -> #24
+        (5.4.2.3; TS 33.501 5.5.2); an ngKSI naming neither the partial nor the current
+        context -> #24 (5.4.2.5); the old KAUSF then stays valid."""
         ngksi = _required(message, "ngksi")
         nea = _required(message, "nea")
         nia = _required(message, "nia")
@@ -609,6 +617,11 @@ class Nas:
         replayed, own = message.get("replayed_ue_sec_cap"), self.config.sec_cap
         if replayed is not None and own is not None and bytes(replayed) != bytes(own):
             self._security_mode_rejected(CAUSE_UE_SECURITY_CAPABILITIES_MISMATCH)
+            return
+        if nia == NIA0:
+            # 5G-IA0 outside an emergency (none is modelled): never switch the KAUSF over
+            # an unprotected context (5.4.2.3; TS 33.501 5.5.2).
+            self._security_mode_rejected(CAUSE_SECURITY_MODE_REJECTED_UNSPECIFIED)
             return
         contexts = self.contexts
         if contexts.partial is not None and contexts.partial.ngksi == ngksi:
@@ -685,11 +698,24 @@ class Nas:
     def _on_deregistration_request(self, message: NasMessage, now: float) -> None:
         """Network-initiated deregistration (5.5.2.3.2): DEREGISTRATION ACCEPT,
         5GMM-DEREGISTERED; a collision with the UE's own deregistration is resolved in
-        favour of the network's (5.5.2.2.6)."""
-        self._fire("network_deregistration", remote=True)
+        favour of the network's (5.5.2.2.6). With "re-registration not required" and
+        cause #3/#6/#7 the USIM is invalid for 5GS services until switch-off or removal:
+        5G-GUTI and ngKSI deleted, 5U3, 5GMM-DEREGISTERED.NO-SUPI (5.5.2.3.2); a deferred
+        AKMA request then sees the invalid USIM. Re-registration itself is left to the
+        caller (FORMATS v1 drives registration from the trace)."""
+        cause = message.get("cause")
+        invalid = (
+            not message.get("re_registration_required", False) and cause in REJECT_USIM_INVALID
+        )
+        self._fire(
+            "network_deregistration_no_supi" if invalid else "network_deregistration",
+            remote=True,
+        )
         self.timers.stop("T3510", "T3511", "T3502", "T3521")
         self._suspended.clear()
         self._send(nas("deregistration_accept"))
+        if invalid:
+            self._forget_registration(f"DEREGISTRATION REQUEST #{cause}", usim_invalid=True)
 
     @_input
     def lower_layer_failure(self, now: float) -> None:

@@ -104,6 +104,7 @@ TRANSITIONS: list[list] = [
     ["deregistration_accepted",        S.DEREGISTERED_INITIATED,    S.DEREGISTERED_NORMAL_SERVICE],
     ["deregistration_aborted",         S.DEREGISTERED_INITIATED,    S.DEREGISTERED_NORMAL_SERVICE],
     ["network_deregistration",         NETWORK_DEREGISTRATION_FROM, S.DEREGISTERED_NORMAL_SERVICE],
+    ["network_deregistration_no_supi", NETWORK_DEREGISTRATION_FROM, S.DEREGISTERED_NO_SUPI],
     # -- service request (5.6.1): FORMATS v1 has no SERVICE REQUEST message, so nothing
     #    fires these; they are listed so NAS-2 accepts logs of UEs that do use it.
     ["service_request_started",        S.REGISTERED_NORMAL_SERVICE, S.SERVICE_REQUEST_INITIATED],
@@ -137,6 +138,7 @@ ENDS_AKMA_DEFERRAL: frozenset[str] = frozenset({
     "deregistration_accepted",
     "deregistration_aborted",
     "network_deregistration",
+    "network_deregistration_no_supi",   # #3/#6/#7: USIM invalid first (5.5.2.3.2)
 })
 
 

@@ -1,11 +1,18 @@
 """Builds small synthetic captures (pcap/pcapng, several link types) around NGAP PDUs,
-so the reading layers are tested without real recordings."""
+so the reading layers are tested without real recordings, and variants of a real
+recording protected again with other NAS security algorithms."""
 
 from __future__ import annotations
 
+import copy
 import struct
 
 import dpkt
+
+from ue_stack.capture.ngap import _ngap_pdu
+from ue_stack.crypto import aka
+from ue_stack.crypto.nas_security import CIPHERING, INTEGRITY
+from ue_stack.nas.codec import protected_pdu
 
 GNB = (b"\x0a\x00\x00\x01", 9487)
 AMF = (b"\x0a\x00\x00\x02", 38412)
@@ -60,3 +67,46 @@ def pcapng(frames: list[tuple[int, bytes]], linktypes: list[int]) -> bytes:
             6, struct.pack("<IIIII", ifid, ts >> 32, ts & 0xFFFFFFFF, len(data), len(data)) + data
         )
     return out
+
+
+def with_nas_pdu(ngap_hex: str, nas_pdu: bytes) -> str:
+    """The NGAP PDU ``ngap_hex`` with its NAS-PDU IE (id 38) replaced by ``nas_pdu``."""
+    pdu = _ngap_pdu()
+    pdu.from_aper(bytes.fromhex(ngap_hex))
+    value = copy.deepcopy(pdu.get_val())
+    for ie in value[1]["value"][1]["protocolIEs"]:
+        if ie["id"] == 38:
+            ie["value"] = ("NAS-PDU", nas_pdu)
+    pdu.set_val(value)
+    return pdu.to_aper().hex()
+
+
+def reprotected_gnbsim(doc: dict, kamf: bytes, nea: int, nia: int) -> dict:
+    """The gnbsim/free5GC recording (tests/data/captures) as if its AMF had selected
+    128-NEA``nea``/128-NIA``nia``: the SMC names them, and the SMC and every later message
+    are protected again with the keys of the recorded 5G AKA (TS 33.501 6.4, 6.7.2;
+    ``kamf`` is that chain's KAMF). Frames 3-6 are SMC, SMC complete, registration accept
+    and registration complete; the SMC is integrity protected only (TS 24.501 5.4.2.2)."""
+    k_int, k_enc = aka.k_nas_int(kamf, nia), aka.k_nas_enc(kamf, nea)
+
+    def protect(sht: int, count: int, direction: int, inner: bytes, cipher: bool) -> bytes:
+        body = CIPHERING[nea](k_enc, count, 1, direction, inner) if cipher else inner
+        mac = INTEGRITY[nia](k_int, count, 1, direction, bytes((count & 0xFF,)) + body)
+        return protected_pdu(sht, mac, count & 0xFF, body)
+
+    doc = copy.deepcopy(doc)
+    msgs = doc["messages"]
+    inner = {m["frame"]: bytes.fromhex(m["nas_pdu_hex"])[7:] for m in msgs[3:]}
+    smc = bytearray(inner[3])
+    smc[3] = nea << 4 | nia  # selected NAS security algorithms (TS 24.501 9.11.3.34)
+    new = {
+        3: protect(3, 0, 1, bytes(smc), cipher=False),
+        4: protect(4, 0, 0, inner[4], cipher=True),
+        5: protect(2, 1, 1, inner[5], cipher=True),
+        6: protect(2, 1, 0, inner[6], cipher=True),
+    }
+    for m in msgs:
+        if m["frame"] in new:
+            m["ngap_hex"] = with_nas_pdu(m["ngap_hex"], new[m["frame"]])
+            m["nas_pdu_hex"] = new[m["frame"]].hex()
+    return doc

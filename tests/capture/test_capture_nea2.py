@@ -7,60 +7,26 @@ ciphered and MACed again with the keys of that chain (tests/data/vectors).
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import orjson
 import pytest
 
 from ue_stack.capture.importer import Importer, ImportOptions
-from ue_stack.capture.ngap import _ngap_pdu
 from ue_stack.capture.security import NasCount
-from ue_stack.crypto import aka
-from ue_stack.crypto.nas_security import nea2, nia2
-from ue_stack.nas.codec import protected_pdu
+
+from .pcapgen import reprotected_gnbsim, with_nas_pdu
 
 K = bytes.fromhex("8baf473f2f8fd09487cccbd7097c6862")
 OPC = bytes.fromhex("8e27b6af0e692e750f32667a3b14605d")
 KAMF = bytes.fromhex("79d732bed7bbf1e729e9807e417b09967bae88f6870b53d5e6367f06c8e1e5a8")
 
 
-def _protect(sht: int, count: int, direction: int, inner: bytes, cipher: bool) -> bytes:
-    k_int, k_enc = aka.k_nas_int(KAMF, 2), aka.k_nas_enc(KAMF, 2)
-    body = nea2(k_enc, count, 1, direction, inner) if cipher else inner
-    mac = nia2(k_int, count, 1, direction, bytes((count & 0xFF,)) + body)
-    return protected_pdu(sht, mac, count & 0xFF, body)
-
-
-def _with_nas(ngap_hex: str, nas_pdu: bytes) -> str:
-    pdu = _ngap_pdu()
-    pdu.from_aper(bytes.fromhex(ngap_hex))
-    value = copy.deepcopy(pdu.get_val())
-    for ie in value[1]["value"][1]["protocolIEs"]:
-        if ie["id"] == 38:
-            ie["value"] = ("NAS-PDU", nas_pdu)
-    pdu.set_val(value)
-    return pdu.to_aper().hex()
-
-
 @pytest.fixture(scope="module")
 def nea2_capture(captures: Path, tmp_path_factory) -> Path:
     doc = orjson.loads((captures / "gnbsim-free5gc-ngap.json").read_bytes())
-    msgs = doc["messages"]
-    inner = {m["frame"]: bytes.fromhex(m["nas_pdu_hex"])[7:] for m in msgs[3:]}
-    smc = bytearray(inner[3])
-    smc[3] = 0x22  # selected algorithms: 128-NEA2, 128-NIA2
-    new = {
-        3: _protect(3, 0, 1, bytes(smc), cipher=False),
-        4: _protect(4, 0, 0, inner[4], cipher=True),
-        5: _protect(2, 1, 1, inner[5], cipher=True),
-        6: _protect(2, 1, 0, inner[6], cipher=True),
-    }
-    for m in msgs:
-        if m["frame"] in new:
-            m["ngap_hex"] = _with_nas(m["ngap_hex"], new[m["frame"]])
     path = tmp_path_factory.mktemp("nea2") / "gnbsim-nea2.json"
-    path.write_bytes(orjson.dumps(doc))
+    path.write_bytes(orjson.dumps(reprotected_gnbsim(doc, KAMF, nea=2, nia=2)))
     return path
 
 
@@ -102,15 +68,18 @@ def test_nas_count_overflow_grows_when_the_sequence_number_wraps():
     assert count.candidates(1)[0] == 257 and count.candidates(0)[0] == 256
 
 
-def test_nia1_macs_are_counted_as_unsupported_not_failed(captures, tmp_path):
-    """128-NIA1 (SNOW 3G) has no implementation here: counted, never a failure."""
+def test_an_integrity_identifier_that_names_no_algorithm_is_counted_as_unsupported(
+    captures, tmp_path
+):
+    """TS 24.501 9.11.3.34: integrity identifiers 4-7 name no algorithm; such MACs are
+    counted as unsupported, never as failures (NIA1..3 all verify: test_capture_snow3g_zuc)."""
     doc = orjson.loads((captures / "gnbsim-free5gc-ngap.json").read_bytes())
     for m in doc["messages"]:
         if m["frame"] == 3:
             pdu = bytearray(bytes.fromhex(m["nas_pdu_hex"]))
-            pdu[10] = 0x01  # selected algorithms: NEA0, 128-NIA1 (the MAC no longer fits)
-            m["ngap_hex"] = _with_nas(m["ngap_hex"], bytes(pdu))
-    path = tmp_path / "gnbsim-nia1.json"
+            pdu[10] = 0x05  # selected algorithms: NEA0, integrity identifier 5
+            m["ngap_hex"] = with_nas_pdu(m["ngap_hex"], bytes(pdu))
+    path = tmp_path / "gnbsim-nia5.json"
     path.write_bytes(orjson.dumps(doc))
     result = Importer(ImportOptions(k=K, opc=OPC)).run(path)
     c = result.counts

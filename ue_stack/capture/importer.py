@@ -352,10 +352,10 @@ class Importer:
         if key:
             self.counts[key] += 1
         if outer.ciphered:
-            if prot.cipher == "nea2":
-                self.counts["deciphered"] += 1
-            elif prot.cipher == "nea0":
+            if prot.cipher == "nea0":
                 self.counts["null_ciphered"] += 1
+            elif prot.cipher is not None:
+                self.counts["deciphered"] += 1
             else:
                 self.counts["undecipherable"] += 1
 
@@ -706,13 +706,13 @@ def _comment(ev: Event) -> str:
     text = f"frame {ev.frame}: NGAP {ev.procedure}"
     p = ev.protection
     if p.integrity == "verified":
-        text += f"; NIA2 MAC {ev.pdu[2:6].hex()} verified (COUNT {p.count})"
+        text += f"; {p.nia} MAC {ev.pdu[2:6].hex()} verified (COUNT {p.count})"
     elif p.integrity == "failed":
-        text += f"; NIA2 MAC {ev.pdu[2:6].hex()} does NOT verify"
+        text += f"; {p.nia} MAC {ev.pdu[2:6].hex()} does NOT verify"
     elif p.integrity == "unsupported":
         text += "; MAC not checked (algorithm not implemented)"
-    if p.cipher == "nea2":
-        text += "; deciphered (128-NEA2)"
+    if p.cipher not in (None, "nea0"):
+        text += f"; deciphered (128-{p.cipher.upper()})"
     return text
 
 

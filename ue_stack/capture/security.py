@@ -1,13 +1,14 @@
 """NAS security of one captured UE, seen from outside: 5G AKA key chains, NAS COUNTs,
-128-NIA2 verification and 128-NEA2 deciphering (TS 33.501 6.1.3.2, 6.4, Annex A;
-TS 24.501 4.4.3, 9.3).
+128-NIA1/2/3 verification and 128-NEA1/2/3 deciphering (TS 33.501 6.1.3.2, 6.4, Annex A,
+Annex D; TS 24.501 4.4.3, 9.3).
 
 The importer feeds every NAS PDU of a UE in capture order. With K/OPc it derives the key
 chain of each AUTHENTICATION REQUEST, takes the partial context into use when a SECURITY
 MODE COMMAND (security header type 3) names it, and from then on verifies MACs and
 deciphers. Without keys it still tracks the selected algorithms (the SMC is integrity
 protected only, so readable): NEA0 payloads are then passed through.
-NIA1/NIA3 and NEA1/NEA3 have no implementation here; they are counted as unsupported.
+Only algorithm identifiers that name no algorithm (4-7 of TS 24.501 9.11.3.34) are counted
+as unsupported.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..crypto import aka
 from ..crypto.milenage import milenage
-from ..crypto.nas_security import DOWNLINK, NAS_BEARER, UPLINK, nea2, nia2
+from ..crypto.nas_security import CIPHERING, DOWNLINK, INTEGRITY, NAS_BEARER, UPLINK
 from ..crypto.secret import Key
 from ..nas.codec import (
     SHT_INTEGRITY_CIPHERED_NEW_CONTEXT,
@@ -99,7 +100,8 @@ class Protection:
 
     plain: bytes | None
     integrity: str = "none"
-    cipher: str | None = None  # nea0 | nea2 | None
+    cipher: str | None = None  # nea0 | nea1 | nea2 | nea3 | None
+    nia: str | None = None  # the integrity algorithm in use, e.g. NIA1
     count: int | None = None
     note: str | None = None
 
@@ -196,10 +198,11 @@ class UeSecurity:
             candidates = [seq]
         else:
             candidates = counter.candidates(seq)
-        out = Protection(None, count=candidates[0])
+        out = Protection(None, count=candidates[0], nia=f"NIA{ctx.nia}")
+        nia = INTEGRITY.get(ctx.nia)
         if ctx.nia == 0:
             out.integrity = "null"
-        elif ctx.nia != 2:
+        elif nia is None:
             out.integrity = "unsupported"
         elif ctx.k_nas_int is None:
             out.integrity = "unchecked"
@@ -207,7 +210,7 @@ class UeSecurity:
             message = bytes((seq,)) + inner
             out.integrity = "failed"
             for count in candidates:
-                mac = nia2(ctx.k_nas_int, count, NAS_BEARER, dir_bit, message)
+                mac = nia(ctx.k_nas_int, count, NAS_BEARER, dir_bit, message)
                 if hmac.compare_digest(mac, decoded.mac or b""):
                     out.integrity, out.count = "verified", count
                     break
@@ -216,20 +219,18 @@ class UeSecurity:
             out.plain = inner
         elif ctx.nea == 0:
             out.plain, out.cipher = inner, "nea0"
-        elif ctx.nea == 2 and ctx.k_nas_enc is not None:
-            out.plain = nea2(ctx.k_nas_enc, out.count or 0, NAS_BEARER, dir_bit, inner)
-            out.cipher = "nea2"
+        elif ctx.nea in CIPHERING and ctx.k_nas_enc is not None:
+            nea = CIPHERING[ctx.nea]
+            out.plain = nea(ctx.k_nas_enc, out.count or 0, NAS_BEARER, dir_bit, inner)
+            out.cipher = f"nea{ctx.nea}"
             if out.integrity != "verified":
                 try:  # without a verified MAC, only trust a COUNT whose output parses
                     decode_plain(out.plain, strict=True, inner=True)
                 except NasDecodeError:
                     out.plain, out.cipher = None, None
-                    out.note = "128-NEA2 output does not parse (COUNT or keys wrong?)"
+                    out.note = f"{ENC_NAMES[ctx.nea]} output does not parse (COUNT or keys wrong?)"
+        elif ctx.nea in CIPHERING:
+            out.note = f"ciphered with {ENC_NAMES[ctx.nea]} and no K/OPc for this UE"
         else:
-            why = (
-                f"ciphered with {ENC_NAMES.get(ctx.nea, f'NEA{ctx.nea}')}, not implemented"
-                if ctx.nea != 2
-                else "ciphered with 128-NEA2 and no K/OPc for this UE"
-            )
-            out.note = why
+            out.note = f"ciphered with NEA{ctx.nea}, an identifier that names no algorithm"
         return out

@@ -22,7 +22,7 @@ from .aka import (
 from .akma import a_kid, a_tid, af_id, k_af, k_akma
 from .kdf import kdf
 from .milenage import MilenageOutput, compute_opc, milenage
-from .nas_security import nea2, nia2
+from .nas_security import nea1, nea2, nea3, nia1, nia2, nia3
 from .secret import Key, fp
 
 __all__ = [
@@ -48,8 +48,12 @@ __all__ = [
     "k_seaf",
     "kdf",
     "milenage",
+    "nea1",
     "nea2",
+    "nea3",
+    "nia1",
     "nia2",
+    "nia3",
     "res_star",
     "resync_from_auts",
     "serving_network_name",

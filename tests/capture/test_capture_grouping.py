@@ -58,7 +58,7 @@ def test_same_ue_recorded_twice_is_one_trace_with_a_restarted_usim(captures, tmp
     assert result.counts["ues"] == 1 and result.counts["nia_failed"] == 0
     (trace,) = result.traces
     assert trace.header["ue"]["sqn_ms"] == "16f3b3f70fc1"
-    recs = [r for kind, r in trace.lines if kind == "record"]
+    recs = list(trace.records)
     ops = [r["op"] for r in recs if r["kind"] == "ue"]
     assert ops == ["power_on", "register", "power_off", "usim_inserted", "power_on", "register"]
     inserted = next(r for r in recs if r.get("op") == "usim_inserted")
@@ -75,5 +75,5 @@ def test_two_ues_interleaved_get_one_trace_each(captures, tmp_path):
     result = Importer(ImportOptions()).run(path)
     assert sorted(t.supi for t in result.traces) == ["208930123456789", "208930123456799"]
     for trace in result.traces:
-        kinds = [r["kind"] for kind, r in trace.lines if kind == "record"]
+        kinds = [r["kind"] for r in trace.records]
         assert kinds.count("dl") + kinds.count("ul") == 7

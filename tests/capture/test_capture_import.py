@@ -140,7 +140,7 @@ def test_switch_off_deregistration_is_announced_to_the_model(captures, tmp_path)
     importer = Importer(ImportOptions())
     result = importer.run(captures / CAPTURES["open5gs"][0])
     assert result.counts["ues"] == 1
-    recs = [x for kind, x in result.traces[0].lines if kind == "record"]
+    recs = list(result.traces[0].records)
     i = next(i for i, r in enumerate(recs) if r.get("msg") == "deregistration_request")
     assert recs[i - 1] == {"t": recs[i]["t"], "kind": "ue", "op": "deregister", "switch_off": True}
     assert recs[i]["switch_off"] is True
@@ -193,15 +193,20 @@ def test_cli_writes_traces_and_report(captures, tmp_path, capsys):
 
 
 def test_committed_traces_match_what_the_importer_writes(captures, tmp_path):
-    """traces/capture-*.jsonl are this importer's output, byte for byte: `ue-stack import
-    CAPTURE -o traces --k K --opc OPC --expect` with the README's credentials."""
+    """traces/capture-*.jsonl are this importer's output, byte for byte, strict JSON Lines:
+    `ue-stack import CAPTURE -o traces --keys keys.csv --embed-keys --expect --akma-probe
+    all` (traces/README.md)."""
     root = Path(__file__).resolve().parents[2] / "traces"
-    assert sorted(root.glob("capture-*.jsonl")), "the trace library holds the capture traces"
-    for key, (name, _, k, opc, *_rest) in CAPTURES.items():
+    committed = sorted(root.glob("capture-*.jsonl"))
+    assert committed
+    for key, (name, supi, k, opc, *_rest) in CAPTURES.items():
         del key
-        importer = Importer(
-            ImportOptions(k=bytes.fromhex(k), opc=bytes.fromhex(opc), expect=True)
-        )
+        importer = Importer(ImportOptions(
+            keys={supi: (bytes.fromhex(k), bytes.fromhex(opc))}, embed_keys=True, expect=True,
+            akma_probe="all"))
         result = importer.run(captures / name)
         for path in importer.write(result, tmp_path, Path(name).stem):
             assert (root / Path(path).name).read_bytes() == Path(path).read_bytes()
+    for path in committed:
+        for line in path.read_bytes().splitlines():
+            orjson.loads(line)  # strict JSON Lines: no // annotations

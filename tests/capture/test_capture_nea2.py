@@ -39,7 +39,7 @@ def test_nea2_messages_are_deciphered_and_verified_with_the_derived_keys(nea2_ca
         4,
         0,
     )
-    recs = [r for kind, r in result.traces[0].lines if kind == "record"]
+    recs = list(result.traces[0].records)
     accept = next(r for r in recs if r.get("msg") == "registration_accept")
     assert accept["guti"] == "02f839cafe0000000001"
     assert [r["msg"] for r in recs if r["kind"] == "ul"][-2:] == [
@@ -53,7 +53,7 @@ def test_without_keys_nea2_messages_stay_ciphered_with_a_note(nea2_capture):
     result = Importer(ImportOptions()).run(nea2_capture)
     assert result.counts["undecipherable"] == 3 and result.counts["deciphered"] == 0
     ciphered = [
-        r for kind, r in result.traces[0].lines if kind == "record" and r.get("msg") == "ciphered"
+        r for r in result.traces[0].records if r.get("msg") == "ciphered"
     ]
     assert len(ciphered) == 3
     assert all("128-NEA2" in r["note"] and r["pdu"][:4] in ("7e02", "7e04") for r in ciphered)

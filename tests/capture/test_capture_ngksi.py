@@ -131,7 +131,7 @@ def test_a_restarted_ue_gets_its_stored_ngksi_in_the_usim_inserted_object():
               _reg(10, 2, 4), _auth(11, 2, 0x120), _accept(12, 2)]
     plan = plan_sessions(events, with_sqn=True, notes=[], where="UE")
     assert plan.new_usim == {3: 0x11F}
-    records = [r for kind, r in _records(events, plan, SUPI, {}) if kind == "record"]
+    records = _records(events, plan, SUPI, {})
     inserted = next(r for r in records if r.get("op") == "usim_inserted")
     assert inserted["ue"] == {"supi": SUPI, "sqn_ms": "00000000011f", "ngksi": 4}
 
@@ -149,12 +149,11 @@ def test_expect_names_nas3_where_the_recorded_ue_accepted_a_replayed_sqn():
               _accept(4, 1)]
     plan = plan_sessions(events, with_sqn=True, notes=[], where="UE")
     assert expectation(plan) == {"verdict": "fail", "violations": ["NAS-3"]}
-    lines = _records(events, plan, SUPI, {})
-    i = next(i for i, (kind, x) in enumerate(lines)
-             if kind == "comment" and x.startswith("the recorded UE breaks a rule"))
-    assert "replayed SQN" in lines[i][1]
-    assert lines[i + 1] == ("record", {"t": 4.0, "kind": "ul",
-                                       "msg": "authentication_response", "pdu": ""})
+    records = _records(events, plan, SUPI, {})
+    (rec,) = [r for r in records if "breaks a rule" in r.get("note", "")]
+    assert "replayed SQN" in rec["note"]
+    assert {k: rec[k] for k in ("t", "kind", "msg")} == {
+        "t": 4.0, "kind": "ul", "msg": "authentication_response"}
 
 
 # -- on the real captures ----------------------------------------------------------------------

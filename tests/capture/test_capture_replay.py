@@ -61,21 +61,49 @@ def _import(capture: Path, out: Path, *keys: str) -> tuple[Path, dict]:
     return Path(trace), imported
 
 
-def _replay(trace: Path, out: Path) -> tuple[int, list[dict], dict]:
+def _replay(trace: Path, out: Path, *options: str) -> tuple[int, list[dict], dict]:
     log, report = out / "replay.xlog.jsonl", out / "replay-report.json"
-    status = main(["replay", str(trace), "--log", str(log), "--report", str(report)])
+    status = main(["replay", str(trace), "--log", str(log), "--report", str(report), *options])
     return status, list(iter_log(log)), orjson.loads(report.read_bytes())
 
 
 @pytest.fixture(scope="module")
 def runs(captures: Path, tmp_path_factory) -> dict[str, tuple]:
-    """Each capture imported with the README's credentials and replayed, once."""
+    """Each capture imported with the README's credentials (--keys) and replayed with them,
+    once. The keys stay out of the trace (FORMATS.md 5)."""
     out: dict[str, tuple] = {}
-    for name, (_, k, opc, *_rest) in CAPTURES.items():
+    keys = str(captures / "keys.csv")
+    for name in CAPTURES:
         folder = tmp_path_factory.mktemp(Path(name).stem)
-        trace, imported = _import(captures / name, folder, "--k", k, "--opc", opc)
-        out[name] = (name, trace, imported, *_replay(trace, folder))
+        trace, imported = _import(captures / name, folder, "--keys", keys)
+        out[name] = (name, trace, imported, *_replay(trace, folder, "--keys", keys))
     return out
+
+
+def test_keys_stay_out_of_the_trace_unless_embedded(captures, tmp_path):
+    """FORMATS.md 5: import writes K/OPc into a header only with --embed-keys."""
+    name, (supi, k, opc, *_rest) = next(iter(CAPTURES.items()))
+    keys = str(captures / "keys.csv")
+    trace, _ = _import(captures / name, tmp_path / "plain", "--keys", keys)
+    assert k not in trace.read_text() and opc not in trace.read_text()
+    trace, _ = _import(captures / name, tmp_path / "embedded", "--keys", keys, "--embed-keys")
+    header, _ = _trace_records(trace)
+    assert (header["ue"]["supi"], header["ue"]["k"], header["ue"]["opc"]) == (supi, k, opc)
+
+
+@pytest.mark.parametrize("name", sorted(CAPTURES))
+def test_akma_probes_check_akma_1_to_4_on_real_traffic(captures, tmp_path, name):
+    """Issue 13: --akma-probe all adds a kaf_request after each AUTHENTICATION RESPONSE (in
+    W1) and each SECURITY MODE COMPLETE; a per-kaf model passes AKMA-1..4 with them."""
+    keys = str(captures / "keys.csv")
+    trace, _ = _import(captures / name, tmp_path, "--keys", keys, "--akma-probe", "all")
+    _, records = _trace_records(trace)
+    probes = [r for r in records if r["kind"] == "app"]
+    assert len(probes) == 2 and all("frame" not in r for r in probes)
+    status, _, report = _replay(trace, tmp_path, "--keys", keys, "--check-expect")
+    assert (report["verdict"], status) == ("pass", 0)
+    for invariant in ("AKMA-1", "AKMA-2", "AKMA-4"):
+        assert report["invariants"][invariant]["checked"] > 0, invariant
 
 
 @pytest.fixture(params=sorted(CAPTURES))

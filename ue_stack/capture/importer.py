@@ -56,6 +56,16 @@ EXTRA_COUNT_NAMES = (
 )
 
 
+PROBE_PLACES = {  # --akma-probe WHERE -> the uplinks a probe follows (FORMATS.md 5)
+    "after-smc": frozenset({"security_mode_complete"}),
+    "in-w1": frozenset({"authentication_response"}),
+    "all": frozenset({"security_mode_complete", "authentication_response"}),
+}
+PROBE = {"app": "probe", "af_fqdn": "akma-probe.example.org", "ua_id": "0100000007",
+         "note": "akma probe"}
+MAX_PROBLEM = 200  # characters in one problem line (FORMATS.md 6)
+
+
 @dataclass(frozen=True, slots=True)
 class ImportOptions:
     k: bytes | None = None
@@ -64,6 +74,24 @@ class ImportOptions:
     mcc: str | None = None
     mnc: str | None = None
     expect: bool = False  # write the header's `expect` (see the module docstring)
+    keys: dict[str, tuple[bytes, bytes]] | None = None  # --keys FILE: SUPI -> (K, OPc)
+    embed_keys: bool = False  # write K/OPc into the trace header (FORMATS.md 5)
+    akma_probe: str | None = None  # after-smc | in-w1 | all
+
+
+def problem(severity: str, text: str, *, frames: list[int] | None = None,
+            ue: str | None = None) -> dict[str, Any]:
+    """One import-report problem (FORMATS.md 6): ``severity`` error|note, one short line
+    naming its frames (a run of frames is a range)."""
+    out: dict[str, Any] = {"severity": severity}
+    if ue is not None:
+        out["ue"] = ue
+    if frames:
+        out["frame"] = frames[0]
+        text = f"frames {_ranges(frames, short=True)}: {text}" if len(frames) > 1 else (
+            f"frame {frames[0]}: {text}")
+    out["problem"] = text if len(text) <= MAX_PROBLEM else text[: MAX_PROBLEM - 3] + "..."
+    return out
 
 
 @dataclass(slots=True)
@@ -92,6 +120,7 @@ class Ue:
     serving_plmn: tuple[str, str] | None = None
     events: list[Event] = field(default_factory=list)
     merged_into: Ue | None = None
+    concealed: bytes | None = None  # a SUCI with protection scheme A/B (never the SUPI)
 
     def resolve(self) -> Ue:
         ue = self
@@ -119,10 +148,11 @@ class UeTrace:
 
     supi: str | None
     header: dict[str, Any] | None
-    lines: list[tuple[str, Any]]  # ("record", dict) | ("comment", str)
+    records: list[dict[str, Any]]
     frames: list[int]
-    problems: list[str]
+    problems: list[dict[str, Any]]
     name: str = ""
+    suci: bool = False  # the UE is known only by a concealed SUCI (FORMATS.md 1)
 
 
 @dataclass(slots=True)
@@ -131,10 +161,21 @@ class ImportResult:
     kind: str
     traces: list[UeTrace]
     counts: dict[str, int]
-    problems: list[str]
+    problems: list[dict[str, Any]]
     fatal: str | None = None  # set when the import must end with exit status 2
 
+    def all_problems(self) -> list[dict[str, Any]]:
+        """Every problem once (FORMATS.md 6: the same problem is not repeated)."""
+        seen: set[str] = set()
+        out = []
+        for p in self.problems + [p for t in self.traces for p in t.problems]:
+            if p["problem"] not in seen:
+                seen.add(p["problem"])
+                out.append(p)
+        return out
+
     def report(self, paths: list[str] | None = None) -> dict[str, Any]:
+        problems = self.all_problems()
         return {
             "format": "ue-stack/import-report",
             "version": 1,
@@ -142,9 +183,10 @@ class ImportResult:
             "capture_format": self.kind,
             **{name: self.counts.get(name, 0) for name in COUNT_NAMES},
             "extra": {name: self.counts.get(name, 0) for name in EXTRA_COUNT_NAMES},
+            "suci_ues": sum(1 for t in self.traces if t.suci and t.header is not None),
             "traces": paths if paths is not None else [t.name for t in self.traces],
-            "problems": self.problems + [p for t in self.traces for p in t.problems],
-            "ok": self.fatal is None,
+            "problems": problems,
+            "ok": self.fatal is None and all(p["severity"] != "error" for p in problems),
         }
 
 
@@ -158,8 +200,12 @@ class Importer:
             if options.k is not None and options.opc is not None
             else None
         )
+        self.keys = {
+            supi: Credentials(Key(k), Key(opc)) for supi, (k, opc) in (options.keys or {}).items()
+        }
         self.counts: dict[str, int] = dict.fromkeys(COUNT_NAMES + EXTRA_COUNT_NAMES, 0)
-        self.problems: list[str] = []
+        self.problems: list[dict[str, Any]] = []
+        self.ue_by_suci: dict[bytes, Ue] = {}
         self.ues: list[Ue] = []
         self.conns: list[Conn] = []
         self.by_ran: dict[tuple, Conn] = {}
@@ -177,8 +223,7 @@ class Importer:
                 facts = decode_ngap(message.payload)
             except NgapDecodeError as exc:
                 self.counts["ngap_undecodable"] += 1
-                if self.counts["ngap_undecodable"] <= 5:
-                    self.problems.append(f"frame {message.frame}: {exc}")
+                self.problems.append(problem("error", str(exc), frames=[message.frame]))
                 continue
             conn = self._connection(message.association, facts)
             if conn is None:
@@ -195,9 +240,9 @@ class Importer:
         self.counts["frames"] = source.stats.frames
         name = Path(path).name
         if source.truncated:
-            self.problems.append(
-                f"capture is truncated: {source.truncated}; imported what came before"
-            )
+            self.problems.append(problem(
+                "error", f"capture is truncated: {source.truncated}; imported what came before"
+            ))
         if self.counts["ngap_pdus"] == 0:
             detail = ""
             if source.stats.unknown_linktypes:
@@ -213,9 +258,9 @@ class Importer:
         traces = [t for t in traces if t is not None]
         self.counts["ues"] = sum(1 for t in traces if t.header is not None)
         fatal = None
-        wrong = [p for t in traces for p in t.problems if p.startswith("wrong keys")]
+        wrong = [p for t in traces for p in t.problems if "wrong keys" in p["problem"]]
         if wrong:
-            fatal = wrong[0]
+            fatal = wrong[0]["problem"]
         return ImportResult(name, source.kind, traces, self.counts, self.problems, fatal)
 
     def _connection(self, association: tuple, facts) -> Conn | None:
@@ -240,7 +285,8 @@ class Importer:
         return conn
 
     def _new_ue(self) -> Ue:
-        security = UeSecurity(self.credentials)
+        # --keys: the UE's row is found once its SUPI is known (_learn_supi)
+        security = UeSecurity(None if self.keys else self.credentials)
         ue = Ue(len(self.ues) + 1, security)
         self.ues.append(ue)
         return ue
@@ -254,6 +300,9 @@ class Importer:
         ue = None
         if ident is not None and ident.supi is not None:
             ue = self.ue_by_supi.get(ident.supi)
+        concealed = _concealed_suci(first)
+        if ue is None and concealed is not None:
+            ue = self.ue_by_suci.get(concealed)  # the same SUCI sent again (a retry)
         for s_tmsi in (ident.s_tmsi if ident else None, conn.s_tmsi):
             if ue is None and s_tmsi is not None:
                 ue = self.ue_by_s_tmsi.get(s_tmsi)
@@ -262,6 +311,9 @@ class Importer:
         ue = ue.resolve()
         if ident is not None and ident.supi is not None:
             self._learn_supi(ue, ident)
+        elif concealed is not None and ue.supi is None and ue.concealed is None:
+            ue.concealed = concealed
+            self.ue_by_suci[concealed] = ue
         return ue
 
     def _learn_supi(self, ue: Ue, ident: codec.MobileIdentity) -> Ue:
@@ -285,6 +337,8 @@ class Importer:
                 ue.security.credentials = None  # the keys belong to another UE
             ue.supi, ue.suci = supi, ident
             ue.security.supi = supi
+            if self.keys:
+                ue.security.credentials = self.keys.get(supi)
             self.ue_by_supi[supi] = ue
         return ue
 
@@ -391,34 +445,54 @@ class Importer:
         if not ue.events:
             return None
         supi = ue.supi or self.options.supi
-        problems: list[str] = []
+        problems: list[dict[str, Any]] = []
         frames = sorted({e.frame for e in ue.events})
-        where = f"UE {supi or ue.index} (frames {_ranges(frames)})"
-        if supi is None:
-            problems.append(
-                f"{where}: SUPI unknown (no null-scheme SUCI and no 5G-GUTI "
-                "assigned earlier in the capture); give --supi. No trace written"
-            )
+        suci = ue.concealed if supi is None else None
+        label = supi or (f"SUCI {suci.hex()[:18]}..." if suci else f"#{ue.index}")
+        where = f"UE {label}"
+        if supi is None and suci is None:
+            problems.append(problem(
+                "error", f"{where}: no SUPI or SUCI in the capture (no registration seen); give "
+                "--supi. No trace written", frames=frames))
             return UeTrace(None, None, [], frames, problems)
         if ue.serving_plmn is None:
-            problems.append(
-                f"{where}: serving PLMN unknown (no user location TAI); give "
-                "--mcc/--mnc. No trace written"
-            )
+            problems.append(problem(
+                "error", f"{where}: serving PLMN unknown (no user location TAI); give "
+                "--mcc/--mnc. No trace written", frames=frames))
             return UeTrace(supi, None, [], frames, problems)
-        creds = self.credentials
-        if creds is not None and self.options.supi and self.options.supi != supi:
-            creds = None  # the keys were given for another UE
+        creds = self._credentials_of(ue, supi)
         if creds is not None:
-            creds = self._check_keys(ue, where, problems)
-        plan = plan_sessions(ue.events, with_sqn=creds is not None, notes=problems, where=where)
+            creds = self._check_keys(ue, creds, where, problems)
+        else:
+            problems.append(problem(
+                "note", f"{where}: no keys: integrity, deciphering and RES* not checked",
+                frames=frames[:1]))
+        if suci is not None:
+            problems.append(problem(
+                "note", f"{where}: SUPI concealed (protection scheme "
+                f"{suci[6] & 0x0F}), never revealed: identity and credentials unknown; the "
+                "trace names the SUCI, replay uses a stand-in", frames=frames[:1]))
+        notes: list[str] = []
+        plan = plan_sessions(ue.events, with_sqn=creds is not None, notes=notes, where=where)
+        problems.extend(problem("note", text) for text in notes)
         plan.deviations.extend(self._res_star_deviations(ue, creds))
-        ue_obj: dict[str, Any] = {}
-        if creds is not None:
-            ue_obj["k"], ue_obj["opc"] = self.options.k.hex(), self.options.opc.hex()
+        skips = find_gaps(ue.events, plan)
+        for start, end, text in skips.gaps:
+            problems.append(problem(
+                "error", f"{where}: {text}; skipped until the UE can resynchronise",
+                frames=sorted({e.frame for e in ue.events[start:end]})))
+        self._undecipherable(ue, creds, where, problems)
+        ue_obj: dict[str, Any] = {"suci": suci.hex()} if suci is not None else {}
+        if creds is not None and self.options.embed_keys:
+            ue_obj["k"], ue_obj["opc"] = bytes(creds.k).hex(), bytes(creds.opc).hex()
         if ue.suci is not None and ue.suci.supi == supi:
             ue_obj["rid"] = ue.suci.routing_indicator or "0"
             ue_obj["home_plmn"] = {"mcc": ue.suci.mcc, "mnc": ue.suci.mnc}
+        elif suci is not None:
+            ident = codec.decode_mobile_identity(suci)
+            if ident.mcc is not None:
+                ue_obj["rid"] = ident.routing_indicator or "0"
+                ue_obj["home_plmn"] = {"mcc": ident.mcc, "mnc": ident.mnc}
         head_ue = dict(ue_obj)
         if plan.initial_sqn_ms is not None:
             head_ue["sqn_ms"] = f"{plan.initial_sqn_ms:012x}"
@@ -431,15 +505,36 @@ class Importer:
         mcc, mnc = ue.serving_plmn
         head = header(
             supi,
-            title=f"{capture_name}: UE {supi}, imported from a real capture",
-            source=f"{capture_name}, frames {_ranges(frames)}; NGAP/NAS-5GS imported by "
-            "ue-stack import",
+            title=f"{capture_name}: UE {label}, imported from a real capture",
+            source=f"{capture_name}, frames {_ranges(frames, short=True)}; NGAP/NAS-5GS "
+            "imported by ue-stack import",
             ue=head_ue,
             serving_plmn={"mcc": mcc, "mnc": mnc},
             **extra,
         )
-        lines = _records(ue.events, plan, supi, ue_obj)
-        return UeTrace(supi, head, lines, frames, problems)
+        probes = PROBE_PLACES.get(self.options.akma_probe or "", frozenset())
+        records = _records(ue.events, plan, supi, ue_obj, skips=skips.reasons, probes=probes)
+        return UeTrace(supi, head, records, frames, problems, suci=suci is not None)
+
+    def _credentials_of(self, ue: Ue, supi: str | None) -> Credentials | None:
+        """The UE's keys: its --keys row, or --k/--opc (for --supi's UE only, if given)."""
+        if self.keys:
+            return self.keys.get(supi) if supi is not None else None
+        if self.credentials is not None and self.options.supi and self.options.supi != supi:
+            return None  # the keys were given for another UE
+        return self.credentials
+
+    def _undecipherable(self, ue: Ue, creds, where: str, problems: list) -> None:
+        """Messages that stay ciphered: an error where keys were given (FORMATS.md 6)."""
+        frames = [ev.frame for ev in ue.events
+                  if ev.plain is None and ev.protection.cipher not in (None, "nea0")
+                  and ev.pdu[:1] == b"\x7e"]
+        if frames:
+            why = "with the given keys" if creds is not None else "without keys"
+            problems.append(problem(
+                "error" if creds is not None else "note",
+                f"{where}: {len(frames)} message(s) not deciphered {why}: written as "
+                "'ciphered'", frames=frames))
 
     @staticmethod
     def _res_star_deviations(ue: Ue, creds) -> list[tuple[int, str]]:
@@ -460,7 +555,7 @@ class Importer:
                             "derived from K/OPc and this serving network name"))
         return out
 
-    def _check_keys(self, ue: Ue, where: str, problems: list[str]):
+    def _check_keys(self, ue: Ue, creds: Credentials, where: str, problems: list):
         """Keys that contradict the capture are dropped from the trace (and reported):
         a USIM that accepted an AUTN whose MAC-A fails with our K/OPc has another K."""
         for i, ev in enumerate(ue.events):
@@ -469,20 +564,17 @@ class Importer:
             answer = _answer(ue.events, i)
             accepted = answer is not None and answer.name == "authentication_response"
             if accepted and not ev.auth.mac_ok:
-                problems.append(
-                    f"wrong keys for {where}: the UE accepted the AUTN of frame "
-                    f"{ev.frame}, whose MAC-A does not verify with the given "
-                    "K/OPc; trace written without K/OPc"
-                )
+                problems.append(problem(
+                    "error", f"wrong keys for {where}: the UE accepted an AUTN whose MAC-A "
+                    "does not verify with them; trace written without keys", frames=[ev.frame]))
                 return None
             got = answer.plain.fields.get("res_star") if accepted and answer.plain else None
             if accepted and got is not None and ev.auth.res_star not in (None, got):
-                problems.append(
-                    f"{where}: RES* of frame {answer.frame} differs from the one "
-                    f"derived with serving network name {ue.security.snn!r}; "
-                    "wrong serving PLMN? (give --mcc/--mnc)"
-                )
-        return self.credentials
+                problems.append(problem(
+                    "error", f"{where}: RES* differs from the one derived with serving network "
+                    f"name {ue.security.snn!r}; wrong serving PLMN? (give --mcc/--mnc)",
+                    frames=[answer.frame]))
+        return creds
 
     # -- output -----------------------------------------------------------------------
 
@@ -497,19 +589,17 @@ class Importer:
         for trace in result.traces:
             if trace.header is None:
                 continue
-            name = f"capture-{stem}-{trace.supi}"
+            who = trace.supi or "suci"
+            name = f"capture-{stem}-{who}"
             n = 2
             while name in used:
-                name, n = f"capture-{stem}-{trace.supi}-{n}", n + 1
+                name, n = f"capture-{stem}-{who}-{n}", n + 1
             used.add(name)
             trace.name = f"{name}.jsonl"
             path = outdir / trace.name
             with TraceWriter(f"{path}{suffix}", trace.header, "-o") as w:
-                for kind, item in trace.lines:
-                    if kind == "comment":
-                        w.comment(item)
-                    else:
-                        w.write(item)
+                for record in trace.records:
+                    w.write(record)
             paths.append(str(path))
         return paths
 
@@ -642,68 +732,170 @@ def plan_sessions(
     return plan
 
 
+# --- gaps: answers without their question (FORMATS.md 1, `skip`) ---------------------
+
+UL, DL = "ul", "dl"
+# answer (direction, msg) -> the question it answers (sent the other way)
+QUESTION_OF = {
+    (UL, "authentication_response"): (DL, "authentication_request"),
+    (UL, "authentication_failure"): (DL, "authentication_request"),
+    (UL, "security_mode_complete"): (DL, "security_mode_command"),
+    (UL, "security_mode_reject"): (DL, "security_mode_command"),
+    (UL, "registration_complete"): (DL, "registration_accept"),
+    (UL, "identity_response"): (DL, "identity_request"),
+    (DL, "registration_accept"): (UL, "registration_request"),
+    (DL, "registration_reject"): (UL, "registration_request"),
+    (DL, "deregistration_accept"): (UL, "deregistration_request"),
+    (UL, "deregistration_accept"): (DL, "deregistration_request"),
+}
+QUESTIONS = frozenset(QUESTION_OF.values())
+# a question -> the questions whose answer the network needs before it sends this one
+# (TS 24.501 5.5.1.2: the AMF sends the SMC after the RES*, the accept after the SMC
+# COMPLETE): one of those still open means the UE's answer is missing from the capture
+NEEDS_ANSWER = {
+    (DL, "security_mode_command"): ((DL, "authentication_request"),),
+    (DL, "registration_accept"): ((DL, "security_mode_command"), (DL, "authentication_request")),
+}
+UNREADABLE = (DL, "?")  # an undecipherable downlink: it may be any question
+
+
+@dataclass(slots=True)
+class Gaps:
+    reasons: dict[int, str] = field(default_factory=dict)  # event index -> skip reason
+    gaps: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, what)
+
+
+def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
+    """Half-exchanges the capture shows: an answer whose question is not in it, or a
+    question the network could only send after an answer that is not in it. The answer
+    (or the unanswered question) and every later message of the session are skipped up
+    to the next point where the model can re-synchronise: a new AUTHENTICATION REQUEST
+    with a fresh challenge, or a new initial REGISTRATION REQUEST (FORMATS.md 1). A
+    question without an answer is normal (a timer expired, or the capture ended)."""
+    out = Gaps()
+    open_q: dict[tuple[str, str], int] = {}  # question -> event index
+    skipping: str | None = None
+    skipped_rand: bytes | None = None
+    start = 0
+    for i, ev in enumerate(events):
+        key = (ev.direction, ev.name) if ev.plain is not None and ev.name else None
+        if skipping is not None and (i in plan.starts or (
+                key == (DL, "authentication_request")
+                and ev.plain.fields.get("rand") != skipped_rand)):
+            out.gaps.append((start, i, skipping))
+            skipping = None
+        if i in plan.starts:
+            open_q.clear()
+        if skipping is None:
+            if key is None:  # unreadable: it may answer anything open, or ask anything
+                if ev.direction == UL:
+                    open_q.clear()
+                else:
+                    open_q[UNREADABLE] = i
+                continue
+            lost = [q for q in NEEDS_ANSWER.get(key, ()) if q in open_q]
+            question = QUESTION_OF.get(key)
+            if lost:
+                skipping = f"the answer to {lost[0][1]} is not in the capture"
+                start = open_q[lost[0]]
+                for j in range(start, i):
+                    out.reasons[j] = f"gap: {skipping}"
+            elif question is not None and question not in open_q and UNREADABLE not in open_q:
+                skipping = f"{key[1]} without its {question[1]}: that is not in the capture"
+                start = i
+            elif question is not None:
+                open_q.pop(question, None)
+                open_q.pop(UNREADABLE, None)
+            if skipping is None:
+                if key in QUESTIONS:
+                    open_q[key] = i
+                continue
+        if key == (DL, "authentication_request"):
+            skipped_rand = ev.plain.fields.get("rand")
+        out.reasons[i] = f"gap: {skipping}"
+    if skipping is not None:
+        out.gaps.append((start, len(events), skipping))
+    return out
+
+
+def _concealed_suci(first: DecodedPdu | None) -> bytes | None:
+    """The SUCI of an initial message when its protection scheme hides the SUPI (scheme
+    1 = profile A, 2 = profile B, or an operator scheme; TS 33.501 6.12.2, C.2)."""
+    value = first.extra.get("mobile_identity") if first is not None else None
+    if not value or value[0] & 0x07 != 1 or len(value) < 8:
+        return None
+    if (value[0] >> 4) & 0x07 != 0 or value[6] & 0x0F == 0:
+        return None  # a NAI-format SUCI, or the null scheme (which names the SUPI)
+    return bytes(value)
+
+
 def _records(
-    events: list[Event], plan: SessionPlan, supi: str, ue_obj: dict[str, Any]
-) -> list[tuple[str, Any]]:
+    events: list[Event], plan: SessionPlan, supi: str | None, ue_obj: dict[str, Any],
+    *, skips: dict[int, str] | None = None, probes: frozenset[str] = frozenset(),
+) -> list[dict[str, Any]]:
+    """The trace's records after the header: strict JSON objects, annotations as `note`
+    (FORMATS.md 1); every imported message carries its `frame`, synthetic records none."""
+    skips = skips or {}
     t0 = events[0].time
-    out: list[tuple[str, Any]] = []
+    out: list[dict[str, Any]] = []
     deviations: dict[int, list[str]] = {}
     for index, text in plan.deviations:
         deviations.setdefault(index, []).append(text)
     state = "off"  # off | on (deregistered) | registered
+    who = {"supi": supi} if supi is not None else {}
     for i, ev in enumerate(events):
         t = round(max(ev.time - t0, 0.0), 6)
         if i in plan.starts:
             if i in plan.new_usim:
                 if state != "off":
-                    out.append(("record", {"t": t, "kind": "ue", "op": "power_off"}))
+                    out.append({"t": t, "kind": "ue", "op": "power_off"})
                     state = "off"
-                new_ue = {"supi": supi, **ue_obj, "sqn_ms": f"{plan.new_usim[i]:012x}"}
+                new_ue = {**who, **ue_obj, "sqn_ms": f"{plan.new_usim[i]:012x}"}
                 if i in plan.stored_ngksi:
                     new_ue["ngksi"] = plan.stored_ngksi[i]
-                out.append(("comment", "the capture restarts this UE with a new USIM state"))
-                out.append(("record", {"t": t, "kind": "ue", "op": "usim_inserted", "ue": new_ue}))
+                out.append({"t": t, "kind": "ue", "op": "usim_inserted", "ue": new_ue,
+                            "note": "the capture restarts this UE with a new USIM state"})
             elif state == "registered":
-                out.append(("record", {"t": t, "kind": "ue", "op": "power_off"}))
+                out.append({"t": t, "kind": "ue", "op": "power_off"})
                 state = "off"
             if state == "off":
-                out.append(("record", {"t": t, "kind": "ue", "op": "power_on"}))
-            out.append(("record", {"t": t, "kind": "ue", "op": "register"}))
-            state = "registered"
+                out.append({"t": t, "kind": "ue", "op": "power_on"})
+            register: dict[str, Any] = {"t": t, "kind": "ue", "op": "register"}
             if i in plan.stored_ngksi and (i == min(plan.starts) or i in plan.new_usim):
-                out.append(
-                    (
-                        "comment",
-                        f"the UE names ngKSI {plan.stored_ngksi[i]}: it holds a native 5G NAS "
-                        "security context from before the capture (ue.ngksi; its keys are "
-                        "not in the capture)",
-                    )
-                )
+                register["note"] = (
+                    f"the UE names ngKSI {plan.stored_ngksi[i]}: it holds a native 5G NAS "
+                    "security context from before the capture (ue.ngksi; its keys are not "
+                    "in the capture)")
+            out.append(register)
+            state = "registered"
         elif state == "off":
-            out.append(
-                (
-                    "comment",
-                    "the capture starts inside a session: no registration seen before this message",
-                )
-            )
-            out.append(("record", {"t": t, "kind": "ue", "op": "power_on"}))
+            out.append({"t": t, "kind": "ue", "op": "power_on",
+                        "note": "the capture starts inside a session: no registration seen "
+                        "before this message"})
             state = "on"
-        if ev.direction == "ul" and ev.name == "deregistration_request" and ev.plain:
+        skip = skips.get(i)
+        if ev.direction == "ul" and ev.name == "deregistration_request" and ev.plain and not skip:
             switch_off = bool(ev.plain.fields.get("switch_off"))
             op: dict[str, Any] = {"t": t, "kind": "ue", "op": "deregister"}
             if switch_off:
                 op["switch_off"] = True
-            out.append(("record", op))
+            out.append(op)
             state = "off" if switch_off else "on"
-        out.append(("comment", _comment(ev)))
-        for text in deviations.get(i, ()):
-            out.append(("comment", f"the recorded UE breaks a rule here: {text}"))
-        out.append(("record", _message_record(t, ev)))
+        rec = _message_record(t, ev)
+        notes = [rec["note"]] if "note" in rec else []
+        notes.append(_note(ev))
+        notes.extend(f"the recorded UE breaks a rule here: {x}" for x in deviations.get(i, ()))
+        rec["note"] = "; ".join(notes)
+        if skip:
+            rec["skip"] = skip
+        out.append(rec)
+        if ev.direction == "ul" and ev.name in probes and not skip:
+            out.append({"t": t, "kind": "app", "op": "kaf_request", **PROBE})
     return out
 
 
-def _comment(ev: Event) -> str:
-    text = f"frame {ev.frame}: NGAP {ev.procedure}"
+def _note(ev: Event) -> str:
+    text = f"NGAP {ev.procedure}"
     p = ev.protection
     if p.integrity == "verified":
         text += f"; {p.nia} MAC {ev.pdu[2:6].hex()} verified (COUNT {p.count})"
@@ -717,7 +909,7 @@ def _comment(ev: Event) -> str:
 
 
 def _message_record(t: float, ev: Event) -> dict[str, Any]:
-    rec: dict[str, Any] = {"t": t, "kind": ev.direction}
+    rec: dict[str, Any] = {"t": t, "kind": ev.direction, "frame": ev.frame}
     plain = ev.plain
     if plain is None:
         if ev.protection.note and ev.pdu[:1] == b"\x7e" and ev.pdu[1] & 0x0F in (2, 4):
@@ -739,8 +931,9 @@ def _message_record(t: float, ev: Event) -> dict[str, Any]:
     return rec
 
 
-def _ranges(numbers: list[int]) -> str:
-    """``[1, 2, 3, 7]`` -> ``"1-3,7"``."""
+def _ranges(numbers: list[int], short: bool = False) -> str:
+    """``[1, 2, 3, 7]`` -> ``"1-3,7"``; ``short`` keeps the first runs and the count, so a
+    problem line stays short however many frames it names."""
     out: list[str] = []
     start = prev = None
     for n in numbers:
@@ -753,4 +946,6 @@ def _ranges(numbers: list[int]) -> str:
             start = prev = n
     if start is not None:
         out.append(f"{start}" if start == prev else f"{start}-{prev}")
+    if short and len(out) > 6:
+        return ",".join(out[:3]) + f",...,{out[-1]} ({len(numbers)} frames)"
     return ",".join(out)

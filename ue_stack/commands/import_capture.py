@@ -17,6 +17,7 @@ import orjson
 
 from ..crypto.milenage import compute_opc
 from ..errors import InputError
+from ..keyfile import load_keys
 from ..outputs import open_output, output_error, output_folder
 
 _DIGITS = re.compile(r"^\d+$")
@@ -38,6 +39,13 @@ def register(sub) -> None:
     )
     p.add_argument("--mcc", help="serving PLMN MCC (default: from NGAP's user location TAI)")
     p.add_argument("--mnc", help="serving PLMN MNC")
+    p.add_argument("--keys", metavar="FILE",
+                   help="credentials CSV (header supi,k,opc or supi,k,op), one row per UE")
+    p.add_argument("--embed-keys", action="store_true",
+                   help="write K/OPc into the trace headers (default: keys stay out of traces)")
+    p.add_argument("--akma-probe", choices=("after-smc", "in-w1", "all"),
+                   help="add a kaf_request after each SECURITY MODE COMPLETE (after-smc), "
+                   "each AUTHENTICATION RESPONSE (in-w1), or both (all)")
     p.add_argument("--report", help="write the import report (JSON) here")
     p.add_argument(
         "--expect",
@@ -71,6 +79,9 @@ def options_from_args(args):
         opc = compute_opc(k, op)
     if (k is None) != (opc is None):
         raise InputError("give --k together with --opc or --op", field="--k")
+    if args.keys is not None and k is not None:
+        raise InputError("give --keys or --k/--opc, not both", field="--keys")
+    keys = load_keys(args.keys) if args.keys is not None else None
     if args.supi is not None and not (_DIGITS.match(args.supi) and 6 <= len(args.supi) <= 15):
         raise InputError("must be 6-15 IMSI digits", field="--supi")
     if (args.mcc is None) != (args.mnc is None):
@@ -81,7 +92,8 @@ def options_from_args(args):
         if not (_DIGITS.match(args.mnc) and len(args.mnc) in (2, 3)):
             raise InputError("must be 2 or 3 digits", field="--mnc")
     return ImportOptions(
-        k=k, opc=opc, supi=args.supi, mcc=args.mcc, mnc=args.mnc, expect=args.expect
+        k=k, opc=opc, supi=args.supi, mcc=args.mcc, mnc=args.mnc, expect=args.expect,
+        keys=keys, embed_keys=args.embed_keys, akma_probe=args.akma_probe,
     )
 
 
@@ -126,5 +138,5 @@ def run(args) -> int:
     for path in paths:
         print(f"wrote {path}")
     for problem in report["problems"]:
-        print(f"ue-stack import: {problem}", file=sys.stderr)
+        print(f"ue-stack import: {problem['severity']}: {problem['problem']}", file=sys.stderr)
     return 0

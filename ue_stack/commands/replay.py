@@ -8,6 +8,7 @@ traces, ``--log`` and ``--diagram`` name folders that receive one file per trace
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from ..app.akma_client import APP_MODES
 from ..capture.writer import PcapWriter
 from ..errors import InputError
 from ..invariants.checker import merge_results
+from ..keyfile import load_keys, with_keys
 from ..network.shadow import plmn_of_snn
 from ..outputs import per_input
 from ..report import build_report, summary_lines, write_report
@@ -41,6 +43,8 @@ def register(sub: Any) -> None:
                    help="what crossed N1 as a pcap Wireshark opens (a folder for several)")
     p.add_argument("--check-expect", action="store_true",
                    help="exit status reflects whether every trace met its `expect`")
+    p.add_argument("--keys", metavar="FILE",
+                   help="credentials CSV (supi,k,opc or supi,k,op) for traces without K/OPc")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="replay N traces at once in separate processes")
     p.set_defaults(run=run)
@@ -61,7 +65,8 @@ def replay_one(path: str, options: Options, log_path: str | None,
     """Replay one trace end to end; an input error becomes ``TraceOutcome.error``."""
     try:
         with open_trace(path) as trace:
-            header = trace.header
+            header = dataclasses.replace(trace.header,
+                                         ue=with_keys(trace.header.ue, options.keys))
             outputs = ([PcapWriter(pcap_path, _plmn(header))]
                        if pcap_path else [])
             with CheckedRun(path, log_path, diagram_path, outputs=outputs) as run:
@@ -141,6 +146,7 @@ def run(args: Any) -> int:
     options = Options(
         app_mode=args.app_mode,
         akma_defer=None if args.akma_defer is None else args.akma_defer == "on",
+        keys=load_keys(args.keys) if args.keys else None,
     )
     logs = per_input(args.log, "--log", paths, ".xlog.jsonl")
     diagrams = per_input(args.diagram, "--diagram", paths, ".mmd")

@@ -42,6 +42,7 @@ from .schema import (
     TraceHeader,
     TraceRecord,
     UeConfig,
+    stand_in_supi,
 )
 
 FORMAT = "ue-stack/trace"
@@ -50,7 +51,7 @@ CODEC_MODULE = "ue_stack.nas.codec"
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DIGITS = re.compile(r"[0-9]+")
-_RESERVED = frozenset({"t", "kind", "msg", "pdu"})
+_RESERVED = frozenset({"t", "kind", "msg", "pdu", "skip", "frame"})
 
 # Fields a downlink message cannot be acted on without (the model needs them as input);
 # uplink records are expectations and may name only the fields to compare (FORMATS.md 1).
@@ -220,7 +221,8 @@ class Trace:
             if kind == "dl" and not self._powered_on:
                 raise _Bad("kind", "a dl record before 'ue power_on': the UE is switched off")
             message, pdu, extras = self._message(kind, obj)
-            return TraceRecord(line=line, t=t, kind=kind, message=message, fields=extras, pdu=pdu)
+            return TraceRecord(line=line, t=t, kind=kind, message=message, fields=extras, pdu=pdu,
+                               skip=_skip(obj), frame=_frame(obj))
         op, fields = _op(kind, obj)
         if kind == "ue" and op == "power_on":
             self._powered_on = True
@@ -337,8 +339,11 @@ def _ue_config(obj: Any, prefix: str) -> UeConfig:
     if not isinstance(obj, dict):
         raise _Bad(prefix, f"must be an object, got {_json_type(obj)}")
     supi = obj.get("supi")
+    suci = _hex(obj["suci"], f"{prefix}.suci") if _given(obj, "suci") else None
+    if supi is None and suci is not None:
+        supi = stand_in_supi(suci)  # a concealed SUPI (FORMATS.md 1): replay's stand-in
     if supi is None:
-        raise _Bad(f"{prefix}.supi", "missing: the USIM needs a SUPI")
+        raise _Bad(f"{prefix}.supi", "missing: the USIM needs a SUPI (or ue.suci)")
     if not isinstance(supi, str) or not supi:
         raise _Bad(f"{prefix}.supi", "must be a non-empty string")
     k = _key(obj, "k", prefix)
@@ -362,8 +367,27 @@ def _ue_config(obj: Any, prefix: str) -> UeConfig:
     ngksi = _stored_ngksi(obj["ngksi"], f"{prefix}.ngksi") if _given(obj, "ngksi") else None
     return UeConfig(
         supi=supi, k=k, opc=opc, sqn_ms=sqn_ms, rid=rid, home_plmn=home, sec_cap=sec_cap,
-        ngksi=ngksi,
+        ngksi=ngksi, suci=suci,
     )
+
+
+def _skip(obj: dict[str, Any]) -> str | None:
+    """``skip``: why a dl/ul record is not fed / not expected (FORMATS.md 1), a string."""
+    if not _given(obj, "skip"):
+        return None
+    value = obj["skip"]
+    if not isinstance(value, str) or not value:
+        raise _Bad("skip", "must be a non-empty string (why the record is skipped)")
+    return value
+
+
+def _frame(obj: dict[str, Any]) -> int | None:
+    if not _given(obj, "frame"):
+        return None
+    value = obj["frame"]
+    if type(value) is not int or value < 0:
+        raise _Bad("frame", f"must be a frame number (an integer >= 0), got {value!r}")
+    return value
 
 
 def _stored_ngksi(value: Any, name: str) -> int:

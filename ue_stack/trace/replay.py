@@ -22,6 +22,7 @@ from ..bus import Bus, UeStack, log_network_event
 from ..crypto.aka import AMF_SEPARATION_BIT, AuthCheck, AutnVerification
 from ..crypto.milenage import milenage_from_autn
 from ..crypto.secret import Key
+from ..keyfile import with_keys
 from ..nas.messages import MESSAGES, NasMessage, is_modelled
 from ..nas.mm import Nas, NasConfig
 from ..nas.usim import Usim
@@ -37,7 +38,9 @@ class ReplayStats:
     """What replay counts beyond the checker's own statistics (report ``stats``)."""
 
     records: int = 0  # trace records after the header
-    ul_skipped: int = 0  # `ul` records of messages the model does not implement
+    ul_skipped: int = 0  # `ul` records not expected: with `skip`, or not modelled (5GSM)
+    ul_unverified: int = 0  # `ciphered` `ul` records: one uplink whose content is unknown
+    dl_skipped: int = 0  # `dl` records with `skip`: not fed to the model
     dl_passed_through: int = 0  # `dl` records of messages the model does not implement
     ciphered: int = 0  # `ciphered` records (the importer could not decipher them)
     ignored_net_ops: int = 0  # simulation-only `net` ops
@@ -52,6 +55,7 @@ class Options:
 
     app_mode: str | None = None
     akma_defer: bool | None = None
+    keys: dict[str, tuple[bytes, bytes]] | None = None  # --keys: for traces without K/OPc
 
 
 @dataclass
@@ -59,6 +63,11 @@ class _Expectation:
     line: int
     message: NasMessage
     owner: int  # index of the input record the expectation follows
+
+    @property
+    def unverified(self) -> bool:
+        """A `ciphered` record: it stands for any one uplink (FORMATS.md 3)."""
+        return self.message.msg == "ciphered"
 
 
 class Nas3Matcher:
@@ -74,13 +83,23 @@ class Nas3Matcher:
         self._now = now
         self._queue: deque[_Expectation] = deque()
         self.unchecked_fields: frozenset[str] = frozenset()
+        # why records were not compared: reason -> trace lines (the report's not_checked)
+        self.skipped: dict[str, list[int]] = {}
 
     def head(self) -> NasMessage | None:
         """The next uplink the trace expects (the stand-in USIM's oracle)."""
         return self._queue[0].message if self._queue else None
 
     def expect(self, rec: TraceRecord, owner: int, stats: ReplayStats) -> None:
-        if rec.message is None or not is_modelled(rec.message.msg):
+        if rec.skip is not None:
+            stats.ul_skipped += 1
+            self.skipped.setdefault(rec.skip, []).append(rec.line)
+            return
+        if rec.msg == "ciphered":
+            stats.ul_unverified += 1
+            self.skipped.setdefault("ciphered uplink: its content is not compared",
+                                    []).append(rec.line)
+        elif rec.message is None or not is_modelled(rec.message.msg):
             stats.ul_skipped += 1
             return
         self._queue.append(_Expectation(rec.line, rec.message, owner))
@@ -91,6 +110,9 @@ class Nas3Matcher:
             return
         head = self._queue[0]
         expected = head.message
+        if head.unverified:
+            self._queue.popleft()
+            return
         if expected.msg != message.msg:
             self._fail(f"unexpected uplink: expected {expected.msg} (trace line {head.line}), "
                        f"model sent {message.msg}")
@@ -111,11 +133,24 @@ class Nas3Matcher:
         """Report expectations that belong to inputs before ``before_owner`` (all if None)."""
         while self._queue and (before_owner is None or self._queue[0].owner < before_owner):
             head = self._queue.popleft()
+            if head.unverified:
+                continue  # counted under not_checked, never "missing" (FORMATS.md 1)
             self._fail(f"missing uplink {head.message.msg} (trace line {head.line}): "
                        "the model did not send it")
 
     def _fail(self, message: str) -> None:
         self._record(NAS3, False, self._seq(), self._now(), message)
+
+
+def _lines(numbers: list[int]) -> str:
+    """``[3, 4, 5, 9]`` -> ``"3-5, 9"``: short, however many records were skipped."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def _show(value: Any) -> str:
@@ -285,7 +320,8 @@ class Replay:
         self.bus = bus
         home_mcc, home_mnc = home_plmn_of(header)
         nas3 = Nas3Matcher(self.record, lambda: bus.seq, lambda: bus.now)
-        self.make_usim = lambda ue_cfg: make_usim(ue_cfg, nas3.head)
+        self.make_usim = lambda ue_cfg: make_usim(with_keys(ue_cfg, self.options.keys),
+                                                  nas3.head)
         nas = Nas(
             NasConfig(snn=header.snn, home_mcc=home_mcc, home_mnc=home_mnc,
                       akma_defer=self.effective_akma_defer(), sec_cap=header.ue.sec_cap),
@@ -308,6 +344,11 @@ class Replay:
                 "invariant": NAS3,
                 "reason": "trace has no K/OPc: AUTN checks (MAC, SQN) and RES* taken from "
                           "the recording, not recomputed; keys on both sides are stand-ins"})
+        if ue_cfg.suci is not None:
+            self.not_checked.append({
+                "invariant": NAS3,
+                "reason": f"SUPI concealed (ue.suci): stand-in SUPI {ue_cfg.supi}; the SUCI "
+                          "the UE sends, KSEAF, the A-KID username and KAKMA depend on it"})
 
         last_t = 0.0
         pending: TraceRecord | None = None
@@ -336,6 +377,9 @@ class Replay:
             app1.finish(bus.seq, bus.now)
         finally:
             await bus.close()
+            self.not_checked.extend(
+                {"invariant": NAS3, "reason": f"{reason} (trace lines {_lines(lines)})"}
+                for reason, lines in nas3.skipped.items())
 
     async def _feed(self, rec: TraceRecord, index: int, bus: Bus, ue: UeStack,
                     link: ShadowLink, nas3: Nas3Matcher) -> None:
@@ -345,7 +389,12 @@ class Replay:
         kind, op, f = rec.kind, rec.op, rec.fields
         if kind == "dl":
             message = rec.message
-            if message is None or not is_modelled(message.msg):
+            if rec.skip is not None:
+                self.stats.dl_skipped += 1
+                nas3.skipped.setdefault(rec.skip, []).append(rec.line)
+                bus.log("note", layer="n1", text="downlink skipped: not fed to the model",
+                        msg=rec.msg or "undecodable", line=rec.line)
+            elif message is None or not is_modelled(message.msg):
                 name = message.msg if message is not None else "undecodable"
                 if name == "ciphered":
                     self.stats.ciphered += 1

@@ -6,6 +6,7 @@ every ``repr``, so a header or a ``usim_inserted`` record can be printed safely.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -42,6 +43,18 @@ UA_ID_OCTETS = 5  # Ua* security protocol identifier (TS 33.220 Annex H)
 SQN_MS_DEFAULT = bytes(6)
 
 
+def stand_in_supi(suci: bytes) -> str:
+    """The SUPI replay uses for a UE known only by a concealed SUCI (FORMATS.md 1): the
+    SUCI's home MCC/MNC followed by digits derived from the whole SUCI, so two UEs of a
+    capture get two SUPIs and the A-KID realm stays the home network's."""
+    from ..nas.codec import decode_mobile_identity  # the codec is heavier than this module
+
+    ident = decode_mobile_identity(suci)
+    prefix = (ident.mcc or "001") + (ident.mnc or "01")
+    digits = str(int.from_bytes(hashlib.sha256(b"ue-stack stand-in SUPI:" + suci).digest()))
+    return prefix + digits[: 15 - len(prefix)]
+
+
 @dataclass(frozen=True, slots=True)
 class Plmn:
     """A PLMN identity: MCC 3 digits, MNC 2 or 3 digits, kept as written."""
@@ -68,6 +81,9 @@ class UeConfig:
     home_plmn: Plmn | None = None
     sec_cap: bytes | None = None
     ngksi: int | None = None
+    # The SUCI (5GS mobile identity IE contents) of a UE whose SUPI is concealed and never
+    # revealed (protection scheme A/B); ``supi`` is then a stand-in (``stand_in_supi``).
+    suci: bytes | None = None
 
     @property
     def has_credentials(self) -> bool:
@@ -114,6 +130,8 @@ class TraceRecord:
     op: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     pdu: bytes | None = None
+    skip: str | None = None  # dl/ul: why the model is not fed / not expected to send it
+    frame: int | None = None  # the capture frame an imported record comes from
 
     @property
     def msg(self) -> str | None:

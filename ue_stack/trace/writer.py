@@ -18,9 +18,10 @@ FORMAT = "ue-stack/trace"
 VERSION = 1
 
 
-def header(supi: str, **fields: Any) -> dict[str, Any]:
-    """A trace header; ``fields`` adds title, source, ue extras, serving_plmn, expect..."""
-    ue = {"supi": supi, **fields.pop("ue", {})}
+def header(supi: str | None, **fields: Any) -> dict[str, Any]:
+    """A trace header; ``fields`` adds title, source, ue extras, serving_plmn, expect...
+    ``supi`` is None for a UE known only by a concealed SUCI (``ue.suci``, FORMATS.md 1)."""
+    ue = {**({"supi": supi} if supi is not None else {}), **fields.pop("ue", {})}
     return {"kind": "header", "format": FORMAT, "version": VERSION, **fields, "ue": ue}
 
 

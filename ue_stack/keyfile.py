@@ -1,0 +1,65 @@
+"""``--keys FILE``: subscriber credentials as CSV, one row per SUPI (FORMATS.md 5).
+
+The header line names the columns: ``supi,k,opc`` or ``supi,k,op`` (OPc is then computed,
+TS 35.206 4.1). Used by ``import`` (to verify, decipher and infer SQN) and by ``replay``
+(credentials for traces that carry none). A bad row is an ``InputError`` naming file,
+line and column — never the key's value.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import re
+from pathlib import Path
+
+from .crypto.milenage import compute_opc
+from .crypto.secret import Key
+from .errors import InputError
+
+_SUPI = re.compile(r"^\d{6,15}$")
+_HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
+
+Keys = dict[str, tuple[bytes, bytes]]  # SUPI -> (K, OPc)
+
+
+def load_keys(path: str | Path) -> Keys:
+    """Read a keys CSV into SUPI -> (K, OPc)."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read keys file: {exc.strerror}", file=name) from None
+    except UnicodeDecodeError:
+        raise InputError("keys file is not UTF-8 text", file=name) from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise InputError("keys file is empty: expected a header line supi,k,opc", file=name)
+    head = [c.strip().lower() for c in rows[0]]
+    if head not in (["supi", "k", "opc"], ["supi", "k", "op"]):
+        raise InputError("header line must be 'supi,k,opc' or 'supi,k,op'", file=name, line=1)
+    keys: Keys = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != 3:
+            raise InputError(f"expected 3 columns, got {len(row)}", file=name, line=line)
+        supi, k, o = (c.strip() for c in row)
+        if supi.startswith("imsi-"):
+            supi = supi[5:]
+        if not _SUPI.match(supi):
+            raise InputError("must be 6-15 IMSI digits", file=name, line=line, field="supi")
+        for column, value in (("k", k), (head[2], o)):
+            if not _HEX32.match(value):
+                raise InputError("must be 32 hex digits", file=name, line=line, field=column)
+        kb, ob = bytes.fromhex(k), bytes.fromhex(o)
+        keys[supi] = (kb, compute_opc(kb, ob) if head[2] == "op" else ob)
+    return keys
+
+
+def with_keys(ue, keys: Keys | None):
+    """A trace's ``UeConfig`` with the credentials of its SUPI's row, where it has none."""
+    if not keys or ue.has_credentials or ue.suci is not None or ue.supi not in keys:
+        return ue
+    k, opc = keys[ue.supi]
+    return dataclasses.replace(ue, k=Key(k), opc=Key(opc))

@@ -53,6 +53,7 @@ def _trace_records(path: Path) -> tuple[dict, list[dict]]:
 
 def _import(capture: Path, out: Path, *keys: str) -> tuple[Path, dict]:
     report = out / "import-report.json"
+    out.mkdir(parents=True, exist_ok=True)
     status = main(["import", str(capture), "-o", str(out), *keys, "--expect",
                    "--report", str(report)])
     assert status == 0

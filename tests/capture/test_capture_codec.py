@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ue_stack.nas import eap
 from ue_stack.nas.codec import (
     decode_mobile_identity,
     decode_pdu,
@@ -90,6 +91,30 @@ def test_ul_nas_transport_is_named_after_its_5gsm_message():
     assert d.extra["pdu_session_id"] == 10
 
 
+EAP_CHALLENGE = {
+    "eap_code": "request",
+    "eap_id": 7,
+    "eap_subtype": "challenge",
+    "at_rand": bytes(range(16)),
+    "at_autn": bytes(range(16, 32)),
+    "at_kdf_input": "5G:mnc001.mcc001.3gppnetwork.org",
+    "at_kdf": 1,
+}
+EAP_RESPONSE = {
+    "eap_code": "response",
+    "eap_id": 7,
+    "eap_subtype": "challenge",
+    "at_res": bytes(range(8)),
+}
+
+
+def _eap(description: dict) -> dict:
+    """An EAP message IE's fields as a message carries them: the packet and its decoded
+    fields (FORMATS.md 1), AT_MAC computed with a made-up K_aut."""
+    packet = eap.encode(description, k_aut=bytes(32) if "eap_subtype" in description else None)
+    return {"eap": packet, **eap.decode(packet)}
+
+
 CASES = [
     nas("registration_request", registration_type="initial", ngksi=7),
     nas("registration_request", registration_type="periodic", ngksi=3),
@@ -108,7 +133,12 @@ CASES = [
     nas("authentication_failure", cause=21, auts=bytes(range(14))),
     nas("authentication_failure", cause=20),
     nas("authentication_reject"),
-    nas("authentication_result", ngksi=1, eap="success"),
+    nas("authentication_result", ngksi=1, **_eap({"eap_code": "success", "eap_id": 5})),
+    nas("authentication_reject", **_eap({"eap_code": "failure", "eap_id": 6})),
+    nas("authentication_request", ngksi=3, abba=b"\x00\x00", **_eap(EAP_CHALLENGE)),
+    nas("authentication_response", **_eap(EAP_RESPONSE)),
+    nas("security_mode_command", ngksi=3, nea=2, nia=2, replayed_ue_sec_cap=b"\xf0\xf0",
+        **_eap({"eap_code": "success", "eap_id": 7})),
     nas(
         "security_mode_command",
         ngksi=1,

@@ -182,6 +182,10 @@ PER_KAF_OUTCOMES = {  # what each request of each scenario gets in per-kaf mode
     "usim-removal": ["ok", "rejected"],
     "power-cycle-keeps-kausf": ["ok", "ok", "ok"],
     "aanf-context-remove": ["ok", "unknown_a_kid"],
+    "eap-aka-prime-happy-path": ["ok"],
+    "eap-aka-prime-reauth-between-af-sessions": ["ok", "ok"],
+    "eap-aka-prime-synch-failure": ["ok"],
+    "eap-aka-prime-failure": ["rejected"],
 }
 
 

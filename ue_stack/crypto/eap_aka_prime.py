@@ -56,3 +56,16 @@ def master_keys(ck_prime: bytes, ik_prime: bytes, identity: str) -> EapAkaPrimeK
         msk=Key(mk[80:144]),
         emsk=Key(mk[144:208]),
     )
+
+
+def challenge_keys(
+    ck: bytes, ik: bytes, network_name: str, sqn_xor_ak: bytes, identity: str
+) -> EapAkaPrimeKeys:
+    """The keys of one AKA'-Challenge, peer and server alike: CK'/IK' for the network
+    name of AT_KDF_INPUT and SQN xor AK (the first 6 octets of AUTN), then MK for the
+    identity (RFC 9048 3.3; TS 33.501 A.3, 6.1.3.1)."""
+    ck_p, ik_p = ck_ik_prime(ck, ik, network_name, sqn_xor_ak)
+    return master_keys(ck_p, ik_p, identity)
+
+
+KDF_VALUE = 1  # AT_KDF value of the KDF of RFC 9048 3.3 (IANA), the only one defined

@@ -9,9 +9,10 @@ SMC and before (or just after) the SECURITY MODE COMPLETE it sends; a ``kausf va
 emitted while handling AUTHENTICATION REQUEST comes after the ``ul
 authentication_response``. So the *last N1 message of that UE* decides:
 
-- ``dl security_mode_command`` (without ``eap: failure``), or the ``ul
+- ``dl security_mode_command`` (without ``eap_code: failure``), or the ``ul
   security_mode_complete`` that accepted it -> the UE is taking a new context into use;
-- ``dl authentication_result`` or ``dl security_mode_command`` with ``eap: success``;
+- ``dl authentication_result`` or ``dl security_mode_command`` with ``eap_code: success``
+  (a foreign log's v1 shorthand ``eap: success`` counts the same);
 - anything else (``ul authentication_response``, ``ul security_mode_reject``, no N1 line
   at all) -> a violation.
 
@@ -77,7 +78,7 @@ class Nas1(Invariant):
     @staticmethod
     def _n1(st: _UeNas, record: Record) -> None:
         direction, msg = record.get("dir"), record.get("msg")
-        eap = record.get("eap")
+        eap = record.get("eap_code") or record.get("eap")
         st.last_n1 = f"{direction} {msg}"
         if direction == "dl" and msg == "security_mode_command":
             st.accepting = eap != "failure"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import eap as eap_packet
 from .messages import NasMessage
 
 EPD_5GMM = 0x7E  # extended protocol discriminator, TS 24.007 11.2.3.1.1A
@@ -101,7 +102,7 @@ _TV_FIXED: dict[int, dict[int, int]] = {
 }
 
 _REGISTRATION_TYPES = {1: "initial", 2: "mobility", 3: "periodic"}  # 9.11.3.7
-_EAP_CODES = {3: "success", 4: "failure"}  # RFC 3748 4.2
+IEI_EAP_MESSAGE = 0x78  # EAP message IE, TLV-E (TS 24.501 9.11.2.2)
 PAYLOAD_N1_SM = 1  # payload container type "N1 SM information" (9.11.3.40)
 
 # Mobile identity types (9.11.3.4).
@@ -354,15 +355,30 @@ def _o_authentication_request(opts: dict, fields: dict, extra: dict) -> None:
         fields["rand"] = opts[0x21]
     if 0x20 in opts:
         fields["autn"] = opts[0x20]
-    if 0x78 in opts:
-        extra["eap"] = opts[0x78]
+    _o_eap(opts, fields, extra)
 
 
 def _o_authentication_response(opts: dict, fields: dict, extra: dict) -> None:
     if 0x2D in opts:
         fields["res_star"] = opts[0x2D]  # 8.2.2: authentication response parameter
-    if 0x78 in opts:
-        extra["eap"] = opts[0x78]
+    _o_eap(opts, fields, extra)
+
+
+def _o_eap(opts: dict, fields: dict, extra: dict) -> None:
+    """The optional EAP message IE (IEI 0x78) of 8.2.1, 8.2.2, 8.2.5, 8.2.25."""
+    if IEI_EAP_MESSAGE in opts:
+        _eap_fields(opts[IEI_EAP_MESSAGE], fields, extra)
+
+
+def _eap_fields(packet: bytes, fields: dict, extra: dict) -> None:
+    """``eap`` (the packet) and its decoded fields (FORMATS.md 1); a packet that does
+    not decode keeps only ``eap``, and the trace loader names the problem."""
+    fields["eap"] = packet
+    extra["eap"] = packet
+    try:
+        fields.update(eap_packet.decode(packet))
+    except eap_packet.EapDecodeError:
+        extra["note"] = "EAP message does not decode"
 
 
 def _o_authentication_failure(opts: dict, fields: dict, extra: dict) -> None:
@@ -371,12 +387,9 @@ def _o_authentication_failure(opts: dict, fields: dict, extra: dict) -> None:
 
 
 def _m_authentication_result(r: _Reader, fields: dict, extra: dict) -> None:
-    """8.2.5: spare + ngKSI, EAP message (LV-E)."""
+    """8.2.3: spare + ngKSI, EAP message (LV-E)."""
     fields["ngksi"] = r.octet() & 0x07
-    eap = r.lv_e()
-    extra["eap"] = eap
-    if eap and eap[0] in _EAP_CODES:
-        fields["eap"] = _EAP_CODES[eap[0]]
+    _eap_fields(r.lv_e(), fields, extra)
 
 
 def _m_identity_request(r: _Reader, fields: dict, extra: dict) -> None:
@@ -402,11 +415,7 @@ def _m_security_mode_command(r: _Reader, fields: dict, extra: dict) -> None:
 def _o_security_mode_command(opts: dict, fields: dict, extra: dict) -> None:
     if 0x38 in opts:
         fields["abba"] = opts[0x38]
-    if 0x78 in opts:
-        eap = opts[0x78]
-        extra["eap"] = eap
-        if eap and eap[0] in _EAP_CODES:
-            fields["eap"] = _EAP_CODES[eap[0]]
+    _o_eap(opts, fields, extra)
     if 0xE0 in opts:
         extra["imeisv_request"] = opts[0xE0]
 
@@ -454,6 +463,7 @@ _OPTIONAL = {
     0x54: _o_guti,
     0x56: _o_authentication_request,
     0x57: _o_authentication_response,
+    0x58: _o_eap,
     0x59: _o_authentication_failure,
     0x5D: _o_security_mode_command,
     0x67: _o_transport,
@@ -605,13 +615,17 @@ def encode_pdu(message: NasMessage) -> bytes:
             body += b"\x21" + f["rand"]
         if f.get("autn") is not None:
             body += b"\x20" + _lv(f["autn"])
+        body += _eap_ie(f)
     elif m == "authentication_response":
         body = b"\x57" + (b"\x2d" + _lv(f["res_star"]) if f.get("res_star") else b"")
+        body += _eap_ie(f)
     elif m == "authentication_failure":
         body = bytes((0x59, f["cause"])) + (b"\x30" + _lv(f["auts"]) if f.get("auts") else b"")
     elif m == "authentication_result":
-        code = {"success": 3, "failure": 4}[f.get("eap", "success")]
-        body = bytes((0x5A, f.get("ngksi", 0) & 7)) + _lv_e(bytes((code, 0, 0, 4)))
+        packet = _eap_packet(f) or eap_packet.encode({"eap_code": "success"})
+        body = bytes((0x5A, f.get("ngksi", 0) & 7)) + _lv_e(packet)
+    elif m == "authentication_reject":
+        body = b"\x58" + _eap_ie(f)
     elif m == "security_mode_command":
         algs = (f.get("nea", 0) & 7) << 4 | (f.get("nia", 0) & 7)
         body = bytes((0x5D, algs, f.get("ngksi", 0) & 7)) + _lv(
@@ -619,6 +633,7 @@ def encode_pdu(message: NasMessage) -> bytes:
         )
         if f.get("abba") is not None:
             body += b"\x38" + _lv(f["abba"])
+        body += _eap_ie(f)
     elif m == "identity_request":
         body = bytes((0x5B, f.get("identity_type", 1) & 7))
     elif m == "identity_response":
@@ -635,7 +650,6 @@ def encode_pdu(message: NasMessage) -> bytes:
     else:
         simple = {
             "registration_complete": 0x43,
-            "authentication_reject": 0x58,
             "security_mode_complete": 0x5E,
             "deregistration_accept": 0x46,
         }
@@ -643,6 +657,21 @@ def encode_pdu(message: NasMessage) -> bytes:
             raise ValueError(f"cannot encode {m!r}")
         body = bytes((simple[m],))
     return bytes((EPD_5GMM, SHT_PLAIN)) + body
+
+
+def _eap_packet(f: dict) -> bytes | None:
+    """The EAP packet of a message: as carried, or built from its decoded fields (a v1
+    ``eap_code`` alone gives a success/failure with identifier ``eap_id`` or 0)."""
+    if f.get("eap") is not None:
+        return bytes(f["eap"])
+    if f.get("eap_code") is not None:
+        return eap_packet.encode(f)
+    return None
+
+
+def _eap_ie(f: dict) -> bytes:
+    packet = _eap_packet(f)
+    return b"" if packet is None else bytes((IEI_EAP_MESSAGE,)) + _lv_e(packet)
 
 
 def protected_pdu(sht: int, mac: bytes, seq: int, inner: bytes) -> bytes:

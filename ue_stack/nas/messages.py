@@ -22,7 +22,32 @@ FIELD_TYPES: dict[str, tuple] = {
     "cause": ("int", 0, 255),
     "identity_type": ("int", 0, 7),
     "registration_type": ("enum", ("initial", "mobility", "periodic")),
-    "eap": ("enum", ("success", "failure")),
+    # EAP-AKA' (FORMATS.md 1 "EAP-AKA' fields"): the packet, and its decoded fields
+    # (nas/eap.py keeps them in agreement). A v1 trace's ``eap: success|failure``
+    # shorthand is read as ``eap_code`` by the loader.
+    "eap": ("hex", None),
+    "eap_code": ("enum", ("request", "response", "success", "failure")),
+    "eap_id": ("int", 0, 255),
+    "eap_subtype": (
+        "enum",
+        (
+            "challenge",
+            "authentication-reject",
+            "synchronization-failure",
+            "identity",
+            "notification",
+            "reauthentication",
+            "client-error",
+        ),
+    ),
+    "at_rand": ("hex", 16),
+    "at_autn": ("hex", 16),
+    "at_kdf": ("int", 0, 65535),
+    "at_kdf_input": ("str",),
+    "at_res": ("hex", None),
+    "at_auts": ("hex", 14),
+    "at_mac": ("hex", 16),
+    "at_client_error_code": ("int", 0, 65535),
     "switch_off": ("bool",),
     "re_registration_required": ("bool",),
     "rand": ("hex", 16),
@@ -37,20 +62,39 @@ FIELD_TYPES: dict[str, tuple] = {
     "note": ("str",),
 }
 
+# The fields of a message that carries an EAP message IE (TS 24.501 9.11.2.2).
+EAP_FIELDS = (
+    "eap",
+    "eap_code",
+    "eap_id",
+    "eap_subtype",
+    "at_rand",
+    "at_autn",
+    "at_kdf",
+    "at_kdf_input",
+    "at_res",
+    "at_auts",
+    "at_mac",
+    "at_client_error_code",
+)
+
 # msg -> (allowed directions, fields). Direction "dl" is network to UE.
 MESSAGES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "registration_request": (frozenset({"ul"}), ("registration_type", "ngksi")),
     "registration_accept": (frozenset({"dl"}), ("guti",)),
     "registration_reject": (frozenset({"dl"}), ("cause",)),
     "registration_complete": (frozenset({"ul"}), ()),
-    "authentication_request": (frozenset({"dl"}), ("ngksi", "abba", "rand", "autn")),
-    "authentication_response": (frozenset({"ul"}), ("res_star",)),
+    "authentication_request": (
+        frozenset({"dl"}),
+        ("ngksi", "abba", "rand", "autn", *EAP_FIELDS),
+    ),
+    "authentication_response": (frozenset({"ul"}), ("res_star", *EAP_FIELDS)),
     "authentication_failure": (frozenset({"ul"}), ("cause", "auts")),
-    "authentication_reject": (frozenset({"dl"}), ()),
-    "authentication_result": (frozenset({"dl"}), ("ngksi", "eap")),
+    "authentication_reject": (frozenset({"dl"}), EAP_FIELDS),
+    "authentication_result": (frozenset({"dl"}), ("ngksi", *EAP_FIELDS)),
     "security_mode_command": (
         frozenset({"dl"}),
-        ("ngksi", "nea", "nia", "abba", "replayed_ue_sec_cap", "eap"),
+        ("ngksi", "nea", "nia", "abba", "replayed_ue_sec_cap", *EAP_FIELDS),
     ),
     "security_mode_complete": (frozenset({"ul"}), ()),
     "security_mode_reject": (frozenset({"ul"}), ("cause",)),

@@ -10,8 +10,8 @@ that turns ``MachineError`` into a protocol error: ``RemoteProtocolError`` (#98)
 network input — answered with 5GMM STATUS inside ``handle_n1``, which never raises for a
 network message (FORMATS.md 3) — and ``LocalProtocolError`` for an illegal local request.
 
-Scope: 5G AKA only. EAP-AKA' (TS 24.501 5.4.1.2) is left out for now: AUTHENTICATION
-RESULT and an SMC's ``eap`` field are noted and otherwise not acted on. Cells, TAIs,
+Primary authentication: 5G AKA here (5.4.1.3); EAP-AKA' (5.4.1.2) in ``eap_aka_prime``,
+which gets every AUTHENTICATION REQUEST/RESULT and SMC EAP-Success that carries EAP. Cells, TAIs,
 forbidden lists, emergency registration and the service request procedure (no message in
 FORMATS v1) are not modelled.
 """
@@ -38,6 +38,7 @@ from ..primitives import (
     ObtainAkmaKeyRequest,
 )
 from ..timers import Timers
+from . import eap_aka_prime
 from .context import KausfStore, NasSecurityContext, SecurityContexts
 from .messages import (
     CAUSE_MESSAGE_NOT_COMPATIBLE_WITH_STATE,
@@ -180,6 +181,7 @@ class Nas:
         self._deferral_ended = False  # set by _fire, acted on by _input
         self._input_depth = 0
         self._announced_kausf_fp: str | None = None
+        self.eap = eap_aka_prime.EapPeer()
         self._machine = Machine(
             states=MmState,
             transitions=TRANSITIONS,
@@ -479,14 +481,19 @@ class Nas:
         """AUTHENTICATION REQUEST, in the order of BEHAVIOUR.md: retransmitted RAND while
         T3516 runs -> the stored RES* (5.4.1.3.7); ngKSI already in use -> #71 before
         the USIM sees RAND (5.4.1.3.7); USIM MAC (#20) and SQN (#21 + AUTS), ME
-        separation bit (#26) (5.4.1.3.6); else RES*, pending KAUSF, partial context."""
-        rand = _required(message, "rand", 16)
-        autn = _required(message, "autn", 16)
+        separation bit (#26) (5.4.1.3.6); else RES*, pending KAUSF, partial context.
+        One carrying an EAP message is EAP-AKA' (5.4.1.2): ``eap_aka_prime``."""
         ngksi = _required(message, "ngksi")
         if ngksi == NGKSI_NO_KEY:
             raise RemoteProtocolError(
                 "authentication_request: ngKSI 111", CAUSE_INVALID_MANDATORY_INFORMATION
             )
+        if eap_aka_prime.carries_eap(message):
+            self._fire("authentication_request", remote=True)
+            eap_aka_prime.on_authentication_request(self, message, ngksi, now)
+            return
+        rand = _required(message, "rand", 16)
+        autn = _required(message, "autn", 16)
         self._fire("authentication_request", remote=True)
         usim = self.usim
         assert usim is not None  # WITH_N1 excludes NO-SUPI, the only state without one
@@ -589,6 +596,7 @@ class Nas:
 
     def _drop_partial(self, reason: str) -> None:
         self.contexts.partial = None
+        self.eap.forget()
         dropped = self.kausf.drop_pending()
         if dropped is not None:
             self._note("pending KAUSF dropped", reason=reason, k_ausf_fp=dropped)
@@ -612,8 +620,6 @@ class Nas:
         nia = _required(message, "nia")
         self._fire("security_mode_command", remote=True)
         self._forget_rand_res()  # the challenge is over (5.4.1.3.2)
-        if message.get("eap") is not None:
-            self._note("EAP-AKA' not modelled: SMC eap field ignored", eap=message["eap"])
         replayed, own = message.get("replayed_ue_sec_cap"), self.config.sec_cap
         if replayed is not None and own is not None and bytes(replayed) != bytes(own):
             self._security_mode_rejected(CAUSE_UE_SECURITY_CAPABILITIES_MISMATCH)
@@ -627,9 +633,16 @@ class Nas:
         if contexts.partial is not None and contexts.partial.ngksi == ngksi:
             ctx = contexts.take_partial_into_use(nea, nia)
             ctx.smc_abba = message.get("abba")
-            valid_fp = self.kausf.promote_pending()
-            self._announced_kausf_fp = valid_fp
-            self.outbox.put(KausfChanged("valid", valid_fp))
+            if self.eap.pending:
+                # EAP-AKA': valid on EAP-Success only (5.4.1.2.2), carried by this SMC
+                if message.get("eap_code") == "success":
+                    eap_aka_prime.eap_success(self, "security_mode_command")
+                else:
+                    self._note("SMC without EAP-Success: the EAP-AKA' KAUSF stays pending")
+            elif self.kausf.pending is not None:
+                valid_fp = self.kausf.promote_pending()
+                self._announced_kausf_fp = valid_fp
+                self.outbox.put(KausfChanged("valid", valid_fp))
         elif contexts.current is not None and contexts.current.ngksi == ngksi:
             # Same context, (possibly) new algorithms: no new KAUSF.
             contexts.current.nea, contexts.current.nia = nea, nia
@@ -740,7 +753,9 @@ class Nas:
         self._note("5GMM STATUS received", cause=message.get("cause"))
 
     def _on_authentication_result(self, message: NasMessage, now: float) -> None:
-        self._note("EAP-AKA' not modelled: AUTHENTICATION RESULT ignored", eap=message.get("eap"))
+        """AUTHENTICATION RESULT (5.4.1.2.2): EAP-Success or EAP-Failure of EAP-AKA'."""
+        self._fire("authentication_result", remote=True)
+        eap_aka_prime.on_authentication_result(self, message, now)
 
     def _on_ciphered(self, message: NasMessage, now: float) -> None:
         self._note("ciphered message skipped", note=message.get("note"))

@@ -94,6 +94,7 @@ TRANSITIONS: list[list] = [
     # -- 5G AKA (5.4.1.3), security mode control (5.4.2), identification (5.4.3) -------
     ["authentication_request",         _all(WITH_N1),               None],
     ["authentication_rejected",        _all(WITH_N1),               S.DEREGISTERED_NO_SUPI],
+    ["authentication_result",          _all(WITH_N1),               None],
     ["security_mode_command",          _all(WITH_N1),               None],
     ["identity_request",               _all(WITH_N1),               None],
     ["t3516_expired",                  _all(POWERED),               None],

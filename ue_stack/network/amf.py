@@ -19,6 +19,7 @@ from enum import Enum
 from ..crypto.aka import hxres_star, k_amf
 from ..crypto.secret import Key
 from ..events import Note, Outbox, SendN1
+from ..nas.eap_aka_prime import eap_fields
 from ..nas.messages import (
     CAUSE_MAC_FAILURE,
     CAUSE_NGKSI_ALREADY_IN_USE,
@@ -64,6 +65,9 @@ class AmfConfig:
     t3550: float = 6.0
     t3522: float = 6.0
     max_retransmissions: int = 4  # the 5th expiry aborts (TS 24.501 10.2.2)
+    # EAP-AKA': where EAP-Success goes (TS 24.501 5.4.1.2.2): in the SECURITY MODE
+    # COMMAND that follows, or in AUTHENTICATION RESULT before a plain SMC.
+    eap_success_in: str = "security_mode_command"
 
 
 @dataclass(slots=True)
@@ -267,8 +271,12 @@ class Amf:
     def _send_challenge(self, now: float) -> None:
         run = self._auth
         c = run.challenge
-        request = nas("authentication_request", ngksi=run.ngksi, abba=c.abba, rand=c.rand,
-                      autn=c.autn)
+        if c.eap is not None:  # EAP-AKA': the EAP-Request instead of RAND/AUTN (8.2.1)
+            request = nas("authentication_request", ngksi=run.ngksi, abba=c.abba,
+                          **eap_fields(c.eap))
+        else:
+            request = nas("authentication_request", ngksi=run.ngksi, abba=c.abba,
+                          rand=c.rand, autn=c.autn)
         self._send_guarded("T3560", self.config.t3560, request, now)
 
     def _on_authentication_response(self, msg: NasMessage, now: float) -> None:
@@ -280,6 +288,9 @@ class Amf:
             self._note("authentication response outside an authentication ignored")
             return
         self._stop("T3560")
+        if run.challenge.eap is not None:
+            self._on_eap_response(run, msg, now)
+            return
         res = msg.get("res_star", b"")
         c = run.challenge
         if len(res) != 16 or not hmac.compare_digest(hxres_star(c.rand, res), c.hxres_star):
@@ -295,6 +306,32 @@ class Amf:
         self._partial = _Partial(run.ngksi, k_amf(kseaf, self.supi, c.abba))
         self._auth = None
         self._start_security_mode_control(now)
+
+    def _on_eap_response(self, run: _AuthRun, msg: NasMessage, now: float) -> None:
+        """AUTHENTICATION RESPONSE with an EAP-Response (TS 24.501 5.4.1.2.2; TS 33.501
+        6.1.3.1): the SEAF passes it to the AUSF. EAP-Success -> partial context and
+        SMC carrying EAP-Success (or AUTHENTICATION RESULT first); resynchronised -> a new
+        challenge; EAP-Failure -> AUTHENTICATION REJECT carrying it (5.4.1.2.2)."""
+        packet = msg.get("eap")
+        outcome = self.ausf.eap_response(self.supi, packet or b"", now)
+        if outcome.result == "resync":
+            run.resyncs += 1
+            if run.resyncs > self.config.resync_limit:
+                self._reject_authentication(now)
+                return
+            self._new_challenge(now)
+            return
+        if outcome.result != "success":
+            self._note("EAP-AKA' failed", eap_subtype=msg.get("eap_subtype"))
+            self._reject_authentication(now, eap=outcome.eap)
+            return
+        self._partial = _Partial(run.ngksi, k_amf(outcome.k_seaf, self.supi, run.challenge.abba))
+        self._auth = None
+        if self.config.eap_success_in == "authentication_result":
+            self._send(nas("authentication_result", ngksi=run.ngksi, **eap_fields(outcome.eap)))
+            self._start_security_mode_control(now)
+        else:
+            self._start_security_mode_control(now, eap=outcome.eap)
 
     def _on_authentication_failure(self, msg: NasMessage, now: float) -> None:
         """AUTHENTICATION FAILURE (TS 24.501 5.4.1.3.7): #71 -> the same challenge with a
@@ -336,10 +373,11 @@ class Amf:
             self._note("authentication failure with an unexpected cause", cause=cause)
             self._abort_common_procedures()
 
-    def _reject_authentication(self, now: float) -> None:
-        """AUTHENTICATION REJECT (TS 24.501 5.4.1.3.5): the UE is no longer registered and
-        its keys are gone on both sides."""
-        self._send(nas("authentication_reject"))
+    def _reject_authentication(self, now: float, eap: bytes | None = None) -> None:
+        """AUTHENTICATION REJECT (TS 24.501 5.4.1.3.5), with the EAP-Failure of an
+        EAP-AKA' run (5.4.1.2.2): the UE is no longer registered and its keys are gone on
+        both sides."""
+        self._send(nas("authentication_reject", **(eap_fields(eap) if eap else {})))
         self._stop("T3560", "T3550")
         self.ausf.abandon(self.supi)
         self._auth = None
@@ -352,8 +390,9 @@ class Amf:
 
     # -- security mode control (TS 24.501 5.4.2) ---------------------------------------
 
-    def _start_security_mode_control(self, now: float) -> None:
-        """SECURITY MODE COMMAND naming the partial context (TS 24.501 5.4.2.2)."""
+    def _start_security_mode_control(self, now: float, eap: bytes | None = None) -> None:
+        """SECURITY MODE COMMAND naming the partial context (TS 24.501 5.4.2.2), with the
+        EAP-Success of an EAP-AKA' run when given."""
         sec_cap = self.config.replayed_ue_sec_cap
         if self._sec_cap_mismatch_next:
             # Simulation fault: replay a capability the UE does not have (it answers #23).
@@ -366,6 +405,7 @@ class Amf:
             nia=self.config.nia,
             abba=b"\x00\x00",
             replayed_ue_sec_cap=sec_cap,
+            **(eap_fields(eap) if eap else {}),
         )
         self._smc_pending = True
         self._send_guarded("T3560", self.config.t3560, command, now)

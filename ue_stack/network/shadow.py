@@ -2,8 +2,9 @@
 
 A trace supplies the network's downlink; the shadow watches it (``observe_dl``) to know
 each challenge, and follows the **model's** uplink (``handle_ul``): when the model's
-AUTHENTICATION RESPONSE carries the right RES* for the last challenge, the AUSF stores
-KAUSF and registers the AKMA context at the AAnF, as the real network would have
+AUTHENTICATION RESPONSE carries the right RES* for the last challenge (EAP-AKA': the right
+AT_RES and AT_MAC), the AUSF stores KAUSF and registers the AKMA context at the AAnF, as
+the real network would have
 (BEHAVIOUR.md, "shadow network"). It never sends anything on N1.
 
 Replay always gives it K/OPc: the trace's, or for a trace without them the stand-in
@@ -68,6 +69,12 @@ class ShadowNetwork:
         XRES*/KAUSF for its RAND (one Milenage run; repeats of a RAND cost nothing)."""
         if message.msg != "authentication_request" or not self.can_verify:
             return
+        if message.get("eap") is not None:  # EAP-AKA': the AUSF's AKA'-Challenge
+            rand = message.get("at_rand")
+            if rand is not None and rand != self._confirmed_rand:
+                self.ausf.observe_eap_challenge(self.supi, dict(message.fields), now)
+            self._challenge_rand = rand
+            return
         rand, autn = message.get("rand"), message.get("autn")
         if rand is None or autn is None:
             return
@@ -83,6 +90,14 @@ class ShadowNetwork:
             return
         if self._challenge_rand is not None and self._challenge_rand == self._confirmed_rand:
             self._note("RES* for a challenge already answered: no new KAUSF")
+            return
+        if message.get("eap") is not None:
+            # EAP-AKA': EAP-Success at the AUSF registers AKMA (TS 33.501 6.1.3.1)
+            outcome = self.ausf.eap_response(self.supi, message["eap"], now)
+            if outcome.result == "success":
+                self._confirmed_rand = self._challenge_rand
+            else:
+                self._note("EAP-Response is no valid AKA'-Challenge answer: no new KAUSF")
             return
         if self.ausf.confirm(self.supi, message.get("res_star", b""), now) is None:
             self._note("RES* does not match the last challenge: no new KAUSF")

@@ -39,6 +39,9 @@ class Subscriber:
     home_mcc: str = "001"
     home_mnc: str = "01"
     amf: bytes = b"\x80\x00"
+    # Primary authentication method the UDM selects (TS 33.501 6.1.2): "5g-aka" or
+    # "eap-aka-prime" (RFC 9048, TS 33.501 6.1.3.1).
+    auth_method: str = "5g-aka"
 
     def __post_init__(self) -> None:
         self.k = Key(self.k)
@@ -57,6 +60,10 @@ class HeAv:
     xres_star: bytes
     k_ausf: Key = field(repr=False)
     sqn: bytes = b""
+    # What EAP-AKA' needs besides (TS 33.501 6.1.3.1 step 2; RFC 9048 3.3): XRES, CK, IK
+    xres: bytes = b""
+    ck: Key | None = field(default=None, repr=False)
+    ik: Key | None = field(default=None, repr=False)
 
 
 # Faults the twin can inject into the next AVs of a subscriber (simulation only).
@@ -120,7 +127,7 @@ class Udm:
             # A corrupted MAC-A: the USIM must answer #20 and leave its SQN untouched.
             autn = autn[:8] + bytes(b ^ 0xFF for b in autn[8:])
         return HeAv(rand=rand, autn=autn, xres_star=chain.res_star, k_ausf=chain.k_ausf,
-                    sqn=sqn)
+                    sqn=sqn, xres=chain.res, ck=chain.milenage.ck, ik=chain.milenage.ik)
 
     # -- resynchronisation ---------------------------------------------------------------
 

@@ -25,6 +25,8 @@ Format (every table but ``[ue]`` optional; unknown keys are errors, to catch typ
     separation_bit_off_avs = 0 # the first N AVs have AMF separation bit 0 (UE: #26)
     auth_failure_limit = 2     # #20/#26 failures before AUTHENTICATION REJECT
     kaf_lifetime = 3600.0
+    auth_method = "5g-aka"     # or "eap-aka-prime" (the UDM's choice, TS 33.501 6.1.2)
+    eap_success_in = "security_mode_command"   # or "authentication_result"
     [options]     # as a trace header's options; the command line overrides them
     app_mode = "per-kaf"       # or "legacy-cache"
     akma_defer = true
@@ -86,9 +88,14 @@ LIBRARY = (
     "usim-removal",
     "power-cycle-keeps-kausf",
     "aanf-context-remove",
+    "eap-aka-prime-happy-path",
+    "eap-aka-prime-reauth-between-af-sessions",
+    "eap-aka-prime-synch-failure",
+    "eap-aka-prime-failure",
 )
 
 APP_MODES = ("per-kaf", "legacy-cache")
+AUTH_METHODS = ("5g-aka", "eap-aka-prime")
 VERDICTS = ("pass", "fail")
 INVARIANT_IDS = (
     "AKMA-1", "AKMA-2", "AKMA-3", "AKMA-4", "APP-1", "XL-1",
@@ -113,6 +120,8 @@ class NetworkSpec:
     separation_bit_off_avs: int = 0
     auth_failure_limit: int = 2
     kaf_lifetime: float = KAF_LIFETIME
+    auth_method: str = "5g-aka"
+    eap_success_in: str = "security_mode_command"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +172,7 @@ class Scenario:
         twin.add_subscriber(Subscriber(
             ue.supi, ue.k, ue.opc, n.sqn if n.sqn is not None else ue.sqn_ms,
             akma=n.akma, rid=ue.rid, home_mcc=home.mcc, home_mnc=home.mnc,
+            auth_method=n.auth_method,
         ))
         twin.attach(ue.supi)
         if av_faults and n.bad_mac_avs:
@@ -179,6 +189,7 @@ class Scenario:
             amf_config=AmfConfig(
                 replayed_ue_sec_cap=self.ue.sec_cap if n.replay_sec_cap else None,
                 auth_failure_limit=n.auth_failure_limit,
+                eap_success_in=n.eap_success_in,
             ),
         )
         ues = [self.ue] + [s.fields["ue"] for s in self.steps if "ue" in s.fields]
@@ -300,6 +311,8 @@ _NETWORK: _Spec = {
     "replay_sec_cap": (_bool, False), "bad_mac_avs": (_nonneg_int, False),
     "separation_bit_off_avs": (_nonneg_int, False), "auth_failure_limit": (_count, False),
     "kaf_lifetime": (_seconds, False),
+    "auth_method": (_enum(*AUTH_METHODS), False),
+    "eap_success_in": (_enum("security_mode_command", "authentication_result"), False),
 }
 _OPTIONS: _Spec = {"app_mode": (_enum(*APP_MODES), False), "akma_defer": (_bool, False)}
 _UE_KEYS = ("supi", "k", "opc", "op", "sqn_ms", "rid", "home_plmn", "sec_cap")

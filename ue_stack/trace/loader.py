@@ -30,6 +30,7 @@ import orjson
 from ..crypto import compute_opc, serving_network_name
 from ..crypto.secret import Key
 from ..errors import TraceFormatError, json_line_problem
+from ..nas import eap
 from ..nas.messages import FIELD_TYPES, MESSAGES, NasMessage, is_modelled
 from .schema import (
     APP_MODES,
@@ -56,11 +57,13 @@ _RESERVED = frozenset({"t", "kind", "msg", "pdu", "skip", "frame"})
 # Fields a downlink message cannot be acted on without (the model needs them as input);
 # uplink records are expectations and may name only the fields to compare (FORMATS.md 1).
 DL_REQUIRED: dict[str, tuple[str, ...]] = {
-    "authentication_request": ("ngksi", "rand", "autn"),
+    "authentication_request": ("ngksi",),  # and RAND/AUTN (5G AKA) or eap (EAP-AKA')
     "security_mode_command": ("ngksi", "nea", "nia"),
     "registration_reject": ("cause",),
-    "authentication_result": ("eap",),
+    "authentication_result": ("eap_code",),
 }
+# The v1 shorthand ``eap: success|failure`` (FORMATS.md 1) is read as ``eap_code``.
+EAP_SHORTHAND = ("success", "failure")
 # ngKSI "111" means "no key is available": the network never names a new context with it
 # in AUTHENTICATION REQUEST (TS 24.501 9.11.3.32).
 NGKSI_RANGE_OVERRIDE: dict[tuple[str, str], tuple[int, int]] = {
@@ -290,6 +293,7 @@ class Trace:
             allowed = "/".join(sorted(directions))
             raise _Bad("msg", f"{name} is a {allowed} message, not {kind}")
         fields: dict[str, Any] = {}
+        obj = _eap_shorthand(obj)
         for field in names:
             if _given(obj, field):
                 fields[field] = _typed(field, obj[field], name)
@@ -306,10 +310,18 @@ class Trace:
             and fields.get("cause", CAUSE_SYNCH_FAILURE) != CAUSE_SYNCH_FAILURE
         ):
             raise _Bad("auts", "AUTS is sent only with cause 21 (synch failure)")
+        try:
+            eap.describe(fields)
+        except eap.EapFieldError as exc:
+            raise _Bad(exc.field, str(exc)) from None
         if kind == "dl" and (pdu is None or was_decoded):
             for field in DL_REQUIRED.get(name, ()):
                 if field not in fields:
                     raise _Bad(field, f"missing: a dl {name} needs {field}")
+            if name == "authentication_request" and "eap" not in fields:
+                for field in ("rand", "autn"):
+                    if field not in fields:
+                        raise _Bad(field, f"missing: a dl {name} needs {field} or eap")
         extras = {k: v for k, v in obj.items() if k not in _RESERVED and k not in names}
         return NasMessage(name, fields), pdu, extras
 
@@ -548,6 +560,17 @@ def _bool(value: Any, name: str) -> bool:
 def _given(obj: dict[str, Any], name: str) -> bool:
     # JSON null counts as absent: writers of optional fields sometimes emit it.
     return obj.get(name) is not None
+
+
+def _eap_shorthand(obj: dict[str, Any]) -> dict[str, Any]:
+    """``eap: "success"|"failure"`` (v1) as ``eap_code``; an ``eap_code`` written beside
+    it must say the same."""
+    value = obj.get("eap")
+    if not isinstance(value, str) or value not in EAP_SHORTHAND:
+        return obj
+    if obj.get("eap_code", value) != value:
+        raise _Bad("eap_code", f"contradicts eap {value!r}")
+    return {**{k: v for k, v in obj.items() if k != "eap"}, "eap_code": value}
 
 
 def _extras(obj: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,209 @@
+"""EAP based primary authentication, UE side (TS 24.501 5.4.1.2; TS 33.501 6.1.3.1;
+RFC 9048): the EAP-AKA' peer behind AUTHENTICATION REQUEST/RESPONSE/RESULT/REJECT and the
+EAP-Success of SECURITY MODE COMMAND. ``mm.Nas`` hands these messages here when they carry
+an EAP message and keeps everything else (ngKSI, contexts, timers, AKMA deferral).
+
+What the peer answers to an EAP-Request/AKA'-Challenge, in this order:
+
+0. The same request again (same packet) -> the stored response, unchanged (RFC 3748 4.1:
+   a retransmission is answered with the previous response, not re-processed).
+1. ngKSI already in use -> AUTHENTICATION FAILURE #71, as for 5G AKA (BEHAVIOUR.md; the
+   ngKSI check is 5GMM's, not EAP's).
+2. Missing AT_RAND/AT_AUTN/AT_KDF_INPUT/AT_MAC -> AKA'-Client-Error "unable to process"
+   (RFC 4187 6.3.1). AT_KDF other than 1 -> AKA'-Authentication-Reject (RFC 9048 3.2: the
+   peer supports no other KDF; KDF negotiation is not modelled).
+3. AT_KDF_INPUT differs from the UE's serving network name -> AKA'-Authentication-Reject
+   (RFC 9048 3.1 leaves the reaction to a wrong name to the peer's policy; this model
+   rejects, the strict choice, and keeps it in ``_check_network_name`` only).
+4. The USIM checks AUTN (TS 33.501 6.1.3.1 step 5, TS 33.102 6.3.3): MAC failure ->
+   AKA'-Authentication-Reject; SQN out of range -> AKA'-Synchronization-Failure with
+   AT_AUTS; the ME's separation-bit check fails -> AKA'-Authentication-Reject. TS 33.501
+   6.1.3.1 names only the first two; for the separation bit TS 24.501 5.4.1.2 gives no
+   AUTHENTICATION FAILURE cause in EAP (the 5GMM causes #20/#21/#26 are 5G AKA's,
+   5.4.1.3.6), so the EAP answer to "AUTN not acceptable" is used. The clause text was not
+   available to us: this mapping is a choice, kept in ``AUTN_FAILURES``.
+5. CK'/IK' and K_aut (RFC 9048 3.3) -> AT_MAC of the request must verify with K_aut, else
+   AKA'-Client-Error (RFC 4187 6.3.1).
+6. Success: AKA'-Challenge response with AT_RES and AT_MAC; KAUSF = EMSK[0:32] is
+   **pending** (TS 33.501 6.1.3.1), with a partial native context from KSEAF/KAMF named
+   by the request's ngKSI. AKMA deferral starts here.
+
+KAUSF becomes valid on EAP-Success: in an accepted SECURITY MODE COMMAND or in
+AUTHENTICATION RESULT (TS 24.501 5.4.1.2.2; NAS-1). An SMC carrying EAP-Success that the
+UE rejects stores nothing (mm drops the pending KAUSF). EAP-Failure in AUTHENTICATION
+RESULT deletes the partial context and the pending KAUSF only; in AUTHENTICATION REJECT mm
+applies the full authentication-reject handling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..crypto.aka import AuthCheck, k_amf, k_seaf, supi_for_kdf
+from ..crypto.eap_aka_prime import KDF_VALUE, challenge_keys
+from ..events import KausfChanged
+from . import eap
+from .context import NasSecurityContext
+from .messages import CAUSE_NGKSI_ALREADY_IN_USE, NasMessage, nas
+
+if TYPE_CHECKING:
+    from .mm import Nas
+
+# TS 33.501 6.1.3.1 step 5 (and the choice for the separation bit, see above).
+AUTN_FAILURES = {
+    AuthCheck.MAC_FAILURE: "authentication-reject",
+    AuthCheck.SYNCH_FAILURE: "synchronization-failure",
+    AuthCheck.NON_5G_AUTHENTICATION_UNACCEPTABLE: "authentication-reject",
+}
+REQUIRED_ATTRIBUTES = ("at_rand", "at_autn", "at_kdf_input", "at_mac")
+
+
+@dataclass(slots=True)
+class EapPeer:
+    """The peer's memory between messages: the last request and our answer to it (for a
+    retransmission), and whether the pending KAUSF came from EAP-AKA' (then only
+    EAP-Success makes it valid)."""
+
+    last_request: bytes | None = None
+    last_response: NasMessage | None = None
+    pending: bool = False
+
+    def forget(self) -> None:
+        self.last_request = self.last_response = None
+        self.pending = False
+
+
+def carries_eap(message: NasMessage) -> bool:
+    return message.get("eap") is not None or message.get("eap_code") is not None
+
+
+def eap_fields(packet: bytes) -> dict[str, Any]:
+    """What a message carrying ``packet`` holds: the octets and their decoded fields."""
+    return {"eap": packet, **eap.decode(packet)}
+
+
+def on_authentication_request(nas_: Nas, message: NasMessage, ngksi: int, now: float) -> None:
+    """AUTHENTICATION REQUEST carrying an EAP-Request (TS 24.501 5.4.1.2.2), in the order
+    of the module docstring."""
+    peer = nas_.eap
+    packet = message.get("eap")
+    if packet is not None and packet == peer.last_request and peer.last_response is not None:
+        nas_._send(peer.last_response)
+        if peer.pending:
+            nas_._open_akma_deferral()
+        return
+    if nas_.contexts.ngksi_in_use(ngksi):
+        nas_._authentication_failed(now, CAUSE_NGKSI_ALREADY_IN_USE, None)
+        return
+    fields = dict(message.fields)
+    ident = fields.get("eap_id", 0)
+    if fields.get("eap_code") != "request" or fields.get("eap_subtype") != "challenge":
+        nas_._note("EAP request other than AKA'-Challenge: not modelled",
+                   eap_code=fields.get("eap_code"), eap_subtype=fields.get("eap_subtype"))
+        _respond(nas_, packet, _client_error(ident), pending=False)
+        return
+    missing = [name for name in REQUIRED_ATTRIBUTES if fields.get(name) is None]
+    if missing:
+        nas_._note("AKA'-Challenge without " + ", ".join(missing))
+        _respond(nas_, packet, _client_error(ident), pending=False)
+        return
+    if fields.get("at_kdf") != KDF_VALUE:
+        nas_._note("AKA'-Challenge offers a KDF this peer does not support",
+                   at_kdf=fields.get("at_kdf"))
+        _respond(nas_, packet, _reject(ident, "authentication-reject"), pending=False)
+        return
+    if not _check_network_name(nas_, fields["at_kdf_input"]):
+        _respond(nas_, packet, _reject(ident, "authentication-reject"), pending=False)
+        return
+    usim = nas_.usim
+    assert usim is not None  # WITH_N1 excludes NO-SUPI, the only state without one
+    rand, autn = fields["at_rand"], fields["at_autn"]
+    check = usim.authenticate(rand, autn)
+    if check.outcome is not AuthCheck.OK:
+        subtype = AUTN_FAILURES[check.outcome]
+        nas_._note("AUTN not accepted", check=check.outcome.name, answer=subtype)
+        answer = {"eap_code": "response", "eap_id": ident, "eap_subtype": subtype}
+        if check.outcome is AuthCheck.SYNCH_FAILURE:
+            answer["at_auts"] = check.auts
+        _respond(nas_, packet, eap.encode(answer), pending=False)
+        return
+    identity = supi_for_kdf(usim.supi).decode()
+    keys = challenge_keys(check.ck, check.ik, fields["at_kdf_input"], autn[:6], identity)
+    if not eap.mac_ok(keys.k_aut, packet):
+        nas_._note("AT_MAC of the AKA'-Challenge does not verify with K_aut")
+        _respond(nas_, packet, _client_error(ident), pending=False)
+        return
+    nas_._valid_challenge_received(now)
+    snn = nas_.config.snn
+    kausf = keys.k_ausf
+    abba = message.get("abba") or b"\x00\x00"
+    kamf = k_amf(k_seaf(kausf, snn), usim.supi, abba)
+    nas_.contexts.partial = NasSecurityContext(ngksi, kamf, bytes(abba))
+    nas_.outbox.put(KausfChanged("pending", nas_.kausf.set_pending(kausf)))
+    answer = {"eap_code": "response", "eap_id": ident, "eap_subtype": "challenge",
+              "at_res": check.res}
+    _respond(nas_, packet, eap.encode(answer, k_aut=keys.k_aut), pending=True)
+
+
+def _check_network_name(nas_: Nas, name: str) -> bool:
+    """AT_KDF_INPUT must name the serving network the UE is in (RFC 9048 3.1; TS 33.501
+    6.1.3.1: the network name is the serving network name)."""
+    if name == nas_.config.snn:
+        return True
+    nas_._note("AT_KDF_INPUT is not the serving network name", at_kdf_input=name,
+               snn=nas_.config.snn)
+    return False
+
+
+def _client_error(ident: int) -> bytes:
+    return eap.encode({"eap_code": "response", "eap_id": ident, "eap_subtype": "client-error",
+                       "at_client_error_code": eap.CLIENT_ERROR_UNABLE_TO_PROCESS})
+
+
+def _reject(ident: int, subtype: str) -> bytes:
+    return eap.encode({"eap_code": "response", "eap_id": ident, "eap_subtype": subtype})
+
+
+def _respond(nas_: Nas, request: bytes, response: bytes, *, pending: bool) -> None:
+    """AUTHENTICATION RESPONSE carrying the EAP-Response (TS 24.501 5.4.1.2.2). A challenge
+    answered with AT_RES opens the AKMA deferral (BEHAVIOUR.md)."""
+    reply = nas("authentication_response", **eap_fields(response))
+    peer = nas_.eap
+    peer.last_request, peer.last_response, peer.pending = request, reply, pending
+    nas_._send(reply)
+    if pending:
+        nas_._open_akma_deferral()
+
+
+def eap_success(nas_: Nas, where: str) -> None:
+    """EAP-Success (in an accepted SMC or in AUTHENTICATION RESULT): the pending KAUSF of
+    the EAP-AKA' run becomes valid, replacing the old one (TS 24.501 5.4.1.2.2; TS 33.501
+    6.1.3.1). Without one there is nothing to take into use."""
+    peer = nas_.eap
+    if not peer.pending or nas_.kausf.pending is None:
+        nas_._note("EAP-Success without a pending EAP-AKA' KAUSF", where=where)
+        return
+    valid_fp = nas_.kausf.promote_pending()
+    nas_._announced_kausf_fp = valid_fp
+    nas_.outbox.put(KausfChanged("valid", valid_fp))
+    peer.forget()
+
+
+def on_authentication_result(nas_: Nas, message: NasMessage, now: float) -> None:
+    """AUTHENTICATION RESULT (TS 24.501 5.4.1.2.2): EAP-Success -> the new KAUSF is valid
+    and the partial context takes the message's ngKSI; EAP-Failure -> the partial context
+    and the pending KAUSF are deleted, nothing else (5.4.1.2.2; the full reject handling
+    belongs to AUTHENTICATION REJECT). Either ends the AKMA deferral."""
+    code = message.get("eap_code")
+    if code == "success":
+        partial = nas_.contexts.partial
+        if partial is not None and message.get("ngksi") is not None:
+            partial.ngksi = message["ngksi"]
+        eap_success(nas_, "authentication_result")
+    elif code == "failure":
+        nas_._drop_partial("EAP-Failure in AUTHENTICATION RESULT")
+    else:
+        nas_._note("AUTHENTICATION RESULT without EAP-Success or EAP-Failure", eap_code=code)
+        return
+    nas_._end_akma_deferral()

@@ -1,0 +1,133 @@
+"""Gaps are told, not hidden (issue 13; FORMATS.md 1 `skip`, `frame`, strict JSON Lines; 6
+import report): an answer whose question is not in the capture, or a question the network
+could only send after an answer that is not in it, is reported with its frames and
+skipped up to the next point where the model can re-synchronise, so no false NAS-3
+follows. Built from the gnbsim/free5GC recording with frames taken out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from ue_stack.cli import main
+
+from .test_capture_grouping import _write
+
+GNBSIM = "gnbsim-free5gc-ngap.json"
+
+
+def _without(captures: Path, tmp_path: Path, *frames: int) -> Path:
+    msgs = orjson.loads((captures / GNBSIM).read_bytes())["messages"]
+    kept = [{"frame": m["frame"], "ngap_hex": m["ngap_hex"]} for m in msgs
+            if m["frame"] not in frames]
+    return _write(tmp_path, "cut.json", kept)
+
+
+def _import(capture: Path, out: Path, *options: str) -> tuple[int, dict, Path | None]:
+    out.mkdir(parents=True, exist_ok=True)
+    report = out / "import.json"
+    rc = main(["import", str(capture), "-o", str(out), "--expect", "--report", str(report),
+               *options])
+    data = orjson.loads(report.read_bytes())
+    traces = [Path(p) for p in data["traces"]]
+    return rc, data, traces[0] if traces else None
+
+
+def _records(trace: Path) -> list[dict]:
+    return [orjson.loads(line) for line in trace.read_bytes().splitlines()][1:]
+
+
+def _replay(trace: Path, out: Path, *options: str) -> tuple[int, dict]:
+    report = out / "replay.json"
+    rc = main(["replay", str(trace), "--check-expect", "--report", str(report), *options])
+    return rc, orjson.loads(report.read_bytes())
+
+
+def test_an_answer_without_its_question_is_a_gap_skipped_to_the_end(captures, tmp_path):
+    """The AUTHENTICATION REQUEST (frame 1) is missing: the RESPONSE of frame 2 and all
+    later records get `skip`; the report names frames 2-6 as an error, `ok` is false; the
+    trace still replays to its expectation without a false NAS-3."""
+    rc, report, trace = _import(_without(captures, tmp_path, 1), tmp_path / "out")
+    assert rc == 0 and report["ok"] is False
+    (gap,) = [p for p in report["problems"] if p["severity"] == "error"]
+    assert gap["frame"] == 2 and gap["problem"].startswith("frames 2-6: ")
+    assert "authentication_response without its authentication_request" in gap["problem"]
+    skipped = [r["frame"] for r in _records(trace) if "skip" in r]
+    assert skipped == [2, 3, 4, 5, 6]
+    rc, replayed = _replay(trace, tmp_path)
+    assert (rc, replayed["verdict"]) == (0, "pass")
+    assert replayed["stats"]["ul_skipped"] == 3
+    assert any("gap" in n["reason"] for n in replayed["not_checked"])
+
+
+def test_a_lost_answer_skips_its_question_too(captures, tmp_path):
+    """The AUTHENTICATION RESPONSE (frame 2) is missing but the network went on to the
+    SECURITY MODE COMMAND: the challenge itself is skipped, or the model would answer it
+    and NAS-3 would blame the model for the capture's gap."""
+    rc, report, trace = _import(_without(captures, tmp_path, 2), tmp_path / "out")
+    assert report["ok"] is False
+    assert [r["frame"] for r in _records(trace) if "skip" in r] == [1, 3, 4, 5, 6]
+    rc, replayed = _replay(trace, tmp_path)
+    assert (rc, replayed["verdict"], replayed["violations"]) == (0, "pass", [])
+
+
+def test_a_question_without_an_answer_is_no_gap(captures, tmp_path):
+    """The capture ends after the challenge (a timer, or the end of the recording): nothing
+    is skipped and `ok` stays true."""
+    rc, report, trace = _import(_without(captures, tmp_path, 2, 3, 4, 5, 6), tmp_path / "out")
+    assert report["ok"] is True and not any("skip" in r for r in _records(trace))
+
+
+def test_every_imported_record_has_its_frame_and_every_line_is_json(captures, tmp_path):
+    """FORMATS.md 1: strict JSON Lines; `frame` on each imported message, none on the
+    synthetic records (power_on, register, probes)."""
+    rc, _, trace = _import(captures / GNBSIM, tmp_path, "--akma-probe", "all")
+    records = _records(trace)
+    assert [r["frame"] for r in records if r["kind"] in ("dl", "ul")] == list(range(7))
+    assert not any("frame" in r for r in records if r["kind"] in ("ue", "app"))
+
+
+def test_import_without_keys_says_so_as_a_note(captures, tmp_path):
+    rc, report, _ = _import(captures / GNBSIM, tmp_path)
+    (note,) = report["problems"]
+    assert note["severity"] == "note" and "no keys" in note["problem"]
+    assert report["ok"] is True
+
+
+def test_wrong_keys_are_one_short_line_printed_once(captures, tmp_path, capsys):
+    """FORMATS.md 6: exit 2, one stderr line of at most 200 characters (plus the file
+    name), nothing on stdout."""
+    rc = main(["import", str(captures / GNBSIM), "-o", str(tmp_path), "--k", "00" * 16,
+               "--opc", "11" * 16])
+    out, err = capsys.readouterr()
+    assert rc == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    assert "wrong keys" in line and len(line) <= 200 + len(str(captures / GNBSIM)) + 20
+
+
+@pytest.mark.parametrize("extra_at_end", [False, True])
+def test_a_ciphered_uplink_matches_one_model_uplink_and_is_not_checked(
+        captures, tmp_path, extra_at_end):
+    """FORMATS.md 3: a `ciphered` ul stands for exactly one uplink whose content is unknown:
+    it matches the model's SECURITY MODE COMPLETE, counts in `ul_unverified`, and one that
+    no model uplink meets is not "missing"."""
+    _, _, trace = _import(captures / GNBSIM, tmp_path, "--keys", str(captures / "keys.csv"))
+    lines = trace.read_bytes().splitlines()
+    out = []
+    for line in lines:
+        rec = orjson.loads(line)
+        if rec.get("msg") == "security_mode_complete":
+            rec = {"t": rec["t"], "kind": "ul", "msg": "ciphered", "pdu": rec["pdu"],
+                   "frame": rec["frame"], "note": "not deciphered (test)"}
+        out.append(orjson.dumps(rec))
+    if extra_at_end:
+        last = orjson.loads(out[-1])
+        out.append(orjson.dumps({"t": last["t"], "kind": "ul", "msg": "ciphered",
+                                 "pdu": "7e04000000000100"}))
+    trace.write_bytes(b"\n".join(out) + b"\n")
+    rc, replayed = _replay(trace, tmp_path, "--keys", str(captures / "keys.csv"))
+    assert (rc, replayed["verdict"], replayed["violations"]) == (0, "pass", [])
+    assert replayed["stats"]["ul_unverified"] == (2 if extra_at_end else 1)
+    assert any("ciphered" in n["reason"] for n in replayed["not_checked"])

@@ -76,21 +76,21 @@ def test_a_lost_answer_skips_its_question_too(captures, tmp_path):
 def test_a_question_without_an_answer_is_no_gap(captures, tmp_path):
     """The capture ends after the challenge (a timer, or the end of the recording): nothing
     is skipped and `ok` stays true."""
-    rc, report, trace = _import(_without(captures, tmp_path, 2, 3, 4, 5, 6), tmp_path / "out")
+    _rc, report, trace = _import(_without(captures, tmp_path, 2, 3, 4, 5, 6), tmp_path / "out")
     assert report["ok"] is True and not any("skip" in r for r in _records(trace))
 
 
 def test_every_imported_record_has_its_frame_and_every_line_is_json(captures, tmp_path):
     """FORMATS.md 1: strict JSON Lines; `frame` on each imported message, none on the
     synthetic records (power_on, register, probes)."""
-    rc, _, trace = _import(captures / GNBSIM, tmp_path, "--akma-probe", "all")
+    _rc, _, trace = _import(captures / GNBSIM, tmp_path, "--akma-probe", "all")
     records = _records(trace)
     assert [r["frame"] for r in records if r["kind"] in ("dl", "ul")] == list(range(7))
     assert not any("frame" in r for r in records if r["kind"] in ("ue", "app"))
 
 
 def test_import_without_keys_says_so_as_a_note(captures, tmp_path):
-    rc, report, _ = _import(captures / GNBSIM, tmp_path)
+    _rc, report, _ = _import(captures / GNBSIM, tmp_path)
     (note,) = report["problems"]
     assert note["severity"] == "note" and "no keys" in note["problem"]
     assert report["ok"] is True

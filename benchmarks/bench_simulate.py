@@ -55,7 +55,7 @@ def simulate(scenario: Scenario, ues: int, log: Path) -> tuple[float, dict]:
     sim = Simulation(scenario, app_mode="per-kaf", ues=ues)
     start = time.perf_counter()
     with CheckedRun(scenario.name, str(log)) as run:
-        run.execute(lambda _record, app1: sim.run(app1))
+        run.execute(lambda sink, app1: sim.run(app1, sink))
         report = run.report(None)
     elapsed = time.perf_counter() - start
     kafs = report["stats"]["kaf_derivations"]

@@ -1,50 +1,54 @@
-"""The asyncio message bus: the only code in ue_stack that awaits, and the only code that
-logs (design/ARCHITECTURE.md).
+"""The message bus: the only code in ue_stack that awaits, and the only code that logs
+(design/ARCHITECTURE.md). It knows cores, layers and time; it knows no UE (``ue.py``
+assembles one on it).
 
-- One consumer task per layer (a UE's NAS, each of its applications, the network): inputs
-  to one sans-I/O core are handled strictly one at a time, in order.
-- After every input the layer's outbox is drained and each output is routed to its
-  destination layer and written as **one** exchange-log line (FORMATS.md section 2).
-- Timers of the cores fire through ``loop.call_at`` in model time: ``VirtualClockLoop``
-  for replay and simulation (time jumps to the next deadline when nothing is runnable), a
-  normal loop for real time.
+- **Synchronous dispatch.** The cores are sans-I/O, so the bus delivers an input and then
+  runs every output it caused to completion — layer by layer, inputs to one layer strictly
+  in FIFO order — without yielding to the event loop. Layers take turns in the order they
+  were given work, each handling all its queued inputs in its turn: exactly the order one
+  consumer task per layer gave, at no task switches.
+- **One exchange sink.** Every cross-layer exchange becomes one record (FORMATS.md section
+  2): ``seq``, model time ``t``, ``event``, the fields, then the layer's context (the UE it
+  belongs to). Key material is removed (``sink.redact``) and the record handed to
+  ``Bus(sink=...)`` — the checker, the diagram and the file renderer, fanned out.
+- **asyncio at the edge.** Timers of the cores fire through ``loop.call_at``: in model time
+  on a ``VirtualClockLoop`` (replay, simulation), in real time on a normal loop. Callers
+  ``await settle()`` and ``sleep_until(t)``; both cost nothing when nothing is due, and
+  idle model time is jumped over, never stepped through.
 - A layer that fails (anything but a protocol error, which is answered and logged) stops
-  the run: ``settle()`` re-raises it, ``close()`` leaves no task pending.
+  the run: ``settle()`` and ``close()`` re-raise it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import selectors
-from collections.abc import Callable
-from typing import Any
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
-import structlog
-
-from .app.akma_client import PER_KAF, AkmaClient
-from .crypto.secret import fp
 from .errors import ProtocolError
-from .events import (
-    AanfChanged,
-    AfSessionRequest,
-    AfSessionResult,
-    KafDerived,
-    KausfChanged,
-    Note,
-    SendN1,
-    StateChanged,
-    UsimChanged,
-)
-from .nas.messages import NasMessage, render_fields
-from .primitives import (
-    KausfChangedIndication,
-    ObtainAkmaKeyConfirm,
-    ObtainAkmaKeyReject,
-    ObtainAkmaKeyRequest,
-)
+from .events import Outbox
+from .sink import ExchangeSink, redact
 
 Input = Callable[[float], None]  # one input to a core, given the model time `now`
+Route = Callable[["Layer", object], None]  # where a layer's outputs go
+
+
+class Core(Protocol):
+    """A sans-I/O core as the bus drives it (aioquic's seam): inputs are plain method
+    calls taking ``now``; outputs are queued in ``outbox``."""
+
+    outbox: Outbox
+
+
+class TimedCore(Core, Protocol):
+    """A core with protocol timers: the bus arms ``next_deadline()`` and calls
+    ``handle_timer(now)`` when it is reached."""
+
+    def next_deadline(self) -> float | None: ...
+
+    def handle_timer(self, now: float) -> None: ...
 
 
 class VirtualClockLoop(asyncio.SelectorEventLoop):
@@ -66,7 +70,7 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
                 raise RuntimeError("virtual clock: waiting with nothing scheduled (deadlock)")
             if timeout > 0:
                 # Jump exactly to the earliest deadline (adding `timeout` could fall a
-                # rounding error short of it).
+                # rounding error short of it, and asyncio caps `timeout` at a day).
                 nxt = self._scheduled[0]._when if self._scheduled else self._model_time + timeout
                 self._model_time = max(self._model_time, nxt)
             return []
@@ -75,6 +79,14 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
 
     def time(self) -> float:
         return self._model_time
+
+    def jump_to(self, t: float) -> bool:
+        """Move model time to ``t`` at once if nothing could happen before: nothing
+        runnable and no callback scheduled at or before ``t``. False if something could."""
+        if self._ready or (self._scheduled and self._scheduled[0]._when <= t):
+            return False
+        self._model_time = max(self._model_time, t)
+        return True
 
 
 def run_virtual(coro: Any, start: float = 0.0) -> Any:
@@ -85,34 +97,40 @@ def run_virtual(coro: Any, start: float = 0.0) -> Any:
 
 
 class Layer:
-    """One sans-I/O core, its input queue, its consumer task and its timer."""
+    """One sans-I/O core on the bus: its FIFO of inputs, its router, its timer, and the
+    context its log lines carry (e.g. ``{"ue": supi}``)."""
 
-    __slots__ = ("core", "has_timers", "name", "queue", "route", "task", "timer", "timer_at")
+    __slots__ = ("context", "core", "has_timers", "inbox", "name", "route", "timer",
+                 "timer_at", "waiting")
 
-    def __init__(self, name: str, core: Any, route: Callable[[Layer, object], None]) -> None:
+    def __init__(self, name: str, core: Any, route: Route, context: Mapping[str, Any]) -> None:
         self.name = name
         self.core = core
         self.route = route
+        self.context = tuple(context.items())
         self.has_timers = hasattr(core, "next_deadline")
-        self.queue: asyncio.Queue[Input | None] = asyncio.Queue()
-        self.task: asyncio.Task | None = None
+        self.inbox: deque[Input] = deque()
+        self.waiting = False  # has inputs and awaits its turn
         self.timer: asyncio.TimerHandle | None = None
         self.timer_at: float | None = None
 
 
 class Bus:
-    """Moves inputs into layers, outputs between them, and logs every exchange."""
+    """Moves inputs into layers, outputs between them, and hands every exchange to the
+    sink. ``context``: fields every record of this bus carries unless a layer's own
+    context or the record says otherwise (replay: the UE of the trace)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sink: ExchangeSink | None = None,
+                 context: Mapping[str, Any] | None = None) -> None:
         self.loop = asyncio.get_running_loop()
-        # Resolve the configured logger once (the application configured it before
-        # creating the bus), instead of through the lazy proxy on every line.
-        self._log = structlog.get_logger("ue_stack.xlog").bind()
+        self._sink = sink
         self._seq = 0
+        self.context: tuple[tuple[str, Any], ...] = tuple((context or {}).items())
+        self._ctx = self.context  # the context of the layer now running
         self._layers: list[Layer] = []
-        self._pending = 0
-        self._settled = asyncio.Event()
-        self._settled.set()
+        self._turns: deque[Layer] = deque()  # layers with inputs, in the order they got them
+        self._dispatching = False
+        self._kick: asyncio.Handle | None = None
         self._error: BaseException | None = None
 
     @property
@@ -124,62 +142,84 @@ class Bus:
         """``seq`` of the last line logged."""
         return self._seq
 
-    # -- logging: the single place ------------------------------------------------------
+    # -- the exchange log: the single place -------------------------------------------
 
     def log(self, event: str, **fields: Any) -> None:
-        """Write one exchange-log line: ``seq``, model time ``t``, ``event``, fields."""
+        """One exchange-log record: ``seq``, model time ``t``, ``event``, the fields, then
+        the running layer's context (a field of the same name wins)."""
         self._seq += 1
-        self._log.info(event, seq=self._seq, t=self.loop.time(), **fields)
+        record = {"seq": self._seq, "t": self.loop.time(), "event": event, **fields}
+        for name, value in self._ctx:
+            record.setdefault(name, value)
+        if self._sink is not None:
+            self._sink(redact(record))
 
     # -- layers -------------------------------------------------------------------------
 
-    def add_layer(self, name: str, core: Any, route: Callable[[Layer, object], None]) -> Layer:
-        """Start a consumer task for ``core``. Bind per-UE log context (contextvars)
-        before calling this: the task inherits the context current now."""
-        layer = Layer(name, core, route)
-        layer.task = self.loop.create_task(self._consume(layer), name=f"layer {name}")
+    def add_layer(self, name: str, core: Any, route: Route,
+                  context: Mapping[str, Any] | None = None) -> Layer:
+        """Put ``core`` on the bus. Its log lines carry ``context`` (default: the bus's)."""
+        layer = Layer(name, core, route, dict(self.context) if context is None else context)
         self._layers.append(layer)
         return layer
 
     def submit(self, layer: Layer, fn: Input) -> None:
-        """Queue one input for ``layer``; ``fn(now)`` runs in the layer's task."""
+        """Queue one input for ``layer``; ``fn(now)`` runs in the layer's turn: at once
+        when the bus is dispatching, else at the next ``settle()`` or loop iteration."""
         if self._error is not None:
             return
-        self._pending += 1
-        self._settled.clear()
-        layer.queue.put_nowait(fn)
+        layer.inbox.append(fn)
+        if not layer.waiting:
+            layer.waiting = True
+            self._turns.append(layer)
+            if not self._dispatching and self._kick is None:
+                self._kick = self.loop.call_soon(self._dispatch)
 
-    async def _consume(self, layer: Layer) -> None:
-        while True:
-            fn = await layer.queue.get()
-            if fn is None:
-                return
+    def _dispatch(self) -> None:
+        """Run every queued input and all it causes, to completion, without yielding."""
+        if self._kick is not None:
+            self._kick.cancel()
+            self._kick = None
+        if self._dispatching:
+            return
+        self._dispatching = True
+        turns = self._turns
+        try:
+            while turns:
+                self._turn(turns.popleft())
+        except BaseException as exc:  # surface, never swallow: the run stops
+            self._fail(exc)
+        finally:
+            self._dispatching = False
+            self._ctx = self.context
+
+    def _turn(self, layer: Layer) -> None:
+        self._ctx = layer.context
+        inbox, outbox, route, loop = layer.inbox, layer.core.outbox, layer.route, self.loop
+        while inbox:
+            fn = inbox.popleft()
             try:
-                try:
-                    fn(self.loop.time())
-                except ProtocolError as exc:
-                    # Illegal for the state: the core has answered what the spec says;
-                    # the run goes on and the log shows it (FORMATS.md section 3).
-                    self.log("note", layer=layer.name, text=str(exc),
-                             error=type(exc).__name__)
-                # Routing may queue more outputs on the same core (e.g. a link fault's
-                # note): drain until the outbox stays empty.
-                while events := layer.core.outbox.drain():
-                    for event in events:
-                        layer.route(layer, event)
-                if layer.has_timers:
-                    self._rearm(layer)
-            except BaseException as exc:  # surface, never swallow: the run stops
-                self._fail(exc)
-            finally:
-                self._pending -= 1
-                if self._pending == 0:
-                    self._settled.set()
+                fn(loop.time())
+            except ProtocolError as exc:
+                # Illegal for the state: the core has answered what the spec says; the run
+                # goes on and the log shows it (FORMATS.md section 3).
+                self.log("note", layer=layer.name, text=str(exc), error=type(exc).__name__)
+            # Routing may queue more outputs on the same core (e.g. a link fault's note):
+            # drain until the outbox stays empty.
+            while events := outbox.drain():
+                for event in events:
+                    route(layer, event)
+            if layer.has_timers:
+                self._rearm(layer)
+        layer.waiting = False
 
     def _fail(self, exc: BaseException) -> None:
         if self._error is None:
             self._error = exc
-        self._settled.set()
+        for layer in self._layers:
+            layer.inbox.clear()
+            layer.waiting = False
+        self._turns.clear()
 
     def _rearm(self, layer: Layer) -> None:
         deadline = layer.core.next_deadline()
@@ -197,192 +237,37 @@ class Bus:
         layer.timer_at = None
         self.submit(layer, layer.core.handle_timer)
 
+    # -- the asyncio edge ---------------------------------------------------------------
+
     async def settle(self) -> None:
-        """Wait until every queued input and all it caused has been handled."""
-        await self._settled.wait()
+        """Handle every queued input and all it caused (at once, without yielding)."""
+        if self._turns:
+            self._dispatch()
         if self._error is not None:
             raise self._error
 
     async def sleep_until(self, t: float) -> None:
-        """Let model time run to ``t``; timers due before then fire on the way."""
+        """Let model time run to ``t``; timers due before then fire on the way. On a
+        virtual clock, time with nothing due in it is jumped over without a loop turn."""
+        loop = self.loop
         while True:
             await self.settle()
-            delay = t - self.loop.time()
+            delay = t - loop.time()
             if delay <= 0:
+                return
+            if isinstance(loop, VirtualClockLoop) and loop.jump_to(t):
                 return
             await asyncio.sleep(delay)
 
     async def close(self) -> None:
-        """Stop every layer task and timer; re-raise a layer's failure if there was one."""
+        """Cancel every timer and pending dispatch; re-raise a layer's failure if any.
+        The sink is the caller's to close (it may outlive the bus)."""
         for layer in self._layers:
             if layer.timer is not None:
                 layer.timer.cancel()
-            layer.queue.put_nowait(None)
-        await asyncio.gather(*(layer.task for layer in self._layers if layer.task))
+        if self._kick is not None:
+            self._kick.cancel()
+            self._kick = None
         self._layers.clear()
         if self._error is not None:
             raise self._error
-
-
-# -- the UE: NAS and the upper layers, joined on the bus ---------------------------------
-
-
-class UeStack:
-    """One UE on the bus: its NAS layer and one AKMA client layer per application.
-
-    ``network`` receives the UE's uplink and AF session requests:
-    ``network.ul(ue, message)`` and ``network.af_session(ue, request)``; either may be
-    None where nothing listens (e.g. a unit test).
-    """
-
-    def __init__(
-        self,
-        bus: Bus,
-        supi: str,
-        nas: Any,
-        *,
-        app_mode: str = PER_KAF,
-        network: Any = None,
-        corr_prefix: str = "",
-        on_uplink: Callable[[NasMessage], None] | None = None,
-    ) -> None:
-        self.bus = bus
-        self.supi = supi
-        self.app_mode = app_mode
-        self.network = network
-        self.corr_prefix = corr_prefix
-        self.on_uplink = on_uplink
-        self.apps: dict[str, Layer] = {}
-        self._handlers = self._handler_table()
-        self._context = contextvars.copy_context()
-        self._context.run(structlog.contextvars.bind_contextvars, ue=supi)
-        self.nas = self._context.run(bus.add_layer, "nas", nas, self._route)
-
-    # inputs -----------------------------------------------------------------------------
-
-    def add_peer_layer(
-        self, name: str, core: Any, route: Callable[[Layer, object], None]
-    ) -> Layer:
-        """A layer outside the UE (e.g. replay's shadow network) whose log lines carry
-        this UE's context."""
-        return self._context.run(self.bus.add_layer, name, core, route)
-
-    def nas_input(self, fn: Input) -> None:
-        self.bus.submit(self.nas, fn)
-
-    def downlink(self, message: NasMessage, **evidence: Any) -> None:
-        """A NAS message from the network reaches the UE over N1. ``evidence``: where a
-        recorded message comes from (``line``, ``frame``, the captured ``pdu``)."""
-        self.bus.log("n1", ue=self.supi, dir="dl", msg=message.msg, **render_fields(message),
-                     **evidence)
-        nas = self.nas.core
-        self.bus.submit(self.nas, lambda now: nas.handle_n1(message, now))
-
-    def app(self, name: str) -> Layer:
-        layer = self.apps.get(name)
-        if layer is None:
-            client = AkmaClient(name, self.app_mode, corr_prefix=f"{self.corr_prefix}{name}-")
-            layer = self._context.run(self.bus.add_layer, f"app:{name}", client, self._route)
-            self.apps[name] = layer
-        return layer
-
-    def kaf_request(self, app: str, af_fqdn: str, ua_id: bytes) -> None:
-        layer = self.app(app)
-        client = layer.core
-        self.bus.submit(layer, lambda now: client.kaf_request(af_fqdn, ua_id, now))
-
-    # outputs: route and log --------------------------------------------------------------
-
-    def _route(self, layer: Layer, event: object) -> None:
-        handler = self._handlers.get(type(event))
-        if handler is None:
-            raise TypeError(f"{layer.name} emitted an unknown output {type(event).__name__}")
-        handler(layer.name, event)
-
-    def _send_n1(self, src: str, event: SendN1) -> None:
-        message = event.message
-        self.bus.log("n1", dir="ul", msg=message.msg, **render_fields(message))
-        if self.on_uplink is not None:
-            self.on_uplink(message)
-        if self.network is not None:
-            self.network.ul(self, message)
-
-    def _request(self, src: str, event: ObtainAkmaKeyRequest) -> None:
-        self.bus.log("primitive", src=src, dst="nas", name="ObtainAkmaKeyRequest",
-                     corr=event.corr)
-        nas = self.nas.core
-        self.bus.submit(self.nas, lambda now: nas.handle_primitive(event, now))
-
-    def _confirm(self, src: str, event: ObtainAkmaKeyConfirm) -> None:
-        self.bus.log("primitive", src=src, dst=f"app:{event.app}", name="ObtainAkmaKeyConfirm",
-                     corr=event.corr, a_kid=event.a_kid, k_akma_fp=fp(event.k_akma),
-                     k_ausf_fp=event.k_ausf_fp)
-        self._to_app(event.app, event)
-
-    def _reject(self, src: str, event: ObtainAkmaKeyReject) -> None:
-        self.bus.log("primitive", src=src, dst=f"app:{event.app}", name="ObtainAkmaKeyReject",
-                     corr=event.corr, cause=event.cause)
-        self._to_app(event.app, event)
-
-    def _indication(self, src: str, event: KausfChangedIndication) -> None:
-        self.bus.log("primitive", src=src, dst=f"app:{event.app}",
-                     name="KausfChangedIndication", corr=event.corr, k_ausf_fp=event.k_ausf_fp)
-
-    def _kaf_derived(self, src: str, event: KafDerived) -> None:
-        self.bus.log("kaf_derived", app=event.app, corr=event.corr, af_id=event.af_id,
-                     a_kid=event.a_kid, k_akma_fp=event.k_akma_fp, k_af_fp=event.k_af_fp)
-
-    def _af_session(self, src: str, event: AfSessionRequest) -> None:
-        if self.network is not None:
-            self.network.af_session(self, event)
-
-    def _state(self, src: str, event: StateChanged) -> None:
-        self.bus.log("state", layer=event.layer, **{"from": event.from_, "to": event.to})
-
-    def _kausf(self, src: str, event: KausfChanged) -> None:
-        self.bus.log("kausf", action=event.action, k_ausf_fp=event.k_ausf_fp)
-
-    def _usim(self, src: str, event: UsimChanged) -> None:
-        self.bus.log("usim", action=event.action)
-
-    def _note(self, src: str, event: Note) -> None:
-        self.bus.log("note", layer=event.layer, text=event.text, **event.fields)
-
-    def _handler_table(self) -> dict[type, Callable[[str, Any], None]]:
-        return {
-            SendN1: self._send_n1,
-            ObtainAkmaKeyRequest: self._request,
-            ObtainAkmaKeyConfirm: self._confirm,
-            ObtainAkmaKeyReject: self._reject,
-            KausfChangedIndication: self._indication,
-            KafDerived: self._kaf_derived,
-            AfSessionRequest: self._af_session,
-            StateChanged: self._state,
-            KausfChanged: self._kausf,
-            UsimChanged: self._usim,
-            Note: self._note,
-        }
-
-    def _to_app(self, app: str, prim: ObtainAkmaKeyConfirm | ObtainAkmaKeyReject) -> None:
-        layer = self.apps.get(app)
-        if layer is None:  # nobody of that name asked: the log shows it (XL-1)
-            return
-        client = layer.core
-        self.bus.submit(layer, lambda now: client.handle_primitive(prim, now))
-
-
-def log_network_event(bus: Bus, event: object) -> None:
-    """Log an output of a network function (twin or shadow) that needs no routing."""
-    ue = {} if getattr(event, "supi", None) is None else {"ue": event.supi}
-    match event:
-        case AfSessionResult():
-            bus.log("af_session", **ue, app=event.app, af_id=event.af_id,
-                    a_kid=event.a_kid, result=event.result, k_af_fp_ue=event.k_af_fp_ue,
-                    k_af_fp_net=event.k_af_fp_net)
-        case AanfChanged():
-            bus.log("aanf", **ue, action=event.action, supi=event.supi,
-                    a_kid=event.a_kid, k_akma_fp=event.k_akma_fp)
-        case Note(layer=lname, text=text, fields=fields):
-            bus.log("note", layer=lname, text=text, **fields)
-        case _:
-            raise TypeError(f"network emitted an unexpected {type(event).__name__}")

@@ -10,6 +10,9 @@ import argparse
 import importlib
 import sys
 
+import structlog
+
+from . import logconfig
 from .errors import InputError
 
 # subcommand -> module under ue_stack.commands (imported only when used, so `keys` does
@@ -45,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if not structlog.is_configured():  # once; an embedding application's set-up stays
+        logconfig.configure()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

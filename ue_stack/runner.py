@@ -1,9 +1,9 @@
 """One checked run: the harness that ``replay`` and ``simulate`` share.
 
-It opens the exchange log and the diagram, configures logging so that every line also
-reaches the online invariant checker (and APP-1), runs the model on a virtual clock, and
-builds the report (FORMATS.md section 4). Files are closed on every exit path, so what was
-written before an error stays on disk.
+It builds the run's exchange sink — the outputs (diagram, pcap...), the online invariant
+checker, APP-1 and the exchange-log file, fanned out — runs the model on a virtual clock
+with it, and builds the report (FORMATS.md section 4). Files are closed on every exit
+path, so what was written before an error stays on disk.
 """
 
 from __future__ import annotations
@@ -11,20 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Any, Protocol
 
-from . import logconfig
 from .bus import run_virtual
 from .diagram import MermaidWriter
 from .invariants import Checker, Violation
+from .invariants.app1 import App1Tracker
 from .outputs import open_output
 from .report import build_report
-from .trace.replay import App1Tracker
-
-Record = Callable[[str, bool, int, float, str], None]
+from .sink import CallbackSink, ExchangeSink, FanOut, JsonLinesSink
 
 
 class Output(Protocol):
-    """A consumer of exchange-log records: the Mermaid diagram, the pcap, the HTML
-    timeline."""
+    """A consumer of exchange-log records that also draws violations: the Mermaid
+    diagram, the pcap, the HTML timeline (an exchange sink, ``ue_stack.sink``, whose
+    ``feed`` is the call)."""
 
     def feed(self, record: dict[str, Any]) -> None: ...
 
@@ -35,7 +34,7 @@ class Output(Protocol):
 
 class CheckedRun:
     """``with CheckedRun(name, log_path, diagram_path, secrets) as run:
-    run.execute(lambda record, app1: coroutine)`` then ``run.report(...)``."""
+    run.execute(lambda sink, app1: coroutine)`` then ``run.report(...)``."""
 
     def __init__(self, name: str, log_path: str | None = None,
                  diagram_path: str | None = None, secret_values: Iterable[str] = (),
@@ -46,7 +45,7 @@ class CheckedRun:
         # every consumer of log records (diagram, pcap, HTML timeline) sees each record
         # and each violation right after the record that revealed it
         self._outputs: list[Output] = list(outputs)
-        self._out = open_output(log_path, "--log") if log_path else None
+        self._out = JsonLinesSink(open_output(log_path, "--log")) if log_path else None
         try:
             if diagram_path:
                 self._outputs.append(MermaidWriter(diagram_path))
@@ -54,6 +53,9 @@ class CheckedRun:
             self.close_log()
             raise
         self.app1 = App1Tracker(self.record)
+        # the file last: what every consumer saw is what the log says
+        self.sink: ExchangeSink = (FanOut(CallbackSink(self._sink), self._out)
+                                   if self._out is not None else CallbackSink(self._sink))
 
     def _emit(self, v: Violation | None) -> None:
         if v is not None:
@@ -70,11 +72,11 @@ class CheckedRun:
             output.feed(rec)
         for v in self.checker.feed(rec):
             self._emit(v)
-        self.app1.feed(rec)
+        self.app1(rec)
 
-    def execute(self, make: Callable[[Record, App1Tracker], Coroutine[Any, Any, None]]) -> None:
-        logconfig.configure(self._out, self._sink)
-        run_virtual(make(self.record, self.app1))
+    def execute(self, make: Callable[[ExchangeSink, App1Tracker],
+                                     Coroutine[Any, Any, None]]) -> None:
+        run_virtual(make(self.sink, self.app1))
         for v in self.checker.finish():
             self._emit(v)
 

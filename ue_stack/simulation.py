@@ -19,14 +19,17 @@ from typing import Any
 import orjson
 
 from .app.akma_client import PER_KAF
-from .bus import Bus, Layer, UeStack, log_network_event
-from .events import SendN1
+from .bus import Bus, Layer
+from .events import AfSessionRequest, SendN1
+from .invariants.app1 import App1Tracker
 from .nas.messages import NasMessage
 from .nas.mm import Nas, NasConfig
+from .nas.usim import Usim, usim_of
 from .scenarios import Scenario, Step
-from .trace.replay import App1Tracker, usim_of
+from .sink import ExchangeSink
 from .trace.schema import UeConfig
 from .trace.writer import TraceWriter, header, message_record
+from .ue import UeStack, log_network_event
 
 
 def ue_config_record(ue: UeConfig) -> dict[str, Any]:
@@ -83,8 +86,8 @@ class Recorder:
 
 
 class Simulation:
-    """One scenario run. ``record(invariant, ok, seq, t, message)`` takes the APP-1
-    decisions; logging (and with it the invariant checker) is configured by the caller."""
+    """One scenario run: every exchange goes to ``run``'s ``sink`` (the checker among its
+    consumers); ``app1`` gets each ``kaf_request``'s expectation."""
 
     def __init__(
         self,
@@ -104,13 +107,14 @@ class Simulation:
         self.seed = seed
         self.recorder = recorder
 
-    async def run(self, app1: App1Tracker) -> None:
+    async def run(self, app1: App1Tracker, sink: ExchangeSink | None) -> None:
         scenario = self.scenario
         if self.seed is not None:
             scenario = replace(scenario, network=replace(scenario.network, seed=self.seed))
         twin = scenario.build_twin()
-        bus = Bus()
+        bus = Bus(sink)
         self.bus = bus
+        self.app1 = app1
         by_supi: dict[str, UeStack] = {}
         recorded = self.recorder.supi if self.recorder else None
         net: Layer = bus.add_layer("network", twin, self._network_router(bus, twin, by_supi))
@@ -126,7 +130,7 @@ class Simulation:
             nas = Nas(self._nas_config(scenario), usim_of(ue_cfg))
             stack = UeStack(bus, ue_cfg.supi, nas, app_mode=self.app_mode, network=link,
                             corr_prefix=f"ue{i}/" if self.ues > 1 else "")
-            stack.recorded = ue_cfg.supi == recorded  # type: ignore[attr-defined]
+            stack.recorded = ue_cfg.supi == recorded
             stacks.append(stack)
             by_supi[ue_cfg.supi] = stack
 
@@ -161,7 +165,7 @@ class Simulation:
 
         def route(_layer: Layer, event: object) -> None:
             if not isinstance(event, SendN1):
-                log_network_event(bus, event)
+                log_network_event(bus, _layer, event)
                 return
             stack = by_supi.get(event.supi or "")
             if stack is None:
@@ -181,11 +185,12 @@ class Simulation:
 
     def _feed(self, step: Step, stack: UeStack, twin: Any, net: Layer,
               by_supi: dict[str, UeStack]) -> None:
-        bus, f, nas = stack.bus, step.fields, stack.nas.core
-        rec = self.recorder if getattr(stack, "recorded", False) else None
+        bus, f = stack.bus, step.fields
+        rec = self.recorder if stack.recorded else None
         if step.kind == "app":
             bus.log("input", ue=stack.supi, kind="app", action=step.op, app=f["app"],
                     af_fqdn=f["af_fqdn"], ua_id=f["ua_id"].hex(), expect=f.get("expect"))
+            self.app1.expect(stack.supi, f["app"], f.get("expect"), bus.seq)
             if rec:
                 rec.write({"t": bus.now, "kind": "app", "op": step.op, "app": f["app"],
                            "af_fqdn": f["af_fqdn"], "ua_id": f["ua_id"].hex(),
@@ -199,30 +204,15 @@ class Simulation:
         if rec:
             extra = {"ue": ue_config_record(f["ue"])} if "ue" in f else {}
             rec.write({"t": bus.now, "kind": "ue", "op": step.op, **plain, **extra})
-        match step.op:
-            case "power_on":
-                stack.nas_input(nas.power_on)
-            case "power_off":
-                stack.nas_input(nas.power_off)
-            case "usim_removed":
-                stack.nas_input(nas.usim_removed)
-            case "usim_inserted":
-                ue_cfg = f.get("ue") or self.scenario.ue
-                usim = usim_of(ue_cfg)
-                # the UE now speaks for the new SUPI on N1
-                by_supi[ue_cfg.supi] = stack
-                stack.supi = ue_cfg.supi
-                stack.nas_input(lambda now: nas.usim_inserted(usim, now))
-            case "register":
-                rtype = f.get("registration_type", "initial")
-                stack.nas_input(lambda now: nas.register(now, registration_type=rtype))
-            case "deregister":
-                switch_off = bool(f.get("switch_off", False))
-                stack.nas_input(lambda now: nas.deregister(now, switch_off=switch_off))
-            case "lower_layer_failure":
-                stack.nas_input(nas.lower_layer_failure)
-            case "advance":
-                pass
+        stack.ue_op(step.op, f, lambda cfg: self._usim_inserted(stack, cfg, by_supi))
+
+    def _usim_inserted(self, stack: UeStack, ue_cfg: UeConfig | None,
+                       by_supi: dict[str, UeStack]) -> Usim:
+        ue_cfg = ue_cfg or self.scenario.ue
+        # the UE now speaks for the new SUPI on N1
+        by_supi[ue_cfg.supi] = stack
+        stack.supi = ue_cfg.supi
+        return usim_of(ue_cfg)
 
     def _net(self, step: Step, bus: Bus, twin: Any, net: Layer) -> None:
         bus.log("input", kind="net", action=step.op,
@@ -256,7 +246,7 @@ def _default_snn(s: Scenario) -> str:
 
 def _downlink(stack: UeStack, message: NasMessage, recorder: Recorder | None):
     def deliver() -> None:
-        if recorder is not None and getattr(stack, "recorded", False):
+        if recorder is not None and stack.recorded:
             recorder.n1(stack.bus.now, "dl", message)
         stack.downlink(message)
 
@@ -264,14 +254,14 @@ def _downlink(stack: UeStack, message: NasMessage, recorder: Recorder | None):
 
 
 class _TwinLink:
-    """The UE's side of N1 and Ua* towards the twin: uplink faults are applied in the
-    network's task, so their notes are logged in order."""
+    """The UE's side of N1 and Ua* towards the twin (an ``ue.N1Link``): uplink faults are
+    applied in the network layer's turn, so their notes are logged in order."""
 
     def __init__(self, bus: Bus, net: Layer, twin: Any, recorder: Recorder | None) -> None:
         self.bus, self.net, self.twin, self.recorder = bus, net, twin, recorder
 
     def ul(self, stack: UeStack, message: NasMessage) -> None:
-        if self.recorder is not None and getattr(stack, "recorded", False):
+        if self.recorder is not None and stack.recorded:
             self.recorder.n1(self.bus.now, "ul", message)
         twin, supi, bus, net = self.twin, stack.supi, self.bus, self.net
 
@@ -285,7 +275,7 @@ class _TwinLink:
 
         bus.submit(net, send)
 
-    def af_session(self, stack: UeStack, request: Any) -> None:
+    def af_session(self, stack: UeStack, request: AfSessionRequest) -> None:
         twin, supi = self.twin, stack.supi
         self.bus.submit(self.net, lambda now: twin.handle_af_session(request, now, supi))
 

@@ -26,7 +26,7 @@ def simulate(scenario, app_mode=None, record: Path | None = None, ues: int = 1):
     recorder = Recorder(record, scenario.ue.supi) if record else None
     sim = Simulation(scenario, app_mode=app_mode, ues=ues, recorder=recorder)
     with CheckedRun(scenario.name) as run:
-        run.execute(lambda _record, app1: sim.run(app1))
+        run.execute(lambda sink, app1: sim.run(app1, sink))
         report = run.report(None)
     if recorder:
         violated = sorted(i for i, c in report["invariants"].items() if c["violations"])

@@ -74,7 +74,7 @@ def replay_one(path: str, options: Options, log_path: str | None,
                     bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None)
                 replay = Replay(header, options, run.record, progress=progress)
                 try:
-                    run.execute(lambda _record, app1: replay.run(iter(trace), app1))
+                    run.execute(lambda sink, app1: replay.run(iter(trace), app1, sink))
                 except InputError as exc:
                     if exc.file is None:
                         exc.file = path

@@ -68,7 +68,7 @@ def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None) -> int:
     net = scenario.network
     outputs = [PcapWriter(args.pcap, (net.mcc, net.mnc))] if args.pcap else []
     with CheckedRun(scenario.name, args.log, args.diagram, outputs=outputs) as checked:
-        checked.execute(lambda _record, app1: sim.run(app1))
+        checked.execute(lambda sink, app1: sim.run(app1, sink))
         report = checked.report(expect)
     if recorder is not None:
         violated = sorted(i for i, c in report["invariants"].items() if c["violations"])

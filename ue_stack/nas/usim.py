@@ -10,9 +10,14 @@ available for simulation with ``freshness="annex-c"``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..crypto.aka import SQN_DELTA, AuthCheck, AutnVerification, sqn_is_fresh, verify_autn
 from ..crypto.secret import Key
 from .codec import encode_plmn
+
+if TYPE_CHECKING:  # the trace schema imports NAS messages; only the type is needed here
+    from ..trace.schema import UeConfig
 
 FRESHNESS_RULES = ("delta", "annex-c")
 
@@ -139,3 +144,8 @@ def suci_null_scheme(supi: str, mnc_digits: int, rid: str = "0") -> bytes:
     plmn = encode_plmn(mcc, mnc)
     routing = _bcd((rid + "FFFF")[:4])
     return b"\x01" + plmn + routing + b"\x00\x00" + _bcd(msin)
+
+
+def usim_of(ue: UeConfig) -> Usim:
+    """The USIM a trace header's (or scenario's) ``ue`` object describes."""
+    return Usim(ue.supi, ue.k, ue.opc, sqn_ms=ue.sqn_ms, rid=ue.rid, stored_ngksi=ue.ngksi)

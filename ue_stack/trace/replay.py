@@ -15,21 +15,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-
 from ..app.akma_client import PER_KAF
-from ..bus import Bus, UeStack, log_network_event
+from ..bus import Bus, Layer
 from ..crypto.aka import AMF_SEPARATION_BIT, AuthCheck, AutnVerification
 from ..crypto.milenage import milenage_from_autn
 from ..crypto.secret import Key
 from ..keyfile import with_keys
 from ..nas.messages import MESSAGES, NasMessage, is_modelled
 from ..nas.mm import Nas, NasConfig
-from ..nas.usim import Usim
+from ..invariants.app1 import App1Tracker
+from ..nas.usim import Usim, usim_of
+from ..sink import ExchangeSink
+from ..ue import UeStack, log_network_event
 from ..network.shadow import ShadowNetwork, plmn_of_snn
 from .schema import TraceHeader, TraceRecord, UeConfig
 
-NAS3, APP1 = "NAS-3", "APP-1"
+NAS3 = "NAS-3"
 PROGRESS_EVERY = 5000
 
 
@@ -157,56 +158,14 @@ def _show(value: Any) -> str:
     return value.hex() if isinstance(value, bytes | bytearray) else repr(value)
 
 
-class App1Tracker:
-    """APP-1: every ``kaf_request`` with ``expect`` gets that outcome — ``ok`` (a confirm,
-    a KAF, and an AF session with ``result: ok``) or ``rejected`` (an
-    ``ObtainAkmaKeyReject``). Fed the exchange log online; outcomes are matched per
-    application in order, as each application's requests are answered in order."""
-
-    def __init__(self, record: Callable[..., None]) -> None:
-        self._record = record
-        # (ue, app) -> the expectations of its kaf_requests still without an outcome
-        self._pending: dict[tuple[Any, str], deque[tuple[str | None, int]]] = {}
-
-    def feed(self, rec: dict[str, Any]) -> None:
-        event = rec.get("event")
-        if event == "input" and rec.get("action") == "kaf_request":
-            key = (rec.get("ue"), rec["app"])
-            self._pending.setdefault(key, deque()).append((rec.get("expect"), rec["seq"]))
-        elif event == "primitive" and rec.get("name") == "ObtainAkmaKeyReject":
-            self._outcome(rec["dst"].removeprefix("app:"), "rejected", rec)
-        elif event == "af_session":
-            result = rec.get("result")
-            self._outcome(rec["app"], "ok" if result == "ok" else f"af_session {result}", rec)
-
-    def _outcome(self, app: str, outcome: str, rec: dict[str, Any]) -> None:
-        queue = self._pending.get((rec.get("ue"), app))
-        if not queue:
-            return
-        expect, request_seq = queue.popleft()
-        if expect is None:
-            return
-        ok = outcome == expect
-        self._record(APP1, ok, rec["seq"], rec["t"], "" if ok else
-                     f"kaf_request of app '{app}' (seq {request_seq}) expected {expect}, "
-                     f"got {outcome}")
-
-    def finish(self, seq: int, t: float) -> None:
-        for (_ue, app), queue in self._pending.items():
-            for expect, request_seq in queue:
-                if expect is not None:
-                    self._record(APP1, False, seq, t, f"kaf_request of app '{app}' (seq "
-                                 f"{request_seq}) expected {expect}, got no outcome")
-        self._pending.clear()
-
-
 @dataclass
 class ShadowLink:
-    """The UE's N1 and Ua* peers in replay: the shadow network on its own layer."""
+    """The UE's N1 and Ua* peers in replay (an ``ue.N1Link``): the shadow network on its
+    own layer."""
 
     bus: Bus
-    layer: Any = None
-    shadow: Any = None
+    layer: Layer
+    shadow: ShadowNetwork
 
     def ul(self, _ue: UeStack, message: NasMessage) -> None:
         shadow = self.shadow
@@ -278,11 +237,6 @@ class StandInUsim(Usim):
         return AutnVerification(AuthCheck.OK, self.sqn_ms, sqn=sqn, res=m.res, ck=m.ck, ik=m.ik)
 
 
-def usim_of(ue: UeConfig) -> Usim:
-    """The USIM a trace header's (or scenario's) ``ue`` object describes."""
-    return Usim(ue.supi, ue.k, ue.opc, sqn_ms=ue.sqn_ms, rid=ue.rid, stored_ngksi=ue.ngksi)
-
-
 def make_usim(ue: UeConfig, expected: Callable[[], NasMessage | None]) -> Usim:
     """``usim_of``, or a ``StandInUsim`` when the trace gives no K/OPc."""
     return usim_of(ue) if ue.has_credentials else StandInUsim(ue, expected)
@@ -293,8 +247,8 @@ class Replay:
     """Drives one trace through NAS + upper layers + shadow network on a bus.
 
     ``record`` is the checker's entry for replay-computed invariants
-    (``record(invariant, ok, seq, t, message)``); the caller configured logging so
-    that every log line also reaches the checker.
+    (``record(invariant, ok, seq, t, message)``); every exchange goes to ``run``'s
+    ``sink`` (the checker among its consumers).
     """
 
     header: TraceHeader
@@ -312,11 +266,11 @@ class Replay:
             return self.options.akma_defer
         return bool(self.header.options.get("akma_defer", True))
 
-    async def run(self, records: Any, app1: App1Tracker) -> None:
+    async def run(self, records: Any, app1: App1Tracker, sink: ExchangeSink | None) -> None:
         header = self.header
+        self.app1 = app1
         # The driver's own log lines (`input`, notes) carry the UE like the layers' do.
-        structlog.contextvars.bind_contextvars(ue=header.ue.supi)
-        bus = Bus()
+        bus = Bus(sink, context={"ue": header.ue.supi})
         self.bus = bus
         home_mcc, home_mnc = home_plmn_of(header)
         nas3 = Nas3Matcher(self.record, lambda: bus.seq, lambda: bus.now)
@@ -327,16 +281,15 @@ class Replay:
                       akma_defer=self.effective_akma_defer(), sec_cap=header.ue.sec_cap),
             self.make_usim(header.ue),
         )
-        link = ShadowLink(bus)
-        ue = UeStack(bus, header.ue.supi, nas, app_mode=self.effective_app_mode(),
-                     network=link, on_uplink=nas3.uplink)
         ue_cfg = header.ue
         k, opc = (ue_cfg.k, ue_cfg.opc) if ue_cfg.has_credentials else stand_in_credentials(
             ue_cfg.supi)
-        link.shadow = ShadowNetwork(ue_cfg.supi, header.snn, k=k, opc=opc, rid=ue_cfg.rid,
-                                    home_mcc=home_mcc, home_mnc=home_mnc)
-        link.layer = ue.add_peer_layer(
-            "network", link.shadow, lambda _layer, ev: log_network_event(bus, ev))
+        shadow = ShadowNetwork(ue_cfg.supi, header.snn, k=k, opc=opc, rid=ue_cfg.rid,
+                               home_mcc=home_mcc, home_mnc=home_mnc)
+        link = ShadowLink(bus, bus.add_layer(
+            "network", shadow, lambda layer, ev: log_network_event(bus, layer, ev)), shadow)
+        ue = UeStack(bus, header.ue.supi, nas, app_mode=self.effective_app_mode(),
+                     network=link, on_uplink=nas3.uplink)
         self.not_checked = []
         if not ue_cfg.has_credentials:
             nas3.unchecked_fields = frozenset({"res_star"})
@@ -385,7 +338,6 @@ class Replay:
                     link: ShadowLink, nas3: Nas3Matcher) -> None:
         await bus.sleep_until(rec.t)
         nas3.missing(before_owner=index)
-        nas = ue.nas.core
         kind, op, f = rec.kind, rec.op, rec.fields
         if kind == "dl":
             message = rec.message
@@ -408,11 +360,12 @@ class Replay:
         elif kind == "app":
             bus.log("input", kind="app", action=op, line=rec.line, app=f["app"],
                     af_fqdn=f["af_fqdn"], ua_id=f["ua_id"].hex(), expect=f.get("expect"))
+            self.app1.expect(ue.supi, f["app"], f.get("expect"), bus.seq)
             ue.kaf_request(f["app"], f["af_fqdn"], f["ua_id"])
         elif kind == "ue":
             bus.log("input", kind="ue", action=op, line=rec.line,
                     **{k: v for k, v in f.items() if k != "ue"})
-            self._ue_op(op, f, ue, nas)
+            ue.ue_op(op, f, lambda cfg: self.make_usim(cfg or self.header.ue))
         else:  # net
             if op == "aanf_context_remove":
                 bus.log("input", kind="net", action=op, line=rec.line)
@@ -422,23 +375,3 @@ class Replay:
                 bus.log("note", layer="network", text=f"net {op} is simulation only: ignored "
                         "in replay", line=rec.line)
         await bus.settle()
-
-    def _ue_op(self, op: str | None, f: dict[str, Any], ue: UeStack, nas: Any) -> None:
-        if op == "power_on":
-            ue.nas_input(nas.power_on)
-        elif op == "power_off":
-            ue.nas_input(nas.power_off)
-        elif op == "usim_removed":
-            ue.nas_input(nas.usim_removed)
-        elif op == "usim_inserted":
-            usim = self.make_usim(f.get("ue") or self.header.ue)
-            ue.nas_input(lambda now: nas.usim_inserted(usim, now))
-        elif op == "register":
-            rtype = f.get("registration_type", "initial")
-            ue.nas_input(lambda now: nas.register(now, registration_type=rtype))
-        elif op == "deregister":
-            switch_off = bool(f.get("switch_off", False))
-            ue.nas_input(lambda now: nas.deregister(now, switch_off=switch_off))
-        elif op == "lower_layer_failure":
-            ue.nas_input(nas.lower_layer_failure)
-        # "advance": time has already run to t; nothing else happens

@@ -1,0 +1,71 @@
+"""How each output of a core becomes an exchange-log line (FORMATS.md section 2): one
+table, ``LOG_FIELDS``, from event type to ``(log event, fields)``; field order is the
+order of the line. Outputs absent from the table are routed but not logged (an AF session
+request is logged by the AF's answer; a network's ``SendN1`` when the UE receives it,
+with ``n1_fields("dl", ...)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .crypto.secret import fp
+from .events import (
+    AanfChanged,
+    AfSessionResult,
+    KafDerived,
+    KausfChanged,
+    Note,
+    SendN1,
+    StateChanged,
+    UsimChanged,
+)
+from .nas.messages import NasMessage, render_fields
+from .primitives import (
+    KausfChangedIndication,
+    ObtainAkmaKeyConfirm,
+    ObtainAkmaKeyReject,
+    ObtainAkmaKeyRequest,
+)
+
+Fields = dict[str, Any]
+# (layer that emitted the output, the output) -> (log event, fields)
+Mapper = Callable[[str, Any], tuple[str, Fields]]
+
+
+def n1_fields(direction: str, message: NasMessage) -> Fields:
+    return {"dir": direction, "msg": message.msg, **render_fields(message)}
+
+
+def _ue_of(event: Any) -> Fields:
+    return {} if event.supi is None else {"ue": event.supi}
+
+
+LOG_FIELDS: dict[type, Mapper] = {
+    SendN1: lambda src, e: ("n1", n1_fields("ul", e.message)),
+    ObtainAkmaKeyRequest: lambda src, e: ("primitive", {
+        "src": src, "dst": "nas", "name": "ObtainAkmaKeyRequest", "corr": e.corr}),
+    ObtainAkmaKeyConfirm: lambda src, e: ("primitive", {
+        "src": src, "dst": f"app:{e.app}", "name": "ObtainAkmaKeyConfirm", "corr": e.corr,
+        "a_kid": e.a_kid, "k_akma_fp": fp(e.k_akma), "k_ausf_fp": e.k_ausf_fp}),
+    ObtainAkmaKeyReject: lambda src, e: ("primitive", {
+        "src": src, "dst": f"app:{e.app}", "name": "ObtainAkmaKeyReject", "corr": e.corr,
+        "cause": e.cause}),
+    KausfChangedIndication: lambda src, e: ("primitive", {
+        "src": src, "dst": f"app:{e.app}", "name": "KausfChangedIndication",
+        "corr": e.corr, "k_ausf_fp": e.k_ausf_fp}),
+    KafDerived: lambda src, e: ("kaf_derived", {
+        "app": e.app, "corr": e.corr, "af_id": e.af_id, "a_kid": e.a_kid,
+        "k_akma_fp": e.k_akma_fp, "k_af_fp": e.k_af_fp}),
+    StateChanged: lambda src, e: ("state", {"layer": e.layer, "from": e.from_, "to": e.to}),
+    KausfChanged: lambda src, e: ("kausf", {"action": e.action, "k_ausf_fp": e.k_ausf_fp}),
+    UsimChanged: lambda src, e: ("usim", {"action": e.action}),
+    Note: lambda src, e: ("note", {"layer": e.layer, "text": e.text, **e.fields}),
+    AfSessionResult: lambda src, e: ("af_session", {
+        **_ue_of(e), "app": e.app, "af_id": e.af_id, "a_kid": e.a_kid, "result": e.result,
+        "k_af_fp_ue": e.k_af_fp_ue, "k_af_fp_net": e.k_af_fp_net}),
+    AanfChanged: lambda src, e: ("aanf", {
+        **_ue_of(e), "action": e.action, "supi": e.supi, "a_kid": e.a_kid,
+        "k_akma_fp": e.k_akma_fp}),
+}

@@ -57,12 +57,6 @@ class UeStack:
 
     # inputs -----------------------------------------------------------------------------
 
-    def add_peer_layer(self, name: str, core: Any, route: Callable[[Layer, object], None]
-                       ) -> Layer:
-        """A layer outside the UE (e.g. replay's shadow network) whose log lines carry
-        this UE's context."""
-        return self.bus.add_layer(name, core, route, self.context)
-
     def nas_input(self, fn: Callable[[float], None]) -> None:
         self.bus.submit(self.nas, fn)
 

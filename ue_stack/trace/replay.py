@@ -20,14 +20,14 @@ from ..bus import Bus, Layer
 from ..crypto.aka import AMF_SEPARATION_BIT, AuthCheck, AutnVerification
 from ..crypto.milenage import milenage_from_autn
 from ..crypto.secret import Key
+from ..invariants.app1 import App1Tracker
 from ..keyfile import with_keys
 from ..nas.messages import MESSAGES, NasMessage, is_modelled
 from ..nas.mm import Nas, NasConfig
-from ..invariants.app1 import App1Tracker
 from ..nas.usim import Usim, usim_of
+from ..network.shadow import ShadowNetwork, plmn_of_snn
 from ..sink import ExchangeSink
 from ..ue import UeStack, log_network_event
-from ..network.shadow import ShadowNetwork, plmn_of_snn
 from .schema import TraceHeader, TraceRecord, UeConfig
 
 NAS3 = "NAS-3"

@@ -34,7 +34,7 @@ def nia1(
     key: bytes, count: int, bearer: int, direction: int, message: bytes, length: int | None = None
 ) -> bytes:
     """128-NIA1 MAC-I = 128-EIA1: UIA2 with COUNT-I = COUNT, FRESH = BEARER || 0^27 and
-    IK = KEY (TS 33.401 B.2.2; ETSI/SAGE UEA2&UIA2 Document 1 section 4)."""
+    IK = KEY (TS 33.401 B.2.2; ETSI/SAGE UEA2&UIA2 Document 1 chapter 4)."""
     fresh = (bearer & 0x1F) << 27
     return snow3g.uia2(bytes(key), count, fresh, direction, bytes(message), _bits(message, length))
 
@@ -43,7 +43,7 @@ def nea1(
     key: bytes, count: int, bearer: int, direction: int, data: bytes, length: int | None = None
 ) -> bytes:
     """128-NEA1 = 128-EEA1: UEA2 with the same inputs (TS 33.401 B.1.2; UEA2&UIA2
-    Document 1 section 3). Encryption and decryption are the same operation."""
+    Document 1 chapter 3). Encryption and decryption are the same operation."""
     return snow3g.uea2(bytes(key), count, bearer, direction, bytes(data), _bits(data, length))
 
 
@@ -66,14 +66,14 @@ def nea2(key: bytes, count: int, bearer: int, direction: int, data: bytes) -> by
 def nia3(
     key: bytes, count: int, bearer: int, direction: int, message: bytes, length: int | None = None
 ) -> bytes:
-    """128-NIA3 MAC = 128-EIA3 (TS 33.401 B.2.4; TS 35.221 section 4)."""
+    """128-NIA3 MAC = 128-EIA3 (TS 33.401 B.2.4; TS 35.221 chapter 4)."""
     return zuc.eia3(bytes(key), count, bearer, direction, bytes(message), _bits(message, length))
 
 
 def nea3(
     key: bytes, count: int, bearer: int, direction: int, data: bytes, length: int | None = None
 ) -> bytes:
-    """128-NEA3 = 128-EEA3 (TS 33.401 B.1.4; TS 35.221 section 3). Encryption and
+    """128-NEA3 = 128-EEA3 (TS 33.401 B.1.4; TS 35.221 chapter 3). Encryption and
     decryption are the same operation."""
     return zuc.eea3(bytes(key), count, bearer, direction, bytes(data), _bits(data, length))
 

@@ -2,7 +2,9 @@
 ETSI/SAGE "Specification of the 3GPP Confidentiality and Integrity Algorithms 128-EEA3 &
 128-EIA3", Document 2 (ZUC Specification, v1.6, the corrected initialisation: the FSM
 output W enters the LFSR as W >> 1 added modulo 2^31 - 1) and Document 1 (128-EEA3 and
-128-EIA3 Specification, v1.7, the corrected MAC); 3GPP TS 35.221/35.222 carry them.
+128-EIA3 Specification; the current 128-EIA3, whose last mask is keystream word L-1 with
+L = ceil((LENGTH + 64) / 32)); 3GPP TS 35.221/35.222 carry them. The published test data
+for the corrected algorithms (Document 3 v1.1) pins both.
 
 TS 33.501 D.2/D.3 map 128-NEA3/128-NIA3 one-to-one onto 128-EEA3/128-EIA3 (see
 ``nas_security``). Lengths are in bits; bits past LENGTH in the last output octet are zero.
@@ -60,86 +62,68 @@ _D = (
 )  # fmt: skip
 
 
-def _rotl(x: int, n: int) -> int:
-    return ((x << n) | (x >> (32 - n))) & _M32
-
-
-def _l1(x: int) -> int:
-    """L1 (Document 2 section 3.4.2)."""
-    return x ^ _rotl(x, 2) ^ _rotl(x, 10) ^ _rotl(x, 18) ^ _rotl(x, 24)
-
-
-def _l2(x: int) -> int:
-    """L2 (Document 2 section 3.4.2)."""
-    return x ^ _rotl(x, 8) ^ _rotl(x, 14) ^ _rotl(x, 22) ^ _rotl(x, 30)
-
-
-def _sbox(x: int) -> int:
-    """S = (S0, S1, S0, S1) on the four bytes of x (Document 2 section 3.4.1)."""
-    return (
-        _S0[x >> 24] << 24 | _S1[(x >> 16) & 0xFF] << 16 | _S0[(x >> 8) & 0xFF] << 8 | _S1[x & 0xFF]
-    )
+# S = (S0, S1, S0, S1) on the four octets of a word (Document 2 section 3.4.1), as tables
+# of the output octet already in place.
+_SA = [b << 24 for b in _S0]
+_SB = [b << 16 for b in _S1]
+_SC = [b << 8 for b in _S0]
 
 
 def keystream(key: bytes, iv: bytes, words: int) -> list[int]:
     """``words`` 32-bit keystream words Z1, Z2, ... of ZUC for a 128-bit key and IV
-    (Document 2 sections 3.5-3.6)."""
+    (Document 2 sections 3.5-3.6). One loop with everything inline (speed): bit
+    reorganisation (3.3), F with L1/L2 (3.4; a rotation is written as its two shifts, the
+    left ones masked together) and the LFSR (3.2): 32 initialisation rounds that add
+    W >> 1, one working round whose output is discarded, then one word per round."""
     if len(key) != 16 or len(iv) != 16:
         raise ValueError("ZUC takes a 128-bit key and a 128-bit IV")
     s = [(key[i] << 23) | (_D[i] << 8) | iv[i] for i in range(16)]  # key loading, 3.5
     r1 = r2 = 0
-
-    def step() -> tuple[int, int]:
-        """Bit reorganisation (3.3) and the nonlinear function F (3.4): (W, X3)."""
-        nonlocal r1, r2
+    sa, sb, sc, sd = _SA, _SB, _SC, _S1
+    m32, p = _M32, _P
+    out = []
+    for step in range(33 + words):
+        s0 = s[0]
         x0 = ((s[15] & 0x7FFF8000) << 1) | (s[14] & 0xFFFF)
         x1 = ((s[11] & 0xFFFF) << 16) | (s[9] >> 15)
         x2 = ((s[7] & 0xFFFF) << 16) | (s[5] >> 15)
-        x3 = ((s[2] & 0xFFFF) << 16) | (s[0] >> 15)
-        w = ((x0 ^ r1) + r2) & _M32
-        w1 = (r1 + x1) & _M32
+        w = ((x0 ^ r1) + r2) & m32
+        w1 = (r1 + x1) & m32
         w2 = r2 ^ x2
-        r1 = _sbox(_l1(((w1 << 16) | (w2 >> 16)) & _M32))
-        r2 = _sbox(_l2(((w2 << 16) | (w1 >> 16)) & _M32))
-        return w, x3
-
-    def lfsr(u: int) -> None:
-        """LFSRWithInitialisationMode(u) (3.2); u = 0 is LFSRWithWorkMode."""
-        v = (
-            (s[15] << 15) + (s[13] << 17) + (s[10] << 21) + (s[4] << 20) + (s[0] << 8) + s[0] + u
-        ) % _P
+        u = ((w1 << 16) | (w2 >> 16)) & m32
+        u = (u ^ u << 2 ^ u << 10 ^ u << 18 ^ u << 24) & m32 ^ u >> 30 ^ u >> 22 ^ u >> 14 ^ u >> 8
+        r1 = sa[u >> 24] | sb[(u >> 16) & 0xFF] | sc[(u >> 8) & 0xFF] | sd[u & 0xFF]
+        u = ((w2 << 16) | (w1 >> 16)) & m32
+        u = (u ^ u << 8 ^ u << 14 ^ u << 22 ^ u << 30) & m32 ^ u >> 24 ^ u >> 18 ^ u >> 10 ^ u >> 2
+        r2 = sa[u >> 24] | sb[(u >> 16) & 0xFF] | sc[(u >> 8) & 0xFF] | sd[u & 0xFF]
+        if step < 32:  # LFSRWithInitialisationMode(W >> 1)
+            fb = w >> 1
+        else:  # LFSRWithWorkMode; from the second working round Z = W ^ X3
+            fb = 0
+            if step > 32:
+                out.append(w ^ (((s[2] & 0xFFFF) << 16) | (s0 >> 15)))
+        v = ((s[15] << 15) + (s[13] << 17) + (s[10] << 21) + (s[4] << 20) + (s0 << 8) + s0 + fb) % p
         del s[0]
-        s.append(v or _P)  # the cells hold 1 .. 2^31 - 1
-
-    for _ in range(32):  # initialisation stage (3.6.1)
-        w, _x3 = step()
-        lfsr(w >> 1)
-    step()  # working stage: the first output of F is discarded (3.6.2)
-    lfsr(0)
-    out = []
-    for _ in range(words):
-        w, x3 = step()
-        out.append(w ^ x3)
-        lfsr(0)
+        s.append(v or p)  # the cells hold 1 .. 2^31 - 1
     return out
 
 
 def _iv_eea3(count: int, bearer: int, direction: int) -> bytes:
-    """IV of 128-EEA3 (Document 1 section 3.3): COUNT || BEARER|DIRECTION|0^2 || 0^24, twice."""
+    """IV of 128-EEA3 (Document 1 chapter 3): COUNT || BEARER|DIRECTION|0^2 || 0^24, twice."""
     octet = ((bearer & 0x1F) << 3) | ((direction & 1) << 2)
     half = count.to_bytes(4, "big") + bytes((octet, 0, 0, 0))
     return half + half
 
 
 def eea3(key: bytes, count: int, bearer: int, direction: int, data: bytes, length: int) -> bytes:
-    """128-EEA3 (Document 1 section 3): ``data`` xor the ZUC keystream over ``length``
+    """128-EEA3 (Document 1 chapter 3): ``data`` xor the ZUC keystream over ``length``
     bits. Encryption and decryption are the same operation."""
     ks = keystream(key, _iv_eea3(count, bearer, direction), (length + 31) // 32)
     return xor_bits(data, b"".join(w.to_bytes(4, "big") for w in ks), length)
 
 
 def eia3(key: bytes, count: int, bearer: int, direction: int, message: bytes, length: int) -> bytes:
-    """128-EIA3 MAC (Document 1 section 4): with N = LENGTH + 64 and L = ceil(N/32) keystream
+    """128-EIA3 MAC (Document 1 chapter 4): with N = LENGTH + 64 and L = ceil(N/32) keystream
     words z, T = xor of the 32-bit windows z_i at every set message bit i, then
     T ^= z_LENGTH and MAC = T ^ z_32(L-1)."""
     n = (length + 7) // 8
@@ -158,12 +142,11 @@ def eia3(key: bytes, count: int, bearer: int, direction: int, message: bytes, le
     total = 32 * words
     z = int.from_bytes(b"".join(w.to_bytes(4, "big") for w in ks), "big")
     m = int.from_bytes(message[:n], "big") >> (8 * n - length) if length else 0
+    # Bit j of T (from the left) is the parity of the message AND the LENGTH keystream bits
+    # that start at bit j: 32 big-integer steps instead of one per message bit.
     t = 0
-    while m:  # visit the set bits; bit i (from the first) sits at position length-1-i
-        low = m & -m
-        i = length - low.bit_length()
-        t ^= (z >> (total - 32 - i)) & _M32
-        m ^= low
-    t ^= (z >> (total - 32 - length)) & _M32
-    t ^= ks[-1]
+    for j in range(32):
+        t = t << 1 | ((z >> (total - j - length)) & m).bit_count() & 1
+    t ^= (z >> (total - 32 - length)) & _M32  # z_LENGTH
+    t ^= ks[-1]  # z_32(L-1)
     return t.to_bytes(4, "big")

@@ -1,60 +1,183 @@
-"""A Mermaid ``sequenceDiagram`` of an exchange log, written as the log is read.
+"""Sequence diagrams of an exchange log: what each record looks like on a timeline
+(``describe``, shared by the Mermaid file and the HTML report's SVG), and the Mermaid
+``sequenceDiagram`` writer.
 
-Participants: the applications (App), the UE's NAS, and the network side (N1, shown as
-"Network": AMF/AUSF, AAnF, AF). Arrows carry short labels — message and primitive names,
-corr, results — and never key material (fingerprints are left out too: they only clutter
-a picture). A violation becomes a ``Note`` right after the line that revealed it, with the
-violation's message (which may name a shortened fingerprint, never a key).
+Lanes: each application (``app:<name>``), the UE's ``nas``, the ``usim``, ``n1`` (the
+network behind N1: AMF/AUSF) and ``af`` (AAnF and AF). Labels carry message and
+primitive names, corr, results — never key material, and no fingerprints (they only
+clutter a picture). A message **recorded** in a trace (its log line carries the trace
+``line``, and ``frame`` when it came from a capture) is drawn apart from what the model
+produced: Mermaid draws it solid with its frame (or line), modelled messages dotted. A
+violation is drawn right after the record that revealed it, with its message in full.
 
 Labels are escaped with Mermaid entity codes (``#59;`` for ``;``, ``#35;`` for ``#``...)
 so that GitHub renders the file. Very long logs are cut after ``max_events`` arrows: a
-diagram that large does not render and cannot be read anyway.
+diagram that large does not render and cannot be read anyway (the HTML report draws the
+neighbourhood of each violation instead).
 """
 
 from __future__ import annotations
 
+import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .invariants import Violation
 from .outputs import open_output
 
-PARTICIPANTS = (("App", "App"), ("NAS", "NAS"), ("N1", "Network"))
+LANES = ("nas", "usim", "n1", "af")  # after the applications, in this order
+LANE_TITLES = {"nas": "NAS", "usim": "USIM", "n1": "N1 / network", "af": "AAnF / AF"}
 MAX_LABEL = 80
+WRAP = 80  # a violation's full text, wrapped at this width
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One record as drawn: an arrow ``src -> dst`` (``src == dst``: an action within a
+    lane) or a note over ``src`` (``dst`` None)."""
+
+    src: str
+    dst: str | None
+    text: str
+    recorded: bool = False  # from the trace (a capture, a hand-written record)
+    fail: bool = False  # an AF session that failed
+    evidence: str = ""  # "frame 230" or "line 17" for a recorded message
+    ue: str | None = None
+    input: bool = False  # a trace/scenario input (an app request, a UE or net op)
+
+
+def _lane(endpoint: Any) -> str:
+    if isinstance(endpoint, str) and endpoint.startswith("app:"):
+        return endpoint
+    if endpoint in ("nas", "usim"):
+        return endpoint
+    return "n1"
+
+
+def evidence_of(record: dict[str, Any]) -> str:
+    """Where a recorded line comes from, as shown: its capture frame, else its trace line."""
+    if record.get("frame") is not None:
+        return f"frame {record['frame']}"
+    if record.get("line") is not None:
+        return f"line {record['line']}"
+    return ""
+
+
+def _short(text: Any, n: int = 24) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def describe(record: dict[str, Any]) -> Step | None:
+    """How one exchange-log record is drawn, or None for records a diagram leaves out."""
+    event = record.get("event")
+    ue = record.get("ue")
+    evidence = evidence_of(record)
+    recorded = bool(evidence)
+    if event == "primitive":
+        text = str(record.get("name"))
+        if record.get("corr") is not None:
+            text += f" corr {record['corr']}"
+        if record.get("cause"):
+            text += f" ({record['cause']})"
+        return Step(_lane(record.get("src")), _lane(record.get("dst")), text, ue=ue)
+    if event == "n1":
+        text = str(record.get("msg"))
+        for name in ("ngksi", "cause", "eap"):
+            if record.get(name) is not None:
+                text += f" {name}={record[name]}"
+        src, dst = ("n1", "nas") if record.get("dir") == "dl" else ("nas", "n1")
+        return Step(src, dst, text, recorded=recorded, evidence=evidence, ue=ue)
+    if event == "note" and record.get("pdu") and record.get("dir") == "dl":
+        text = f"{record.get('msg')} (not modelled: passed through)"
+        return Step("n1", "nas", text, recorded=recorded, evidence=evidence, ue=ue)
+    if event == "kaf_derived":
+        text = f"KAF derived for {record.get('af_id')}"
+        if record.get("corr") is not None:
+            text += f" corr {record['corr']}"
+        lane = f"app:{record.get('app')}"
+        return Step(lane, lane, text, ue=ue)
+    if event == "af_session":
+        result = record.get("result")
+        text = f"AF session {record.get('af_id')}: {result}"
+        return Step(f"app:{record.get('app')}", "af", text, fail=result != "ok", ue=ue)
+    if event == "aanf":
+        text = f"AAnF {record.get('action')} A-KID {_short(record.get('a_kid'))}"
+        return Step("af", None, text, ue=ue)
+    if event == "kausf":
+        return Step("nas", None, f"KAUSF {record.get('action')}", ue=ue)
+    if event == "usim":
+        return Step("usim", None, f"USIM {record.get('action')}", ue=ue)
+    if event == "state":
+        layer = record.get("layer")
+        lane = {"5gmm": "nas", "usim": "usim", "amf": "n1"}.get(str(layer))
+        if lane is None:
+            return None
+        return Step(lane, None, str(record.get("to")), ue=ue)
+    if event == "input":
+        kind, action = record.get("kind"), record.get("action")
+        if kind == "app":
+            text = f"{action} {record.get('af_fqdn')}"
+            return Step(f"app:{record.get('app')}", None, text, recorded=recorded,
+                        evidence=evidence, ue=ue, input=True)
+        lane = "nas" if kind == "ue" else "n1"
+        return Step(lane, None, f"{kind} {action}", recorded=recorded, evidence=evidence,
+                    ue=ue, input=True)
+    if event == "note" and record.get("layer") in ("n1", "network") and record.get("text"):
+        return Step("n1", None, str(record["text"]), ue=ue)
+    return None
+
+
+def violation_text(v: Violation | dict[str, Any]) -> str:
+    """A violation in full: id, where (seq, trace line, capture frame) and its message."""
+    d = v.to_dict() if isinstance(v, Violation) else v
+    where = [f"seq {d.get('seq')}"]
+    if d.get("line") is not None:
+        where.append(f"line {d['line']}")
+    if d.get("frame") is not None:
+        where.append(f"frame {d['frame']}")
+    return f"{d['invariant']} ({', '.join(where)}): {d['message']}"
+
+
+# -- Mermaid ------------------------------------------------------------------------------
 # Mermaid entity codes: `;` ends a statement, `#` starts an entity, quotes and angle
 # brackets are HTML in labels. One pass, so an inserted code is never escaped again.
 _ESCAPES = str.maketrans({"#": "#35;", ";": "#59;", '"': "#quot;", "<": "#lt;", ">": "#gt;"})
+_PARTICIPANTS = (("App", "App"), ("NAS", "NAS"), ("USIM", "USIM"), ("N1", "Network"),
+                 ("AF", "AAnF/AF"))
+_MERMAID = {"nas": "NAS", "usim": "USIM", "n1": "N1", "af": "AF"}
 
 
-def label(text: str) -> str:
-    """One safe line of label text."""
+def label(text: str, limit: int | None = MAX_LABEL) -> str:
+    """One safe line of label text (cut at ``limit`` characters unless None)."""
     text = " ".join(str(text).split())
-    if len(text) > MAX_LABEL:
-        text = text[: MAX_LABEL - 3] + "..."
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 3] + "..."
     return text.translate(_ESCAPES)
-
-
-def _party(endpoint: Any) -> str:
-    if isinstance(endpoint, str) and endpoint.startswith("app:"):
-        return "App"
-    if endpoint in ("nas", "usim"):
-        return "NAS"
-    return "N1"
 
 
 class MermaidWriter:
     """``w = MermaidWriter(path); w.feed(record); w.violation(v); w.close()``. Lines are
-    flushed as written, so a run that stops early leaves a readable prefix."""
+    flushed as written, so a run that stops early leaves a readable prefix.
 
-    def __init__(self, path: str | Path, max_events: int = 2000) -> None:
+    ``several_ues``: prefix labels with the UE (True), never (False), or from the moment
+    a second UE appears (None: a log read without knowing how many UEs it holds)."""
+
+    def __init__(self, path: str | Path, max_events: int = 2000,
+                 several_ues: bool | None = None) -> None:
         self.path = Path(path)
         self.max_events = max_events
+        self.several_ues = several_ues
+        self._first_ue: str | None = None
         self._drawn = 0
         self._skipped = 0
         self._file = open_output(self.path, "--diagram", text=True, line_buffering=True)
         self._write("sequenceDiagram")
-        for name, alias in PARTICIPANTS:
+        for name, alias in _PARTICIPANTS:
             self._write(f"    participant {name} as {alias}")
+        self._write("    Note over App,AF: N1 and AAnF/AF: solid = recorded in the trace "
+                    "(frame or line), dotted = produced by the model")
 
     def _write(self, line: str) -> None:
         self._file.write(line + "\n")
@@ -66,48 +189,52 @@ class MermaidWriter:
         self._drawn += 1
         self._write("    " + line)
 
-    def feed(self, record: dict[str, Any]) -> None:
-        """Draw one exchange-log record (events other than those below are not drawn)."""
-        event = record.get("event")
-        ue = f"[{record['ue']}] " if record.get("ue") is not None else ""
-        if event == "primitive":
-            src, dst = _party(record.get("src")), _party(record.get("dst"))
-            app = record.get("dst") if src == "NAS" else record.get("src")
-            text = f"{ue}{record.get('name')} {app} corr {record.get('corr')}"
-            if record.get("cause"):
-                text += f" ({record['cause']})"
-            self._draw(f"{src}->>{dst}: {label(text)}")
-        elif event == "n1":
-            arrow = "N1->>NAS" if record.get("dir") == "dl" else "NAS->>N1"
-            text = f"{ue}{record.get('msg')}"
-            for name in ("ngksi", "cause", "eap"):
-                if record.get(name) is not None:
-                    text += f" {name}={record[name]}"
-            self._draw(f"{arrow}: {label(text)}")
-        elif event == "kaf_derived":
-            text = f"{ue}KAF derived {record.get('app')} for {record.get('af_id')}"
-            text += f" corr {record.get('corr')}"
-            self._draw(f"App->>App: {label(text)}")
-        elif event == "af_session":
-            ok = record.get("result") == "ok"
-            text = f"{ue}AF session {record.get('app')}: {record.get('result')}"
-            self._draw(f"App-{'>>' if ok else 'x'}N1: {label(text)}")
-        elif event == "aanf":
-            text = f"{ue}AAnF {record.get('action')} A-KID {record.get('a_kid')}"
-            self._draw(f"Note over N1: {label(text)}")
-        elif event == "kausf":
-            text = f"{ue}KAUSF {record.get('action')}"
-            self._draw(f"Note over NAS: {label(text)}")
+    def _prefix(self, ue: str | None) -> str:
+        if ue is None:
+            return ""
+        if self.several_ues is None:
+            if self._first_ue is None:
+                self._first_ue = ue
+            elif ue != self._first_ue:
+                self.several_ues = True
+                note = f"several UEs: lines above are UE {self._first_ue}, from here on " \
+                       "each label names its UE"
+                self._draw(f"Note over App,AF: {label(note, None)}")
+        return f"[{ue}] " if self.several_ues else ""
 
-    def violation(self, v: Violation) -> None:
-        """A note for a violation, right after the line that revealed it."""
-        self._draw(f"Note over App,N1: {label(f'{v.invariant} seq {v.seq}: {v.message}')}")
+    def feed(self, record: dict[str, Any]) -> None:
+        """Draw one exchange-log record (records ``describe`` leaves out are not drawn)."""
+        step = describe(record)
+        if step is None:
+            return
+        text = self._prefix(step.ue)
+        src = _MERMAID.get(step.src, "App")
+        app = next((x for x in (step.src, step.dst) if x and x.startswith("app:")), None)
+        if app is not None:  # one App lane here: say which application
+            text += f"{app[4:]}: "
+        text += step.text
+        if step.evidence:
+            text += f" [{step.evidence}]"
+        if step.dst is None:
+            self._draw(f"Note over {src}: {label(text)}")
+            return
+        dst = _MERMAID.get(step.dst, "App")
+        # dotted: a message the model produced on N1 or towards the AAnF/AF
+        dotted = not step.recorded and ({step.src, step.dst} & {"n1", "af"})
+        arrow = ("--" if dotted else "-") + ("x" if step.fail else ">>")
+        self._draw(f"{src}{arrow}{dst}: {label(text)}")
+
+    def violation(self, v: Violation | dict[str, Any]) -> None:
+        """A note with the violation in full, right after the line that revealed it."""
+        lines = textwrap.wrap(violation_text(v), WRAP) or [""]
+        text = "<br/>".join(label(part, None) for part in lines)
+        self._draw(f"Note over App,AF: {text}")
 
     def close(self) -> None:
         if self._file.closed:
             return
         if self._skipped:
-            self._write(f"    Note over App,N1: {self._skipped} more lines not drawn")
+            self._write(f"    Note over App,AF: {self._skipped} more lines not drawn")
         self._file.close()
 
     def __enter__(self) -> MermaidWriter:

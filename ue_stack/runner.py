@@ -9,6 +9,7 @@ path, so what was written before an error stays on disk.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterable, Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
 from .bus import run_virtual
@@ -30,6 +31,25 @@ class Output(Protocol):
     def violation(self, v: Violation) -> None: ...
 
     def close(self) -> None: ...
+
+
+class Evidence:
+    """The trace line (and capture frame) behind the records being logged: replay logs
+    each trace record with its ``line`` and everything it causes after it, so a
+    violation points back to the last record that carried one (FORMATS.md 4)."""
+
+    def __init__(self) -> None:
+        self.line: int | None = None
+        self.frame: int | None = None
+
+    def feed(self, record: dict[str, Any]) -> None:
+        if record.get("line") is not None:
+            self.line, self.frame = record["line"], record.get("frame")
+
+    def attach(self, v: Violation) -> Violation:
+        if self.line is None or v.line is not None:
+            return v
+        return replace(v, line=self.line, frame=self.frame)
 
 
 class CheckedRun:
@@ -56,9 +76,11 @@ class CheckedRun:
         # the file last: what every consumer saw is what the log says
         self.sink: ExchangeSink = (FanOut(CallbackSink(self._sink), self._out)
                                    if self._out is not None else CallbackSink(self._sink))
+        self.evidence = Evidence()
 
     def _emit(self, v: Violation | None) -> None:
         if v is not None:
+            v = self.evidence.attach(v)
             self.violations.append(v)
             for output in self._outputs:
                 output.violation(v)
@@ -68,6 +90,7 @@ class CheckedRun:
         self._emit(self.checker.record(invariant, ok, seq, t, message))
 
     def _sink(self, rec: dict[str, Any]) -> None:
+        self.evidence.feed(rec)
         for output in self._outputs:
             output.feed(rec)
         for v in self.checker.feed(rec):

@@ -28,12 +28,18 @@ class Violation:
     t: float | None
     message: str
     input: str | None = None
+    line: int | None = None  # the trace line whose record led to it (replay)
+    frame: int | None = None  # that record's capture frame
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"invariant": self.invariant}
         if self.input is not None:
             out["input"] = self.input
         out.update(seq=self.seq, t=self.t, message=self.message)
+        if self.line is not None:
+            out["line"] = self.line
+        if self.frame is not None:
+            out["frame"] = self.frame
         return out
 
 

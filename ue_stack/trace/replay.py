@@ -188,8 +188,8 @@ def evidence_of(rec: TraceRecord) -> dict[str, Any]:
     """Where a recorded message comes from, for its log line: the trace ``line``, the
     capture ``frame`` and the captured ``pdu`` (hex), each when known (FORMATS.md 2)."""
     out: dict[str, Any] = {"line": rec.line}
-    if rec.fields.get("frame") is not None:
-        out["frame"] = rec.fields["frame"]
+    if rec.frame is not None:
+        out["frame"] = rec.frame
     if rec.pdu is not None:
         out["pdu"] = rec.pdu.hex()
     return out

@@ -328,3 +328,32 @@ def test_console_script_bad_input_is_one_line_and_exit_2() -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert len(done.stderr.splitlines()) == 1 and "--k" in done.stderr
+
+
+def test_eap_aka_prime_prints_the_challenge_packets_a_recorded_run_carries(capsys) -> None:
+    """FORMATS.md 5 ``--method eap-aka-prime --identity``: ``at_res``, the request and
+    response packets with their AT_MAC, byte for byte as the simulated AUSF and UE
+    exchanged them in traces/sim-eap-aka-prime-happy-path.jsonl (first AV: SQN 0x20)."""
+    root = Path(__file__).resolve().parents[2]
+    lines = [json.loads(x) for x in
+             (root / "traces" / "sim-eap-aka-prime-happy-path.jsonl").read_text().splitlines()
+             if x.startswith("{")]
+    header = lines[0]
+    request = next(r for r in lines if r.get("msg") == "authentication_request")
+    response = next(r for r in lines if r.get("msg") == "authentication_response")
+    status, out, _ = keys(
+        capsys, f"--k={header['ue']['k']}", f"--opc={header['ue']['opc']}",
+        f"--rand={request['at_rand']}", "--sqn=000000000020", "--mcc=001", "--mnc=01",
+        "--method=eap-aka-prime", f"--identity={header['ue']['supi']}",
+        f"--eap-id={request['eap_id']}",
+    )
+    assert status == 0
+    assert out["eap_request"] == request["eap"] and out["at_mac_request"] == request["at_mac"]
+    assert out["eap_response"] == response["eap"]
+    assert (out["at_res"], out["at_mac_response"]) == (response["at_res"], response["at_mac"])
+
+
+def test_eap_id_out_of_range_is_a_usage_error(capsys) -> None:
+    status, out, err = keys(capsys, *SET19, "--snn=WLAN", "--method=eap-aka-prime",
+                            "--identity=x", "--eap-id=256")
+    assert status == 2 and out is None and "--eap-id" in err[0]

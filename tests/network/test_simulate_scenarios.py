@@ -128,14 +128,25 @@ def timeline(events: list[str]) -> tuple[Step, ...]:
     return tuple(steps)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(EVENTS, min_size=1, max_size=8))
-def test_random_interleavings_never_break_akma_1_2_3_or_xl1_per_kaf(events):
+# The primary authentication the network runs: 5G AKA, EAP-AKA' with EAP-Success in the
+# SMC, EAP-AKA' with EAP-Success in AUTHENTICATION RESULT (TS 33.535 6.1: AKMA anchors on
+# KAUSF from either method).
+METHODS = st.sampled_from(
+    ["happy-path", "eap-aka-prime-happy-path", "eap-aka-prime-reauth-between-af-sessions"]
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(METHODS, st.lists(EVENTS, min_size=1, max_size=8))
+def test_random_interleavings_never_break_akma_1_2_3_or_xl1_per_kaf(base, events):
     """Re-authentications, lost SMCs, KAF requests, USIM removal and power cycles in any
-    order: a per-kaf UE never derives KAF without a fresh confirm (AKMA-1), never from a
-    KAUSF that is not valid (AKMA-2/3), and answers every request exactly once (XL-1)."""
-    scenario = replace(load_scenario("happy-path"), steps=timeline(events))
+    order, with 5G AKA or EAP-AKA': a per-kaf UE never derives KAF without a fresh confirm
+    (AKMA-1), never from a KAUSF that is not valid (AKMA-2/3), answers every request
+    exactly once (XL-1), and takes a new KAUSF into use only on an accepted SMC or
+    EAP-Success (NAS-1)."""
+    scenario = replace(load_scenario(base), steps=timeline(events))
     report = simulate(scenario, "per-kaf")
-    for invariant in ("AKMA-1", "AKMA-2", "AKMA-3", "XL-1"):
+    assert report["invariants"]["NAS-1"]["checked"] > 0
+    for invariant in ("AKMA-1", "AKMA-2", "AKMA-3", "XL-1", "NAS-1"):
         assert report["invariants"][invariant]["violations"] == 0, (
             invariant, events, [v for v in report["violations"] if v["invariant"] == invariant])

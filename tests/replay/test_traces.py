@@ -58,11 +58,16 @@ def test_each_trace_meets_its_expect(path, tmp_path):
     assert status == 0
 
 
-def test_legacy_cache_negative_control_fails_on_akma1_and_akma4(tmp_path):
+@pytest.mark.parametrize(
+    "trace",
+    ["reauth-between-af-sessions.jsonl", "sim-eap-aka-prime-reauth-between-af-sessions.jsonl"],
+)
+def test_legacy_cache_negative_control_fails_on_akma1_and_akma4(tmp_path, trace):
     """BEHAVIOUR.md t4: upper layers that cache KAKMA derive KAF_b' from KAKMA1 and send
-    A-KID1, which the AAnF deleted at re-authentication."""
+    A-KID1, which the AAnF deleted at re-authentication — with 5G AKA and with EAP-AKA'
+    (TS 33.535 6.1: KAUSF from either primary authentication)."""
     report_path = tmp_path / "report.json"
-    status = main(["replay", str(ROOT / "traces" / "reauth-between-af-sessions.jsonl"),
+    status = main(["replay", str(ROOT / "traces" / trace),
                    "--app-mode", "legacy-cache", "--report", str(report_path)])
     assert status == 1
     assert violated(orjson.loads(report_path.read_bytes())) == ["AKMA-1", "AKMA-4"]

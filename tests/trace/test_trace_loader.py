@@ -281,3 +281,50 @@ def test_network_deregistration_carries_cause_and_re_registration_required(tmp_p
     with pytest.raises(TraceFormatError) as caught:
         load(write(tmp_path / "c.jsonl", header(), on, bad))
     assert (caught.value.line, caught.value.field) == (3, "re_registration_required")
+
+
+# -- EAP-AKA' fields (FORMATS.md 1 "EAP-AKA' fields") --------------------------------------
+
+EAP_SUCCESS = "03070004"  # EAP-Success, identifier 7 (RFC 3748 4.2)
+EAP_CHALLENGE_RESPONSE = (  # EAP-Response/AKA'-Challenge, id 1: AT_RES (64 bits), AT_MAC
+    "02010028" "32010000" "030300400102030405060708" "0b050000" + "00" * 16
+)
+
+
+def test_eap_hex_fills_the_decoded_fields_and_the_v1_shorthand_is_eap_code(tmp_path):
+    """Decoded fields are filled from the ``eap`` hex; ``eap: "success"`` (v1) reads as
+    ``eap_code``."""
+    _, records = load(write(
+        tmp_path / "t.jsonl", header(),
+        {"t": 0, "kind": "ue", "op": "power_on"},
+        {"t": 1, "kind": "dl", "msg": "authentication_result", "ngksi": 0, "eap": EAP_SUCCESS},
+        {"t": 2, "kind": "dl", "msg": "authentication_result", "ngksi": 0, "eap": "success"},
+        {"t": 3, "kind": "ul", "msg": "authentication_response", "eap": EAP_CHALLENGE_RESPONSE,
+         "at_res": "0102030405060708"},
+    ))
+    first, shorthand, response = (r.message.fields for r in records[1:])
+    assert (first["eap_code"], first["eap_id"]) == ("success", 7)
+    assert shorthand == {"ngksi": 0, "eap_code": "success"}
+    assert response["eap_subtype"] == "challenge" and response["at_mac"] == bytes(16)
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"msg": "authentication_result", "ngksi": 0, "eap": EAP_SUCCESS,
+          "eap_code": "failure"}, "eap_code"),
+        ({"msg": "authentication_result", "ngksi": 0, "eap": "0307"}, "eap"),
+        ({"msg": "authentication_result", "ngksi": 0, "eap": "success",
+          "eap_code": "failure"}, "eap_code"),
+        ({"msg": "authentication_request", "ngksi": 0, "abba": "0000"}, "rand"),
+        ({"msg": "authentication_result", "ngksi": 0}, "eap_code"),
+    ],
+)
+def test_eap_fields_that_disagree_or_are_missing_name_the_field(tmp_path, record, field):
+    """Decoded fields must agree with the ``eap`` hex; a dl AUTHENTICATION REQUEST needs
+    RAND/AUTN or an EAP message; AUTHENTICATION RESULT needs its EAP code."""
+    path = write(tmp_path / "t.jsonl", header(), {"t": 0, "kind": "ue", "op": "power_on"},
+                 {"t": 1, "kind": "dl", **record})
+    with pytest.raises(TraceFormatError) as err:
+        load(path)
+    assert err.value.field == field and err.value.line == 3

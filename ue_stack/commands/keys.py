@@ -10,7 +10,13 @@ Choices the contract leaves open, made here:
   (``5G:mnc<3 digits>.mcc<3 digits>.3gppnetwork.org``); an odd SNN names no PLMN and
   ``a_kid`` is then omitted with a note.
 - With ``--method eap-aka-prime`` there is no RES*/HXRES* (EAP-AKA' carries RES), and
-  KAUSF is EMSK[0:32], so it and everything below it need ``--identity``.
+  KAUSF is EMSK[0:32], so it and everything below it need ``--identity``. With the
+  identity it also prints what a capture shows of the AKA'-Challenge (compatible
+  additions to the FORMATS.md list): ``k_aut``, ``at_res``, and the request and response
+  packets as this model's AUSF and UE build them (``eap_request``/``eap_response``, EAP
+  identifier ``--eap-id``, network name = the SNN) with their ``at_mac_request`` /
+  ``at_mac_response``. A core that adds attributes (AT_RESULT_IND, ...) has another
+  AT_MAC: verify its packet with ``k_aut`` instead.
 - A requested output (``--af``, ``--nea``, ``--nia``, ``--identity``, ``--op``) that the
   other inputs cannot reach is omitted with a one-line note on stderr per output, exit
   status 0 (stdout stays pure JSON).
@@ -32,6 +38,7 @@ from typing import Any
 from ..crypto import aka, akma, eap_aka_prime
 from ..crypto.milenage import compute_opc, milenage
 from ..errors import InputError
+from ..nas import eap
 
 METHOD_5G_AKA = "5g-aka"
 METHOD_EAP_AKA_PRIME = "eap-aka-prime"
@@ -39,7 +46,8 @@ METHOD_EAP_AKA_PRIME = "eap-aka-prime"
 # Output names in the order of FORMATS.md section 5.
 OUTPUT_ORDER = (
     "opc mac_a mac_s res ck ik ak ak_star autn res_star hxres_star k_ausf k_seaf k_amf "
-    "k_nas_int k_nas_enc k_akma a_tid a_kid k_af auts sqn_ms mac_s_ok ck_prime ik_prime emsk"
+    "k_nas_int k_nas_enc k_akma a_tid a_kid k_af auts sqn_ms mac_s_ok ck_prime ik_prime emsk "
+    "k_aut at_res eap_request at_mac_request eap_response at_mac_response"
 ).split()
 
 # A well-formed SNN (TS 24.501 9.12.1); anything else is used verbatim but names no PLMN.
@@ -70,6 +78,7 @@ class KeyInputs:
     nia: int | None = None
     method: str = METHOD_5G_AKA
     identity: str | None = None
+    eap_id: int = 1
 
 
 @dataclass
@@ -140,6 +149,7 @@ def compute(inp: KeyInputs) -> KeyResult:
                 mk = eap_aka_prime.master_keys(ck_p, ik_p, inp.identity)
                 out["emsk"] = mk.emsk.hex()
                 kausf = mk.k_ausf
+                _eap_packets(inp, m.res, autn, snn, mk.k_aut, out)
 
     if kausf is not None:
         out["k_ausf"] = kausf.hex()
@@ -171,6 +181,23 @@ def compute(inp: KeyInputs) -> KeyResult:
         out.update(sqn_ms=resync.sqn_ms.hex(), mac_s_ok=resync.mac_s_ok)
 
     return KeyResult({name: out[name] for name in OUTPUT_ORDER if name in out}, notes)
+
+
+def _eap_packets(
+    inp: KeyInputs, res: bytes, autn: bytes, snn: str, k_aut: bytes, out: dict[str, Any]
+) -> None:
+    """The AKA'-Challenge as a capture shows it (RFC 9048 3; AT_MAC = HMAC-SHA-256-128
+    with K_aut, 3.4.1)."""
+    request = eap.challenge_request(inp.eap_id, inp.rand, autn, snn, k_aut)
+    response = eap.challenge_response(inp.eap_id, res, k_aut)
+    out.update(
+        k_aut=k_aut.hex(),
+        at_res=res.hex(),
+        eap_request=request.hex(),
+        at_mac_request=eap.decode(request)["at_mac"].hex(),
+        eap_response=response.hex(),
+        at_mac_response=eap.decode(response)["at_mac"].hex(),
+    )
 
 
 def _akma_and_nas(
@@ -253,6 +280,12 @@ def register(sub) -> None:
         help="primary authentication method (default 5g-aka)",
     )
     p.add_argument("--identity", help="EAP-AKA' identity for MK (RFC 9048 3.3)")
+    p.add_argument(
+        "--eap-id",
+        default="1",
+        help="EAP identifier of the AKA'-Challenge packets printed with --identity "
+        "(0-255, default 1)",
+    )
     p.set_defaults(run=run)
 
 
@@ -308,6 +341,7 @@ def inputs_from_args(args: argparse.Namespace) -> KeyInputs:
         nia=_alg(args.nia, "--nia"),
         method=args.method,
         identity=_identity(args.identity),
+        eap_id=_eap_id(args.eap_id),
     )
 
 
@@ -381,6 +415,12 @@ def _alg(value: str | None, option: str) -> int | None:
         return None
     if not (value.isascii() and value.isdigit() and int(value) <= 7):
         raise InputError(f"expected an algorithm id 0-7, got {value!r}", field=option)
+    return int(value)
+
+
+def _eap_id(value: str) -> int:
+    if not value.isdigit() or int(value) > 255:
+        raise InputError("must be an integer 0-255", field="--eap-id")
     return int(value)
 
 

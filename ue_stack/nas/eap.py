@@ -20,6 +20,8 @@ import hashlib
 import hmac
 from typing import Any
 
+from ..crypto.eap_aka_prime import KDF_VALUE
+
 EAP_TYPE_AKA_PRIME = 50  # RFC 9048 6 (IANA EAP method type)
 
 CODES = {1: "request", 2: "response", 3: "success", 4: "failure"}  # RFC 3748 4
@@ -243,3 +245,22 @@ def describe(fields: dict[str, Any]) -> dict[str, Any]:
         if value is not None:
             fields[name] = value
     return fields
+
+
+# --- the two AKA'-Challenge packets, as the AUSF and the UE of this model build them --------
+
+
+def challenge_request(ident: int, rand: bytes, autn: bytes, network_name: str,
+                      k_aut: bytes) -> bytes:
+    """EAP-Request/AKA'-Challenge: AT_RAND, AT_AUTN, AT_KDF_INPUT (the network name),
+    AT_KDF 1, AT_MAC (RFC 9048 3; TS 33.501 6.1.3.1 step 5). Real servers may add
+    attributes (AT_RESULT_IND, AT_CHECKCODE...), which changes their AT_MAC."""
+    return encode({"eap_code": "request", "eap_id": ident, "eap_subtype": "challenge",
+                   "at_rand": rand, "at_autn": autn, "at_kdf_input": network_name,
+                   "at_kdf": KDF_VALUE}, k_aut=k_aut)
+
+
+def challenge_response(ident: int, res: bytes, k_aut: bytes) -> bytes:
+    """EAP-Response/AKA'-Challenge: AT_RES, AT_MAC (RFC 9048 3; RFC 4187 9.4)."""
+    return encode({"eap_code": "response", "eap_id": ident, "eap_subtype": "challenge",
+                   "at_res": res}, k_aut=k_aut)

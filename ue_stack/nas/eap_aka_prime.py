@@ -141,9 +141,7 @@ def on_authentication_request(nas_: Nas, message: NasMessage, ngksi: int, now: f
     kamf = k_amf(k_seaf(kausf, snn), usim.supi, abba)
     nas_.contexts.partial = NasSecurityContext(ngksi, kamf, bytes(abba))
     nas_.outbox.put(KausfChanged("pending", nas_.kausf.set_pending(kausf)))
-    answer = {"eap_code": "response", "eap_id": ident, "eap_subtype": "challenge",
-              "at_res": check.res}
-    _respond(nas_, packet, eap.encode(answer, k_aut=keys.k_aut), pending=True)
+    _respond(nas_, packet, eap.challenge_response(ident, check.res, keys.k_aut), pending=True)
 
 
 def _check_network_name(nas_: Nas, name: str) -> bool:
@@ -194,7 +192,9 @@ def on_authentication_result(nas_: Nas, message: NasMessage, now: float) -> None
     """AUTHENTICATION RESULT (TS 24.501 5.4.1.2.2): EAP-Success -> the new KAUSF is valid
     and the partial context takes the message's ngKSI; EAP-Failure -> the partial context
     and the pending KAUSF are deleted, nothing else (5.4.1.2.2; the full reject handling
-    belongs to AUTHENTICATION REJECT). Either ends the AKMA deferral."""
+    belongs to AUTHENTICATION REJECT). Either ends the AKMA deferral: the trigger
+    ``authentication_result`` is in ``states.ENDS_AKMA_DEFERRAL``, answered by mm once
+    this input is complete."""
     code = message.get("eap_code")
     if code == "success":
         partial = nas_.contexts.partial
@@ -205,5 +205,3 @@ def on_authentication_result(nas_: Nas, message: NasMessage, now: float) -> None
         nas_._drop_partial("EAP-Failure in AUTHENTICATION RESULT")
     else:
         nas_._note("AUTHENTICATION RESULT without EAP-Success or EAP-Failure", eap_code=code)
-        return
-    nas_._end_akma_deferral()

@@ -133,6 +133,7 @@ ENDS_AKMA_DEFERRAL: frozenset[str] = frozenset({
     "registration_update_failed",
     "authentication_rejected",          # USIM invalid first (5.4.1.3.5)
     "security_mode_command",            # accepted (new KAUSF valid) or rejected (5.4.2)
+    "authentication_result",            # EAP-Success (KAUSF valid) or EAP-Failure (5.4.1.2)
     "t3516_expired",                    # RAND/RES* deleted (5.4.1.3.2)
     "authentication_check_failed",      # T3520 expiry or 3 failures (5.4.1.3.7)
     "switch_off_deregistration",

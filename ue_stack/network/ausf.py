@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..crypto import akma
 from ..crypto.aka import hxres_star, k_ausf, k_seaf, res_star, supi_for_kdf
-from ..crypto.eap_aka_prime import KDF_VALUE, challenge_keys
+from ..crypto.eap_aka_prime import challenge_keys
 from ..crypto.milenage import milenage
 from ..crypto.secret import Key
 from ..nas import eap
@@ -144,9 +144,7 @@ class Ausf:
                   xres: bytes, ck: bytes, ik: bytes) -> bytes:
         keys = challenge_keys(ck, ik, snn, autn[:6], supi_for_kdf(supi).decode())
         self._eap[supi] = _EapPending(snn, bytes(rand), ident, xres, keys.k_aut, keys.k_ausf)
-        return eap.encode({"eap_code": "request", "eap_id": ident, "eap_subtype": "challenge",
-                           "at_rand": rand, "at_autn": autn, "at_kdf_input": snn,
-                           "at_kdf": KDF_VALUE}, k_aut=keys.k_aut)
+        return eap.challenge_request(ident, rand, autn, snn, keys.k_aut)
 
     def observe_eap_challenge(self, supi: str, fields: dict, now: float) -> None:
         """Shadow mode (replay): take an AKA'-Challenge seen in a trace as this AUSF's own,

@@ -37,11 +37,14 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command`` (a known subcommand) only that one is registered, so
+    a run imports its own module and not every other command's dependencies."""
     parser = _Parser(prog="ue-stack", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in COMMANDS.values():
-        mod = importlib.import_module(f"ue_stack.commands.{module}")
+    names = [command] if command in COMMANDS else list(COMMANDS)
+    for name in names:
+        mod = importlib.import_module(f"ue_stack.commands.{COMMANDS[name]}")
         mod.register(sub)
     return parser
 
@@ -51,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     if not structlog.is_configured():  # once; an embedding application's set-up stays
         logconfig.configure()
     try:
-        parser = build_parser()
+        parser = build_parser(argv[0] if argv else None)
         args = parser.parse_args(argv)
         status = args.run(args)
     except UsageError as exc:

@@ -30,7 +30,7 @@ def test_concealed_suci_imports_to_a_trace_naming_the_suci(captures, tmp_path):
     assert header["ue"]["home_plmn"] == {"mcc": "208", "mnc": "93"}
     assert header["expect"] == {"verdict": "pass", "violations": []}
     notes = [p["problem"] for p in report["problems"] if p["severity"] == "note"]
-    assert any("SUPI concealed" in n and "credentials unknown" in n for n in notes)
+    assert any("conceal their SUPI" in n and "credentials unknown" in n for n in notes)
 
 
 def test_concealed_suci_replays_to_its_expectation_with_akma_checked(captures, tmp_path):

@@ -153,6 +153,7 @@ class UeTrace:
     problems: list[dict[str, Any]]
     name: str = ""
     suci: bool = False  # the UE is known only by a concealed SUCI (FORMATS.md 1)
+    keyless: bool = False  # imported without keys
 
 
 @dataclass(slots=True)
@@ -257,6 +258,7 @@ class Importer:
         traces = [self._build(ue, name) for ue in self.ues if ue.merged_into is None]
         traces = [t for t in traces if t is not None]
         self.counts["ues"] = sum(1 for t in traces if t.header is not None)
+        self.problems.extend(_summary_notes([t for t in traces if t.header is not None]))
         fatal = None
         wrong = [p for t in traces for p in t.problems if "wrong keys" in p["problem"]]
         if wrong:
@@ -463,15 +465,6 @@ class Importer:
         creds = self._credentials_of(ue, supi)
         if creds is not None:
             creds = self._check_keys(ue, creds, where, problems)
-        else:
-            problems.append(problem(
-                "note", f"{where}: no keys: integrity, deciphering and RES* not checked",
-                frames=frames[:1]))
-        if suci is not None:
-            problems.append(problem(
-                "note", f"{where}: SUPI concealed (protection scheme "
-                f"{suci[6] & 0x0F}), never revealed: identity and credentials unknown; the "
-                "trace names the SUCI, replay uses a stand-in", frames=frames[:1]))
         notes: list[str] = []
         plan = plan_sessions(ue.events, with_sqn=creds is not None, notes=notes, where=where)
         problems.extend(problem("note", text) for text in notes)
@@ -514,7 +507,8 @@ class Importer:
         )
         probes = PROBE_PLACES.get(self.options.akma_probe or "", frozenset())
         records = _records(ue.events, plan, supi, ue_obj, skips=skips.reasons, probes=probes)
-        return UeTrace(supi, head, records, frames, problems, suci=suci is not None)
+        return UeTrace(supi, head, records, frames, problems, suci=suci is not None,
+                       keyless=creds is None)
 
     def _credentials_of(self, ue: Ue, supi: str | None) -> Credentials | None:
         """The UE's keys: its --keys row, or --k/--opc (for --supi's UE only, if given)."""
@@ -620,6 +614,24 @@ class SessionPlan:
     # (event index, why): where the recorded UE breaks a rule the model keeps, so replay
     # reports NAS-3 there (FORMATS.md 3) instead of the trace copying the breach
     deviations: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _summary_notes(traces: list[UeTrace]) -> list[dict[str, Any]]:
+    """What holds for many UEs, said once (FORMATS.md 6: a problem is not repeated), with
+    the first frame of each UE concerned."""
+    out = []
+    keyless = [t for t in traces if t.keyless]
+    if keyless:
+        out.append(problem(
+            "note", f"no keys for {len(keyless)} UE(s): integrity, deciphering and RES* not "
+            "checked (give --keys FILE)", frames=sorted(t.frames[0] for t in keyless)))
+    concealed = [t for t in traces if t.suci]
+    if concealed:
+        out.append(problem(
+            "note", f"{len(concealed)} UE(s) conceal their SUPI (SUCI scheme A/B, never "
+            "revealed): identity and credentials unknown; traces name the SUCI, replay uses "
+            "stand-ins", frames=sorted(t.frames[0] for t in concealed)))
+    return out
 
 
 def expectation(plan: SessionPlan) -> dict[str, Any]:

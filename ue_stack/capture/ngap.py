@@ -1,8 +1,9 @@
 """NGAP (TS 38.413, APER) -> the UE-associated facts an importer needs.
 
-pycrate decodes the ASN.1: NGAP's APER encoding with its open types and extension
-containers is exactly what a maintained ASN.1 compiler is for. Its NGAP module takes about
-a second to import, so it is loaded lazily, once, on the first NGAP PDU.
+``ngap_fast`` reads the few IEs we need straight from the APER octets; where it is not
+certain it answers None and pycrate decodes the PDU: NGAP's APER encoding with its open
+types and extension containers is exactly what a maintained ASN.1 compiler is for. Its
+NGAP module takes about a second to import, so it is loaded lazily, only when needed.
 
 From each PDU we keep: the procedure, the direction of the NAS PDUs it carries, the
 RAN/AMF UE NGAP IDs, every NAS-PDU (top level, IE 38, and inside PDU session lists), the
@@ -60,6 +61,21 @@ class NgapFacts:
 
 def decode_ngap(payload: bytes) -> NgapFacts:
     """Decode one NGAP PDU (TS 38.413 9.4, APER) and pick out the UE-associated facts."""
+    from .ngap_fast import decode
+
+    facts = decode(payload)
+    if facts is None:
+        facts = decode_ngap_pycrate(payload)
+    if facts.nas_pdus:
+        if facts.procedure in REPEATING_PROCEDURES:
+            facts.direction = None
+        else:
+            facts.direction = "ul" if facts.procedure in UPLINK_PROCEDURES else "dl"
+    return facts
+
+
+def decode_ngap_pycrate(payload: bytes) -> NgapFacts:
+    """The facts by pycrate's full NGAP decoder (the fast path's fallback and check)."""
     pdu = _ngap_pdu()
     try:
         pdu.from_aper(payload)
@@ -93,11 +109,6 @@ def decode_ngap(payload: bytes) -> NgapFacts:
             facts.s_tmsi = ((set_id << 6) | pointer).to_bytes(2, "big") + bytes(v["fiveG-TMSI"])
         elif ie_type.endswith("List") or ie_type.endswith("Req"):
             _nested_nas(v, facts.nas_pdus)
-    if facts.nas_pdus:
-        if procedure in REPEATING_PROCEDURES:
-            facts.direction = None
-        else:
-            facts.direction = "ul" if procedure in UPLINK_PROCEDURES else "dl"
     return facts
 
 

@@ -61,6 +61,11 @@ def json_line_problem(text: bytes, exc: ValueError) -> str:
     try:
         text.decode("utf-8")
     except UnicodeDecodeError as bad:
-        return f"not UTF-8 text (binary data? undecodable byte at offset {bad.start})"
+        return not_utf8(bad)
     where = f" at column {exc.colno}" if hasattr(exc, "colno") else ""
     return f"not valid JSON ({getattr(exc, 'msg', exc)}{where}; truncated?)"
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """What is wrong with a file (or line) that is not UTF-8 text, for people."""
+    return f"not UTF-8 text (binary data? undecodable byte at offset {exc.start})"

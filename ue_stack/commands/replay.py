@@ -19,6 +19,7 @@ from ..capture.writer import PcapWriter
 from ..errors import InputError
 from ..invariants.checker import merge_results
 from ..keyfile import load_keys, with_keys
+from ..limits import MAX_JOBS, int_option
 from ..network.shadow import plmn_of_snn
 from ..outputs import per_input
 from ..report import build_report, summary_lines, write_report
@@ -45,7 +46,7 @@ def register(sub: Any) -> None:
                    help="exit status reflects whether every trace met its `expect`")
     p.add_argument("--keys", metavar="FILE",
                    help="credentials CSV (supi,k,opc or supi,k,op) for traces without K/OPc")
-    p.add_argument("--jobs", type=int, default=1, metavar="N",
+    p.add_argument("--jobs", type=int_option(1, MAX_JOBS), default=1, metavar="N",
                    help="replay N traces at once in separate processes")
     p.set_defaults(run=run)
 
@@ -139,8 +140,6 @@ def verdict_table(outcomes: list[TraceOutcome]) -> list[str]:
 
 
 def run(args: Any) -> int:
-    if args.jobs < 1:
-        raise InputError("replay: argument --jobs: must be at least 1")
     paths = jsonl_inputs(args.traces, "trace")
     several = len(paths) > 1
     options = Options(

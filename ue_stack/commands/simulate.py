@@ -11,6 +11,7 @@ from typing import Any
 from ..app.akma_client import APP_MODES
 from ..capture.writer import PcapWriter
 from ..errors import InputError
+from ..limits import MAX_UES, int_option
 from ..report import summary_lines, write_report
 from ..runner import CheckedRun
 from ..scenarios import Scenario, builtin_scenarios, load_scenario
@@ -24,8 +25,10 @@ def register(sub: Any) -> None:
     p.add_argument("--list", action="store_true", help="list the built-in scenarios")
     p.add_argument("--app-mode", choices=APP_MODES, help="override the scenario's app_mode")
     p.add_argument("--akma-defer", choices=("on", "off"), help="override akma_defer")
-    p.add_argument("--ues", type=int, default=1, metavar="N", help="N UEs on one bus")
-    p.add_argument("--seed", type=int, metavar="S", help="RAND generator seed")
+    p.add_argument("--ues", type=int_option(1, MAX_UES), default=1, metavar="N",
+                   help="N UEs on one bus")
+    p.add_argument("--seed", type=int_option(0, 2**64 - 1), metavar="S",
+                   help="RAND generator seed")
     p.add_argument("--record", metavar="TRACE", help="write what crossed N1 as a trace")
     p.add_argument("--log", metavar="FILE", help="exchange log")
     p.add_argument("--report", metavar="FILE", help="write the ue-stack/report v1 JSON")
@@ -42,8 +45,6 @@ def run(args: Any) -> int:
         return 0
     if not args.scenario:
         raise InputError("simulate: give a scenario name or file (or --list)")
-    if args.ues < 1:
-        raise InputError("simulate: argument --ues: must be at least 1")
     scenario = load_scenario(args.scenario)
     recorder = Recorder(args.record, scenario.ue.supi) if args.record else None
     try:

@@ -70,22 +70,27 @@ def _clean_flat(record: Record, secrets: set[str]) -> bool:
 
 def _leaks(value: Any, path: str, secrets: set[str], out: list[str]) -> None:
     """Append a description of every leak in ``value`` to ``out`` (the full walk, for
-    the records ``_clean_flat`` cannot clear)."""
-    if isinstance(value, dict):
-        if not SECRET_NAMES.isdisjoint(value):
-            names = [key for key in value if key in SECRET_NAMES]
-            out.extend(f"field {_join(path, key)!r} (a secret name)" for key in names)
-        for key, item in value.items():
-            if isinstance(item, _CONTAINERS) or (secrets and isinstance(item, _TEXT)):
-                _leaks(item, _join(path, key), secrets, out)
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            if isinstance(item, _CONTAINERS) or (secrets and isinstance(item, _TEXT)):
-                _leaks(item, f"{path}[{i}]", secrets, out)
-    elif secrets and isinstance(value, _TEXT):
-        text = value.hex() if isinstance(value, bytes | bytearray) else value.lower()
-        if any(secret in text for secret in secrets):
-            out.append(f"the value of {path!r} (a known key)")
+    the records ``_clean_flat`` cannot clear), in document order. Iterative: a line
+    nested a thousand deep costs no recursion."""
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            if not SECRET_NAMES.isdisjoint(value):
+                names = [key for key in value if key in SECRET_NAMES]
+                out.extend(f"field {_join(path, key)!r} (a secret name)" for key in names)
+            items = [(_join(path, key), item) for key, item in value.items()]
+        elif isinstance(value, list | tuple):
+            items = [(f"{path}[{i}]", item) for i, item in enumerate(value)]
+        else:
+            text = value.hex() if isinstance(value, bytes | bytearray) else value.lower()
+            if any(secret in text for secret in secrets):
+                out.append(f"the value of {path!r} (a known key)")
+            continue
+        stack.extend(reversed([
+            (where, item) for where, item in items
+            if isinstance(item, _CONTAINERS) or (secrets and isinstance(item, _TEXT))
+        ]))
 
 
 def _join(path: str, key: Any) -> str:

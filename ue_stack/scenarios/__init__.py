@@ -64,7 +64,8 @@ from typing import Any
 from ..crypto.aka import serving_network_name
 from ..crypto.milenage import compute_opc
 from ..crypto.secret import Key
-from ..errors import InputError
+from ..errors import InputError, not_utf8
+from ..limits import MAX_COUNT, MAX_DEPTH, seconds, too_deep, whole
 from ..nas.messages import MESSAGES
 from ..network.aanf import KAF_LIFETIME
 from ..network.amf import AmfConfig
@@ -215,31 +216,26 @@ def _bool(v: Any) -> bool:
 
 
 def _count(v: Any) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-        raise ValueError("must be an integer >= 1")
-    return v
+    return whole(v, 1, MAX_COUNT)
 
 
 def _nonneg_int(v: Any) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-        raise ValueError("must be an integer >= 0")
-    return v
+    return whole(v, 0, MAX_COUNT)
 
 
-def _seconds(v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-        raise ValueError("must be a number >= 0")
-    return float(v)
+def _seed(v: Any) -> int:
+    return whole(v, 0, 2**64 - 1)
 
 
 def _hex(size: int | None) -> Callable[[Any], bytes]:
     def check(v: Any) -> bytes:
+        # The value is never echoed: hex fields include K, OPc and OP.
         if not isinstance(v, str):
             raise ValueError("must be a hex string")
         try:
             raw = bytes.fromhex(v)
         except ValueError:
-            raise ValueError(f"not a hex string: {v!r}") from None
+            raise ValueError("not a hex string (digits 0-9, a-f, even length)") from None
         if size is not None and len(raw) != size:
             raise ValueError(f"must be {size} octets ({2 * size} hex digits), got {len(raw)}")
         return raw
@@ -249,8 +245,8 @@ def _hex(size: int | None) -> Callable[[Any], bytes]:
 
 def _enum(*values: str) -> Callable[[Any], str]:
     def check(v: Any) -> str:
-        if v not in values:
-            raise ValueError(f"must be one of {', '.join(values)}; got {v!r}")
+        if not isinstance(v, str) or v not in values:
+            raise ValueError(f"must be one of {', '.join(values)}; got {_shown(v)}")
         return v
 
     return check
@@ -266,9 +262,17 @@ def _digits(*lengths: int) -> Callable[[Any], str]:
 
 
 def _msg(v: Any) -> str:
-    if v not in MESSAGES:
-        raise ValueError(f"unknown NAS message {v!r}")
+    if not isinstance(v, str) or v not in MESSAGES:
+        raise ValueError(f"unknown NAS message {_shown(v)}")
     return v
+
+
+def _shown(v: Any) -> str:
+    """A value in an error message: a short string as written, else only its type (a
+    table or array as a whole would make the one error line unreadable)."""
+    if isinstance(v, str) and len(v) <= 40:
+        return repr(v)
+    return {dict: "a table", list: "an array"}.get(type(v), f"a {type(v).__name__}")
 
 
 _UE_OBJ = "ue-object"  # marker: a nested [ue]-like table
@@ -296,7 +300,7 @@ OPS: dict[str, dict[str, _Spec]] = {
         "reauthenticate": {},
         "drop_next": {"msg": (_msg, True), "count": (_count, False)},
         "duplicate_next": {"msg": (_msg, True), "count": (_count, False)},
-        "delay_next": {"msg": (_msg, True), "seconds": (_seconds, True),
+        "delay_next": {"msg": (_msg, True), "seconds": (seconds, True),
                        "count": (_count, False)},
         "deregister": {},
         "reuse_ngksi_next": {},
@@ -307,10 +311,10 @@ OPS: dict[str, dict[str, _Spec]] = {
 
 _NETWORK: _Spec = {
     "mcc": (_digits(3), False), "mnc": (_digits(2, 3), False), "snn": (_str, False),
-    "sqn": (_hex(6), False), "akma": (_bool, False), "seed": (_nonneg_int, False),
+    "sqn": (_hex(6), False), "akma": (_bool, False), "seed": (_seed, False),
     "replay_sec_cap": (_bool, False), "bad_mac_avs": (_nonneg_int, False),
     "separation_bit_off_avs": (_nonneg_int, False), "auth_failure_limit": (_count, False),
-    "kaf_lifetime": (_seconds, False),
+    "kaf_lifetime": (seconds, False),
     "auth_method": (_enum(*AUTH_METHODS), False),
     "eap_success_in": (_enum("security_mode_command", "authentication_result"), False),
 }
@@ -425,17 +429,17 @@ def _step(src: _Source, index: int, raw: Any) -> Step:
         if key not in raw:
             raise src.error("missing", f"{where}.{key}", start)
     try:
-        t = _seconds(raw["t"])
+        t = seconds(raw["t"])  # FORMATS.md 1: step times in the bounds of a trace's t
     except ValueError as exc:
         raise src.error(str(exc), f"{where}.t", src.key_line(start, "t")) from None
     kind = raw["kind"]
-    if kind not in OPS:
-        raise src.error(f"must be one of {', '.join(OPS)}; got {kind!r}", f"{where}.kind",
-                        src.key_line(start, "kind"))
+    if not isinstance(kind, str) or kind not in OPS:
+        raise src.error(f"must be one of {', '.join(OPS)}; got {_shown(kind)}",
+                        f"{where}.kind", src.key_line(start, "kind"))
     op = raw["op"]
-    spec = OPS[kind].get(op)
+    spec = OPS[kind].get(op) if isinstance(op, str) else None
     if spec is None:
-        raise src.error(f"unknown {kind} op {op!r} (known: {', '.join(OPS[kind])})",
+        raise src.error(f"unknown {kind} op {_shown(op)} (known: {', '.join(OPS[kind])})",
                         f"{where}.op", src.key_line(start, "op"))
     rest = {k: v for k, v in raw.items() if k not in ("t", "kind", "op")}
     plain = {k: v for k, v in spec.items() if v[0] != _UE_OBJ}
@@ -456,6 +460,12 @@ def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
         m = _TOML_LINE.search(str(exc))
         raise InputError(f"not valid TOML: {exc}", file=name,
                          line=int(m.group(1)) if m else None) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise InputError(f"arrays or tables nested more than {MAX_DEPTH} levels deep",
+                         file=name) from None
+    if too_deep(data):
+        raise InputError(f"arrays or tables nested more than {MAX_DEPTH} levels deep",
+                         file=name)
     src = _Source(name, text)
     for key in data:
         if key not in _TOP_KEYS:
@@ -533,6 +543,8 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot read scenario: {exc.strerror}", file=text_path) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(not_utf8(exc), file=text_path) from None
         return parse_scenario(text, text_path)
     if text_path not in builtin_names():
         raise InputError(f"no built-in scenario {text_path!r} "

@@ -18,7 +18,6 @@ and nothing is decoded). Decoded fields must agree with explicit ones.
 from __future__ import annotations
 
 import importlib
-import math
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ import orjson
 from ..crypto import compute_opc, serving_network_name
 from ..crypto.secret import Key
 from ..errors import TraceFormatError, json_line_problem
+from ..limits import MAX_DEPTH, Timeline, nested, too_deep
 from ..nas import eap
 from ..nas.messages import FIELD_TYPES, MESSAGES, NasMessage, is_modelled
 from .schema import (
@@ -94,7 +94,7 @@ class Trace:
         self.path = str(path)
         self.records_read = 0  # records yielded so far (x- records not counted)
         self._line = 0
-        self._last_t: float | None = None
+        self._times = Timeline()
         # FORMATS.md 1: a trace starts with the UE switched off; a dl before the first
         # `ue power_on` has no receiver.
         self._powered_on = False
@@ -154,6 +154,8 @@ class Trace:
                 raise self._error(
                     f"a record must be a JSON object, got {_json_type(obj)}", self._line, None
                 )
+            if nested(obj) and too_deep(obj):
+                raise self._error(f"nested more than {MAX_DEPTH} levels deep", self._line, None)
             yield self._line, obj
 
     # -- header ----------------------------------------------------------------------
@@ -234,13 +236,10 @@ class Trace:
     def _time(self, obj: dict[str, Any]) -> float:
         if "t" not in obj:
             raise _Bad("t", "missing: every record has t (seconds)")
-        t = obj["t"]
-        if type(t) not in (int, float) or not math.isfinite(t):
-            raise _Bad("t", f"must be a number of seconds, got {t!r}")
-        if self._last_t is not None and t < self._last_t:
-            raise _Bad("t", f"goes backwards: {t} after {self._last_t}")
-        self._last_t = t
-        return float(t)
+        try:
+            return self._times.feed(obj["t"])  # finite, non-decreasing, bounded span
+        except ValueError as exc:
+            raise _Bad("t", f"{exc} (seconds)") from None
 
     def _message(
         self, kind: str, obj: dict[str, Any]

@@ -1,0 +1,123 @@
+"""The bounds every reader applies to numbers and nesting, in one place (FORMATS.md 1, 5).
+
+- **Times** (trace ``t``, scenario step ``t``, seconds in a scenario): a finite number —
+  ``NaN`` and ``±Infinity`` are input errors in every format we read, although Python's
+  ``json`` and ``tomllib`` accept them — non-decreasing in a trace, and the span from the
+  first to the last at most ``MAX_SPAN`` seconds (10^7 s, about four months of model time;
+  a trace stamped in epoch seconds is fine). A scenario starts at 0, so its times lie in
+  [0, ``MAX_SPAN``].
+- **Counts** from the command line or a file (``--ues``, ``--jobs``, fault counts): whole
+  numbers within stated bounds, so an absurd value is a one-line error, not an hour of
+  work or a machine out of memory.
+- **Nesting**: a JSON value nested deeper than ``MAX_DEPTH`` is refused where it is read
+  (the walks that follow — SEC-1, redaction, rendering — then never meet one), and the
+  check itself is iterative, so no depth makes it recurse.
+
+Checks raise ``ValueError`` with a message for people; each reader adds file, line and
+field (its own error type).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from typing import Any
+
+MAX_SPAN = 1e7  # seconds (FORMATS.md 1)
+MAX_DEPTH = 64  # JSON nesting; our own formats nest at most 4 deep
+MAX_UES = 100_000  # `simulate --ues`: one bus, every UE in memory
+MAX_JOBS = 64  # `replay --jobs`: processes
+MAX_COUNT = 1_000_000  # repetition counts in a scenario (faults, AVs)
+
+
+def finite_number(value: Any) -> float:
+    """A JSON/TOML number that is finite (booleans are not numbers)."""
+    if type(value) not in (int, float):
+        raise ValueError(f"must be a number, got {_kind(value)}")
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value!r}")
+    return float(value)
+
+
+def seconds(value: Any, limit: float = MAX_SPAN) -> float:
+    """A duration or a time since the start: a finite number in [0, ``limit``]."""
+    t = finite_number(value)
+    if not 0 <= t <= limit:
+        raise ValueError(f"must be in 0..{limit:g} seconds, got {t:g}")
+    return t
+
+
+class Timeline:
+    """Record times in file order: each finite, none before the previous, and the span
+    from the first at most ``MAX_SPAN``."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.last: float | None = None
+
+    def feed(self, value: Any) -> float:
+        t = finite_number(value)
+        if self.last is not None and t < self.last:
+            raise ValueError(f"goes backwards: {t:g} after {self.last:g}")
+        if self.first is None:
+            self.first = t
+        elif t - self.first > MAX_SPAN:
+            raise ValueError(
+                f"{t:g} is more than {MAX_SPAN:g} s after the first record's t "
+                f"({self.first:g}): a trace spans at most {MAX_SPAN:g} s")
+        self.last = t
+        return t
+
+
+def whole(value: Any, lo: int, hi: int) -> int:
+    """An integer in [lo, hi] (booleans are not integers)."""
+    if type(value) is not int:
+        raise ValueError(f"must be an integer, got {_kind(value)}")
+    if not lo <= value <= hi:
+        raise ValueError(f"must be in {lo}..{hi}, got {value}")
+    return value
+
+
+def int_option(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a bounded whole-number option (``--ues``, ``--jobs``)."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if not lo <= number <= hi:
+            raise argparse.ArgumentTypeError(f"must be in {lo}..{hi}, got {number}")
+        return number
+
+    return parse
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Does ``value`` nest containers (dict, list) more than ``limit`` levels deep?
+    Iterative: the depth of the input never becomes recursion here."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def nested(value: dict[str, Any]) -> bool:
+    """Fast path for the readers: does a record hold any container at all?"""
+    return any(isinstance(v, dict | list) for v in value.values())
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    names = {dict: "an object/table", list: "an array", str: "a string"}
+    return names.get(type(value), type(value).__name__)

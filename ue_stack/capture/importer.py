@@ -914,7 +914,7 @@ def _note(ev: Event) -> str:
     elif p.integrity == "failed":
         text += f"; {p.nia} MAC {ev.pdu[2:6].hex()} does NOT verify"
     elif p.integrity == "unsupported":
-        text += "; MAC not checked (algorithm not implemented)"
+        text += "; MAC not checked (the integrity identifier names no algorithm)"
     if p.cipher not in (None, "nea0"):
         text += f"; deciphered (128-{p.cipher.upper()})"
     return text

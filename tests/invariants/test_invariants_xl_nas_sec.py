@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from xlog_fixtures import KAUSF_1, KAUSF_2, STATES, Log
 
 from ue_stack.crypto.secret import fp
@@ -96,6 +97,32 @@ def test_nas1_accepts_eap_success_for_eap_aka_prime(log):
     log.n1("dl", "authentication_result", ngksi=0, eap="success")
     log.kausf("valid", KAUSF_1)
     assert check(log)[0]["NAS-1"] == {"checked": 1, "violations": 0}
+
+
+@pytest.mark.parametrize("where", ["authentication_result", "security_mode_command"])
+def test_nas1_accepts_kausf_valid_on_eap_code_success(log, where):
+    """TS 24.501 5.4.1.2.2: EAP-Success as the log writes it (``eap_code``, with the
+    packet in ``eap``), in AUTHENTICATION RESULT or in the SMC."""
+    log.usim("valid")
+    log.n1("dl", "authentication_request", ngksi=0, eap="0101", eap_code="request")
+    log.n1("ul", "authentication_response", eap_code="response", eap_subtype="challenge")
+    log.n1("dl", where, ngksi=0, eap="03010004", eap_code="success")
+    log.kausf("valid", KAUSF_1)
+    assert check(log)[0]["NAS-1"] == {"checked": 1, "violations": 0}
+
+
+def test_nas1_flags_kausf_valid_on_eap_failure_or_after_at_res(log):
+    """EAP-Failure deletes the partial context; the AUTHENTICATION RESPONSE carrying AT_RES
+    is never where KAUSF becomes valid."""
+    log.usim("valid")
+    log.n1("dl", "authentication_request", ngksi=0, eap_code="request")
+    log.n1("ul", "authentication_response", eap_code="response", at_res="0102030405060708")
+    log.kausf("valid", KAUSF_1)
+    log.n1("dl", "authentication_result", ngksi=0, eap="04010004", eap_code="failure")
+    log.kausf("valid", KAUSF_2)
+    violations = of(check(log)[1], "NAS-1")
+    assert [("ul authentication_response" in v.message, "authentication_result" in v.message)
+            for v in violations] == [(True, False), (False, True)]
 
 
 def test_nas1_does_not_count_a_reannounce_at_power_on(log):

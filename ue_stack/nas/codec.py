@@ -631,9 +631,10 @@ def encode_pdu(message: NasMessage) -> bytes:
         body = bytes((0x5D, algs, f.get("ngksi", 0) & 7)) + _lv(
             f.get("replayed_ue_sec_cap", b"\x80\x20")
         )
+        # 8.2.25.1 orders the optional IEs: EAP message (0x78) before ABBA (0x38)
+        body += _eap_ie(f)
         if f.get("abba") is not None:
             body += b"\x38" + _lv(f["abba"])
-        body += _eap_ie(f)
     elif m == "identity_request":
         body = bytes((0x5B, f.get("identity_type", 1) & 7))
     elif m == "identity_response":

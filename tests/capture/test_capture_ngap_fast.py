@@ -51,3 +51,20 @@ def test_what_the_fast_path_does_not_know_goes_to_pycrate():
     payload = ngap_aper.downlink_nas_transport(1, 1, b"\x7e\x00\x56")
     assert ngap_fast.decode(payload[:1] + b"\x63" + payload[2:]) is None  # code 99
     assert ngap_fast.decode(b"\x80" + payload[1:]) is None
+
+
+def test_fast_sctp_reading_agrees_with_dpkt_on_every_frame(captures):
+    """The link/IP/SCTP fast path (RFC 9260 3) gives dpkt's view of each frame it reads."""
+    from ue_stack.capture.pcapio import CaptureReader
+    from ue_stack.capture.sctp import LinkStats, _dpkt_sctp, _fast_sctp, _Unusual
+
+    read = 0
+    for path in sorted(captures.glob("*.pcap*")):
+        for frame in CaptureReader(path.read_bytes()):
+            try:
+                fast = _fast_sctp(frame, LinkStats())
+            except _Unusual:
+                continue
+            read += 1
+            assert fast == _dpkt_sctp(frame, LinkStats()), (path.name, frame.number)
+    assert read > 1000

@@ -12,9 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
 from ue_stack.capture.importer import Importer, ImportOptions
 
+from .pcapgen import with_nas_pdu
 from .test_capture_gaps import _import, _records, _replay
 from .test_capture_grouping import _copy, _write
 
@@ -67,3 +69,26 @@ def test_the_same_suci_sent_again_is_the_same_ue(captures, tmp_path):
     path = _write(tmp_path, "retry.json", _copy(msgs[:1], 1, 1, 0) + _copy(msgs, 2, 2, 100))
     result = Importer(ImportOptions()).run(path)
     assert len(result.traces) == 1
+
+
+@pytest.mark.parametrize("failures", [1, 31])
+def test_a_phone_answering_challenges_with_mac_failure_replays(captures, tmp_path, failures):
+    """Issue 18: a real phone answered 31 consecutive challenges with #20 (TS 24.501
+    5.4.1.3.7). Without its keys the stand-in USIM takes #20 from the recording, so the
+    model reproduces every answer, then the accepted challenge, and AKMA still runs."""
+    msgs = orjson.loads((captures / CRAFTED).read_bytes())["messages"]
+    failure = with_nas_pdu(msgs[2]["ngap_hex"], bytes.fromhex("7e005914"))  # cause #20
+    out = [msgs[0]]
+    for i in range(failures):
+        out += [{"frame": 100 + 2 * i, "ngap_hex": msgs[1]["ngap_hex"]},
+                {"frame": 101 + 2 * i, "ngap_hex": failure}]
+    out += [{"frame": 200 + m["frame"], "ngap_hex": m["ngap_hex"]} for m in msgs[1:]]
+    path = _write(tmp_path, "mac-failures.json", [
+        {"frame": m["frame"], "ngap_hex": m["ngap_hex"]} for m in out])
+    _, report, trace = _import(path, tmp_path / "out", "--akma-probe", "all")
+    assert report["ok"] is True and report["auth_failures"] == failures
+    rc, replayed = _replay(trace, tmp_path)
+    assert (rc, replayed["verdict"], replayed["violations"]) == (0, "pass", [])
+    # REGISTRATION REQUEST, the #20 answers, RESPONSE, SMC COMPLETE, REGISTRATION COMPLETE
+    assert replayed["invariants"]["NAS-3"]["checked"] == failures + 4
+    assert replayed["invariants"]["AKMA-4"]["checked"] > 0

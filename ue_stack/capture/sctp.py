@@ -1,6 +1,9 @@
 """Frames -> NGAP messages: link layer, IP, SCTP DATA chunks carrying NGAP (RFC 9260, TS 38.412).
 
-dpkt parses the link, IP and SCTP headers. Here we pick the DATA (and I-DATA, RFC 8260)
+The usual links (Ethernet with or without a VLAN tag, Linux SLL/SLL2, raw or NULL/loop
+IP) over IPv4, or IPv6 without extension headers, are read here directly: that is most of
+an import's time and dpkt's import alone costs more than reading a thousand frames. dpkt
+parses what this fast path does not know. Here we pick the DATA (and I-DATA, RFC 8260)
 chunks whose payload protocol identifier is 60 (NGAP, TS 38.412 7), drop SCTP
 retransmissions (same TSN twice on one path), and reassemble user messages split over
 several chunks (B/E flags), since one packet may hold several NGAP PDUs and one NGAP PDU
@@ -12,8 +15,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-
-import dpkt
 
 from .pcapio import Frame
 
@@ -49,7 +50,104 @@ class LinkStats:
     undecodable_frames: int = 0
 
 
-def _ip_of(frame: Frame) -> object | None:
+class _Unusual(Exception):
+    """A frame the fast path does not read: dpkt decides."""
+
+
+@dataclass(slots=True)
+class _Sctp:
+    """The parts of an SCTP packet the NGAP reader needs (RFC 9260 3)."""
+
+    src_ip: bytes
+    dst_ip: bytes
+    sport: int
+    dport: int
+    chunks: list[tuple[int, int, bytes]]  # (type, flags, value)
+
+
+_LINK_OFFSET = {LINKTYPE_ETHERNET: 14, LINKTYPE_LINUX_SLL: 16, LINKTYPE_LINUX_SLL2: 20}
+_ETHERTYPE_AT = {LINKTYPE_ETHERNET: 12, LINKTYPE_LINUX_SLL: 14, LINKTYPE_LINUX_SLL2: 0}
+
+
+def _fast_sctp(frame: Frame, stats: LinkStats) -> _Sctp | None:
+    """The SCTP packet of a frame (None: not SCTP), read without dpkt; ``_Unusual`` for
+    what it does not know (IPv6 extension headers, other link types, odd lengths)."""
+    lt, buf = frame.linktype, frame.data
+    if lt in _LINK_OFFSET:
+        at, off = _ETHERTYPE_AT[lt], _LINK_OFFSET[lt]
+        ethertype = buf[at : at + 2]
+        if lt == LINKTYPE_ETHERNET and ethertype == b"\x81\x00":  # one 802.1Q tag
+            ethertype, off = buf[16:18], 18
+        if ethertype not in (b"\x08\x00", b"\x86\xdd"):
+            raise _Unusual
+        ip = buf[off:]
+    elif lt in (LINKTYPE_NULL, LINKTYPE_LOOP):
+        ip = buf[4:]
+    elif lt in _RAW_ALIASES:
+        ip = buf
+    else:
+        raise _Unusual
+    if len(ip) < 20:
+        raise _Unusual
+    if ip[0] >> 4 == 4:
+        ihl, total = (ip[0] & 0x0F) * 4, int.from_bytes(ip[2:4], "big")
+        if ip[9] != 132:
+            return None
+        if int.from_bytes(ip[6:8], "big") & 0x3FFF:  # MF flag or a fragment offset
+            stats.ip_fragments += 1
+            return None
+        if ihl < 20 or total > len(ip) or total < ihl:
+            raise _Unusual
+        src, dst, seg = ip[12:16], ip[16:20], ip[ihl:total]
+    elif ip[0] >> 4 == 6 and len(ip) >= 40:
+        if ip[6] != 132:
+            if ip[6] in _IPV6_EXTENSIONS:
+                raise _Unusual
+            return None
+        end = 40 + int.from_bytes(ip[4:6], "big")
+        if end > len(ip):
+            raise _Unusual
+        src, dst, seg = ip[8:24], ip[24:40], ip[40:end]
+    else:
+        raise _Unusual
+    if len(seg) < 12:
+        raise _Unusual
+    chunks = []
+    i = 12
+    while i + 4 <= len(seg):
+        length = int.from_bytes(seg[i + 2 : i + 4], "big")
+        if length < 4 or i + length > len(seg):
+            raise _Unusual
+        chunks.append((seg[i], seg[i + 1], bytes(seg[i + 4 : i + length])))
+        i += (length + 3) & ~3
+    sport, dport = int.from_bytes(seg[0:2], "big"), int.from_bytes(seg[2:4], "big")
+    return _Sctp(bytes(src), bytes(dst), sport, dport, chunks)
+
+
+def _dpkt_sctp(frame: Frame, stats: LinkStats) -> _Sctp | None:
+    """The same by dpkt, for the frames the fast path leaves to it."""
+    import dpkt  # only for unusual frames: importing it takes longer than most captures
+
+    try:
+        ip = _ip_of(frame, dpkt)
+    except (dpkt.UnpackError, struct.error, IndexError, ValueError):
+        stats.undecodable_frames += 1
+        return None
+    if ip is None:
+        if frame.linktype not in (LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2):
+            stats.unknown_linktypes.add(frame.linktype)
+        return None
+    if isinstance(ip, dpkt.ip.IP) and (ip.mf or ip.offset):
+        stats.ip_fragments += 1
+        return None
+    seg = getattr(ip, "data", None)
+    if not isinstance(seg, dpkt.sctp.SCTP):
+        return None
+    chunks = [(c.type, c.flags, bytes(c.data)) for c in seg.chunks]
+    return _Sctp(bytes(ip.src), bytes(ip.dst), seg.sport, seg.dport, chunks)
+
+
+def _ip_of(frame: Frame, dpkt) -> object | None:
     lt, buf = frame.linktype, frame.data
     if lt == LINKTYPE_ETHERNET:
         return dpkt.ethernet.Ethernet(buf).data
@@ -88,10 +186,6 @@ def _surely_not_sctp(frame: Frame) -> bool:
     return ethertype not in (b"\x81\x00", b"\x88\xa8")  # VLAN tags: let dpkt look
 
 
-def _address(ip: object) -> tuple[bytes, bytes]:
-    return bytes(ip.src), bytes(ip.dst)  # type: ignore[attr-defined]
-
-
 def ngap_messages(frames: Iterable[Frame], stats: LinkStats) -> Iterator[NgapMessage]:
     """Every NGAP PDU in the frames, in capture order, each once."""
     seen_tsn: set[tuple] = set()
@@ -101,30 +195,19 @@ def ngap_messages(frames: Iterable[Frame], stats: LinkStats) -> Iterator[NgapMes
         if _surely_not_sctp(frame):
             continue
         try:
-            ip = _ip_of(frame)
-        except (dpkt.UnpackError, struct.error, IndexError, ValueError):
-            stats.undecodable_frames += 1
-            continue
-        if ip is None:
-            if frame.linktype not in (LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2):
-                stats.unknown_linktypes.add(frame.linktype)
-            continue
-        if isinstance(ip, dpkt.ip.IP) and (ip.mf or ip.offset):
-            stats.ip_fragments += 1
-            continue
-        seg = getattr(ip, "data", None)
-        if not isinstance(seg, dpkt.sctp.SCTP):
+            seg = _fast_sctp(frame, stats)
+        except (_Unusual, IndexError):
+            seg = _dpkt_sctp(frame, stats)
+        if seg is None:
             continue
         stats.sctp_packets += 1
-        src_ip, dst_ip = _address(ip)
-        src, dst = (src_ip, seg.sport), (dst_ip, seg.dport)
+        src, dst = (seg.src_ip, seg.sport), (seg.dst_ip, seg.dport)
         association = tuple(sorted((src, dst)))
         ngap_port = NGAP_PORT in (seg.sport, seg.dport)
-        for chunk in seg.chunks:
-            if chunk.type not in (_DATA, _IDATA):
+        for ctype, cflags, value in seg.chunks:
+            if ctype not in (_DATA, _IDATA):
                 continue
-            value = bytes(chunk.data)
-            if chunk.type == _DATA:
+            if ctype == _DATA:
                 if len(value) < 12:
                     continue
                 tsn, sid, _ssn, ppid = struct.unpack_from(">IHHI", value, 0)
@@ -134,7 +217,7 @@ def ngap_messages(frames: Iterable[Frame], stats: LinkStats) -> Iterator[NgapMes
                     continue
                 tsn, sid, _res, _mid, ppid = struct.unpack_from(">IHHII", value, 0)
                 user = value[16:]
-                if not chunk.flags & 0x02:
+                if not cflags & 0x02:
                     ppid = PPID_NGAP if ngap_port else ppid  # later fragments carry FSN
             if ppid != PPID_NGAP and not (ppid == 0 and ngap_port):
                 continue
@@ -143,7 +226,7 @@ def ngap_messages(frames: Iterable[Frame], stats: LinkStats) -> Iterator[NgapMes
                 stats.retransmissions += 1
                 continue
             seen_tsn.add(key)
-            begin, end = bool(chunk.flags & 0x02), bool(chunk.flags & 0x01)
+            begin, end = bool(cflags & 0x02), bool(cflags & 0x01)
             stream = (src, dst, sid)
             if begin and end:
                 message = user

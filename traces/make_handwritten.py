@@ -51,7 +51,7 @@ class Trace:
             SUPI, title=title,
             source="hand-written from shared/spec/BEHAVIOUR.md; challenge values computed "
                    "by traces/make_handwritten.py with ue_stack.crypto",
-            ue=ue, serving_plmn={"mcc": "001", "mnc": "01"}, expect=expect, **head))
+            ue=ue, serving_plmn={"mcc": "001", "mnc": "01"}, expect=expect, **head), None)
         self.t = 0.0
 
     def at(self, dt: float = 0.05) -> float:
@@ -171,6 +171,49 @@ def w2_smc_rejected() -> None:
     tr.app(dt=0.1)
     tr.dl("security_mode_command", dt=0.2, ngksi=1, nea=2, nia=2, replayed_ue_sec_cap="e000")
     tr.ul("security_mode_reject", cause=23)
+    tr.close()
+
+
+def smc_nia0_rejected() -> None:
+    tr = Trace("smc-nia0-rejected",
+               "window W2: SMC selects 5G-IA0 outside an emergency: SECURITY MODE REJECT #24, "
+               "UE keeps KAUSF1", fails("AKMA-4"))
+    tr.register()
+    rand, autn, res_star = challenge(0x42, 2)
+    tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_response", res_star=res_star)
+    tr.note("deferred until the SMC; the AAnF already moved to A-KID2 (RES* verified)")
+    tr.app(dt=0.1)
+    tr.note("TS 24.501 5.4.2.3, TS 33.501 5.5.2: 5G-IA0 outside an emergency is rejected #24; "
+            "the pending KAUSF is dropped, the deferred request answered from KAUSF1 (W2)")
+    tr.dl("security_mode_command", dt=0.2, ngksi=1, nea=0, nia=0)
+    tr.ul("security_mode_reject", cause=24)
+    tr.app(dt=1.0)
+    tr.close()
+
+
+def retransmission_stops_t3520() -> None:
+    tr = Trace("retransmission-stops-t3520",
+               "a retransmitted challenge while T3520 runs is a valid AUTHENTICATION REQUEST: "
+               "T3520 stops, the deferred AKMA request waits for the SMC", PASS)
+    tr.register()
+    rand, autn, res_star = challenge(0x42, 2)
+    tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_response", res_star=res_star)
+    tr.note("W1: deferred while the re-authentication runs")
+    tr.app(dt=0.1, expect="ok")
+    rand3, autn3, _ = challenge(0x63, 3, amf=b"\x00\x00")
+    tr.note("a second challenge fails (#26): T3520 starts")
+    tr.dl("authentication_request", dt=1.0, ngksi=2, abba="0000", rand=rand3, autn=autn3)
+    tr.ul("authentication_failure", cause=26)
+    tr.note("the first challenge again while T3516 runs: the stored RES*, and T3520 stops "
+            "(TS 24.501 5.4.1.3.7)")
+    tr.dl("authentication_request", dt=2.0, ngksi=1, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_response", res_star=res_star)
+    tr.note("past the 15 s T3520 would have run: no failed check, the deferral still open")
+    tr.dl("security_mode_command", dt=16.0, ngksi=1, nea=2, nia=2)
+    tr.ul("security_mode_complete")
+    tr.app(expect="ok")
     tr.close()
 
 
@@ -301,6 +344,8 @@ def main() -> None:
     w1(False)
     w2_smc_lost()
     w2_smc_rejected()
+    smc_nia0_rejected()
+    retransmission_stops_t3520()
     mac_failure()
     synch_failure()
     separation_bit()

@@ -58,7 +58,8 @@ LOG_FIELDS: dict[type, Mapper] = {
     KafDerived: lambda src, e: ("kaf_derived", {
         "app": e.app, "corr": e.corr, "af_id": e.af_id, "a_kid": e.a_kid,
         "k_akma_fp": e.k_akma_fp, "k_af_fp": e.k_af_fp}),
-    StateChanged: lambda src, e: ("state", {"layer": e.layer, "from": e.from_, "to": e.to}),
+    StateChanged: lambda src, e: ("state", {
+        **_ue_of(e), "layer": e.layer, "from": e.from_, "to": e.to}),
     KausfChanged: lambda src, e: ("kausf", {"action": e.action, "k_ausf_fp": e.k_ausf_fp}),
     UsimChanged: lambda src, e: ("usim", {"action": e.action}),
     Note: lambda src, e: ("note", {"layer": e.layer, "text": e.text, **e.fields}),

@@ -25,11 +25,13 @@ class SendN1:
 
 @dataclass(frozen=True, slots=True)
 class StateChanged:
-    """A state machine moved (log event ``state``); names in TS 24.501 spelling."""
+    """A state machine moved (log event ``state``); names in TS 24.501 spelling. The
+    network's AMF sets ``supi`` to the UE the change concerns (logged as ``ue``)."""
 
     layer: str
     from_: str
     to: str
+    supi: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,10 @@ import pytest
 from net_fakes import OPC, SNN, SUPI, FakeUe, K, events, msgs, n1, pump, register
 
 from ue_stack.crypto.aka import AuthCheck, verify_autn
-from ue_stack.events import AanfChanged, SendN1
+from ue_stack.events import AanfChanged, Note, SendN1, StateChanged
 from ue_stack.nas.messages import nas
 from ue_stack.network.aanf import Aanf
+from ue_stack.network.amf import TRANSITIONS as AMF_TRANSITIONS
 from ue_stack.network.amf import Amf, AmfConfig, AmfState
 from ue_stack.network.ausf import Ausf
 from ue_stack.network.udm import Subscriber, Udm
@@ -268,3 +269,86 @@ def test_amf_challenges_verify_on_the_usim_side():
     amf.handle_n1(nas("registration_request", registration_type="initial", ngksi=7), 0.0)
     (auth,) = downlink(amf)
     assert verify_autn(K, OPC, auth["rand"], auth["autn"], bytes(6)).outcome is AuthCheck.OK
+
+
+def amf_states(transcript) -> list[tuple[str, str]]:
+    changes = events(transcript, StateChanged)
+    assert all(e.layer == "amf" and e.supi == SUPI for e in changes)
+    return [(e.from_, e.to) for e in changes]
+
+
+def test_amf_state_changes_come_from_its_one_table_and_name_the_ue():
+    """TS 24.501 5.1.3.2.3 (FORMATS.md 2): the AMF's 5GMM states move only by its
+    transition table, each move a `state` event with layer amf and the UE it concerns."""
+    amf, ue = make_amf(), FakeUe()
+    run = register(amf, ue)
+    assert amf_states(run) == [
+        ("5GMM-DEREGISTERED", "5GMM-COMMON-PROCEDURE-INITIATED"),
+        ("5GMM-COMMON-PROCEDURE-INITIATED", "5GMM-REGISTERED"),
+    ]
+    allowed = {
+        (src.value, dest.value)
+        for _trigger, sources, dest in AMF_TRANSITIONS if dest is not None
+        for src in (sources if isinstance(sources, list) else [sources])
+    }
+    amf.deregister(1.0)
+    run += pump(amf, ue, None, 1.0)
+    assert amf_states(run)[-2:] == [
+        ("5GMM-REGISTERED", "5GMM-DEREGISTERED-INITIATED"),
+        ("5GMM-DEREGISTERED-INITIATED", "5GMM-DEREGISTERED"),
+    ]
+    assert set(amf_states(run)) <= allowed
+    assert not any(isinstance(e, Note) and e.text == "state" for _, e in run)
+
+
+def test_amf_selecting_5g_ia0_meets_security_mode_reject_24_and_keeps_the_old_context():
+    """TS 24.501 5.4.2.3/5.4.2.5, TS 33.501 5.5.2: an AMF told to select 5G-IA0 sends it in
+    the SMC; the UE's SECURITY MODE REJECT #24 aborts the re-authentication, the old
+    context stays in use — while the AAnF already holds the new KAKMA (window W2)."""
+    amf, ue = registered()
+    amf.nia0_next()
+    amf.reauthenticate(1.0)
+    (challenge,) = downlink(amf)
+    (response,) = ue.on_dl(challenge)
+    amf.handle_n1(response, 1.0)
+    out = amf.outbox.drain()
+    (command,) = [e.message for e in out if isinstance(e, SendN1)]
+    assert (command.msg, command["nia"]) == ("security_mode_command", 0)
+    assert [e.action for e in out if isinstance(e, AanfChanged)] == ["replaced"]
+    amf.handle_n1(nas("security_mode_reject", cause=24), 1.0)  # as the NAS model answers
+    assert amf.state is AmfState.REGISTERED and amf.ngksi == 0
+    amf.reauthenticate(2.0)
+    command = next(m for d, m in pump(amf, ue, None, 2.0)
+                   if d == "dl" and m.msg == "security_mode_command")
+    assert command["nia"] == 2  # only the next SMC
+
+
+def test_amf_configured_for_nia0_selects_it_in_every_smc():
+    amf, ue = make_amf(AmfConfig(nia=0)), FakeUe()
+    run = register(amf, ue)
+    assert next(m for d, m in run if d == "dl" and m.msg == "security_mode_command")["nia"] == 0
+
+
+def test_amf_deregistration_carries_its_cause_and_re_registration_flag():
+    """TS 24.501 5.5.2.3.1, 8.2.14: the network's DEREGISTRATION REQUEST names the 5GMM
+    cause and whether re-registration is required; without a cause it stays plain."""
+    amf, _ = registered()
+    amf.deregister(1.0, cause=3)
+    (request,) = downlink(amf)
+    assert dict(request.fields) == {"cause": 3, "re_registration_required": False}
+    amf.handle_n1(nas("deregistration_accept"), 1.0)
+    amf, _ = registered()
+    amf.deregister(1.0)
+    assert dict(downlink(amf)[0].fields) == {}
+
+
+def test_amf_rejects_the_next_registration_after_res_star_when_told():
+    """TS 24.501 5.5.1.2.5: REGISTRATION REJECT with the cause, sent once RES* is verified
+    (the AAnF already registered the new KAKMA); the AMF is 5GMM-DEREGISTERED."""
+    amf, ue = make_amf(), FakeUe()
+    amf.reject_next_registration(3)
+    run = register(amf, ue)
+    assert msgs(run)[-1] == "dl:registration_reject"
+    assert n1(run)[-1][1]["cause"] == 3
+    assert amf.state is AmfState.DEREGISTERED and amf.ngksi is None
+    assert amf_states(run)[-1] == ("5GMM-COMMON-PROCEDURE-INITIATED", "5GMM-DEREGISTERED")

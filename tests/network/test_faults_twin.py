@@ -8,7 +8,15 @@ from net_fakes import OPC, SUPI, FakeUe, K, events, msgs, n1, pump, register
 from ue_stack.crypto import akma
 from ue_stack.crypto.secret import fp
 from ue_stack.errors import LocalProtocolError
-from ue_stack.events import AanfChanged, AfSessionRequest, AfSessionResult, Note, Outbox
+from ue_stack.events import (
+    AanfChanged,
+    AfSessionRequest,
+    AfSessionResult,
+    Note,
+    Outbox,
+    SendN1,
+    StateChanged,
+)
 from ue_stack.nas.messages import nas
 from ue_stack.network.amf import AmfState
 from ue_stack.network.faults import LinkFaults
@@ -91,8 +99,11 @@ def test_twin_executes_every_scenario_net_op():
 def test_twin_registers_a_ue_and_addresses_downlink_to_its_supi():
     twin = twin_with_ue()
     twin.handle_n1(SUPI, nas("registration_request", registration_type="initial", ngksi=7), 0)
-    (event,) = [e for e in twin.outbox.drain() if not isinstance(e, Note)]
+    out = twin.outbox.drain()
+    (event,) = [e for e in out if isinstance(e, SendN1)]
     assert event.supi == SUPI and event.message.msg == "authentication_request"
+    assert [e for e in out if isinstance(e, StateChanged)] == [StateChanged(
+        "amf", "5GMM-DEREGISTERED", "5GMM-COMMON-PROCEDURE-INITIATED", supi=SUPI)]
     assert twin.amf(SUPI).state is AmfState.COMMON_PROCEDURE_INITIATED
 
 

@@ -92,6 +92,7 @@ def test_each_builtin_scenario_loads_and_is_unambiguous(scenario):
     ("w1-defer-off", "fail", ("AKMA-4",)),
     ("w2-smc-lost", "fail", ("AKMA-4",)),
     ("w2-smc-rejected", "fail", ("AKMA-4",)),
+    ("smc-nia0-rejected", "fail", ("AKMA-4",)),
     ("aanf-context-remove", "fail", ("AKMA-4",)),
     ("auth-reject-akma-rejected", "pass", ()),
 ])
@@ -123,6 +124,21 @@ def test_steps_are_typed_and_sorted_stably_by_time():
     assert s.steps[2].line == 19  # its [[step]] header
     assert s.network.snn == "5G:mnc001.mcc001.3gppnetwork.org"
     assert s.ue.sqn_ms == bytes(6) and s.expect == {}
+
+
+def test_network_table_chooses_the_amf_algorithms_and_net_ops_carry_causes():
+    """[network] nea/nia are what the AMF selects in SECURITY MODE COMMAND (5G-IA0 for a
+    UE to reject, TS 24.501 5.4.2.3); a network deregistration may carry a 5GMM cause."""
+    text = GOOD.replace("[ue]", "[network]\nnia = 0\n\n[ue]") + """
+[[step]]
+t = 9.0
+kind = "net"
+op = "deregister"
+cause = 3
+"""
+    s = parse_scenario(text)
+    assert s.build_twin().amf_config.nia == 0
+    assert s.steps[-1].fields == {"cause": 3}
 
 
 def test_load_scenario_reads_a_file(tmp_path):
@@ -169,6 +185,7 @@ opc = "cd63cb71954a9f4e48a5994e37a02baf"
     (('name = "tiny"', 'name = "Tiny Scenario"'), "name", 1),
     (('[ue]', '[network]\nmcc = "1"\n\n[ue]'), "network.mcc", 5),
     (('t = 5.0', 't = -5.0'), "step[3].t", 20),
+    (('[ue]', '[network]\nnia = 8\n\n[ue]'), "network.nia", 5),
 ])
 def test_bad_scenario_gives_input_error_naming_field_and_line(change, field, line):
     with pytest.raises(InputError) as err:

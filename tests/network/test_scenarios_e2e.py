@@ -174,6 +174,7 @@ PER_KAF_OUTCOMES = {  # what each request of each scenario gets in per-kaf mode
     "w1-defer-off": ["ok", "unknown_a_kid"],
     "w2-smc-lost": ["ok", "unknown_a_kid"],
     "w2-smc-rejected": ["ok", "unknown_a_kid"],
+    "smc-nia0-rejected": ["ok", "unknown_a_kid"],
     "mac-failure-recovery": ["ok"],
     "synch-failure-resync": ["ok"],
     "separation-bit-zero": ["ok"],

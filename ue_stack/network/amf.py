@@ -3,7 +3,9 @@ re-authentication and deregistration — the network side of TS 24.501 5.4 and 5
 the SEAF's part of TS 33.501 6.1.3.2.
 
 Sans-I/O: every input takes ``now``; downlink messages go to ``outbox`` as
-``SendN1(message, supi=...)``. Network 5GMM states follow TS 24.501 5.1.3.2.3.
+``SendN1(message, supi=...)``. Network 5GMM states follow TS 24.501 5.1.3.2.3, in the one
+transition table ``TRANSITIONS`` run by ``transitions.Machine``; every state change is a
+``StateChanged`` (log event ``state``, ``layer: "amf"``, with the ``ue`` it concerns).
 Retransmissions (TS 24.501 10.2.2): T3560 guards AUTHENTICATION REQUEST and SECURITY MODE
 COMMAND, T3550 a REGISTRATION ACCEPT that assigns a 5G-GUTI, T3522 a network-initiated
 DEREGISTRATION REQUEST; each is sent again on the first four expiries and its procedure
@@ -16,9 +18,12 @@ import hmac
 from dataclasses import dataclass, field
 from enum import Enum
 
+from transitions import Machine, MachineError
+
 from ..crypto.aka import hxres_star, k_amf
 from ..crypto.secret import Key
-from ..events import Note, Outbox, SendN1
+from ..errors import LocalProtocolError
+from ..events import Note, Outbox, SendN1, StateChanged
 from ..nas.eap_aka_prime import eap_fields
 from ..nas.messages import (
     CAUSE_MAC_FAILURE,
@@ -46,12 +51,44 @@ class AmfState(Enum):
     DEREGISTERED_INITIATED = "5GMM-DEREGISTERED-INITIATED"
 
 
+A = AmfState
+# fmt: off
+# [trigger, source state(s), destination (None: internal, the state stays)]
+TRANSITIONS: list[list] = [
+    # 5G AKA, security mode control, a REGISTRATION ACCEPT awaiting COMPLETE (T3550):
+    # the common procedures of TS 24.501 5.4 / 5.5.1.2.4
+    ["common_procedure_started",   [A.DEREGISTERED, A.REGISTERED],
+                                   A.COMMON_PROCEDURE_INITIATED],
+    ["common_procedure_started",   A.COMMON_PROCEDURE_INITIATED,           None],
+    # SECURITY MODE COMPLETE of a re-authentication (5.4.2.4)
+    ["common_procedure_completed", A.COMMON_PROCEDURE_INITIATED,           A.REGISTERED],
+    # REGISTRATION ACCEPT without a new 5G-GUTI, REGISTRATION COMPLETE, or the fifth
+    # T3550 expiry, after which the UE is registered all the same (5.5.1.2.8)
+    ["registration_completed",     [A.DEREGISTERED, A.COMMON_PROCEDURE_INITIATED],
+                                   A.REGISTERED],
+    ["registration_completed",     A.REGISTERED,                           None],
+    # A common procedure aborted: back to where it started (5.4.1.3.7, 5.4.2.5, 5.5.1.2.8)
+    ["aborted_to_registered",      A.COMMON_PROCEDURE_INITIATED,           A.REGISTERED],
+    ["aborted_to_deregistered",    A.COMMON_PROCEDURE_INITIATED,           A.DEREGISTERED],
+    ["authentication_rejected",    A.COMMON_PROCEDURE_INITIATED,           A.DEREGISTERED],
+    ["registration_rejected",      A.COMMON_PROCEDURE_INITIATED,           A.DEREGISTERED],
+    # Network-initiated deregistration (5.5.2.3) under T3522, ended by the UE's ACCEPT or
+    # the fifth expiry; UE-initiated deregistration (5.5.2.2.2) from any state
+    ["deregistration_started",     [A.DEREGISTERED, A.REGISTERED],
+                                   A.DEREGISTERED_INITIATED],
+    ["deregistration_completed",   A.DEREGISTERED_INITIATED,               A.DEREGISTERED],
+    ["ue_deregistered",            [A.COMMON_PROCEDURE_INITIATED, A.REGISTERED,
+                                    A.DEREGISTERED_INITIATED],             A.DEREGISTERED],
+    ["ue_deregistered",            A.DEREGISTERED,                         None],
+]
+# fmt: on
+
 @dataclass(slots=True)
 class AmfConfig:
     """Operator policy of the twin's AMF/SEAF."""
 
     nea: int = 2  # 128-NEA2 (TS 33.501 5.11.1.1)
-    nia: int = 2  # 128-NIA2
+    nia: int = 2  # 128-NIA2; 0 (5G-IA0) only to show a UE rejecting it (24.501 5.4.2.3)
     # The UE security capability replayed in SECURITY MODE COMMAND; None leaves it out.
     replayed_ue_sec_cap: bytes | None = None
     guti: bytes | None = DEFAULT_GUTI  # assigned in REGISTRATION ACCEPT (None: no GUTI)
@@ -105,7 +142,10 @@ class Amf:
         self.config = config if config is not None else AmfConfig()
         self.outbox = outbox if outbox is not None else Outbox()
         self.timers = Timers()
-        self.state = AmfState.DEREGISTERED
+        self._machine = Machine(
+            states=AmfState, transitions=TRANSITIONS, initial=A.DEREGISTERED,
+            auto_transitions=False,
+        )
         self.ngksi: int | None = None  # of the security context in use
         self._k_amf: Key | None = None
         self._last_ngksi = NGKSI_VALUES - 1  # so the first assigned ngKSI is 0
@@ -118,6 +158,8 @@ class Amf:
         # simulation-only faults
         self._reuse_ngksi_next = False
         self._sec_cap_mismatch_next = False
+        self._nia0_next = False
+        self._reject_registration_cause: int | None = None
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -139,10 +181,22 @@ class Amf:
     def _note(self, text: str, **fields: object) -> None:
         self.outbox.put(Note(LAYER, text, {"supi": self.supi, **fields}))
 
-    def _enter(self, state: AmfState) -> None:
-        if state is not self.state:
-            self._note("state", **{"from": self.state.value, "to": state.value})
-            self.state = state
+    @property
+    def state(self) -> AmfState:
+        return self._machine.state
+
+    def _fire(self, trigger: str) -> None:
+        """Run one trigger of ``TRANSITIONS``; a state change becomes a ``StateChanged``
+        for this UE. The AMF decides every trigger itself, so one the table does not allow
+        here is a defect of this module, raised as such."""
+        before = self._machine.state
+        try:
+            self._machine.events[trigger].trigger(self._machine)
+        except MachineError as exc:
+            raise LocalProtocolError(f"AMF: {trigger} is not allowed in {before.value}") from exc
+        after = self._machine.state
+        if after is not before:
+            self.outbox.put(StateChanged(LAYER, before.value, after.value, supi=self.supi))
 
     def _busy(self) -> bool:
         return self._auth is not None or self._smc_pending
@@ -181,9 +235,9 @@ class Amf:
                 # TS 24.501 5.5.1.2.8: the registration is aborted, but old and new
                 # 5G-GUTI both stay valid; the UE is registered.
                 self._registration = None
-                self._enter(AmfState.REGISTERED)
+                self._fire("registration_completed")
             elif name == "T3522":
-                self._enter(AmfState.DEREGISTERED)
+                self._fire("deregistration_completed")
 
     # -- registration (TS 24.501 5.5.1.2, 5.5.1.3) -------------------------------------
 
@@ -221,12 +275,12 @@ class Amf:
         REGISTRATION COMPLETE under T3550."""
         accept = nas("registration_accept", guti=self.config.guti)
         if self.config.guti is not None:
-            self._enter(AmfState.COMMON_PROCEDURE_INITIATED)
+            self._fire("common_procedure_started")
             self._send_guarded("T3550", self.config.t3550, accept, now)
         else:
             self._send(accept)
             self._registration = None
-            self._enter(AmfState.REGISTERED)
+            self._fire("registration_completed")
 
     def _on_registration_complete(self, msg: NasMessage, now: float) -> None:
         if "T3550" not in self._retx:
@@ -234,7 +288,7 @@ class Amf:
             return
         self._stop("T3550")
         self._registration = None
-        self._enter(AmfState.REGISTERED)
+        self._fire("registration_completed")
 
     # -- primary authentication, 5G AKA (TS 24.501 5.4.1.3; TS 33.501 6.1.3.2) --------
 
@@ -254,8 +308,7 @@ class Amf:
         return value
 
     def _start_authentication(self, now: float) -> None:
-        if self.state is not AmfState.COMMON_PROCEDURE_INITIATED:
-            self._enter(AmfState.COMMON_PROCEDURE_INITIATED)
+        self._fire("common_procedure_started")
         self._partial = None
         self._smc_pending = False
         self._auth = _AuthRun(self.ausf.authenticate(self.supi, self.snn), self._fresh_ngksi())
@@ -303,8 +356,11 @@ class Amf:
             self._note("RES* does not match XRES*")
             self._reject_authentication(now)
             return
-        self._partial = _Partial(run.ngksi, k_amf(kseaf, self.supi, c.abba))
         self._auth = None
+        if self._registration is not None and self._reject_registration_cause is not None:
+            self._reject_registration(now)
+            return
+        self._partial = _Partial(run.ngksi, k_amf(kseaf, self.supi, c.abba))
         self._start_security_mode_control(now)
 
     def _on_eap_response(self, run: _AuthRun, msg: NasMessage, now: float) -> None:
@@ -386,7 +442,19 @@ class Amf:
         self._registration = None
         self.ngksi = None
         self._k_amf = None
-        self._enter(AmfState.DEREGISTERED)
+        self._fire("authentication_rejected")
+
+    def _reject_registration(self, now: float) -> None:
+        """REGISTRATION REJECT (TS 24.501 5.5.1.2.5) once RES* is verified — as a core
+        does when the subscription forbids 5GS after authentication; with #3/#6/#7 the
+        UE's USIM becomes invalid for 5GS. The AUSF/AAnF have already moved to the new
+        KAUSF (the UE never takes it into use)."""
+        cause, self._reject_registration_cause = self._reject_registration_cause, None
+        self._send(nas("registration_reject", cause=cause))
+        self._registration = None
+        self.ngksi = None
+        self._k_amf = None
+        self._fire("registration_rejected")
 
     # -- security mode control (TS 24.501 5.4.2) ---------------------------------------
 
@@ -398,11 +466,16 @@ class Amf:
             # Simulation fault: replay a capability the UE does not have (it answers #23).
             self._sec_cap_mismatch_next = False
             sec_cap = bytes(b ^ 0xFF for b in (sec_cap or b"\xf0\xf0"))
+        nia = self.config.nia
+        if self._nia0_next:
+            # Simulation fault: select 5G-IA0 (the UE answers #24, TS 24.501 5.4.2.3).
+            self._nia0_next = False
+            nia = 0
         command = nas(
             "security_mode_command",
             ngksi=self._partial.ngksi,
             nea=self.config.nea,
-            nia=self.config.nia,
+            nia=nia,
             abba=b"\x00\x00",
             replayed_ue_sec_cap=sec_cap,
             **(eap_fields(eap) if eap else {}),
@@ -422,7 +495,7 @@ class Amf:
         if self._registration is not None:
             self._send_registration_accept(now)
         else:
-            self._enter(AmfState.REGISTERED)
+            self._fire("common_procedure_completed")
 
     def _on_security_mode_reject(self, msg: NasMessage, now: float) -> None:
         """SECURITY MODE REJECT (TS 24.501 5.4.2.5): abort what triggered the SMC; both
@@ -441,12 +514,14 @@ class Amf:
         self._auth = None
         self._partial = None
         self._smc_pending = False
-        if self._registration is not None:
-            self._registration = None
-            self._enter(self._state_before)
-        elif self.state is AmfState.COMMON_PROCEDURE_INITIATED:
-            self._enter(AmfState.REGISTERED if self.has_security_context
-                        else AmfState.DEREGISTERED)
+        if self.state is AmfState.COMMON_PROCEDURE_INITIATED:
+            if self._registration is not None:
+                back = self._state_before
+            else:
+                back = A.REGISTERED if self.has_security_context else A.DEREGISTERED
+            self._fire("aborted_to_registered" if back is A.REGISTERED
+                       else "aborted_to_deregistered")
+        self._registration = None
 
     # -- network-triggered procedures ---------------------------------------------------
 
@@ -461,16 +536,24 @@ class Amf:
         self._start_authentication(now)
         return True
 
-    def deregister(self, now: float) -> bool:
-        """Network-initiated deregistration (TS 24.501 5.5.2.3.1) under T3522."""
+    def deregister(
+        self, now: float, cause: int | None = None, re_registration_required: bool = False
+    ) -> bool:
+        """Network-initiated deregistration (TS 24.501 5.5.2.3.1) under T3522, with an
+        optional 5GMM cause; #3/#6/#7 without re-registration make the UE's USIM invalid
+        for 5GS (5.5.2.3.2)."""
         if self.state in (AmfState.DEREGISTERED, AmfState.DEREGISTERED_INITIATED):
             self._note("deregistration not started", state=self.state.value)
             return False
         self._abort_common_procedures()
         self._stop("T3550")
         self._registration = None
-        self._enter(AmfState.DEREGISTERED_INITIATED)
-        self._send_guarded("T3522", self.config.t3522, nas("deregistration_request"), now)
+        self._fire("deregistration_started")
+        # Without a cause the request stays as plain as before (no optional fields).
+        explicit = cause is not None or re_registration_required
+        request = nas("deregistration_request", cause=cause,
+                      re_registration_required=re_registration_required if explicit else None)
+        self._send_guarded("T3522", self.config.t3522, request, now)
         return True
 
     def _on_deregistration_request(self, msg: NasMessage, now: float) -> None:
@@ -482,14 +565,14 @@ class Amf:
         self._registration = None
         if not msg.get("switch_off", False):
             self._send(nas("deregistration_accept"))
-        self._enter(AmfState.DEREGISTERED)
+        self._fire("ue_deregistered")
 
     def _on_deregistration_accept(self, msg: NasMessage, now: float) -> None:
         if self.state is not AmfState.DEREGISTERED_INITIATED:
             self._note("deregistration accept without a request ignored")
             return
         self._stop("T3522")
-        self._enter(AmfState.DEREGISTERED)
+        self._fire("deregistration_completed")
 
     def _on_status(self, msg: NasMessage, now: float) -> None:
         self._note("5GMM STATUS received", cause=msg.get("cause"))
@@ -506,6 +589,14 @@ class Amf:
     def sec_cap_mismatch_next(self) -> None:
         """The next SECURITY MODE COMMAND replays a wrong UE security capability."""
         self._sec_cap_mismatch_next = True
+
+    def nia0_next(self) -> None:
+        """The next SECURITY MODE COMMAND selects 5G-IA0 (the UE rejects it, #24)."""
+        self._nia0_next = True
+
+    def reject_next_registration(self, cause: int) -> None:
+        """The next registration is rejected with ``cause`` once RES* is verified."""
+        self._reject_registration_cause = cause
 
 
 _HANDLERS = {

@@ -37,6 +37,8 @@ NET_OPS = (
     "deregister",
     "reuse_ngksi_next",
     "sec_cap_mismatch_next",
+    "nia0_next",
+    "reject_next_registration",
     "corrupt_next_av",
 )
 
@@ -122,7 +124,9 @@ class NetworkTwin:
                 self.amf(supi).reauthenticate(now)
                 self._track(self.amf(supi))
             case "deregister":
-                self.amf(supi).deregister(now)
+                self.amf(supi).deregister(
+                    now, fields.get("cause"), bool(fields.get("re_registration_required", False))
+                )
                 self._track(self.amf(supi))
             case "drop_next":
                 self.link(supi).drop_next(fields["msg"], count)
@@ -134,6 +138,10 @@ class NetworkTwin:
                 self.amf(supi).reuse_ngksi_next()
             case "sec_cap_mismatch_next":
                 self.amf(supi).sec_cap_mismatch_next()
+            case "nia0_next":
+                self.amf(supi).nia0_next()
+            case "reject_next_registration":
+                self.amf(supi).reject_next_registration(int(fields["cause"]))
             case "corrupt_next_av":
                 self.udm.corrupt_next(supi, fields["fault"], count)
 

@@ -24,6 +24,8 @@ Format (every table but ``[ue]`` optional; unknown keys are errors, to catch typ
     bad_mac_avs = 0            # the first N AVs carry a wrong MAC-A (UE: #20)
     separation_bit_off_avs = 0 # the first N AVs have AMF separation bit 0 (UE: #26)
     auth_failure_limit = 2     # #20/#26 failures before AUTHENTICATION REJECT
+    nea = 2                    # algorithms the AMF selects in SECURITY MODE COMMAND;
+    nia = 2                    # nia = 0 (5G-IA0) is rejected by the UE (#24)
     kaf_lifetime = 3600.0
     auth_method = "5g-aka"     # or "eap-aka-prime" (the UDM's choice, TS 33.501 6.1.2)
     eap_success_in = "security_mode_command"   # or "authentication_result"
@@ -43,9 +45,12 @@ Format (every table but ``[ue]`` optional; unknown keys are errors, to catch typ
 ``net`` ops: the trace's ``aanf_context_remove``, ``reauthenticate`` and ``drop_next``
 (``msg``, optional ``count``), and, in simulation only, ``duplicate_next`` (``msg``,
 ``count``), ``delay_next`` (``msg``, ``seconds``, ``count``), ``deregister`` (network
-initiated), ``reuse_ngksi_next`` (the next challenge names the ngKSI in use: #71),
-``sec_cap_mismatch_next`` (the next SMC replays a wrong UE security capability: #23) and
-``corrupt_next_av`` (``fault`` = ``mac`` | ``separation_bit``, ``count``).
+initiated; optional ``cause`` and ``re_registration_required``, TS 24.501 5.5.2.3.2),
+``reuse_ngksi_next`` (the next challenge names the ngKSI in use: #71),
+``sec_cap_mismatch_next`` (the next SMC replays a wrong UE security capability: #23),
+``nia0_next`` (the next SMC selects 5G-IA0: #24), ``reject_next_registration``
+(``cause``: REGISTRATION REJECT once RES* is verified) and ``corrupt_next_av`` (``fault``
+= ``mac`` | ``separation_bit``, ``count``).
 
 Errors are ``InputError`` naming the file, the line where it can be found, and the field
 (``step[3].ua_id`` counts steps from 1 in file order).
@@ -81,6 +86,7 @@ LIBRARY = (
     "w1-defer-off",
     "w2-smc-lost",
     "w2-smc-rejected",
+    "smc-nia0-rejected",
     "mac-failure-recovery",
     "synch-failure-resync",
     "separation-bit-zero",
@@ -123,6 +129,8 @@ class NetworkSpec:
     kaf_lifetime: float = KAF_LIFETIME
     auth_method: str = "5g-aka"
     eap_success_in: str = "security_mode_command"
+    nea: int = 2
+    nia: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +199,8 @@ class Scenario:
                 replayed_ue_sec_cap=self.ue.sec_cap if n.replay_sec_cap else None,
                 auth_failure_limit=n.auth_failure_limit,
                 eap_success_in=n.eap_success_in,
+                nea=n.nea,
+                nia=n.nia,
             ),
         )
         ues = [self.ue] + [s.fields["ue"] for s in self.steps if "ue" in s.fields]
@@ -225,6 +235,14 @@ def _nonneg_int(v: Any) -> int:
 
 def _seed(v: Any) -> int:
     return whole(v, 0, 2**64 - 1)
+
+
+def _algorithm(v: Any) -> int:
+    return whole(v, 0, 7)  # 5G-EA / 5G-IA identifiers (TS 24.501 9.11.3.34)
+
+
+def _cause(v: Any) -> int:
+    return whole(v, 0, 255)  # 5GMM cause (TS 24.501 9.11.3.2)
 
 
 def _hex(size: int | None) -> Callable[[Any], bytes]:
@@ -302,9 +320,11 @@ OPS: dict[str, dict[str, _Spec]] = {
         "duplicate_next": {"msg": (_msg, True), "count": (_count, False)},
         "delay_next": {"msg": (_msg, True), "seconds": (seconds, True),
                        "count": (_count, False)},
-        "deregister": {},
+        "deregister": {"cause": (_cause, False), "re_registration_required": (_bool, False)},
         "reuse_ngksi_next": {},
         "sec_cap_mismatch_next": {},
+        "nia0_next": {},
+        "reject_next_registration": {"cause": (_cause, True)},
         "corrupt_next_av": {"fault": (_enum(*AV_FAULTS), True), "count": (_count, False)},
     },
 }
@@ -317,6 +337,7 @@ _NETWORK: _Spec = {
     "kaf_lifetime": (seconds, False),
     "auth_method": (_enum(*AUTH_METHODS), False),
     "eap_success_in": (_enum("security_mode_command", "authentication_result"), False),
+    "nea": (_algorithm, False), "nia": (_algorithm, False),
 }
 _OPTIONS: _Spec = {"app_mode": (_enum(*APP_MODES), False), "akma_defer": (_bool, False)}
 _UE_KEYS = ("supi", "k", "opc", "op", "sqn_ms", "rid", "home_plmn", "sec_cap")

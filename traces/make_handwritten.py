@@ -1,6 +1,6 @@
 """Writes the hand-written traces of traces/ (see traces/README.md for provenance).
 
-Each trace's records are written here by hand from shared/spec/BEHAVIOUR.md; only the
+Each trace's records are written here by hand from docs/behaviour.md; only the
 challenge values (RAND, AUTN, RES*, AUTS) are computed, with ue_stack.crypto, which is
 pinned to the TS 35.208 and 5G AKA/AKMA vectors. Run from the repository root:
 
@@ -49,7 +49,7 @@ class Trace:
         ue = {"k": K.hex(), "opc": OPC.hex(), **head.pop("ue", {})}
         self.w = TraceWriter(HERE / f"{name}.jsonl", header(
             SUPI, title=title,
-            source="hand-written from shared/spec/BEHAVIOUR.md; challenge values computed "
+            source="hand-written from docs/behaviour.md; challenge values computed "
                    "by traces/make_handwritten.py with ue_stack.crypto",
             ue=ue, serving_plmn={"mcc": "001", "mnc": "01"}, expect=expect, **head), None)
         self.t = 0.0

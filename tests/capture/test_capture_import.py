@@ -48,8 +48,9 @@ CAPTURES = {
 
 
 def _load(path: Path) -> tuple[dict, list[dict]]:
-    lines = [ln for ln in path.read_bytes().splitlines() if ln and not ln.startswith(b"//")]
-    records = [orjson.loads(ln) for ln in lines]
+    """Header and records; annotations (x- kinds, which readers ignore) left out."""
+    records = [orjson.loads(ln) for ln in path.read_bytes().splitlines() if ln.strip()]
+    records = [o for o in records if not o["kind"].startswith("x-")]
     return records[0], records[1:]
 
 

@@ -46,8 +46,9 @@ AUTH_MESSAGES = ("authentication_request", "authentication_response", "authentic
 
 
 def _trace_records(path: Path) -> tuple[dict, list[dict]]:
-    lines = [ln for ln in path.read_bytes().splitlines() if ln and not ln.startswith(b"//")]
-    objs = [orjson.loads(ln) for ln in lines]
+    """Header and records; annotations (x- kinds, which readers ignore) left out."""
+    objs = [orjson.loads(ln) for ln in path.read_bytes().splitlines() if ln.strip()]
+    objs = [o for o in objs if not o["kind"].startswith("x-")]
     return objs[0], objs[1:]
 
 

@@ -11,7 +11,7 @@ from the evidence, and writes the records with the ``ue`` operations a replay ne
 ``deregister`` before a UE-initiated DEREGISTRATION REQUEST). With ``expect`` it also
 writes the header's ``expect``: what replay must find if the model agrees with the
 recorded UE — ``pass``, or NAS-3 where the importer found the recorded UE breaking a rule
-(each such place is explained by a ``//`` line in the trace).
+(each such place is explained by an ``x-note`` record in the trace).
 """
 
 from __future__ import annotations

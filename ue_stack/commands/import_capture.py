@@ -51,7 +51,7 @@ def register(sub) -> None:
         "--expect",
         action="store_true",
         help="write the header's expect: pass, or NAS-3 where the recorded UE broke a rule "
-        "(explained by a // line at that place)",
+        "(explained by an x-note record at that place)",
     )
     p.set_defaults(run=run)
 

@@ -1,4 +1,5 @@
-"""Writes ue-stack/trace v1 files (FORMATS.md section 1), one JSON object per line.
+"""Writes ue-stack/trace v1 files (FORMATS.md section 1) as strict JSON Lines: one JSON
+object per line, annotations included, so any JSON tool reads every line.
 
 Used by ``simulate --record`` and ``import``. Lines are flushed as they are written, so
 what was written before an error stays on disk.
@@ -40,24 +41,40 @@ class TraceWriter:
                  field: str | None) -> None:
         self.path = Path(path)
         self._file = open_output(self.path, field)
+        self._notes: list[str] = []  # annotations waiting for the next record's t
+        self._t: float = 0
         if header_record is not None:
             self.write(header_record)
 
-    def write(self, record: dict[str, Any]) -> None:
+    def _line(self, record: dict[str, Any]) -> None:
         self._file.write(orjson.dumps(record) + b"\n")
         self._file.flush()
 
+    def write(self, record: dict[str, Any]) -> None:
+        self._t = record.get("t", self._t)
+        self._flush_notes()
+        self._line(record)
+
     def copy_from(self, source: BinaryIO) -> None:
         """Append the lines already rendered in ``source`` (from its current position)."""
+        self._flush_notes()
         while chunk := source.read(1 << 16):
             self._file.write(chunk)
 
     def comment(self, text: str) -> None:
-        """``//`` lines are ignored by readers and annotate the trace for people."""
-        self._file.write(b"// " + text.replace("\n", " ").encode() + b"\n")
+        """An annotation for people, written as an ``x-note`` record (readers ignore it)
+        just before the next record and stamped with its ``t``, so times never go back."""
+        self._notes.append(text)
+
+    def _flush_notes(self) -> None:
+        for text in self._notes:
+            self._line({"t": self._t, "kind": "x-note", "text": text})
+        self._notes.clear()
 
     def close(self) -> None:
-        self._file.close()
+        if not self._file.closed:
+            self._flush_notes()
+            self._file.close()
 
     def __enter__(self) -> TraceWriter:
         return self

@@ -75,8 +75,8 @@ class Recorder:
     def finish(self, head: dict[str, Any]) -> None:
         self._tmp.seek(0)
         with self._out as w, self._tmp:
-            note = "recorded by `ue-stack simulate --record`: what crossed N1, not faults"
-            w.write({**head, "note": note})
+            w.write(head)
+            w.comment("recorded by `ue-stack simulate --record`: what crossed N1, not faults")
             w.copy_from(self._tmp)
 
     def close(self) -> None:

@@ -59,6 +59,7 @@ def assert_valid(v: Draft202012Validator, path: Path) -> dict:
 def replayed(tmp_path_factory) -> Path:
     """The whole trace library replayed, with one exchange log per trace and one report."""
     out = tmp_path_factory.mktemp("replay")
+    (out / "logs").mkdir()
     main(["replay", str(ROOT / "traces"), "--log", str(out / "logs"),
           "--report", str(out / "report.json")])
     return out

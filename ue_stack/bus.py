@@ -22,6 +22,7 @@ assembles one on it).
 from __future__ import annotations
 
 import asyncio
+import heapq
 import selectors
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -83,7 +84,16 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     def jump_to(self, t: float) -> bool:
         """Move model time to ``t`` at once if nothing could happen before: nothing
         runnable and no callback scheduled at or before ``t``. False if something could."""
-        if self._ready or (self._scheduled and self._scheduled[0]._when <= t):
+        scheduled = self._scheduled
+        # Cancelled timers stay in the heap until the loop sweeps them: drop those that
+        # hide the real next deadline (as the loop itself would).
+        while scheduled and scheduled[0]._cancelled:
+            heapq.heappop(scheduled)._scheduled = False
+            self._timer_cancelled_count -= 1
+        ready = self._ready  # the bus's own dispatch, done synchronously, leaves
+        while ready and ready[0]._cancelled:  # a cancelled handle here: skip it
+            ready.popleft()
+        if ready or (scheduled and scheduled[0]._when <= t):
             return False
         self._model_time = max(self._model_time, t)
         return True

@@ -226,6 +226,12 @@ def test_idle_model_time_is_jumped_over_not_stepped_through():
         ue.nas_input(lambda now: nas.start_timer("T3510", now, 15.0))
         await bus.sleep_until(1e5)
         turns["with a timer"] = len(calls)
+        # a timer started and stopped again, and an input already handled, leave
+        # cancelled handles behind in the loop: they must not stop the jump
+        ue.nas_input(lambda now: nas.start_timer("T3516", now, 30.0))
+        await bus.settle()
+        ue.nas_input(lambda now: nas.timers.stop("T3516"))
+        await bus.settle()
         await bus.sleep_until(1e7)
         turns["idle"] = len(calls) - turns["with a timer"]
         turns["fired"], turns["now"] = nas.fired, bus.now

@@ -13,6 +13,7 @@ import pytest
 
 from ue_stack.cli import main
 
+from .pcapgen import with_nas_pdu
 from .test_capture_grouping import _write
 
 GNBSIM = "gnbsim-free5gc-ngap.json"
@@ -131,3 +132,18 @@ def test_a_ciphered_uplink_matches_one_model_uplink_and_is_not_checked(
     assert (rc, replayed["verdict"], replayed["violations"]) == (0, "pass", [])
     assert replayed["stats"]["ul_unverified"] == (2 if extra_at_end else 1)
     assert any("ciphered" in n["reason"] for n in replayed["not_checked"])
+
+
+def test_a_mac_that_does_not_verify_with_the_given_keys_is_an_error(captures, tmp_path):
+    """FORMATS.md 6: a failed check where keys were given is an error, and `ok` is false;
+    the problem names the frame."""
+    msgs = orjson.loads((captures / GNBSIM).read_bytes())["messages"]
+    last = msgs[6]["nas_pdu_hex"]  # REGISTRATION COMPLETE, MAC 2cbd08cf
+    bad = last[:4] + "00" + last[6:]
+    msgs[6]["ngap_hex"] = with_nas_pdu(msgs[6]["ngap_hex"], bytes.fromhex(bad))
+    path = _write(tmp_path, "bad-mac.json", [
+        {"frame": m["frame"], "ngap_hex": m["ngap_hex"]} for m in msgs])
+    rc, report, _ = _import(path, tmp_path / "out", "--keys", str(captures / "keys.csv"))
+    assert rc == 0 and report["ok"] is False and report["nia_failed"] == 1
+    (error,) = [p for p in report["problems"] if p["severity"] == "error"]
+    assert error["frame"] == 6 and "do NOT verify" in error["problem"]

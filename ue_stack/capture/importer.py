@@ -218,13 +218,14 @@ class Importer:
 
     def run(self, path: str | Path) -> ImportResult:
         source = open_capture(path)
+        undecodable: list[int] = []  # frames whose NGAP does not decode
         for message in source.messages:
             self.counts["ngap_pdus"] += 1
             try:
                 facts = decode_ngap(message.payload)
-            except NgapDecodeError as exc:
+            except NgapDecodeError:
                 self.counts["ngap_undecodable"] += 1
-                self.problems.append(problem("error", str(exc), frames=[message.frame]))
+                undecodable.append(message.frame)
                 continue
             conn = self._connection(message.association, facts)
             if conn is None:
@@ -239,6 +240,10 @@ class Importer:
                 self.counts["nas_pdus"] += 1
                 self._nas(conn, message.frame, message.time, facts.direction, pdu, facts.procedure)
         self.counts["frames"] = source.stats.frames
+        if undecodable:
+            self.problems.append(problem(
+                "error", f"{len(undecodable)} NGAP PDU(s) do not decode (APER, TS 38.413)",
+                frames=undecodable))
         name = Path(path).name
         if source.truncated:
             self.problems.append(problem(
@@ -474,7 +479,7 @@ class Importer:
             problems.append(problem(
                 "error", f"{where}: {text}; skipped until the UE can resynchronise",
                 frames=sorted({e.frame for e in ue.events[start:end]})))
-        self._undecipherable(ue, creds, where, problems)
+        self._unchecked(ue, creds, where, problems)
         ue_obj: dict[str, Any] = {"suci": suci.hex()} if suci is not None else {}
         if creds is not None and self.options.embed_keys:
             ue_obj["k"], ue_obj["opc"] = bytes(creds.k).hex(), bytes(creds.opc).hex()
@@ -518,17 +523,35 @@ class Importer:
             return None  # the keys were given for another UE
         return self.credentials
 
-    def _undecipherable(self, ue: Ue, creds, where: str, problems: list) -> None:
-        """Messages that stay ciphered: an error where keys were given (FORMATS.md 6)."""
-        frames = [ev.frame for ev in ue.events
-                  if ev.plain is None and ev.protection.cipher not in (None, "nea0")
-                  and ev.pdu[:1] == b"\x7e"]
-        if frames:
-            why = "with the given keys" if creds is not None else "without keys"
-            problems.append(problem(
-                "error" if creds is not None else "note",
-                f"{where}: {len(frames)} message(s) not deciphered {why}: written as "
-                "'ciphered'", frames=frames))
+    def _unchecked(self, ue: Ue, creds, where: str, problems: list) -> None:
+        """What could not be read or checked (FORMATS.md 6): an undecodable message is an
+        error; a message left ciphered, a MAC that fails or an algorithm that cannot be
+        checked is an error where keys were given, and without keys only a note."""
+        unreadable, ciphered, failed, unsupported = [], [], [], []
+        for ev in ue.events:
+            p = ev.protection
+            if p.integrity == "failed":
+                failed.append(ev.frame)
+            elif p.integrity == "unsupported":
+                unsupported.append(ev.frame)
+            if ev.plain is not None:
+                continue
+            if ev.pdu[:1] == b"\x7e" and ev.pdu[1:2] and ev.pdu[1] & 0x0F in (2, 4) and (
+                    p.cipher not in (None, "nea0")):
+                ciphered.append(ev.frame)
+            else:
+                unreadable.append(ev.frame)
+        keyed = "error" if creds is not None else "note"
+        why = "with the given keys" if creds is not None else "without keys"
+        for severity, frames, text in (
+            ("error", unreadable, "message(s) that do not decode as NAS-5GS"),
+            (keyed, ciphered, f"message(s) not deciphered {why}: written as 'ciphered'"),
+            ("error", failed, "NAS MAC(s) that do NOT verify with the given keys"),
+            (keyed, unsupported, "NAS MAC(s) whose algorithm cannot be checked"),
+        ):
+            if frames:
+                problems.append(problem(severity, f"{where}: {len(frames)} {text}",
+                                        frames=frames))
 
     @staticmethod
     def _res_star_deviations(ue: Ue, creds) -> list[tuple[int, str]]:

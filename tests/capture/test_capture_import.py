@@ -208,6 +208,11 @@ def test_committed_traces_match_what_the_importer_writes(captures, tmp_path):
         result = importer.run(captures / name)
         for path in importer.write(result, tmp_path, Path(name).stem):
             assert (root / Path(path).name).read_bytes() == Path(path).read_bytes()
+    # the concealed-SUCI capture, imported as from a real phone: without keys
+    name = "gnbsim-free5gc-suci-scheme1.json"
+    importer = Importer(ImportOptions(expect=True, akma_probe="all"))
+    (path,) = importer.write(importer.run(captures / name), tmp_path, Path(name).stem)
+    assert (root / Path(path).name).read_bytes() == Path(path).read_bytes()
     for path in committed:
         for line in path.read_bytes().splitlines():
             orjson.loads(line)  # strict JSON Lines: no // annotations

@@ -23,6 +23,7 @@ COMMANDS = {
     "replay": "replay",
     "check": "check",
     "import": "import_capture",
+    "explain": "explain",
 }
 
 

@@ -1,0 +1,37 @@
+"""``ue-stack explain [ID]``: what an invariant means, the clause behind it, how to read a
+violation, and a minimal passing and failing example. Without an id: every id, one line
+each. ``--markdown`` prints docs/invariants.md (generated from the same catalogue)."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from ..errors import InputError
+from ..invariants.catalog import CATALOG, explain_text, markdown
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("explain", help="what an invariant means, its clause, an example")
+    p.add_argument("id", nargs="?", metavar="ID", help="an invariant id, e.g. AKMA-4")
+    p.add_argument("--markdown", action="store_true",
+                   help="print every invariant as the Markdown of docs/invariants.md")
+    p.set_defaults(run=run)
+
+
+def run(args: Any) -> int:
+    if args.markdown:
+        print(markdown(), end="")
+        return 0
+    if args.id is None:
+        for e in CATALOG.values():
+            print(f"{e.id:<7} {e.title}")
+        return 0
+    invariant = args.id.upper()
+    if invariant not in CATALOG:
+        close = difflib.get_close_matches(invariant, CATALOG, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise InputError(f"unknown invariant id {args.id!r}{hint} "
+                         f"(known: {', '.join(CATALOG)})", field="ID")
+    print(explain_text(invariant), end="")
+    return 0

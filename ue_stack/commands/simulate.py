@@ -11,6 +11,7 @@ from typing import Any
 from ..app.akma_client import APP_MODES
 from ..capture.writer import PcapWriter
 from ..errors import InputError
+from ..keyfile import Keys, load_keys
 from ..limits import MAX_UES, int_option
 from ..report import summary_lines, write_report
 from ..runner import CheckedRun
@@ -30,6 +31,9 @@ def register(sub: Any) -> None:
     p.add_argument("--seed", type=int_option(0, 2**64 - 1), metavar="S",
                    help="RAND generator seed")
     p.add_argument("--record", metavar="TRACE", help="write what crossed N1 as a trace")
+    p.add_argument("--keys", metavar="FILE",
+                   help="credentials CSV (supi,k,opc or supi,k,op) for a [ue] without k/opc; "
+                   "a recorded trace then names the SUPI and carries no keys")
     p.add_argument("--log", metavar="FILE", help="exchange log")
     p.add_argument("--report", metavar="FILE", help="write the ue-stack/report v1 JSON")
     p.add_argument("--diagram", metavar="FILE", help="Mermaid sequence diagram")
@@ -45,16 +49,18 @@ def run(args: Any) -> int:
         return 0
     if not args.scenario:
         raise InputError("simulate: give a scenario name or file (or --list)")
-    scenario = load_scenario(args.scenario)
+    keys = load_keys(args.keys) if args.keys else None
+    scenario = load_scenario(args.scenario, keys)
     recorder = Recorder(args.record, scenario.ue.supi) if args.record else None
     try:
-        return _simulate(args, scenario, recorder)
+        return _simulate(args, scenario, recorder, keys)
     finally:
         if recorder is not None:
             recorder.close()
 
 
-def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None) -> int:
+def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None,
+              keys: Keys | None = None) -> int:
     sim = Simulation(
         scenario,
         app_mode=args.app_mode,
@@ -73,7 +79,10 @@ def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None) -> int:
         report = checked.report(expect)
     if recorder is not None:
         violated = sorted(i for i, c in report["invariants"].items() if c["violations"])
-        recorder.finish(sim.header({"verdict": report["verdict"], "violations": violated}))
+        head = sim.header({"verdict": report["verdict"], "violations": violated})
+        if keys and head["ue"]["supi"] in keys:  # keys stay out of shareable files
+            head["ue"] = {k: v for k, v in head["ue"].items() if k not in ("k", "opc", "op")}
+        recorder.finish(head)
     if args.report:
         write_report(args.report, report)
     print("\n".join(summary_lines(report)))

@@ -70,6 +70,7 @@ from ..crypto.aka import serving_network_name
 from ..crypto.milenage import compute_opc
 from ..crypto.secret import Key
 from ..errors import InputError, not_utf8
+from ..keyfile import Keys
 from ..limits import MAX_COUNT, MAX_DEPTH, seconds, too_deep, whole
 from ..nas.messages import MESSAGES
 from ..network.aanf import KAF_LIFETIME
@@ -403,7 +404,10 @@ def _check_table(
     return out
 
 
-def _ue(src: _Source, table: Any, where: str, start: int | None) -> UeConfig:
+def _ue(src: _Source, table: Any, where: str, start: int | None, keys: Keys | None = None
+        ) -> UeConfig:
+    """A ``[ue]`` table; without k/opc its SUPI's row of ``keys`` (``--keys FILE``) gives
+    them (FORMATS.md 5)."""
     if not isinstance(table, Mapping):
         raise src.error("must be a table", where, start)
 
@@ -419,12 +423,17 @@ def _ue(src: _Source, table: Any, where: str, start: int | None) -> UeConfig:
         if key not in _UE_KEYS:
             raise src.error(f"unknown key (expected one of {', '.join(_UE_KEYS)})",
                             f"{where}.{key}", src.key_line(start, key))
-    for key in ("supi", "k"):
-        if key not in table:
-            raise src.error("missing", f"{where}.{key}", start)
+    if "supi" not in table:
+        raise src.error("missing", f"{where}.supi", start)
+    supi = get("supi", _digits(*range(5, 16)))
+    if "k" not in table and "opc" not in table and "op" not in table and supi in (keys or {}):
+        k, opc = (Key(x) for x in keys[supi])
+        table = {**table, "k": k.hex(), "opc": opc.hex()}
+    if "k" not in table:
+        raise src.error("missing (or give --keys FILE with a row for this SUPI)",
+                        f"{where}.k", start)
     if "opc" not in table and "op" not in table:
         raise src.error("missing (give opc or op)", f"{where}.opc", start)
-    supi = get("supi", _digits(*range(5, 16)))
     k = Key(get("k", _hex(16)))
     opc = get("opc", _hex(16))
     opc = Key(opc) if opc is not None else compute_opc(k, get("op", _hex(16)))
@@ -441,7 +450,7 @@ def _ue(src: _Source, table: Any, where: str, start: int | None) -> UeConfig:
     )
 
 
-def _step(src: _Source, index: int, raw: Any) -> Step:
+def _step(src: _Source, index: int, raw: Any, keys: Keys | None = None) -> Step:
     where = f"step[{index}]"
     start = src.table_line("[[step]]", index)
     if not isinstance(raw, Mapping):
@@ -469,12 +478,13 @@ def _step(src: _Source, index: int, raw: Any) -> Step:
         plain, where, start,
     )
     if "ue" in rest and "ue" in spec:
-        fields["ue"] = _ue(src, rest["ue"], f"{where}.ue", src.key_line(start, "ue"))
+        fields["ue"] = _ue(src, rest["ue"], f"{where}.ue", src.key_line(start, "ue"), keys)
     return Step(t, kind, op, fields, start)
 
 
-def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
-    """Parse and validate a scenario's TOML text; ``name`` is used in error messages."""
+def parse_scenario(text: str, name: str = "<scenario>", keys: Keys | None = None) -> Scenario:
+    """Parse and validate a scenario's TOML text; ``name`` is used in error messages;
+    ``keys`` (``--keys FILE``) gives the credentials a ``ue`` table leaves out."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -506,7 +516,7 @@ def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
         field_name = "description" if "description" in str(exc) else "name"
         raise src.error(str(exc), field_name, src.key_line(None, field_name)) from None
 
-    ue = _ue(src, data["ue"], "ue", src.table_line("[ue]"))
+    ue = _ue(src, data["ue"], "ue", src.table_line("[ue]"), keys)
     net = _check_table(src, data.get("network", {}), _NETWORK, "network",
                        src.table_line("[network]"))
     mcc, mnc = net.get("mcc", "001"), net.get("mnc", "01")
@@ -536,7 +546,7 @@ def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
     raw_steps = data["step"]
     if not isinstance(raw_steps, list) or not raw_steps:
         raise src.error("must be a non-empty array of [[step]] tables", "step", None)
-    steps = [_step(src, i, raw) for i, raw in enumerate(raw_steps, 1)]
+    steps = [_step(src, i, raw, keys) for i, raw in enumerate(raw_steps, 1)]
     steps.sort(key=lambda s: s.t)  # stable: equal times keep file order
     return Scenario(sname, description, ue, network, options, expect, tuple(steps), name)
 
@@ -554,7 +564,7 @@ def _builtin_text(name: str) -> str:
     return resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
 
 
-def load_scenario(path_or_name: str | Path) -> Scenario:
+def load_scenario(path_or_name: str | Path, keys: Keys | None = None) -> Scenario:
     """A scenario from a file (a path, or anything ending in ``.toml``) or a built-in by
     name. Unknown names and unusable files raise ``InputError``."""
     text_path = str(path_or_name)
@@ -566,7 +576,7 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
             raise InputError(f"cannot read scenario: {exc.strerror}", file=text_path) from None
         except UnicodeDecodeError as exc:
             raise InputError(not_utf8(exc), file=text_path) from None
-        return parse_scenario(text, text_path)
+        return parse_scenario(text, text_path, keys)
     if text_path not in builtin_names():
         raise InputError(f"no built-in scenario {text_path!r} "
                          f"(see `ue-stack simulate --list`)", field="SCENARIO")

@@ -23,12 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from transitions import Machine, MachineError
+from transitions import MachineError
 
 from ..crypto.aka import k_amf, k_ausf, k_seaf, res_star
 from ..crypto.akma import a_kid, a_tid, k_akma
 from ..errors import LocalProtocolError, RemoteProtocolError
 from ..events import KausfChanged, Note, Outbox, SendN1, StateChanged, UsimChanged
+from ..machines import SharedMachine
 from ..primitives import (
     KAUSF_UNAVAILABLE,
     PROCEDURE_ABORTED,
@@ -62,6 +63,7 @@ from .usim import FRESHNESS_RULES, Usim, suci_null_scheme
 
 S = MmState
 LAYER = "5gmm"
+_MACHINE = SharedMachine(MmState, TRANSITIONS, S.NULL)  # one table for every UE
 
 # TS 24.501 table 10.2.1 (UE side), in seconds.
 DEFAULT_TIMERS: dict[str, float] = {
@@ -182,19 +184,13 @@ class Nas:
         self._input_depth = 0
         self._announced_kausf_fp: str | None = None
         self.eap = eap_aka_prime.EapPeer()
-        self._machine = Machine(
-            states=MmState,
-            transitions=TRANSITIONS,
-            initial=S.NULL,
-            auto_transitions=False,
-        )
-        self._events = self._machine.events
+        self._machine_state = _MACHINE.initial  # a model of the shared table
 
     # -- state ---------------------------------------------------------------------
 
     @property
     def state(self) -> MmState:
-        return self._machine.state
+        return self._machine_state
 
     @property
     def deferred_requests(self) -> int:
@@ -204,21 +200,20 @@ class Nas:
         """Run one trigger of the transition table; the one place that translates
         ``MachineError`` (illegal in this state) into a protocol error, and the one place
         that notes a trigger ending an AKMA deferral (answered by ``_input``)."""
-        machine = self._machine
-        before = machine.state
+        before = self._machine_state
         ends_deferral = self._deferring and trigger in ENDS_AKMA_DEFERRAL
         if before in INTERNAL_SOURCES.get(trigger, ()):
             self._deferral_ended |= ends_deferral
             return  # legal and moves nothing: skip the Machine on the hot path
         try:
-            self._events[trigger].trigger(machine)
+            _MACHINE.fire(self, trigger)
         except MachineError as exc:
             text = f"{trigger} is not allowed in {before.value}"
             if remote:
                 raise RemoteProtocolError(text, CAUSE_MESSAGE_NOT_COMPATIBLE_WITH_STATE) from exc
             raise LocalProtocolError(text) from exc
         self._deferral_ended |= ends_deferral
-        after = machine.state
+        after = self._machine_state
         if after is not before:
             self.outbox.put(StateChanged(LAYER, before.value, after.value))
             if after is S.NULL or after in DEREGISTERED:
@@ -767,7 +762,7 @@ class Nas:
         """Every downlink NAS message. Never raises for network input: a message illegal
         in this state is answered with 5GMM STATUS (#98, or #96 for a malformed mandatory
         IE) and noted (TS 24.501 7; FORMATS.md 3)."""
-        state = self._machine.state
+        state = self._machine_state
         if state is S.NULL:
             self._note("downlink message while switched off: no N1 connection", msg=message.msg)
             return
@@ -795,7 +790,7 @@ class Nas:
         ``akma_defer`` — after the primary authentication in progress ends (window W1)."""
         if not isinstance(prim, ObtainAkmaKeyRequest):
             raise LocalProtocolError(f"NAS does not handle {type(prim).__name__}")
-        if self._machine.state is S.NULL:
+        if self._machine_state is S.NULL:
             self.outbox.put(ObtainAkmaKeyReject(prim.app, prim.corr, KAUSF_UNAVAILABLE))
             return
         if self._deferring:

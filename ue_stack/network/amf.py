@@ -18,12 +18,13 @@ import hmac
 from dataclasses import dataclass, field
 from enum import Enum
 
-from transitions import Machine, MachineError
+from transitions import MachineError
 
 from ..crypto.aka import hxres_star, k_amf
 from ..crypto.secret import Key
 from ..errors import LocalProtocolError
 from ..events import Note, Outbox, SendN1, StateChanged
+from ..machines import SharedMachine
 from ..nas.eap_aka_prime import eap_fields
 from ..nas.messages import (
     CAUSE_MAC_FAILURE,
@@ -82,6 +83,8 @@ TRANSITIONS: list[list] = [
     ["ue_deregistered",            A.DEREGISTERED,                         None],
 ]
 # fmt: on
+_MACHINE = SharedMachine(AmfState, TRANSITIONS, A.DEREGISTERED)  # one table, every UE
+
 
 @dataclass(slots=True)
 class AmfConfig:
@@ -142,10 +145,7 @@ class Amf:
         self.config = config if config is not None else AmfConfig()
         self.outbox = outbox if outbox is not None else Outbox()
         self.timers = Timers()
-        self._machine = Machine(
-            states=AmfState, transitions=TRANSITIONS, initial=A.DEREGISTERED,
-            auto_transitions=False,
-        )
+        self._machine_state = _MACHINE.initial  # a model of the shared table
         self.ngksi: int | None = None  # of the security context in use
         self._k_amf: Key | None = None
         self._last_ngksi = NGKSI_VALUES - 1  # so the first assigned ngKSI is 0
@@ -183,18 +183,18 @@ class Amf:
 
     @property
     def state(self) -> AmfState:
-        return self._machine.state
+        return self._machine_state
 
     def _fire(self, trigger: str) -> None:
         """Run one trigger of ``TRANSITIONS``; a state change becomes a ``StateChanged``
         for this UE. The AMF decides every trigger itself, so one the table does not allow
         here is a defect of this module, raised as such."""
-        before = self._machine.state
+        before = self._machine_state
         try:
-            self._machine.events[trigger].trigger(self._machine)
+            _MACHINE.fire(self, trigger)
         except MachineError as exc:
             raise LocalProtocolError(f"AMF: {trigger} is not allowed in {before.value}") from exc
-        after = self._machine.state
+        after = self._machine_state
         if after is not before:
             self.outbox.put(StateChanged(LAYER, before.value, after.value, supi=self.supi))
 

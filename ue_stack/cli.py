@@ -27,6 +27,14 @@ COMMANDS = {
 }
 
 
+DESCRIPTION = """\
+A 5G UE protocol stack model (NAS 5GMM, AKMA upper layers, a network twin) that replays
+NAS traces and checks cross-layer invariants, such as TS 24.501 4.21: upper layers obtain
+KAKMA from NAS before every KAF derivation."""
+EPILOG = """exit status: 0 all invariants hold, 1 a violation, 2 unusable input or usage.
+formats, invariants and clauses: docs/ in the source repository; `ue-stack explain ID`."""
+
+
 class UsageError(InputError):
     pass
 
@@ -41,7 +49,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``command`` (a known subcommand) only that one is registered, so
     a run imports its own module and not every other command's dependencies."""
-    parser = _Parser(prog="ue-stack", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="ue-stack", description=DESCRIPTION, epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     names = [command] if command in COMMANDS else list(COMMANDS)
     for name in names:

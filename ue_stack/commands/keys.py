@@ -242,8 +242,9 @@ def register(sub) -> None:
     p = sub.add_parser(
         "keys",
         help="key calculator: Milenage, 5G AKA, EAP-AKA', AKMA (JSON on stdout)",
-        description="Compute every key of KEYS.md whose inputs are given; print one JSON "
-        "object. Hex is case-insensitive, without 0x or spaces.",
+        description="Compute every key whose inputs are given (TS 35.206, TS 33.501 Annex A, "
+        "TS 33.535 Annex A; docs/keys.md); print one JSON object. Hex is case-insensitive, "
+        "without 0x or spaces.",
     )
     p.add_argument("--k", help="subscriber key K, 32 hex digits")
     opc = p.add_mutually_exclusive_group()

@@ -1,4 +1,4 @@
-"""Every key derivation ue_stack needs, bit-exact (shared/spec/KEYS.md). Pure functions."""
+"""Every key derivation ue_stack needs, bit-exact (docs/keys.md). Pure functions."""
 
 from .aka import (
     AuthCheck,

@@ -2,7 +2,7 @@
 
 ``milenage()`` runs f1, f1*, f2, f3, f4, f5 and f5* for one RAND with a single AES key
 schedule, because every 5G AKA run needs most of them and the key schedule dominates the
-cost of a single block. Pinned to the TS 35.208 test sets in ``shared/vectors``.
+cost of a single block. Pinned to the TS 35.208 test sets in ``tests/data/vectors``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,49 @@
+"""The product stands alone: its docs link only to what the repository holds, and nothing
+a user reads (README, docs, code, --help) points outside it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ue_stack.cli import COMMANDS, main
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def _user_facing_files() -> list[Path]:
+    return [*PAGES, *sorted((ROOT / "ue_stack").rglob("*.py")),
+            *sorted((ROOT / "docs" / "schema").glob("*.json"))]
+
+
+def test_nothing_user_facing_points_at_the_working_spec_folder():
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in _user_facing_files()
+             for n, line in enumerate(p.read_text().splitlines(), 1) if "shared/" in line]
+    assert not found, found
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_readme_and_docs_cite_docs_not_the_working_spec(page):
+    text = page.read_text()
+    assert not re.search(r"\b(FORMATS|BEHAVIOUR|KEYS|STUDY|BENCH)\.md", text)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_relative_links_resolve(page):
+    for target in LINK.findall(page.read_text()):
+        if "://" in target:
+            continue
+        assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_cites_docs_or_clauses_never_the_working_spec(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"] if command else ["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "FORMATS" not in out and "shared" not in out.replace("shared-key", "")

@@ -475,9 +475,11 @@ class Importer:
         problems.extend(problem("note", text) for text in notes)
         plan.deviations.extend(self._res_star_deviations(ue, creds))
         skips = find_gaps(ue.events, plan)
-        for start, end, text in skips.gaps:
+        for start, end, text, severity in skips.gaps:
+            then = "; skipped until the UE can resynchronise" if severity == "error" else (
+                "; skipped")
             problems.append(problem(
-                "error", f"{where}: {text}; skipped until the UE can resynchronise",
+                severity, f"{where}: {text}{then}",
                 frames=sorted({e.frame for e in ue.events[start:end]})))
         self._unchecked(ue, creds, where, problems)
         ue_obj: dict[str, Any] = {"suci": suci.hex()} if suci is not None else {}
@@ -792,35 +794,89 @@ NEEDS_ANSWER = {
     (DL, "registration_accept"): ((DL, "security_mode_command"), (DL, "authentication_request")),
 }
 UNREADABLE = (DL, "?")  # an undecipherable downlink: it may be any question
+# uplinks that never answer a downlink question (so they prove no answer lost)
+_NOT_ANSWERS = frozenset({"registration_request", "deregistration_request", "status"})
 
 
 @dataclass(slots=True)
 class Gaps:
     reasons: dict[int, str] = field(default_factory=dict)  # event index -> skip reason
-    gaps: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, what)
+    # (start, end, what, severity): "error" for a gap, "note" for an unanswered question
+    gaps: list[tuple[int, int, str, str]] = field(default_factory=list)
+
+
+def _gap_key(ev: Event) -> tuple[str, str] | None:
+    """What a message is, for gap detection: its name, or for a message whose security
+    context is not in the capture the NEA0 reading of it when that parses completely."""
+    if ev.plain is not None:
+        return (ev.direction, ev.name) if ev.name else None
+    guess = decode_pdu(ev.pdu)
+    name = codec.transport_name(guess) if guess is not None and guess.msg else None
+    return (ev.direction, name) if name else None
+
+
+def _asks(key: tuple[str, str], ev: Event) -> bool:
+    """A downlink question the UE must answer (a REGISTRATION ACCEPT only with a 5G-GUTI,
+    TS 24.501 5.5.1.2.4)."""
+    if key == (DL, "registration_accept"):
+        return ev.plain is not None and "guti" in ev.plain.extra
+    return key[0] == DL and key in QUESTIONS
 
 
 def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
-    """Half-exchanges the capture shows: an answer whose question is not in it, or a
-    question the network could only send after an answer that is not in it. The answer
-    (or the unanswered question) and every later message of the session are skipped up
-    to the next point where the model can re-synchronise: a new AUTHENTICATION REQUEST
-    with a fresh challenge, or a new initial REGISTRATION REQUEST (FORMATS.md 1). A
-    question without an answer is normal (a timer expired, or the capture ended)."""
+    """Half-exchanges the capture shows (FORMATS.md 1 ``skip``), so replay reports no
+    false NAS-3:
+
+    - an answer whose question is not in the capture, or a SECURITY MODE COMMAND for a
+      context whose authentication is not in it (error: a gap);
+    - a question whose answer must have been sent but is not in the capture: the network
+      went on as if answered, or the UE's next 5GMM uplink is something else (error);
+    - a question the network repeats before an answer (note: the earlier copy is
+      skipped), or one still unanswered when the session ends (note: a timer expired or
+      the capture ended; skipped, or the model's answer would have nothing to match).
+
+    A gap skips its first record and every later one of the session up to the next
+    point where the model can re-synchronise: a new AUTHENTICATION REQUEST with a fresh
+    challenge, or a new initial REGISTRATION REQUEST."""
     out = Gaps()
     open_q: dict[tuple[str, str], int] = {}  # question -> event index
     skipping: str | None = None
     skipped_rand: bytes | None = None
     start = 0
-    for i, ev in enumerate(events):
-        key = (ev.direction, ev.name) if ev.plain is not None and ev.name else None
-        if skipping is not None and (i in plan.starts or (
-                key == (DL, "authentication_request")
-                and ev.plain.fields.get("rand") != skipped_rand)):
-            out.gaps.append((start, i, skipping))
+    authenticated = False
+    stored: int | None = None
+
+    def gap(first: int, why: str) -> None:
+        nonlocal skipping, start
+        skipping, start = why, first
+        for j in range(first, i):
+            out.reasons[j] = f"gap: {why}"
+
+    def end_session(end: int) -> None:
+        nonlocal skipping
+        if skipping is not None:
+            out.gaps.append((start, end, skipping, "error"))
             skipping = None
+        asked = sorted(j for q, j in open_q.items() if q != UNREADABLE and _asks(q, events[j]))
+        if asked:
+            j = asked[0]
+            why = f"{events[j].name} unanswered in the capture"
+            for k in range(j, end):
+                out.reasons.setdefault(k, why)
+            out.gaps.append((j, end, why, "note"))
+        open_q.clear()
+
+    for i, ev in enumerate(events):
+        key = _gap_key(ev)
+        if i in plan.starts and i > 0:
+            end_session(i)
         if i in plan.starts:
-            open_q.clear()
+            authenticated, stored = False, plan.stored_ngksi.get(i)
+        if skipping is not None and (i in plan.starts or (
+                key == (DL, "authentication_request") and ev.plain is not None
+                and ev.plain.fields.get("rand") != skipped_rand)):
+            out.gaps.append((start, i, skipping, "error"))
+            skipping = None
         if skipping is None:
             if key is None:  # unreadable: it may answer anything open, or ask anything
                 if ev.direction == UL:
@@ -828,28 +884,39 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
                 else:
                     open_q[UNREADABLE] = i
                 continue
-            lost = [q for q in NEEDS_ANSWER.get(key, ()) if q in open_q]
             question = QUESTION_OF.get(key)
+            lost = [q for q in NEEDS_ANSWER.get(key, ()) if q in open_q]
+            asked = sorted((j, q) for q, j in open_q.items()
+                           if q != UNREADABLE and _asks(q, events[j]))
+            if key == (DL, "authentication_request"):
+                authenticated = True
             if lost:
-                skipping = f"the answer to {lost[0][1]} is not in the capture"
-                start = open_q[lost[0]]
-                for j in range(start, i):
-                    out.reasons[j] = f"gap: {skipping}"
+                gap(open_q[lost[0]], f"the answer to {lost[0][1]} is not in the capture")
+            elif (key == (DL, "security_mode_command") and not authenticated
+                  and ev.plain.fields.get("ngksi") != stored):
+                gap(i, "security_mode_command for a context whose authentication is not "
+                    "in the capture")
+            elif (key[0] == UL and asked and question not in open_q
+                  and key[1] not in _NOT_ANSWERS and is_modelled(key[1])):
+                j, q = asked[0]
+                gap(j, f"the answer to {q[1]} is not in the capture")
             elif question is not None and question not in open_q and UNREADABLE not in open_q:
-                skipping = f"{key[1]} without its {question[1]}: that is not in the capture"
-                start = i
+                gap(i, f"{key[1]} without its {question[1]}: that is not in the capture")
             elif question is not None:
                 open_q.pop(question, None)
                 open_q.pop(UNREADABLE, None)
+            elif key in open_q and key[0] == DL and _asks(key, events[open_q[key]]):
+                earlier = open_q[key]  # asked again before any answer: that copy is lost
+                out.reasons[earlier] = f"{key[1]} repeated before an answer"
+                out.gaps.append((earlier, earlier + 1, out.reasons[earlier], "note"))
             if skipping is None:
                 if key in QUESTIONS:
                     open_q[key] = i
                 continue
         if key == (DL, "authentication_request"):
-            skipped_rand = ev.plain.fields.get("rand")
+            skipped_rand = ev.plain.fields.get("rand") if ev.plain is not None else None
         out.reasons[i] = f"gap: {skipping}"
-    if skipping is not None:
-        out.gaps.append((start, len(events), skipping))
+    end_session(len(events))
     return out
 
 

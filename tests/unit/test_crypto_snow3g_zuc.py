@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ue_stack.crypto import snow3g, zuc
 from ue_stack.crypto.nas_security import CIPHERING, INTEGRITY, nea1, nea3, nia1, nia3
@@ -189,3 +191,30 @@ def test_a_message_shorter_than_its_length_is_refused() -> None:
         nia1(bytes(16), 0, 1, 0, b"\x00", 9)
     with pytest.raises(ValueError, match="octets"):
         nea3(bytes(16), 0, 1, 0, b"\x00", 9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    key=st.binary(min_size=16, max_size=16),
+    count=st.integers(0, 2**32 - 1),
+    bearer=st.integers(0, 31),
+    direction=st.integers(0, 1),
+    data=st.binary(min_size=1, max_size=40),
+    cut=st.integers(0, 7),
+    alg=st.sampled_from([1, 3]),
+)
+def test_any_length_deciphers_back_and_ignores_padding(
+    key, count, bearer, direction, data, cut, alg
+):
+    """For every LENGTH (not only whole octets): NEA twice is the identity on the first
+    LENGTH bits, and neither NEA output nor NIA MAC depends on the bits past LENGTH."""
+    length = 8 * len(data) - cut
+    pad = (1 << cut) - 1
+    noisy = data[:-1] + bytes((data[-1] | pad,))
+    clean = data[:-1] + bytes((data[-1] & ~pad & 0xFF,))
+    nea, nia = {1: (nea1, nia1), 3: (nea3, nia3)}[alg]
+    ct = nea(key, count, bearer, direction, noisy, length)
+    assert nea(key, count, bearer, direction, ct, length) == clean
+    assert nia(key, count, bearer, direction, noisy, length) == nia(
+        key, count, bearer, direction, clean, length
+    )

@@ -251,3 +251,15 @@ def test_akma_request_deferred_is_answered_from_the_old_kausf_after_eap_failure(
     out = ue.dl(nas("authentication_result", ngksi=1, **failure(2)))
     (confirm,) = [e for e in out if isinstance(e, ObtainAkmaKeyConfirm | ObtainAkmaKeyReject)]
     assert isinstance(confirm, ObtainAkmaKeyConfirm) and confirm.k_ausf_fp == old
+
+
+def test_a_5g_aka_run_after_an_unfinished_eap_run_is_taken_into_use_by_its_smc():
+    """The method of the *pending* KAUSF decides: a 5G AKA challenge answered after an
+    EAP-AKA' run that never saw EAP-Success is valid at SMC acceptance (5.4.2.1)."""
+    ue = started()
+    answered(ue, ngksi=0)
+    chain = ue.net.challenge()
+    ue.dl(nas("authentication_request", ngksi=1, abba=b"\x00\x00", rand=chain.rand,
+              autn=chain.autn))
+    out = ue.dl(smc(1))
+    assert kausf_events(out) == [("valid", fp(chain.k_ausf))]

@@ -118,12 +118,15 @@ class KausfStore:
     """Pending and valid KAUSF. ``valid`` reads the inserted USIM's store; the fingerprint
     is computed once per change, not per AKMA request."""
 
-    __slots__ = ("_pending", "_valid_fp", "pending_fp", "usim")
+    __slots__ = ("_pending", "_valid_fp", "pending_eap", "pending_fp", "usim")
 
     def __init__(self, usim: Usim | None = None) -> None:
         self.usim = usim
         self._pending: Key | None = None
         self.pending_fp: str | None = None
+        # The pending KAUSF came from EAP-AKA': valid on EAP-Success only (TS 24.501
+        # 5.4.1.2.2), not on an SMC alone as for 5G AKA.
+        self.pending_eap = False
         self._valid_fp: tuple[bytes, str] | None = None
 
     @property
@@ -144,15 +147,18 @@ class KausfStore:
             cached = self._valid_fp = (key, fp(key))
         return cached[1]
 
-    def set_pending(self, key: Key) -> str:
-        """A 5G AKA run succeeded on the UE: its KAUSF is pending (TS 33.501 6.1.3.2)."""
+    def set_pending(self, key: Key, *, eap: bool = False) -> str:
+        """A 5G AKA run (or, with ``eap``, an EAP-AKA' challenge) succeeded on the UE: its
+        KAUSF is pending (TS 33.501 6.1.3.2, 6.1.3.1)."""
         self._pending = Key(key)
         self.pending_fp = fp(key)
+        self.pending_eap = eap
         return self.pending_fp
 
     def drop_pending(self) -> str | None:
         """The pending KAUSF is abandoned (SMC rejected, context deleted); returns its fp."""
         dropped, self._pending, self.pending_fp = self.pending_fp, None, None
+        self.pending_eap = False
         return dropped
 
     def promote_pending(self) -> str:
@@ -165,6 +171,7 @@ class KausfStore:
         self.usim.kausf = key
         self._valid_fp = (key, fingerprint)
         self._pending = self.pending_fp = None
+        self.pending_eap = False
         return fingerprint
 
     def delete_valid(self) -> str | None:

@@ -61,17 +61,17 @@ REQUIRED_ATTRIBUTES = ("at_rand", "at_autn", "at_kdf_input", "at_mac")
 
 @dataclass(slots=True)
 class EapPeer:
-    """The peer's memory between messages: the last request and our answer to it (for a
-    retransmission), and whether the pending KAUSF came from EAP-AKA' (then only
-    EAP-Success makes it valid)."""
+    """The peer's memory between messages: the last request and our answer to it, for a
+    retransmission, and whether that answer carried AT_RES (it then reopens the AKMA
+    deferral). Whether the pending KAUSF came from EAP-AKA' is ``KausfStore.pending_eap``."""
 
     last_request: bytes | None = None
     last_response: NasMessage | None = None
-    pending: bool = False
+    res_sent: bool = False
 
     def forget(self) -> None:
         self.last_request = self.last_response = None
-        self.pending = False
+        self.res_sent = False
 
 
 def carries_eap(message: NasMessage) -> bool:
@@ -90,7 +90,7 @@ def on_authentication_request(nas_: Nas, message: NasMessage, ngksi: int, now: f
     packet = message.get("eap")
     if packet is not None and packet == peer.last_request and peer.last_response is not None:
         nas_._send(peer.last_response)
-        if peer.pending:
+        if peer.res_sent:
             nas_._open_akma_deferral()
         return
     if nas_.contexts.ngksi_in_use(ngksi):
@@ -101,20 +101,20 @@ def on_authentication_request(nas_: Nas, message: NasMessage, ngksi: int, now: f
     if fields.get("eap_code") != "request" or fields.get("eap_subtype") != "challenge":
         nas_._note("EAP request other than AKA'-Challenge: not modelled",
                    eap_code=fields.get("eap_code"), eap_subtype=fields.get("eap_subtype"))
-        _respond(nas_, packet, _client_error(ident), pending=False)
+        _respond(nas_, packet, _client_error(ident), res_sent=False)
         return
     missing = [name for name in REQUIRED_ATTRIBUTES if fields.get(name) is None]
     if missing:
         nas_._note("AKA'-Challenge without " + ", ".join(missing))
-        _respond(nas_, packet, _client_error(ident), pending=False)
+        _respond(nas_, packet, _client_error(ident), res_sent=False)
         return
     if fields.get("at_kdf") != KDF_VALUE:
         nas_._note("AKA'-Challenge offers a KDF this peer does not support",
                    at_kdf=fields.get("at_kdf"))
-        _respond(nas_, packet, _reject(ident, "authentication-reject"), pending=False)
+        _respond(nas_, packet, _reject(ident, "authentication-reject"), res_sent=False)
         return
     if not _check_network_name(nas_, fields["at_kdf_input"]):
-        _respond(nas_, packet, _reject(ident, "authentication-reject"), pending=False)
+        _respond(nas_, packet, _reject(ident, "authentication-reject"), res_sent=False)
         return
     usim = nas_.usim
     assert usim is not None  # WITH_N1 excludes NO-SUPI, the only state without one
@@ -126,13 +126,13 @@ def on_authentication_request(nas_: Nas, message: NasMessage, ngksi: int, now: f
         answer = {"eap_code": "response", "eap_id": ident, "eap_subtype": subtype}
         if check.outcome is AuthCheck.SYNCH_FAILURE:
             answer["at_auts"] = check.auts
-        _respond(nas_, packet, eap.encode(answer), pending=False)
+        _respond(nas_, packet, eap.encode(answer), res_sent=False)
         return
     identity = supi_for_kdf(usim.supi).decode()
     keys = challenge_keys(check.ck, check.ik, fields["at_kdf_input"], autn[:6], identity)
     if not eap.mac_ok(keys.k_aut, packet):
         nas_._note("AT_MAC of the AKA'-Challenge does not verify with K_aut")
-        _respond(nas_, packet, _client_error(ident), pending=False)
+        _respond(nas_, packet, _client_error(ident), res_sent=False)
         return
     nas_._valid_challenge_received(now)
     snn = nas_.config.snn
@@ -140,8 +140,8 @@ def on_authentication_request(nas_: Nas, message: NasMessage, ngksi: int, now: f
     abba = message.get("abba") or b"\x00\x00"
     kamf = k_amf(k_seaf(kausf, snn), usim.supi, abba)
     nas_.contexts.partial = NasSecurityContext(ngksi, kamf, bytes(abba))
-    nas_.outbox.put(KausfChanged("pending", nas_.kausf.set_pending(kausf)))
-    _respond(nas_, packet, eap.challenge_response(ident, check.res, keys.k_aut), pending=True)
+    nas_.outbox.put(KausfChanged("pending", nas_.kausf.set_pending(kausf, eap=True)))
+    _respond(nas_, packet, eap.challenge_response(ident, check.res, keys.k_aut), res_sent=True)
 
 
 def _check_network_name(nas_: Nas, name: str) -> bool:
@@ -163,14 +163,14 @@ def _reject(ident: int, subtype: str) -> bytes:
     return eap.encode({"eap_code": "response", "eap_id": ident, "eap_subtype": subtype})
 
 
-def _respond(nas_: Nas, request: bytes, response: bytes, *, pending: bool) -> None:
+def _respond(nas_: Nas, request: bytes, response: bytes, *, res_sent: bool) -> None:
     """AUTHENTICATION RESPONSE carrying the EAP-Response (TS 24.501 5.4.1.2.2). A challenge
     answered with AT_RES opens the AKMA deferral (BEHAVIOUR.md)."""
     reply = nas("authentication_response", **eap_fields(response))
     peer = nas_.eap
-    peer.last_request, peer.last_response, peer.pending = request, reply, pending
+    peer.last_request, peer.last_response, peer.res_sent = request, reply, res_sent
     nas_._send(reply)
-    if pending:
+    if res_sent:
         nas_._open_akma_deferral()
 
 
@@ -178,14 +178,13 @@ def eap_success(nas_: Nas, where: str) -> None:
     """EAP-Success (in an accepted SMC or in AUTHENTICATION RESULT): the pending KAUSF of
     the EAP-AKA' run becomes valid, replacing the old one (TS 24.501 5.4.1.2.2; TS 33.501
     6.1.3.1). Without one there is nothing to take into use."""
-    peer = nas_.eap
-    if not peer.pending or nas_.kausf.pending is None:
+    if not nas_.kausf.pending_eap:
         nas_._note("EAP-Success without a pending EAP-AKA' KAUSF", where=where)
         return
     valid_fp = nas_.kausf.promote_pending()
     nas_._announced_kausf_fp = valid_fp
     nas_.outbox.put(KausfChanged("valid", valid_fp))
-    peer.forget()
+    nas_.eap.forget()
 
 
 def on_authentication_result(nas_: Nas, message: NasMessage, now: float) -> None:

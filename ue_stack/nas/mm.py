@@ -628,7 +628,7 @@ class Nas:
         if contexts.partial is not None and contexts.partial.ngksi == ngksi:
             ctx = contexts.take_partial_into_use(nea, nia)
             ctx.smc_abba = message.get("abba")
-            if self.eap.pending:
+            if self.kausf.pending_eap:
                 # EAP-AKA': valid on EAP-Success only (5.4.1.2.2), carried by this SMC
                 if message.get("eap_code") == "success":
                     eap_aka_prime.eap_success(self, "security_mode_command")

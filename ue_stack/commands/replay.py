@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from ..keyfile import load_keys, with_keys
 from ..limits import MAX_JOBS, int_option
 from ..network.shadow import plmn_of_snn
 from ..outputs import per_input
+from ..pool import run_many
 from ..report import build_report, summary_lines, write_report
 from ..runner import CheckedRun
 from ..trace.loader import open_trace
@@ -84,6 +84,11 @@ def replay_one(path: str, options: Options, log_path: str | None,
         return TraceOutcome(path, report=report)
     except InputError as exc:
         return TraceOutcome(path, error=str(exc))
+
+
+def _replay_job(job: dict[str, Any]) -> TraceOutcome:
+    """``replay_one`` in a worker process (``pool.run_many`` passes one picklable item)."""
+    return replay_one(**job)
 
 
 def _plmn(header: Any) -> tuple[str, str]:
@@ -155,12 +160,10 @@ def run(args: Any) -> int:
             for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
     progress = _Progress(len(jobs))
     if args.jobs > 1 and several:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(replay_one, **job) for job in jobs]
-            outcomes = []
-            for f in futures:
-                outcomes.append(f.result())
-                progress.step(outcomes[-1].path)
+        outcomes = []
+        for outcome in run_many(_replay_job, jobs, args.jobs):
+            outcomes.append(outcome)
+            progress.step(outcome.path)
     else:
         outcomes = []
         for job in jobs:

@@ -12,7 +12,7 @@ import sys
 
 import structlog
 
-from . import logconfig
+from . import __version__, logconfig
 from .errors import InputError
 
 # subcommand -> module under ue_stack.commands (imported only when used, so `keys` does
@@ -51,6 +51,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     a run imports its own module and not every other command's dependencies."""
     parser = _Parser(prog="ue-stack", description=DESCRIPTION, epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=__version__,
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     names = [command] if command in COMMANDS else list(COMMANDS)
     for name in names:

@@ -47,3 +47,14 @@ def test_help_cites_docs_or_clauses_never_the_working_spec(command, capsys):
     assert done.value.code == 0
     out = capsys.readouterr().out
     assert "FORMATS" not in out and "shared" not in out.replace("shared-key", "")
+
+
+def test_readme_reads_well_on_a_package_index():
+    """The README is the wheel's long description: no paths into a local checkout's
+    virtual environment, and the sections a user needs, in the order they need them."""
+    text = (ROOT / "README.md").read_text()
+    assert ".venv/bin" not in text and "../shared" not in text
+    order = ["## Run it", "## Check your own capture", "## Python API", "## How it is built"]
+    positions = [text.index(heading) for heading in order]
+    assert positions == sorted(positions)
+    assert "make run" in text[:positions[0] + 400] and "make test" in text[:positions[0] + 400]

@@ -31,7 +31,10 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args) -> int:
+def check_report(args) -> tuple[dict, list[InputError]]:
+    """Check the logs ``args`` names and write the report; the report (with ``errors``
+    for logs that could not be read to the end) and those errors. Shared by the command
+    and ``ue_stack.check``."""
     logs = jsonl_inputs(args.logs, "exchange log")
     diagrams = per_input(args.diagram, "--diagram", logs, ".mmd")
     results, violations, stats = [], [], {}
@@ -63,7 +66,12 @@ def run(args) -> int:
         report["errors"] = [str(e) for e in errors]
     if args.report:
         write_report(args.report, report)
-    if errors and len(logs) == 1:
+    return report, errors
+
+
+def run(args) -> int:
+    report, errors = check_report(args)
+    if errors and len(report["inputs"]) == 1:
         raise errors[0]  # one input: one line on stderr, nothing on stdout
     for line in summary_lines(report):
         print(line)

@@ -98,7 +98,22 @@ def options_from_args(args):
 
 
 def run(args) -> int:
-    from ..capture.importer import COUNT_NAMES, Importer
+    from ..capture.importer import COUNT_NAMES
+
+    report = import_report(args)
+    print(" ".join(f"{name}={report[name]}" for name in COUNT_NAMES))
+    for path in report["traces"]:
+        print(f"wrote {path}")
+    for problem in report["problems"]:
+        print(f"ue-stack import: {problem['severity']}: {problem['problem']}", file=sys.stderr)
+    return 0
+
+
+def import_report(args) -> dict:
+    """Import the capture ``args`` names, write its traces (and report), return the import
+    report; a capture that cannot be imported raises ``InputError``. Shared by the command
+    and ``ue_stack.import_capture``."""
+    from ..capture.importer import Importer
 
     options = options_from_args(args)
     capture = Path(args.capture)
@@ -134,9 +149,4 @@ def run(args) -> int:
     if result.fatal is not None:
         # exit 2: nothing on stdout, one line on stderr; the problems are in the report
         raise InputError(result.fatal, file=str(capture))
-    print(" ".join(f"{name}={report[name]}" for name in COUNT_NAMES))
-    for path in paths:
-        print(f"wrote {path}")
-    for problem in report["problems"]:
-        print(f"ue-stack import: {problem['severity']}: {problem['problem']}", file=sys.stderr)
-    return 0
+    return report

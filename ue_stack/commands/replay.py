@@ -58,6 +58,7 @@ class TraceOutcome:
     path: str
     report: dict[str, Any] | None = None
     error: str | None = None
+    exc: InputError | None = None  # the error itself (file, line, field), for the API
 
 
 def replay_one(path: str, options: Options, log_path: str | None,
@@ -83,7 +84,7 @@ def replay_one(path: str, options: Options, log_path: str | None,
                 report = run.report(header.expect, replay.not_checked, replay.stats.as_dict())
         return TraceOutcome(path, report=report)
     except InputError as exc:
-        return TraceOutcome(path, error=str(exc))
+        return TraceOutcome(path, error=str(exc), exc=exc)
 
 
 def _replay_job(job: dict[str, Any]) -> TraceOutcome:
@@ -144,7 +145,11 @@ def verdict_table(outcomes: list[TraceOutcome]) -> list[str]:
     return [*lines, f"{len(verdicts)} traces: {tally}"]
 
 
-def run(args: Any) -> int:
+def replay_report(args: Any, show_progress: bool = True,
+                  ) -> tuple[dict[str, Any], list[TraceOutcome]]:
+    """Replay the traces ``args`` names and write their outputs; the merged report (with
+    ``errors`` for traces that could not be replayed) and each trace's outcome. Shared by
+    the command and ``ue_stack.replay``."""
     paths = jsonl_inputs(args.traces, "trace")
     several = len(paths) > 1
     options = Options(
@@ -158,7 +163,7 @@ def run(args: Any) -> int:
     jobs = [{"path": str(p), "options": options, "log_path": log, "diagram_path": diagram,
              "pcap_path": pcap}
             for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
-    progress = _Progress(len(jobs))
+    progress = _Progress(len(jobs), active=show_progress)
     if args.jobs > 1 and several:
         outcomes = []
         for outcome in run_many(_replay_job, jobs, args.jobs):
@@ -178,7 +183,13 @@ def run(args: Any) -> int:
         report["verdict"] = "fail"  # nothing can be said to hold for an unreadable trace
     if args.report:
         write_report(args.report, report)
-    if several:
+    return report, outcomes
+
+
+def run(args: Any) -> int:
+    report, outcomes = replay_report(args)
+    errors = report.get("errors", [])
+    if len(outcomes) > 1:
         print("\n".join(verdict_table(outcomes)))
         print()
     if report["inputs"]:  # a summary of nothing replayed would only mislead
@@ -196,10 +207,10 @@ class _Progress:
     """A one-line progress display on stderr, only when stderr is a terminal: traces done
     out of the total, and records read in a long trace."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, active: bool = True) -> None:
         self.total = total
         self.count = 0
-        self.active = sys.stderr.isatty()
+        self.active = active and sys.stderr.isatty()
 
     def _show(self, text: str) -> None:
         print(f"\r{text[-79:]:<79}", end="", file=sys.stderr, flush=True)

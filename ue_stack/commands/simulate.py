@@ -47,6 +47,14 @@ def run(args: Any) -> int:
         for scenario in builtin_scenarios():
             print(f"{scenario.name} {scenario.description}")
         return 0
+    report = simulate_report(args)
+    print("\n".join(summary_lines(report)))
+    return 0 if report["verdict"] == "pass" else 1
+
+
+def simulate_report(args: Any) -> dict[str, Any]:
+    """Run the scenario ``args`` names, write its outputs, return the report. Shared by the
+    command and ``ue_stack.simulate``."""
     if not args.scenario:
         raise InputError("simulate: give a scenario name or file (or --list)")
     keys = load_keys(args.keys) if args.keys else None
@@ -60,7 +68,7 @@ def run(args: Any) -> int:
 
 
 def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None,
-              keys: Keys | None = None) -> int:
+              keys: Keys | None = None) -> dict[str, Any]:
     sim = Simulation(
         scenario,
         app_mode=args.app_mode,
@@ -85,5 +93,4 @@ def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None,
         recorder.finish(head)
     if args.report:
         write_report(args.report, report)
-    print("\n".join(summary_lines(report)))
-    return 0 if report["verdict"] == "pass" else 1
+    return report

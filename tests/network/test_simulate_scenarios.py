@@ -92,12 +92,29 @@ def test_an_unknown_scenario_is_a_usage_error(capsys):
 
 # -- property: interleavings never break the AKMA rule in per-kaf mode -------------------
 
-EVENTS = st.sampled_from(
-    ["kaf", "kaf", "kaf", "reauth", "reauth_smc_lost", "usim_cycle", "power_cycle"]
+EVENTS = st.one_of(
+    st.sampled_from([
+        "kaf", "kaf", "kaf", "reauth", "reauth_smc_lost", "usim_cycle", "power_cycle",
+        "reauth_nia0", "reauth_response_lost", "reauth_duplicated",
+    ]),
+    # REGISTRATION REJECT: USIM invalid (#3/#6/#7), limited service, an abnormal cause
+    st.tuples(st.just("registration_reject"), st.sampled_from([3, 6, 7, 11, 15, 22])),
+    # network DEREGISTRATION REQUEST with a cause, re-registration required or not
+    st.tuples(st.just("network_deregistration"), st.sampled_from([3, 6, 7, 11, None]),
+              st.booleans()),
 )
+# A re-authentication with a fault first: the SMC selects 5G-IA0 (rejected #24: W2); the
+# AUTHENTICATION RESPONSE is lost, so the AMF's T3560 resends the challenge and the
+# stored RES* answers it; the challenge arrives twice.
+REAUTH_FAULTS = {
+    "reauth": None,
+    "reauth_nia0": ("nia0_next", {}),
+    "reauth_response_lost": ("drop_next", {"msg": "authentication_response"}),
+    "reauth_duplicated": ("duplicate_next", {"msg": "authentication_request"}),
+}
 
 
-def timeline(events: list[str]) -> tuple[Step, ...]:
+def timeline(events: list) -> tuple[Step, ...]:
     """Start registered, then one event every 50 s (long enough for any timer to run out
     and the network to give up), each followed by what brings the UE back."""
     app = {"app": "mail", "af_fqdn": "af.example.com", "ua_id": UA_TLS}
@@ -105,19 +122,47 @@ def timeline(events: list[str]) -> tuple[Step, ...]:
     t = 5.0
     for i, event in enumerate(events):
         t += 50.0
-        if event == "kaf":
+        kind, *args = event if isinstance(event, tuple) else (event,)
+        if kind == "kaf":
             steps.append(Step(t, "app", "kaf_request", dict(app, app=f"app{i % 3}")))
-        elif event == "reauth":
+        elif kind in REAUTH_FAULTS:
+            if REAUTH_FAULTS[kind] is not None:
+                steps.append(Step(t, "net", *REAUTH_FAULTS[kind]))
             steps.append(Step(t, "net", "reauthenticate"))
             steps.append(Step(t + 0.001, "app", "kaf_request", dict(app)))
-        elif event == "reauth_smc_lost":
+        elif kind == "reauth_smc_lost":
             steps.append(Step(t, "net", "drop_next", {"msg": "security_mode_command"}))
             steps.append(Step(t, "net", "reauthenticate"))
-        elif event == "usim_cycle":
+        elif kind == "usim_cycle":
             steps.append(Step(t, "ue", "usim_removed"))
             steps.append(Step(t + 1, "app", "kaf_request", dict(app)))
             steps.append(Step(t + 2, "ue", "usim_inserted"))
             steps.append(Step(t + 3, "ue", "register"))
+        elif kind == "registration_reject":
+            # A fresh registration rejected once RES* is verified; the reject arrives late
+            # enough that an AKMA request is deferred when it comes.
+            steps.extend([
+                Step(t, "ue", "power_off"), Step(t + 1, "ue", "power_on"),
+                Step(t + 1, "net", "reject_next_registration", {"cause": args[0]}),
+                Step(t + 1, "net", "delay_next", {"msg": "registration_reject", "seconds": 1.0}),
+                Step(t + 2, "ue", "register"),
+                Step(t + 2.5, "app", "kaf_request", dict(app)),
+                Step(t + 4, "app", "kaf_request", dict(app)),
+            ])
+            steps.extend(power_cycle_and_register(t + 20))
+        elif kind == "network_deregistration":
+            # During a re-authentication whose SMC is late, so a deferred request is open.
+            cause, re_registration = args
+            fields = {"re_registration_required": re_registration,
+                      **({"cause": cause} if cause is not None else {})}
+            steps.extend([
+                Step(t, "net", "delay_next", {"msg": "security_mode_command", "seconds": 2.0}),
+                Step(t, "net", "reauthenticate"),
+                Step(t + 0.5, "app", "kaf_request", dict(app)),
+                Step(t + 1, "net", "deregister", fields),
+                Step(t + 1.5, "app", "kaf_request", dict(app)),
+            ])
+            steps.extend(power_cycle_and_register(t + 20))
         else:
             steps.append(Step(t, "ue", "power_off"))
             steps.append(Step(t + 1, "ue", "power_on"))
@@ -128,6 +173,12 @@ def timeline(events: list[str]) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+def power_cycle_and_register(t: float) -> list[Step]:
+    """Switch-off ends a USIM invalidity (TS 24.501 5.5.1.2.5, 5.5.2.3.2); register again."""
+    return [Step(t, "ue", "power_off"), Step(t + 1, "ue", "power_on"),
+            Step(t + 2, "ue", "register")]
+
+
 # The primary authentication the network runs: 5G AKA, EAP-AKA' with EAP-Success in the
 # SMC, EAP-AKA' with EAP-Success in AUTHENTICATION RESULT (TS 33.535 6.1: AKMA anchors on
 # KAUSF from either method).
@@ -136,11 +187,13 @@ METHODS = st.sampled_from(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(METHODS, st.lists(EVENTS, min_size=1, max_size=8))
 def test_random_interleavings_never_break_akma_1_2_3_or_xl1_per_kaf(base, events):
-    """Re-authentications, lost SMCs, KAF requests, USIM removal and power cycles in any
-    order, with 5G AKA or EAP-AKA': a per-kaf UE never derives KAF without a fresh confirm
+    """Re-authentications (SMC lost, SMC selecting 5G-IA0, challenge resent or duplicated),
+    REGISTRATION REJECTs and network deregistrations with causes (#3/#6/#7 invalidate the
+    USIM), KAF requests, USIM removal and power cycles in any order, with 5G AKA or
+    EAP-AKA': a per-kaf UE never derives KAF without a fresh confirm
     (AKMA-1), never from a KAUSF that is not valid (AKMA-2/3), answers every request
     exactly once (XL-1), and takes a new KAUSF into use only on an accepted SMC or
     EAP-Success (NAS-1)."""

@@ -595,7 +595,8 @@ class Amf:
         self._nia0_next = True
 
     def reject_next_registration(self, cause: int) -> None:
-        """The next registration is rejected with ``cause`` once RES* is verified."""
+        """The next registration that runs 5G AKA is rejected with ``cause`` once RES* is
+        verified (not modelled for EAP-AKA', where the reject would carry EAP-Success)."""
         self._reject_registration_cause = cause
 
 

@@ -10,9 +10,7 @@ import argparse
 import importlib
 import sys
 
-import structlog
-
-from . import __version__, logconfig
+from . import __version__
 from .errors import InputError
 
 # subcommand -> module under ue_stack.commands (imported only when used, so `keys` does
@@ -33,6 +31,20 @@ NAS traces and checks cross-layer invariants, such as TS 24.501 4.21: upper laye
 KAKMA from NAS before every KAF derivation."""
 EPILOG = """exit status: 0 all invariants hold, 1 a violation, 2 unusable input or usage.
 formats, invariants and clauses: docs/ in the source repository; `ue-stack explain ID`."""
+
+
+# commands that never log diagnostics: they skip structlog's set-up, whose import costs
+# more than `import` needs for a small capture (issue 13: faster than tshark)
+SILENT = frozenset({"import"})
+
+
+def _configure_logging() -> None:
+    import structlog
+
+    from . import logconfig
+
+    if not structlog.is_configured():  # once; an embedding application's set-up stays
+        logconfig.configure()
 
 
 class UsageError(InputError):
@@ -63,8 +75,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not structlog.is_configured():  # once; an embedding application's set-up stays
-        logconfig.configure()
+    if not argv or argv[0] not in SILENT:
+        _configure_logging()
     try:
         parser = build_parser(argv[0] if argv else None)
         args = parser.parse_args(argv)

@@ -514,6 +514,8 @@ class Importer:
         )
         probes = PROBE_PLACES.get(self.options.akma_probe or "", frozenset())
         records = _records(ue.events, plan, supi, ue_obj, skips=skips.reasons, probes=probes)
+        for p in problems:  # FORMATS.md 6: a UE's problem names the UE
+            p.setdefault("ue", supi or suci.hex())
         return UeTrace(supi, head, records, frames, problems, suci=suci is not None,
                        keyless=creds is None)
 

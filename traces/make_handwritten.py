@@ -80,12 +80,19 @@ class Trace:
     def note(self, text: str) -> None:
         self.w.comment(text)
 
-    def authenticate(self, ngksi: int, sqn: int, n: int, smc: bool = True, dt: float = 0.05,
-                     **smc_fields):
+    def answered_challenge(self, ngksi: int = 1, sqn: int = 0x42, n: int = 2,
+                           dt: float = 5.0) -> tuple[str, str, str]:
+        """AUTHENTICATION REQUEST and the UE's RES* (by default a re-authentication 5 s
+        after the registration); returns (RAND, AUTN, RES*) for what follows."""
         rand, autn, res_star = challenge(sqn, n)
         self.dl("authentication_request", dt=dt, ngksi=ngksi, abba="0000", rand=rand,
                 autn=autn)
         self.ul("authentication_response", res_star=res_star)
+        return rand, autn, res_star
+
+    def authenticate(self, ngksi: int, sqn: int, n: int, smc: bool = True, dt: float = 0.05,
+                     **smc_fields):
+        self.answered_challenge(ngksi, sqn, n, dt)
         if smc:
             self.dl("security_mode_command", ngksi=ngksi, nea=2, nia=2, **smc_fields)
             self.ul("security_mode_complete")
@@ -137,9 +144,7 @@ def w1(defer: bool) -> None:
     tr = Trace(name, f"window W1: AKMA request between RES* and SMC, akma_defer {defer}",
                expect, options={"akma_defer": defer})
     tr.register()
-    rand, autn, res_star = challenge(0x42, 2)
-    tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
-    tr.ul("authentication_response", res_star=res_star)
+    tr.answered_challenge()
     tr.note("W1: the AAnF already holds KAKMA2 (RES* verified); the UE still has KAUSF1 valid")
     tr.app(dt=0.1)
     tr.dl("security_mode_command", dt=0.2, ngksi=1, nea=2, nia=2)
@@ -151,9 +156,7 @@ def w2_smc_lost() -> None:
     tr = Trace("w2-smc-lost", "window W2: RES* accepted, SMC never arrives: UE keeps KAUSF1",
                fails("AKMA-4"))
     tr.register()
-    rand, autn, res_star = challenge(0x42, 2)
-    tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
-    tr.ul("authentication_response", res_star=res_star)
+    tr.answered_challenge()
     tr.note("the SMC is lost; the deferred request is answered from KAUSF1 at T3516 expiry")
     tr.app(dt=1.0)
     tr.ue("advance", dt=40.0)
@@ -165,9 +168,7 @@ def w2_smc_rejected() -> None:
                "window W2: SMC rejected (#23, capability mismatch): UE keeps KAUSF1",
                fails("AKMA-4"), ue={"sec_cap": SEC_CAP})
     tr.register()
-    rand, autn, res_star = challenge(0x42, 2)
-    tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
-    tr.ul("authentication_response", res_star=res_star)
+    tr.answered_challenge()
     tr.app(dt=0.1)
     tr.dl("security_mode_command", dt=0.2, ngksi=1, nea=2, nia=2, replayed_ue_sec_cap="e000")
     tr.ul("security_mode_reject", cause=23)
@@ -179,9 +180,7 @@ def smc_nia0_rejected() -> None:
                "window W2: SMC selects 5G-IA0 outside an emergency: SECURITY MODE REJECT #24, "
                "UE keeps KAUSF1", fails("AKMA-4"))
     tr.register()
-    rand, autn, res_star = challenge(0x42, 2)
-    tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
-    tr.ul("authentication_response", res_star=res_star)
+    tr.answered_challenge()
     tr.note("deferred until the SMC; the AAnF already moved to A-KID2 (RES* verified)")
     tr.app(dt=0.1)
     tr.note("TS 24.501 5.4.2.3, TS 33.501 5.5.2: 5G-IA0 outside an emergency is rejected #24; "
@@ -197,9 +196,7 @@ def retransmission_stops_t3520() -> None:
                "a retransmitted challenge while T3520 runs is a valid AUTHENTICATION REQUEST: "
                "T3520 stops, the deferred AKMA request waits for the SMC", PASS)
     tr.register()
-    rand, autn, res_star = challenge(0x42, 2)
-    tr.dl("authentication_request", dt=5.0, ngksi=1, abba="0000", rand=rand, autn=autn)
-    tr.ul("authentication_response", res_star=res_star)
+    rand, autn, res_star = tr.answered_challenge()
     tr.note("W1: deferred while the re-authentication runs")
     tr.app(dt=0.1, expect="ok")
     rand3, autn3, _ = challenge(0x63, 3, amf=b"\x00\x00")

@@ -64,11 +64,24 @@ def test_one_trace_per_session_when_each_registration_brings_a_fresh_suci(captur
 
 
 def test_the_same_suci_sent_again_is_the_same_ue(captures, tmp_path):
-    """A registration retry that repeats its SUCI is the same UE session, not a new UE."""
+    """A registration retry that repeats its SUCI (the first attempt got no answer) is the
+    same UE: one trace, two sessions, replaying to its expectation."""
     msgs = orjson.loads((captures / CRAFTED).read_bytes())["messages"]
     path = _write(tmp_path, "retry.json", _copy(msgs[:1], 1, 1, 0) + _copy(msgs, 2, 2, 100))
-    result = Importer(ImportOptions()).run(path)
+    result = Importer(ImportOptions(expect=True)).run(path)
     assert len(result.traces) == 1
+    (trace,) = [Path(p) for p in Importer(ImportOptions()).write(result, tmp_path, "retry")]
+    ops = [r["op"] for r in _records(trace) if r["kind"] == "ue"]
+    assert ops == ["power_on", "register", "power_off", "power_on", "register"]
+    rc, report = _replay(trace, tmp_path)
+    assert (rc, report["verdict"]) == (0, "pass")
+
+
+def test_supi_names_a_concealed_ue(captures, tmp_path):
+    """--supi stays available to name the UE behind a concealed SUCI (with its keys)."""
+    _, _, trace = _import(captures / CRAFTED, tmp_path, "--supi", "208930123456789")
+    header = orjson.loads(trace.read_bytes().splitlines()[0])
+    assert header["ue"]["supi"] == "208930123456789" and "suci" not in header["ue"]
 
 
 @pytest.mark.parametrize("failures", [1, 31])

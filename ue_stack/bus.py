@@ -58,11 +58,18 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     is deterministic. A wait with nothing scheduled can never end: that is a bug in the
     driver, reported as ``RuntimeError`` instead of hanging."""
 
+    # asyncio.BaseEventLoop's own queues, which typeshed does not declare: the heap of
+    # timer handles, the FIFO of runnable ones, the count of cancelled timers in the heap
+    _scheduled: list[asyncio.TimerHandle]
+    _ready: deque[asyncio.Handle]
+    _timer_cancelled_count: int
+    _selector: selectors.BaseSelector
+
     def __init__(self, start: float = 0.0) -> None:
         super().__init__(selectors.DefaultSelector())
         self._model_time = start
 
-        def select(timeout: float | None = None) -> list:
+        def select(timeout: float | None = None) -> list[Any]:
             # A model-time run does no I/O, so there is never anything to poll: skipping
             # the system call saves a microsecond on every loop iteration. (Wake-ups from
             # other threads still land in the ready queue; only their byte in the
@@ -72,7 +79,7 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
             if timeout > 0:
                 # Jump exactly to the earliest deadline (adding `timeout` could fall a
                 # rounding error short of it, and asyncio caps `timeout` at a day).
-                nxt = self._scheduled[0]._when if self._scheduled else self._model_time + timeout
+                nxt = self._scheduled[0].when() if self._scheduled else self._model_time + timeout
                 self._model_time = max(self._model_time, nxt)
             return []
 
@@ -88,12 +95,12 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         # Cancelled timers stay in the heap until the loop sweeps them: drop those that
         # hide the real next deadline (as the loop itself would).
         while scheduled and scheduled[0]._cancelled:
-            heapq.heappop(scheduled)._scheduled = False
+            heapq.heappop(scheduled)
             self._timer_cancelled_count -= 1
         ready = self._ready  # the bus's own dispatch, done synchronously, leaves
         while ready and ready[0]._cancelled:  # a cancelled handle here: skip it
             ready.popleft()
-        if ready or (scheduled and scheduled[0]._when <= t):
+        if ready or (scheduled and scheduled[0].when() <= t):
             return False
         self._model_time = max(self._model_time, t)
         return True

@@ -121,12 +121,12 @@ class Outbox:
     __slots__ = ("_queue",)
 
     def __init__(self) -> None:
-        self._queue: deque = deque()
+        self._queue: deque[object] = deque()
 
     def put(self, event: object) -> None:
         self._queue.append(event)
 
-    def drain(self) -> list:
+    def drain(self) -> list[object]:
         out = list(self._queue)
         self._queue.clear()
         return out

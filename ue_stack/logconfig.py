@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any, TextIO
 
 import structlog
@@ -18,7 +19,8 @@ import structlog
 from .sink import redact
 
 
-def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact_secrets(_logger: Any, _method: str,
+                   event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Drop every secret-named field; a ``Key`` under any other name becomes ``<redacted>``."""
     return redact(event_dict)
 

@@ -103,7 +103,8 @@ class CheckedRun:
         for v in self.checker.finish():
             self._emit(v)
 
-    def report(self, expect: Mapping[str, Any] | None, not_checked: Iterable[Mapping] = (),
+    def report(self, expect: Mapping[str, Any] | None,
+               not_checked: Iterable[Mapping[str, Any]] = (),
                stats: Mapping[str, int] | None = None) -> dict[str, Any]:
         listed = [{**n, "input": self.name} for n in (*not_checked, *self.checker.not_checked())]
         return build_report([self.name], self.checker.results(), self.violations, listed,

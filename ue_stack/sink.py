@@ -14,18 +14,19 @@ sinks; the run that owns them closes them (``close()`` once, on every exit path)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, BinaryIO, Protocol
+from collections.abc import Callable, MutableMapping
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 import orjson
 
 from .crypto.secret import REDACTED, SECRET_NAMES, Key
 
 Record = dict[str, Any]
+MutableRecord = TypeVar("MutableRecord", bound=MutableMapping[str, Any])
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
-def redact(record: Record) -> Record:
+def redact(record: MutableRecord) -> MutableRecord:
     """The guard behind the cores (which only emit fingerprints): drop every field whose
     name is reserved for secrets, render any ``Key`` under another name ``<redacted>``."""
     # Hot path (every line): the usual line has neither, and costs two set tests (values

@@ -160,9 +160,10 @@ def replay_report(args: Any, show_progress: bool = True,
     logs = per_input(args.log, "--log", paths, ".xlog.jsonl")
     diagrams = per_input(args.diagram, "--diagram", paths, ".mmd")
     pcaps = per_input(args.pcap, "--pcap", paths, ".pcap")
-    jobs = [{"path": str(p), "options": options, "log_path": log, "diagram_path": diagram,
-             "pcap_path": pcap}
-            for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
+    jobs: list[dict[str, Any]] = [
+        {"path": str(p), "options": options, "log_path": log, "diagram_path": diagram,
+         "pcap_path": pcap}
+        for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
     progress = _Progress(len(jobs), active=show_progress)
     if args.jobs > 1 and several:
         outcomes = []
@@ -199,7 +200,8 @@ def run(args: Any) -> int:
     if errors:
         return 2
     if args.check_expect:
-        return 0 if all(o.report.get("expect", {}).get("matched", True) for o in outcomes) else 1
+        return 0 if all((o.report or {}).get("expect", {}).get("matched", True)
+                        for o in outcomes) else 1
     return 0 if report["verdict"] == "pass" else 1
 
 

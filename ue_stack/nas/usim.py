@@ -147,5 +147,7 @@ def suci_null_scheme(supi: str, mnc_digits: int, rid: str = "0") -> bytes:
 
 
 def usim_of(ue: UeConfig) -> Usim:
-    """The USIM a trace header's (or scenario's) ``ue`` object describes."""
+    """The USIM a trace header's (or scenario's) ``ue`` object describes (with K/OPc)."""
+    if ue.k is None or ue.opc is None:
+        raise ValueError(f"the USIM of {ue.supi} needs K and OPc")
     return Usim(ue.supi, ue.k, ue.opc, sqn_ms=ue.sqn_ms, rid=ue.rid, stored_ngksi=ue.ngksi)

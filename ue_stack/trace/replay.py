@@ -20,6 +20,7 @@ from ..bus import Bus, Layer
 from ..crypto.aka import AMF_SEPARATION_BIT, AuthCheck, AutnVerification
 from ..crypto.milenage import milenage_from_autn
 from ..crypto.secret import Key
+from ..events import AfSessionRequest
 from ..invariants.app1 import App1Tracker
 from ..keyfile import with_keys
 from ..nas.messages import MESSAGES, NasMessage, is_modelled
@@ -103,6 +104,7 @@ class Nas3Matcher:
         elif rec.message is None or not is_modelled(rec.message.msg):
             stats.ul_skipped += 1
             return
+        assert rec.message is not None  # a `ciphered` record carries a placeholder message
         self._queue.append(_Expectation(rec.line, rec.message, owner))
 
     def uplink(self, message: NasMessage) -> None:
@@ -171,9 +173,13 @@ class ShadowLink:
         shadow = self.shadow
         self.bus.submit(self.layer, lambda now: shadow.handle_ul(message, now))
 
-    def af_session(self, _ue: UeStack, request: Any) -> None:
+    def af_session(self, _ue: UeStack, request: AfSessionRequest) -> None:
         shadow = self.shadow
-        self.bus.submit(self.layer, lambda now: shadow.handle_af_session(request, now))
+
+        def session(now: float) -> None:
+            shadow.handle_af_session(request, now)  # its answer goes to the outbox
+
+        self.bus.submit(self.layer, session)
 
     def observe_dl(self, message: NasMessage) -> None:
         shadow = self.shadow
@@ -230,7 +236,8 @@ class StandInUsim(Usim):
         cause = head.get("cause") if head is not None and head.msg == (
             "authentication_failure") else None
         if cause in (AuthCheck.MAC_FAILURE, AuthCheck.SYNCH_FAILURE):
-            return AutnVerification(AuthCheck(cause), sqn_ms=self.sqn_ms, auts=head.get("auts"))
+            auts = head.get("auts") if head is not None else None
+            return AutnVerification(AuthCheck(cause), sqn_ms=self.sqn_ms, auts=auts)
         m, sqn = milenage_from_autn(*self._stand_in, rand, autn)
         if not autn[6] & AMF_SEPARATION_BIT:
             return AutnVerification(AuthCheck.NON_5G_AUTHENTICATION_UNACCEPTABLE, self.sqn_ms)

@@ -96,7 +96,7 @@ def _argv(options: Mapping[str, Any]) -> list[str]:
 def _args(command: str, positional: list[str], options: Mapping[str, Any]) -> Any:
     from .cli import build_parser
 
-    for name in ("report", "html") if command != "import" else ():
+    for name in ("report", "html"):
         if options.get(name) == "-":
             raise InputError("the API returns the report: '-' (stdout) is for the command line",
                              field=f"--{name}")

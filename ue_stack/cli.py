@@ -7,7 +7,9 @@ for people: one line naming file, line and field, never a traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import re
 import sys
 
 from . import __version__
@@ -52,10 +54,33 @@ class UsageError(InputError):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit status 2, not a usage dump."""
+    """argparse, but a usage error is one line and exit status 2, not a usage dump, in the
+    one style of every error (``ue-stack: [command: ]what``), with a suggestion for a
+    mistyped command or option."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("ue-stack").strip()
+        where = f"{command}: " if command else ""
+        raise UsageError(f"ue-stack: {where}{message}{self._suggestion(message)}")
+
+    def _suggestion(self, message: str) -> str:
+        """"; did you mean ..." for an unknown subcommand or option, else ""."""
+        bad = re.search(r"invalid choice: '([^']*)'", message)
+        if bad and "argument command" in message:
+            known = [c for a in self._actions
+                     if isinstance(a, argparse._SubParsersAction) for c in a.choices]
+        else:
+            bad = re.search(r"unrecognized arguments: (-\S+)", message)
+            known = [o for parser in self._parsers() for a in parser._actions
+                     for o in a.option_strings]
+        close = difflib.get_close_matches(bad.group(1), known, n=1) if bad else []
+        return f"; did you mean {close[0]}?" if close else ""
+
+    def _parsers(self) -> list[argparse.ArgumentParser]:
+        """This parser and its subcommands' parsers (an option may belong to either)."""
+        subs = [p for a in self._actions if isinstance(a, argparse._SubParsersAction)
+                for p in a.choices.values()]
+        return [self, *subs]
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,15 @@ def build_report(
 
 
 def write_report(path: str | Path, report: Mapping[str, Any]) -> None:
-    """Write the report as indented JSON (one document, newline-terminated)."""
-    write_output(path, "--report", orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+    """Write the report as indented JSON (one document, newline-terminated); ``-`` is
+    stdout, and the commands then print nothing else there."""
+    data = orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n"
+    if str(path) == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_output(path, "--report", data)
 
 
 def summary_lines(report: Mapping[str, Any], max_violations: int = 5) -> list[str]:

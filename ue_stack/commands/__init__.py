@@ -23,3 +23,32 @@ def jsonl_inputs(names: list[str], what: str) -> list[Path]:
             # read, as one line for that input (FORMATS.md 5, several inputs)
             paths.append(path)
     return paths
+
+
+# First octets of the capture formats `ue-stack import` reads (pcap in both byte orders and
+# both time resolutions, pcapng's section header block).
+_CAPTURE_MAGIC = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
+                  b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
+
+
+def _first_bytes(path: str | Path, n: int) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(n)
+    except OSError:
+        return b""  # the reader itself says what is wrong with the file
+
+
+def refuse_capture(path: str | Path, what: str) -> None:
+    """A pcap/pcapng given where ``what`` (a JSON Lines file, e.g. "a trace") belongs: say
+    what to do instead."""
+    if _first_bytes(path, 4) in _CAPTURE_MAGIC:
+        raise InputError(f"a capture, not {what}: run `ue-stack import` first", file=str(path))
+
+
+def refuse_trace(path: str | Path) -> None:
+    """A trace given to ``check``, which reads exchange logs: say what to do instead."""
+    first = _first_bytes(path, 4096).split(b"\n", 1)[0]
+    if b'"ue-stack/trace"' in first and b'"header"' in first:
+        raise InputError("a trace, not an exchange log: `ue-stack replay` it "
+                         "(--log writes its exchange log)", file=str(path))

@@ -20,13 +20,14 @@ from ..invariants import REPLAY_ONLY, Checker, Violation, merge_results
 from ..outputs import per_input
 from ..report import build_report, summary_lines, write_report
 from ..xlog import iter_log
-from . import jsonl_inputs
+from . import jsonl_inputs, refuse_capture, refuse_trace
 
 
 def register(sub) -> None:
     p = sub.add_parser("check", help="check the invariants over exchange logs")
     p.add_argument("logs", nargs="+", metavar="LOG", help="exchange log (*.jsonl) or folder")
-    p.add_argument("--report", metavar="FILE", help="write the ue-stack/report JSON here")
+    p.add_argument("--report", metavar="FILE",
+                   help="write the report JSON (docs/report.md); '-' for stdout")
     p.add_argument("--diagram", metavar="FILE", help="write a Mermaid sequence diagram here")
     p.set_defaults(run=run)
 
@@ -44,6 +45,8 @@ def check_report(args) -> tuple[dict, list[InputError]]:
         checker = Checker(input=str(path))
         try:
             with MermaidWriter(diagram_path) if diagram_path else nullcontext() as diagram:
+                refuse_capture(path, "an exchange log")
+                refuse_trace(path)
                 for record in iter_log(path):
                     found = checker.feed(record)
                     _draw(diagram, record, found)
@@ -73,8 +76,9 @@ def run(args) -> int:
     report, errors = check_report(args)
     if errors and len(report["inputs"]) == 1:
         raise errors[0]  # one input: one line on stderr, nothing on stdout
-    for line in summary_lines(report):
-        print(line)
+    if args.report != "-":  # else the report is all that goes to stdout
+        for line in summary_lines(report):
+            print(line)
     sys.stdout.flush()
     for error in errors:
         print(f"ue-stack: {error}", file=sys.stderr)

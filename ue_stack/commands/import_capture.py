@@ -46,7 +46,8 @@ def register(sub) -> None:
     p.add_argument("--akma-probe", choices=("after-smc", "in-w1", "all"),
                    help="add a kaf_request after each SECURITY MODE COMPLETE (after-smc), "
                    "each AUTHENTICATION RESPONSE (in-w1), or both (all)")
-    p.add_argument("--report", help="write the import report (JSON) here")
+    p.add_argument("--report", metavar="FILE",
+                   help="write the import report JSON (docs/report.md); '-' for stdout")
     p.add_argument(
         "--expect",
         action="store_true",
@@ -101,11 +102,14 @@ def run(args) -> int:
     from ..capture.importer import COUNT_NAMES
 
     report = import_report(args)
-    print(" ".join(f"{name}={report[name]}" for name in COUNT_NAMES))
-    for path in report["traces"]:
-        print(f"wrote {path}")
+    if args.report == "-":  # the report is all that goes to stdout
+        sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        print(" ".join(f"{name}={report[name]}" for name in COUNT_NAMES))
+        for path in report["traces"]:
+            print(f"wrote {path}")
     for problem in report["problems"]:
-        print(f"ue-stack import: {problem['severity']}: {problem['problem']}", file=sys.stderr)
+        print(f"ue-stack: import: {problem['severity']}: {problem['problem']}", file=sys.stderr)
     return 0
 
 
@@ -131,7 +135,8 @@ def import_report(args) -> dict:
     # Traces are written as NAME.partial and get their names only once the report too
     # is on disk: an import whose report cannot be written leaves no trace that looks
     # complete (the report is opened first, so a bad path stops it before any trace).
-    report_out = open_output(args.report, "--report") if args.report else None
+    to_file = args.report not in (None, "-")  # "-": the caller prints it
+    report_out = open_output(args.report, "--report") if to_file else None
     try:
         outdir = output_folder(args.outdir, "-o", create=True)
         paths = importer.write(result, outdir, stem, PARTIAL)

@@ -26,7 +26,7 @@ from ..report import build_report, summary_lines, write_report
 from ..runner import CheckedRun
 from ..trace.loader import open_trace
 from ..trace.replay import Options, Replay
-from . import jsonl_inputs
+from . import jsonl_inputs, refuse_capture
 
 
 def register(sub: Any) -> None:
@@ -37,7 +37,8 @@ def register(sub: Any) -> None:
     p.add_argument("--akma-defer", choices=("on", "off"),
                    help="override the traces' akma_defer")
     p.add_argument("--log", metavar="FILE", help="exchange log (a folder for several traces)")
-    p.add_argument("--report", metavar="FILE", help="write the ue-stack/report v1 JSON")
+    p.add_argument("--report", metavar="FILE",
+                   help="write the report JSON (docs/report.md); '-' for stdout")
     p.add_argument("--diagram", metavar="FILE",
                    help="Mermaid sequence diagram (a folder for several traces)")
     p.add_argument("--pcap", metavar="FILE",
@@ -66,6 +67,7 @@ def replay_one(path: str, options: Options, log_path: str | None,
                pcap_path: str | None = None) -> TraceOutcome:
     """Replay one trace end to end; an input error becomes ``TraceOutcome.error``."""
     try:
+        refuse_capture(path, "a trace")
         with open_trace(path) as trace:
             header = dataclasses.replace(trace.header,
                                          ue=with_keys(trace.header.ue, options.keys))
@@ -190,10 +192,11 @@ def replay_report(args: Any, show_progress: bool = True,
 def run(args: Any) -> int:
     report, outcomes = replay_report(args)
     errors = report.get("errors", [])
-    if len(outcomes) > 1:
+    to_stdout = args.report == "-"  # then the report is all that goes there
+    if len(outcomes) > 1 and not to_stdout:
         print("\n".join(verdict_table(outcomes)))
         print()
-    if report["inputs"]:  # a summary of nothing replayed would only mislead
+    if report["inputs"] and not to_stdout:  # a summary of nothing would only mislead
         print("\n".join(summary_lines(report)))
     for error in errors:
         print(f"ue-stack: {error}", file=sys.stderr)

@@ -35,7 +35,10 @@ def register(sub: Any) -> None:
                    help="credentials CSV (supi,k,opc or supi,k,op) for a [ue] without k/opc; "
                    "a recorded trace then names the SUPI and carries no keys")
     p.add_argument("--log", metavar="FILE", help="exchange log")
-    p.add_argument("--report", metavar="FILE", help="write the ue-stack/report v1 JSON")
+    p.add_argument("--report", metavar="FILE",
+                   help="write the report JSON (docs/report.md); '-' for stdout")
+    p.add_argument("--check-expect", action="store_true",
+                   help="exit status reflects whether the scenario met its expect")
     p.add_argument("--diagram", metavar="FILE", help="Mermaid sequence diagram")
     p.add_argument("--pcap", metavar="FILE",
                    help="what crossed N1 as a pcap (NGAP/NAS-5GS) Wireshark opens")
@@ -48,7 +51,10 @@ def run(args: Any) -> int:
             print(f"{scenario.name} {scenario.description}")
         return 0
     report = simulate_report(args)
-    print("\n".join(summary_lines(report)))
+    if args.report != "-":  # else the report is all that goes to stdout
+        print("\n".join(summary_lines(report)))
+    if args.check_expect:
+        return 0 if report.get("expect", {}).get("matched", True) else 1
     return 0 if report["verdict"] == "pass" else 1
 
 

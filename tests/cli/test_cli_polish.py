@@ -1,0 +1,88 @@
+"""The command line as people meet it: suggestions for typos, one error style, the wrong
+kind of file named as such, `--report -`, `simulate --check-expect`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ue_stack.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+TRACE = ROOT / "traces" / "happy-path.jsonl"
+PCAP = ROOT / "tests" / "data" / "captures" / "oai-registration-nia2.pcap"
+PCAPNG = ROOT / "tests" / "data" / "captures" / "open5gs-roaming-hr-nia2.pcapng"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def one_error_line(capsys, *argv: str) -> str:
+    status, out, err = run(capsys, *argv)
+    assert (status, out) == (2, "")
+    assert len(err.splitlines()) == 1 and err.startswith("ue-stack: ")
+    return err
+
+
+@pytest.mark.parametrize(("argv", "hint"), [
+    (["replya", "x"], "did you mean replay?"),
+    (["simulat", "happy-path"], "did you mean simulate?"),
+    (["replay", str(TRACE), "--lgo", "x"], "did you mean --log?"),
+    (["simulate", "happy-path", "--chek-expect"], "did you mean --check-expect?"),
+    (["check", "x.jsonl", "--reprot", "r.json"], "did you mean --report?"),
+])
+def test_a_mistyped_command_or_option_gets_a_suggestion(capsys, argv, hint):
+    assert hint in one_error_line(capsys, *argv)
+
+
+def test_usage_and_input_errors_share_one_prefix(capsys):
+    assert one_error_line(capsys, "replay", TRACE, "--jobs", "0").startswith("ue-stack: replay: ")
+    assert one_error_line(capsys, "replay", "missing.jsonl").startswith("ue-stack: missing.jsonl")
+
+
+@pytest.mark.parametrize("capture", [PCAP, PCAPNG], ids=["pcap", "pcapng"])
+def test_replay_on_a_capture_says_to_import_it_first(capsys, capture):
+    err = one_error_line(capsys, "replay", capture)
+    assert "a capture, not a trace: run `ue-stack import` first" in err
+
+
+def test_check_on_a_capture_or_a_trace_says_what_it_is(capsys):
+    assert "a capture, not an exchange log" in one_error_line(capsys, "check", PCAP)
+    err = one_error_line(capsys, "check", TRACE)
+    assert "a trace, not an exchange log" in err and "ue-stack replay" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["replay", str(TRACE)],
+    ["replay", str(TRACE), str(ROOT / "traces" / "w1-defer-off.jsonl")],
+    ["simulate", "w1-defer-off"],
+])
+def test_report_dash_puts_the_report_and_nothing_else_on_stdout(capsys, argv):
+    _, out, _ = run(capsys, *argv, "--report", "-")
+    assert json.loads(out)["format"] == "ue-stack/report"
+
+
+def test_check_report_dash(capsys, tmp_path):
+    main(["replay", str(TRACE), "--log", str(tmp_path / "x.jsonl")])
+    capsys.readouterr()
+    _, out, _ = run(capsys, "check", tmp_path / "x.jsonl", "--report", "-")
+    assert json.loads(out)["verdict"] == "pass"
+
+
+def test_import_report_dash(capsys, tmp_path):
+    status, out, _ = run(capsys, "import", PCAP, "-o", tmp_path, "--report", "-")
+    assert status == 0 and json.loads(out)["format"] == "ue-stack/import-report"
+
+
+def test_simulate_check_expect_exits_0_when_the_expectation_is_met(capsys):
+    """w1-defer-off is meant to fail AKMA-4 (window W1): met, so 0 — like replay."""
+    assert run(capsys, "simulate", "w1-defer-off", "--check-expect")[0] == 0
+    assert run(capsys, "simulate", "w1-defer-off")[0] == 1
+    status, out, _ = run(capsys, "simulate", "w1-defer-off", "--akma-defer", "on",
+                         "--check-expect")
+    assert status == 1 and "expectation NOT matched" in out

@@ -8,15 +8,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ue_stack.capture.importer import (
-    Event,
-    Importer,
-    ImportOptions,
-    _records,
-    expectation,
-    plan_sessions,
-)
+from ue_stack.capture.importer import Importer, ImportOptions, _records
 from ue_stack.capture.security import AuthEvidence, Protection
+from ue_stack.capture.sessions import Event, expectation, plan_sessions
 from ue_stack.errors import TraceFormatError
 from ue_stack.nas.codec import DecodedPdu
 from ue_stack.trace.loader import open_trace

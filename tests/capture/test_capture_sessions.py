@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ue_stack.capture.importer import Event, _records, plan_sessions
+from ue_stack.capture.importer import _records
 from ue_stack.capture.security import AuthEvidence, Protection
+from ue_stack.capture.sessions import Event, plan_sessions
 from ue_stack.crypto.aka import Resync
 from ue_stack.nas.codec import DecodedPdu
 

@@ -1,17 +1,20 @@
-"""Capture -> one ue-stack/trace v1 per UE (FORMATS.md section 1; issue 7).
+"""Capture -> one ue-stack/trace v1 per UE session (FORMATS.md sections 1, 5, 6).
 
 Two passes. The first walks the NAS PDUs in capture order: it ties each NGAP
 UE-associated connection to a UE (RAN/AMF UE NGAP IDs; then a SUPI from a null-scheme
-SUCI, or a 5G-GUTI / 5G-S-TMSI assigned earlier in the capture) and runs that UE's NAS
-security (``security.UeSecurity``), because a GUTI may only be readable after
-deciphering. The second pass works per UE: it splits the UE's messages into sessions,
-infers the USIM's SQN state and any NAS security context the UE held before the capture
-from the evidence, and writes the records with the ``ue`` operations a replay needs
-(``power_on``/``register`` before each session's first REGISTRATION REQUEST,
-``deregister`` before a UE-initiated DEREGISTRATION REQUEST). With ``expect`` it also
-writes the header's ``expect``: what replay must find if the model agrees with the
-recorded UE — ``pass``, or NAS-3 where the importer found the recorded UE breaking a rule
-(each such place is explained by an ``x-note`` record in the trace).
+SUCI, a 5G-GUTI / 5G-S-TMSI assigned earlier in the capture, or a concealed SUCI sent
+again) and runs that UE's NAS security (``security.UeSecurity``) with its keys (``--keys``
+or ``--k/--opc``), because a GUTI may only be readable after deciphering. The second pass
+works per UE: ``sessions`` splits its messages into sessions, infers the USIM's SQN state
+and any NAS security context the UE held before the capture, and finds the capture's
+gaps; then the records are written, strict JSON with a ``frame`` on each imported message,
+with the ``ue`` operations a replay needs (``power_on``/``register`` before each
+session's first REGISTRATION REQUEST, ``deregister`` before a UE-initiated
+DEREGISTRATION REQUEST) and, with ``--akma-probe``, ``kaf_request`` probes. With
+``expect`` it also writes the header's ``expect``: what replay must find if the model
+agrees with the recorded UE — ``pass``, or NAS-3 where the importer found the recorded UE
+breaking a rule (explained in that record's ``note``). A UE whose SUPI stays concealed
+gets ``ue.suci`` instead of ``ue.supi``; keys go into a header only with ``embed_keys``.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ from ..crypto.secret import Key
 from ..errors import InputError
 from ..nas import codec
 from ..nas.codec import DecodedPdu, decode_mobile_identity, decode_pdu, decode_plmn
-from ..nas.messages import MESSAGES, NGKSI_NO_KEY, is_modelled
+from ..nas.messages import MESSAGES, is_modelled
 from ..trace.writer import TraceWriter, header
 from .ngap import NgapDecodeError, decode_ngap
 from .security import Credentials, Protection, UeSecurity
+from .sessions import Event, SessionPlan, answer_of, expectation, find_gaps, plan_sessions
 from .sources import open_capture
 
 COUNT_NAMES = (
@@ -92,23 +96,6 @@ def problem(severity: str, text: str, *, frames: list[int] | None = None,
             f"frame {frames[0]}: {text}")
     out["problem"] = text if len(text) <= MAX_PROBLEM else text[: MAX_PROBLEM - 3] + "..."
     return out
-
-
-@dataclass(slots=True)
-class Event:
-    """One NAS PDU of a UE, after security."""
-
-    frame: int
-    time: float
-    direction: str
-    pdu: bytes
-    procedure: str
-    conn: int
-    plain: DecodedPdu | None
-    protection: Protection
-    name: str | None = None
-    auth: Any = None  # security.AuthEvidence for an AUTHENTICATION REQUEST
-    resync: Any = None  # aka.Resync for an AUTHENTICATION FAILURE #21
 
 
 @dataclass(eq=False, slots=True)
@@ -567,7 +554,7 @@ class Importer:
         for i, ev in enumerate(ue.events):
             if ev.auth is None or ev.auth.res_star is None:
                 continue
-            answer = _answer(ue.events, i)
+            answer = answer_of(ue.events, i)
             if answer is None or answer.name != "authentication_response" or not answer.plain:
                 continue
             got = answer.plain.fields.get("res_star")
@@ -582,7 +569,7 @@ class Importer:
         for i, ev in enumerate(ue.events):
             if ev.auth is None or ev.auth.mac_ok is None:
                 continue
-            answer = _answer(ue.events, i)
+            answer = answer_of(ue.events, i)
             accepted = answer is not None and answer.name == "authentication_response"
             if accepted and not ev.auth.mac_ok:
                 problems.append(problem(
@@ -625,24 +612,6 @@ class Importer:
         return paths
 
 
-# --- sessions and the USIM's SQN state ----------------------------------------------
-
-
-@dataclass(slots=True)
-class SessionPlan:
-    """Where sessions start, and the USIM state each one declares."""
-
-    starts: dict[int, str]  # event index -> "first" | "next"
-    new_usim: dict[int, int]  # event index of a session start -> sqn_ms of a new USIM
-    initial_sqn_ms: int | None = None
-    # event index of a session start -> the ngKSI (0..6) its REGISTRATION REQUEST names:
-    # the UE holds a native 5G NAS security context from before (TS 24.501 5.5.1.2.2)
-    stored_ngksi: dict[int, int] = field(default_factory=dict)
-    # (event index, why): where the recorded UE breaks a rule the model keeps, so replay
-    # reports NAS-3 there (FORMATS.md 3) instead of the trace copying the breach
-    deviations: list[tuple[int, str]] = field(default_factory=list)
-
-
 def _summary_notes(traces: list[UeTrace]) -> list[dict[str, Any]]:
     """What holds for many UEs, said once (FORMATS.md 6: a problem is not repeated), with
     the first frame of each UE concerned."""
@@ -658,267 +627,6 @@ def _summary_notes(traces: list[UeTrace]) -> list[dict[str, Any]]:
             "note", f"{len(concealed)} UE(s) conceal their SUPI (SUCI scheme A/B, never "
             "revealed): identity and credentials unknown; traces name the SUCI, replay uses "
             "stand-ins", frames=sorted(t.frames[0] for t in concealed)))
-    return out
-
-
-def expectation(plan: SessionPlan) -> dict[str, Any]:
-    """The header's ``expect`` (FORMATS.md 1) for a conforming model: the recorded UE's
-    behaviour reproduced (``pass``), except at the rule breaches the importer found."""
-    if plan.deviations:
-        return {"verdict": "fail", "violations": ["NAS-3"]}
-    return {"verdict": "pass", "violations": []}
-
-
-def _answer(events: list[Event], i: int) -> Event | None:
-    """The UE's answer to the AUTHENTICATION REQUEST at ``events[i]``."""
-    for ev in events[i + 1 :]:
-        if ev.direction == "dl" and ev.name == "authentication_request":
-            return None
-        if ev.direction == "ul" and ev.name in (
-            "authentication_response",
-            "authentication_failure",
-        ):
-            return ev
-    return None
-
-
-def _is_registration_start(ev: Event) -> bool:
-    return (
-        ev.direction == "ul"
-        and ev.name == "registration_request"
-        and ev.plain is not None
-        and ev.plain.extra.get("registration_type_value") in (1, 4)  # initial, emergency
-    )
-
-
-def plan_sessions(
-    events: list[Event], *, with_sqn: bool, notes: list[str], where: str
-) -> SessionPlan:
-    """Split a UE's messages into sessions and infer the USIM's SQN state.
-
-    A session starts at an initial REGISTRATION REQUEST on a new NGAP connection. The SQN
-    state follows the delta rule of FORMATS.md 1, as replay will: the first SQN the UE
-    accepted (state SQN-1), or the SQN_MS an AUTS reveals, fixes the state; a session
-    whose first evidence contradicts the state carried over is a restarted UE (new USIM
-    object); a contradiction inside a session is the recorded UE breaking the rules and
-    is left for replay to report (NAS-3), not copied.
-    """
-    plan = SessionPlan({}, {})
-    last_conn = None
-    for i, ev in enumerate(events):
-        if _is_registration_start(ev) and ev.conn != last_conn:
-            plan.starts[i] = "first" if not plan.starts else "next"
-            last_conn = ev.conn
-            ngksi = ev.plain.fields.get("ngksi") if ev.plain is not None else None
-            if isinstance(ngksi, int) and 0 <= ngksi < NGKSI_NO_KEY:
-                plan.stored_ngksi[i] = ngksi
-    if not with_sqn:
-        return plan
-    model: int | None = None
-    session_start = None
-    first_in_session = True
-    for i, ev in enumerate(events):
-        if i in plan.starts:
-            session_start, first_in_session = i, True
-        if ev.auth is None or ev.auth.sqn is None:
-            continue
-        answer = _answer(events, i)
-        sqn = int.from_bytes(ev.auth.sqn, "big")
-        evidence: int | None = None  # the USIM's state before this challenge, if known
-        accepted = False
-        if answer is not None and answer.name == "authentication_response":
-            accepted = True
-        elif answer is not None and answer.plain is not None:
-            cause = answer.plain.fields.get("cause")
-            if cause == 21 and answer.resync is not None and answer.resync.mac_s_ok:
-                evidence = int.from_bytes(answer.resync.sqn_ms, "big")
-            elif cause == 26:
-                accepted = True  # the USIM accepted the SQN before the ME saw the AMF
-        if not accepted and evidence is None:
-            continue
-        restart_ok = (
-            first_in_session
-            and session_start is not None
-            and plan.starts.get(session_start) == "next"
-        )
-        first_in_session = False
-        if model is None:
-            model = evidence if evidence is not None else max(sqn - 1, 0)
-            plan.initial_sqn_ms = model
-        elif evidence is not None and evidence != model:
-            if restart_ok:
-                plan.new_usim[session_start] = model = evidence
-            else:
-                text = (
-                    f"the AUTS of frame {answer.frame} shows SQN_MS {evidence:012x}, the "
-                    f"delta rule gives {model:012x}; replay will show the difference"
-                )
-                notes.append(f"{where}: {text}")
-                plan.deviations.append((events.index(answer), text))
-        elif accepted and not aka.sqn_is_fresh(sqn.to_bytes(6, "big"), model.to_bytes(6, "big")):
-            if restart_ok:
-                plan.new_usim[session_start] = max(sqn - 1, 0)
-            else:
-                text = (
-                    f"the UE accepted SQN {sqn:012x} at frame {ev.frame} although its USIM "
-                    f"had accepted {model:012x}: a replayed SQN; replay will report it (NAS-3)"
-                )
-                notes.append(f"{where}: {text}")
-                plan.deviations.append((events.index(answer), text))
-                continue
-        if accepted:
-            model = sqn
-    return plan
-
-
-# --- gaps: answers without their question (FORMATS.md 1, `skip`) ---------------------
-
-UL, DL = "ul", "dl"
-# answer (direction, msg) -> the question it answers (sent the other way)
-QUESTION_OF = {
-    (UL, "authentication_response"): (DL, "authentication_request"),
-    (UL, "authentication_failure"): (DL, "authentication_request"),
-    (UL, "security_mode_complete"): (DL, "security_mode_command"),
-    (UL, "security_mode_reject"): (DL, "security_mode_command"),
-    (UL, "registration_complete"): (DL, "registration_accept"),
-    (UL, "identity_response"): (DL, "identity_request"),
-    (DL, "registration_accept"): (UL, "registration_request"),
-    (DL, "registration_reject"): (UL, "registration_request"),
-    (DL, "deregistration_accept"): (UL, "deregistration_request"),
-    (UL, "deregistration_accept"): (DL, "deregistration_request"),
-}
-QUESTIONS = frozenset(QUESTION_OF.values())
-# a question -> the questions whose answer the network needs before it sends this one
-# (TS 24.501 5.5.1.2: the AMF sends the SMC after the RES*, the accept after the SMC
-# COMPLETE): one of those still open means the UE's answer is missing from the capture
-NEEDS_ANSWER = {
-    (DL, "security_mode_command"): ((DL, "authentication_request"),),
-    (DL, "registration_accept"): ((DL, "security_mode_command"), (DL, "authentication_request")),
-}
-UNREADABLE = (DL, "?")  # an undecipherable downlink: it may be any question
-# uplinks that never answer a downlink question (so they prove no answer lost)
-_NOT_ANSWERS = frozenset({"registration_request", "deregistration_request", "status"})
-
-
-@dataclass(slots=True)
-class Gaps:
-    reasons: dict[int, str] = field(default_factory=dict)  # event index -> skip reason
-    # (start, end, what, severity): "error" for a gap, "note" for an unanswered question
-    gaps: list[tuple[int, int, str, str]] = field(default_factory=list)
-
-
-def _gap_key(ev: Event) -> tuple[str, str] | None:
-    """What a message is, for gap detection: its name, or for a message whose security
-    context is not in the capture the NEA0 reading of it when that parses completely."""
-    if ev.plain is not None:
-        return (ev.direction, ev.name) if ev.name else None
-    guess = decode_pdu(ev.pdu)
-    name = codec.transport_name(guess) if guess is not None and guess.msg else None
-    return (ev.direction, name) if name else None
-
-
-def _asks(key: tuple[str, str], ev: Event) -> bool:
-    """A downlink question the UE must answer (a REGISTRATION ACCEPT only with a 5G-GUTI,
-    TS 24.501 5.5.1.2.4)."""
-    if key == (DL, "registration_accept"):
-        return ev.plain is not None and "guti" in ev.plain.extra
-    return key[0] == DL and key in QUESTIONS
-
-
-def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
-    """Half-exchanges the capture shows (FORMATS.md 1 ``skip``), so replay reports no
-    false NAS-3:
-
-    - an answer whose question is not in the capture, or a SECURITY MODE COMMAND for a
-      context whose authentication is not in it (error: a gap);
-    - a question whose answer must have been sent but is not in the capture: the network
-      went on as if answered, or the UE's next 5GMM uplink is something else (error);
-    - a question the network repeats before an answer (note: the earlier copy is
-      skipped), or one still unanswered when the session ends (note: a timer expired or
-      the capture ended; skipped, or the model's answer would have nothing to match).
-
-    A gap skips its first record and every later one of the session up to the next
-    point where the model can re-synchronise: a new AUTHENTICATION REQUEST with a fresh
-    challenge, or a new initial REGISTRATION REQUEST."""
-    out = Gaps()
-    open_q: dict[tuple[str, str], int] = {}  # question -> event index
-    skipping: str | None = None
-    skipped_rand: bytes | None = None
-    start = 0
-    authenticated = False
-    stored: int | None = None
-
-    def gap(first: int, why: str) -> None:
-        nonlocal skipping, start
-        skipping, start = why, first
-        for j in range(first, i):
-            out.reasons[j] = f"gap: {why}"
-
-    def end_session(end: int) -> None:
-        nonlocal skipping
-        if skipping is not None:
-            out.gaps.append((start, end, skipping, "error"))
-            skipping = None
-        asked = sorted(j for q, j in open_q.items() if q != UNREADABLE and _asks(q, events[j]))
-        if asked:
-            j = asked[0]
-            why = f"{events[j].name} unanswered in the capture"
-            for k in range(j, end):
-                out.reasons.setdefault(k, why)
-            out.gaps.append((j, end, why, "note"))
-        open_q.clear()
-
-    for i, ev in enumerate(events):
-        key = _gap_key(ev)
-        if i in plan.starts and i > 0:
-            end_session(i)
-        if i in plan.starts:
-            authenticated, stored = False, plan.stored_ngksi.get(i)
-        if skipping is not None and (i in plan.starts or (
-                key == (DL, "authentication_request") and ev.plain is not None
-                and ev.plain.fields.get("rand") != skipped_rand)):
-            out.gaps.append((start, i, skipping, "error"))
-            skipping = None
-        if skipping is None:
-            if key is None:  # unreadable: it may answer anything open, or ask anything
-                if ev.direction == UL:
-                    open_q.clear()
-                else:
-                    open_q[UNREADABLE] = i
-                continue
-            question = QUESTION_OF.get(key)
-            lost = [q for q in NEEDS_ANSWER.get(key, ()) if q in open_q]
-            asked = sorted((j, q) for q, j in open_q.items()
-                           if q != UNREADABLE and _asks(q, events[j]))
-            if key == (DL, "authentication_request"):
-                authenticated = True
-            if lost:
-                gap(open_q[lost[0]], f"the answer to {lost[0][1]} is not in the capture")
-            elif (key == (DL, "security_mode_command") and not authenticated
-                  and ev.plain.fields.get("ngksi") != stored):
-                gap(i, "security_mode_command for a context whose authentication is not "
-                    "in the capture")
-            elif (key[0] == UL and asked and question not in open_q
-                  and key[1] not in _NOT_ANSWERS and is_modelled(key[1])):
-                j, q = asked[0]
-                gap(j, f"the answer to {q[1]} is not in the capture")
-            elif question is not None and question not in open_q and UNREADABLE not in open_q:
-                gap(i, f"{key[1]} without its {question[1]}: that is not in the capture")
-            elif question is not None:
-                open_q.pop(question, None)
-                open_q.pop(UNREADABLE, None)
-            elif key in open_q and key[0] == DL and _asks(key, events[open_q[key]]):
-                earlier = open_q[key]  # asked again before any answer: that copy is lost
-                out.reasons[earlier] = f"{key[1]} repeated before an answer"
-                out.gaps.append((earlier, earlier + 1, out.reasons[earlier], "note"))
-            if skipping is None:
-                if key in QUESTIONS:
-                    open_q[key] = i
-                continue
-        if key == (DL, "authentication_request"):
-            skipped_rand = ev.plain.fields.get("rand") if ev.plain is not None else None
-        out.reasons[i] = f"gap: {skipping}"
-    end_session(len(events))
     return out
 
 

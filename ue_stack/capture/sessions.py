@@ -103,7 +103,7 @@ def plan_sessions(
     if not with_sqn:
         return plan
     model: int | None = None
-    session_start = None
+    session_start: int | None = None
     first_in_session = True
     for i, ev in enumerate(events):
         if i in plan.starts:
@@ -122,7 +122,7 @@ def plan_sessions(
                 evidence = int.from_bytes(answer.resync.sqn_ms, "big")
             elif cause == 26:
                 accepted = True  # the USIM accepted the SQN before the ME saw the AMF
-        if not accepted and evidence is None:
+        if answer is None or (not accepted and evidence is None):
             continue
         restart_ok = (
             first_in_session
@@ -134,7 +134,7 @@ def plan_sessions(
             model = evidence if evidence is not None else max(sqn - 1, 0)
             plan.initial_sqn_ms = model
         elif evidence is not None and evidence != model:
-            if restart_ok:
+            if restart_ok and session_start is not None:
                 plan.new_usim[session_start] = model = evidence
             else:
                 text = (
@@ -144,7 +144,7 @@ def plan_sessions(
                 notes.append(f"{where}: {text}")
                 plan.deviations.append((events.index(answer), text))
         elif accepted and not aka.sqn_is_fresh(sqn.to_bytes(6, "big"), model.to_bytes(6, "big")):
-            if restart_ok:
+            if restart_ok and session_start is not None:
                 plan.new_usim[session_start] = max(sqn - 1, 0)
             else:
                 text = (
@@ -283,7 +283,7 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
             if lost:
                 gap(open_q[lost[0]], f"the answer to {lost[0][1]} is not in the capture")
             elif (key == (DL, "security_mode_command") and not authenticated
-                  and ev.plain.fields.get("ngksi") != stored):
+                  and ev.plain is not None and ev.plain.fields.get("ngksi") != stored):
                 gap(i, "security_mode_command for a context whose authentication is not "
                     "in the capture")
             elif (key[0] == UL and asked and question not in open_q

@@ -515,9 +515,9 @@ class Importer:
         return self.credentials
 
     def _unchecked(self, ue: Ue, creds, where: str, problems: list) -> None:
-        """What could not be read or checked (FORMATS.md 6): an undecodable message is an
-        error; a message left ciphered, a MAC that fails or an algorithm that cannot be
-        checked is an error where keys were given, and without keys only a note."""
+        """What could not be read or checked (FORMATS.md 6): an undecodable or undecipherable
+        message is an error; so are a MAC that fails and, where keys were given, an
+        algorithm that cannot be checked (without keys only a note)."""
         unreadable, ciphered, failed, unsupported = [], [], [], []
         for ev in ue.events:
             p = ev.protection
@@ -536,7 +536,7 @@ class Importer:
         why = "with the given keys" if creds is not None else "without keys"
         for severity, frames, text in (
             ("error", unreadable, "message(s) that do not decode as NAS-5GS"),
-            (keyed, ciphered, f"message(s) not deciphered {why}: written as 'ciphered'"),
+            ("error", ciphered, f"message(s) not deciphered {why}: written as 'ciphered'"),
             ("error", failed, "NAS MAC(s) that do NOT verify with the given keys"),
             (keyed, unsupported, "NAS MAC(s) whose algorithm cannot be checked"),
         ):

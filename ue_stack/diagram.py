@@ -47,6 +47,18 @@ class Step:
     input: bool = False  # a trace/scenario input (an app request, a UE or net op)
 
 
+def _eap_label(record: dict) -> str:
+    """An EAP message by what it is (``eap=response/synchronization-failure``), not by
+    its octets; a foreign log's v1 shorthand ``eap: success`` reads the same."""
+    code = record.get("eap_code")
+    if code is None and record.get("eap") in ("success", "failure"):
+        code = record["eap"]
+    if code is None:
+        return ""
+    subtype = record.get("eap_subtype")
+    return f" eap={code}" + (f"/{subtype}" if subtype else "")
+
+
 def _lane(endpoint: Any) -> str:
     if isinstance(endpoint, str) and endpoint.startswith("app:"):
         return endpoint
@@ -84,9 +96,10 @@ def describe(record: dict[str, Any]) -> Step | None:
         return Step(_lane(record.get("src")), _lane(record.get("dst")), text, ue=ue)
     if event == "n1":
         text = str(record.get("msg"))
-        for name in ("ngksi", "cause", "eap"):
+        for name in ("ngksi", "cause"):
             if record.get(name) is not None:
                 text += f" {name}={record[name]}"
+        text += _eap_label(record)
         src, dst = ("n1", "nas") if record.get("dir") == "dl" else ("nas", "n1")
         return Step(src, dst, text, recorded=recorded, evidence=evidence, ue=ue)
     if event == "note" and record.get("pdu") and record.get("dir") == "dl":

@@ -67,3 +67,13 @@ def _with_frames(path: Path) -> str:
             line = json.dumps(rec)
         out.append(line)
     return "\n".join(out) + "\n"
+
+
+def test_eap_messages_are_labelled_by_code_and_subtype_not_octets(tmp_path: Path) -> None:
+    """An EAP-AKA' run reads as request/challenge, response/synchronization-failure,
+    success — the packet's hex stays in the log, out of the picture."""
+    lines = _diagram(tmp_path, "replay", str(TRACES / "sim-eap-aka-prime-synch-failure.jsonl"))
+    labels = [re.sub(r" \[line \d+\]$", "", x.split(": ", 1)[1]) for x in lines if " eap=" in x]
+    assert labels[:2] == ["authentication_request ngksi=0 eap=request/challenge",
+                          "authentication_response eap=response/synchronization-failure"]
+    assert labels[-1] == "security_mode_command ngksi=1 eap=success"

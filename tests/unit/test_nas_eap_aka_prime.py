@@ -263,3 +263,16 @@ def test_a_5g_aka_run_after_an_unfinished_eap_run_is_taken_into_use_by_its_smc()
               autn=chain.autn))
     out = ue.dl(smc(1))
     assert kausf_events(out) == [("valid", fp(chain.k_ausf))]
+
+
+def test_an_smc_with_eap_success_rejected_23_stores_nothing():
+    """Replayed UE security capabilities that differ -> #23 (TS 24.501 5.4.2.5), even with
+    EAP-Success in the SMC: no KAUSF is stored."""
+    ue = Ue(sec_cap=bytes.fromhex("e0e0"))
+    ue.nas.power_on(ue.tick())
+    ue.nas.register(ue.tick())
+    answered(ue)
+    out = ue.dl(smc(0, replayed_ue_sec_cap=bytes.fromhex("8080"), **success()))
+    assert uplink(out) == [nas("security_mode_reject", cause=23)]
+    assert kausf_events(out) == [] and ue.usim.kausf is None
+    assert ue.nas.kausf.pending is None

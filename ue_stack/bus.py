@@ -120,9 +120,9 @@ class Layer:
     __slots__ = ("context", "core", "has_timers", "inbox", "name", "route", "timer",
                  "timer_at", "waiting")
 
-    def __init__(self, name: str, core: Any, route: Route, context: Mapping[str, Any]) -> None:
+    def __init__(self, name: str, core: Core, route: Route, context: Mapping[str, Any]) -> None:
         self.name = name
-        self.core = core
+        self.core: Any = core  # callers reach their own core type back through it
         self.route = route
         self.context = tuple(context.items())
         self.has_timers = hasattr(core, "next_deadline")
@@ -173,7 +173,7 @@ class Bus:
 
     # -- layers -------------------------------------------------------------------------
 
-    def add_layer(self, name: str, core: Any, route: Route,
+    def add_layer(self, name: str, core: Core, route: Route,
                   context: Mapping[str, Any] | None = None) -> Layer:
         """Put ``core`` on the bus. Its log lines carry ``context`` (default: the bus's)."""
         layer = Layer(name, core, route, dict(self.context) if context is None else context)
@@ -239,7 +239,8 @@ class Bus:
         self._turns.clear()
 
     def _rearm(self, layer: Layer) -> None:
-        deadline = layer.core.next_deadline()
+        core: TimedCore = layer.core
+        deadline = core.next_deadline()
         if deadline == layer.timer_at:
             return
         if layer.timer is not None:

@@ -7,7 +7,10 @@ and one bus, the exchange log goes to a file and every line is checked online, a
 ``ue-stack simulate --ues N --log FILE`` does. The run must pass (every AF session ok).
 
 Prints wall time and UEs/second for N = 100 and 1000 (add ``--big`` for 10000), and how
-time grows with N (the factor against 10x more UEs; 10.0 would be linear).
+time grows with N (the factor against 10x more UEs; 10.0 would be linear). ``--big`` also
+runs BENCH.md's figure: ``ue-stack simulate reauth-between-af-sessions --ues 10000 --log
+FILE`` as a whole process, its wall time and peak RSS (ru_maxrss of the child), and the
+memory per UE against a 1000-UE process.
 
 Run from the repository root::
 
@@ -18,6 +21,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -65,6 +71,19 @@ def simulate(scenario: Scenario, ues: int, log: Path) -> tuple[float, dict]:
     return elapsed, report
 
 
+def whole_process(ues: int, log: Path) -> tuple[float, float]:
+    """BENCH.md: the command as a user runs it, in a child process: (seconds, peak MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "ue_stack.cli", "simulate",
+                    "reauth-between-af-sessions", "--ues", str(ues), "--log", str(log)],
+                   stdout=subprocess.DEVNULL, check=True)
+    elapsed = time.perf_counter() - start
+    # ru_maxrss of the children is the largest child so far: run the big one last
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) / 1024
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--ues", default="100,1000", help="comma-separated UE counts")
@@ -86,6 +105,14 @@ def main() -> None:
                   f"{lines / elapsed:8,.0f} log lines/s   ({lines / n:.0f} lines per UE)")
         for (n0, t0), (n1, t1) in itertools.pairwise(results):
             print(f"  {n0} -> {n1} UEs ({n1 / n0:.0f}x): time x{t1 / t0:.1f}")
+        if args.big:
+            small_t, small_mb = whole_process(1000, log)
+            big_t, big_mb = whole_process(10_000, log)
+            print("`ue-stack simulate reauth-between-af-sessions --ues N --log FILE`, whole "
+                  "process:")
+            print(f"   1000 UEs: {small_t:6.1f} s, peak RSS {small_mb:6.1f} MB")
+            print(f"  10000 UEs: {big_t:6.1f} s, peak RSS {big_mb:6.1f} MB  (target <= 20 s, "
+                  f"<= 400 MB); {(big_mb - small_mb) * 1024 / 9000:.1f} kB per added UE")
 
 
 if __name__ == "__main__":

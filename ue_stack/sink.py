@@ -98,11 +98,6 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot log a {type(value).__name__}")
 
 
-def render(record: Record) -> bytes:
-    """One exchange-log line (without the newline), keys in the record's order."""
-    return orjson.dumps(record, default=_default)
-
-
 class JsonLinesSink:
     """The exchange log as a file: one JSON line per record, buffered (a system call per
     line would cost more than the line). ``close()`` closes the file, so what was logged
@@ -115,7 +110,7 @@ class JsonLinesSink:
         self._write = file.write
 
     def __call__(self, record: Record) -> None:
-        self._write(orjson.dumps(record, default=_default) + b"\n")
+        self._write(orjson.dumps(record, default=_default, option=orjson.OPT_APPEND_NEWLINE))
 
     def close(self) -> None:
         self._file.close()

@@ -189,9 +189,10 @@ def test_redaction_processor_drops_secret_named_fields_and_redacts_keys():
     a secret-named field never reaches the rendered line, and a Key under a harmless name
     is rendered <redacted>."""
     secret = Key(bytes.fromhex("465b5ce8b199b49faa5f0a2ee238a6bc"))
-    logger = structlog.wrap_logger(
+    logger = structlog.wrap_logger(  # its own wrapper: whatever the CLI configured
         structlog.ReturnLogger(),
         processors=[logconfig.redact_secrets, structlog.processors.JSONRenderer()],
+        wrapper_class=structlog.BoundLogger,
     )
     line = logger.info("note", seq=1, t=0.0, k=secret, k_akma=secret.hex(), kausf="x",
                        carried=secret)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..app.akma_client import APP_MODES
-from ..capture.writer import PcapWriter
 from ..errors import InputError
 from ..invariants.checker import merge_results
 from ..keyfile import load_keys, with_keys
@@ -71,8 +70,11 @@ def replay_one(path: str, options: Options, log_path: str | None,
         with open_trace(path) as trace:
             header = dataclasses.replace(trace.header,
                                          ue=with_keys(trace.header.ue, options.keys))
-            outputs = ([PcapWriter(pcap_path, _plmn(header))]
-                       if pcap_path else [])
+            outputs = []
+            if pcap_path:  # dpkt only when asked: start-up counts on many short traces
+                from ..capture.writer import PcapWriter
+
+                outputs.append(PcapWriter(pcap_path, _plmn(header)))
             with CheckedRun(path, log_path, diagram_path, outputs=outputs) as run:
                 run.checker.add_secret_values(
                     bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None)

@@ -147,7 +147,8 @@ def simulate(scenario: PathLike, **options: Any) -> Report:
     ``record``, ``log``, ``report``, ``diagram``, ``pcap``, ``keys`` ..."""
     from .commands.simulate import simulate_report
 
-    return Report(simulate_report(_args("simulate", [os.fspath(scenario)], options)))
+    args = _args("simulate", [os.fspath(scenario)], options)
+    return Report(simulate_report(args, show_progress=False))
 
 
 def import_capture(path: PathLike, outdir: PathLike, **credentials: Any) -> ImportReport:
@@ -158,4 +159,4 @@ def import_capture(path: PathLike, outdir: PathLike, **credentials: Any) -> Impo
     from .commands.import_capture import import_report
 
     args = _args("import", [os.fspath(path)], {**credentials, "outdir": outdir})
-    return ImportReport(import_report(args))
+    return ImportReport(import_report(args, show_progress=False))

@@ -98,8 +98,10 @@ class Simulation:
         ues: int = 1,
         seed: int | None = None,
         recorder: Recorder | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> None:
         self.scenario = scenario
+        self.progress = progress  # called with the number of steps done after each step
         self.app_mode = app_mode or scenario.options.get("app_mode") or PER_KAF
         self.akma_defer = (akma_defer if akma_defer is not None
                            else bool(scenario.options.get("akma_defer", True)))
@@ -136,7 +138,7 @@ class Simulation:
 
         last_t = 0.0
         try:
-            for step in scenario.steps:
+            for done, step in enumerate(scenario.steps, 1):
                 await bus.sleep_until(step.t)
                 last_t = step.t
                 for stack in stacks:
@@ -144,6 +146,8 @@ class Simulation:
                 if step.kind == "net":
                     self._net(step, bus, twin, net)
                 await bus.settle()
+                if self.progress is not None:
+                    self.progress(done)
             await bus.sleep_until(last_t)
             for stack in stacks:
                 stack.nas_input(stack.nas.core.end_of_run)

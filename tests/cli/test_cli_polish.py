@@ -86,3 +86,44 @@ def test_simulate_check_expect_exits_0_when_the_expectation_is_met(capsys):
     status, out, _ = run(capsys, "simulate", "w1-defer-off", "--akma-defer", "on",
                          "--check-expect")
     assert status == 1 and "expectation NOT matched" in out
+
+
+def _on_a_terminal(argv: list[str]) -> tuple[int, bytes, bytes]:
+    """Run ue-stack with stderr on a pseudo-terminal (100 columns); its exit status,
+    stdout and what the terminal showed."""
+    import fcntl
+    import os
+    import select
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    script = Path(sys.executable).parent / "ue-stack"
+    proc = subprocess.Popen([str(script), *argv], stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    shown = b""
+    while select.select([master], [], [], 60)[0]:
+        try:
+            chunk = os.read(master, 1 << 16)
+        except OSError:  # the terminal is gone: the program ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+    out = proc.stdout.read()
+    os.close(master)
+    return proc.wait(), out, shown
+
+
+def test_simulate_many_ues_and_import_show_progress_on_a_terminal_only(capsys, tmp_path):
+    status, out, shown = _on_a_terminal(["simulate", "happy-path", "--ues", "20"])
+    assert status == 0 and b"20 UE(s)" in shown and b"step" in shown
+    assert b"\r" not in out and out.startswith(b"verdict: pass")
+    status, _, shown = _on_a_terminal(["import", str(PCAP), "-o", str(tmp_path)])
+    assert status == 0 and b"NGAP PDUs" in shown
+    # not a terminal (pytest captures stderr): no progress at all
+    run(capsys, "simulate", "happy-path", "--ues", "20")
+    assert run(capsys, "simulate", "happy-path", "--ues", "20")[2] == ""

@@ -20,6 +20,7 @@ gets ``ue.suci`` instead of ``ue.supi``; keys go into a header only with ``embed
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,11 +204,15 @@ class Importer:
 
     # -- pass 1: NGAP -> connections -> UEs, with NAS security ---------------------------
 
-    def run(self, path: str | Path) -> ImportResult:
+    def run(self, path: str | Path,
+            progress: Callable[[int], None] | None = None) -> ImportResult:
+        """Import one capture; ``progress`` (if given) gets the NGAP PDUs read so far."""
         source = open_capture(path)
         undecodable: list[int] = []  # frames whose NGAP does not decode
         for message in source.messages:
             self.counts["ngap_pdus"] += 1
+            if progress is not None:
+                progress(self.counts["ngap_pdus"])
             try:
                 facts = decode_ngap(message.payload)
             except NgapDecodeError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import orjson
@@ -19,6 +20,7 @@ from ..crypto.milenage import compute_opc
 from ..errors import InputError
 from ..keyfile import load_keys
 from ..outputs import open_output, output_error, output_folder
+from ..progress import terminal_progress
 
 _DIGITS = re.compile(r"^\d+$")
 PARTIAL = ".partial"  # a trace being written, not yet one to replay
@@ -113,7 +115,7 @@ def run(args) -> int:
     return 0
 
 
-def import_report(args) -> dict:
+def import_report(args, show_progress: bool = True) -> dict:
     """Import the capture ``args`` names, write its traces (and report), return the import
     report; a capture that cannot be imported raises ``InputError``. Shared by the command
     and ``ue_stack.import_capture``."""
@@ -122,8 +124,10 @@ def import_report(args) -> dict:
     options = options_from_args(args)
     capture = Path(args.capture)
     importer = Importer(options)
+    bar = terminal_progress(capture.name, " NGAP PDUs") if show_progress else nullcontext()
     try:
-        result = importer.run(capture)
+        with bar as update:
+            result = importer.run(capture, update)
     except InputError:
         raise
     except Exception as exc:  # a capture we did not foresee: one line, not a traceback

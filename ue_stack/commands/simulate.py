@@ -6,6 +6,8 @@ nothing else. Exit status: 0 every invariant held, 1 a violation, 2 unusable inp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from ..app.akma_client import APP_MODES
@@ -13,6 +15,7 @@ from ..capture.writer import PcapWriter
 from ..errors import InputError
 from ..keyfile import Keys, load_keys
 from ..limits import MAX_UES, int_option
+from ..progress import terminal_progress
 from ..report import summary_lines, write_report
 from ..runner import CheckedRun
 from ..scenarios import Scenario, builtin_scenarios, load_scenario
@@ -58,7 +61,7 @@ def run(args: Any) -> int:
     return 0 if report["verdict"] == "pass" else 1
 
 
-def simulate_report(args: Any) -> dict[str, Any]:
+def simulate_report(args: Any, show_progress: bool = True) -> dict[str, Any]:
     """Run the scenario ``args`` names, write its outputs, return the report. Shared by the
     command and ``ue_stack.simulate``."""
     if not args.scenario:
@@ -67,14 +70,23 @@ def simulate_report(args: Any) -> dict[str, Any]:
     scenario = load_scenario(args.scenario, keys)
     recorder = Recorder(args.record, scenario.ue.supi) if args.record else None
     try:
-        return _simulate(args, scenario, recorder, keys)
+        return _simulate(args, scenario, recorder, keys, show_progress)
     finally:
         if recorder is not None:
             recorder.close()
 
 
 def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None,
-              keys: Keys | None = None) -> dict[str, Any]:
+              keys: Keys | None = None, show_progress: bool = True) -> dict[str, Any]:
+    bar = (terminal_progress(f"{scenario.name}, {args.ues} UE(s)", "step",
+                             len(scenario.steps)) if show_progress else nullcontext())
+    with bar as update:
+        return _run_simulation(args, scenario, recorder, keys, update)
+
+
+def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,
+                    keys: Keys | None, progress: Callable[[int], None] | None,
+                    ) -> dict[str, Any]:
     sim = Simulation(
         scenario,
         app_mode=args.app_mode,
@@ -82,6 +94,7 @@ def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None,
         ues=args.ues,
         seed=args.seed,
         recorder=recorder,
+        progress=progress,
     )
     expected = scenario.expect_for(sim.app_mode)
     expect = None if expected is None else {"verdict": expected.verdict,

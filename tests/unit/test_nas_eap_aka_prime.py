@@ -276,3 +276,16 @@ def test_an_smc_with_eap_success_rejected_23_stores_nothing():
     assert uplink(out) == [nas("security_mode_reject", cause=23)]
     assert kausf_events(out) == [] and ue.usim.kausf is None
     assert ue.nas.kausf.pending is None
+
+
+def test_deferral_starts_only_with_the_response_carrying_at_res():
+    """BEHAVIOUR.md: AKMA deferral runs from the AUTHENTICATION RESPONSE carrying AT_RES;
+    an AKA'-Synchronization-Failure answer does not start it."""
+    ue = Ue(make_usim(sqn_ms=0x1000))
+    ue.nas.power_on(ue.tick())
+    ue.nas.register(ue.tick())
+    answered(ue)  # synchronization failure
+    ue.nas.handle_primitive(ObtainAkmaKeyRequest("mail", "c1"), ue.tick())
+    assert ue.nas.deferred_requests == 0
+    assert [type(e) for e in ue.drain() if isinstance(e, ObtainAkmaKeyReject)] == [
+        ObtainAkmaKeyReject]

@@ -342,6 +342,8 @@ def main() -> None:
                    help="record counts for --peak-memory")
     p.add_argument("--jobs", action="store_true",
                    help="--jobs 2 vs --jobs 1 on >= 150 short traces instead")
+    p.add_argument("--files", type=int, default=150,
+                   help="with --jobs: copy traces/ to at least this many files")
     p.add_argument("--child-replay", nargs=3, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child_replay:
@@ -354,7 +356,7 @@ def main() -> None:
             peak_memory(tmp, tuple(int(s) for s in args.memory_sizes.split(",")))
             return
         if args.jobs:
-            jobs_speedup(tmp)
+            jobs_speedup(tmp, args.files)
             return
         trace, log, report = tmp / "long.jsonl", tmp / "long.xlog.jsonl", tmp / "report.json"
         t0 = time.perf_counter()

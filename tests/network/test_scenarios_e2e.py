@@ -187,6 +187,8 @@ PER_KAF_OUTCOMES = {  # what each request of each scenario gets in per-kaf mode
     "eap-aka-prime-reauth-between-af-sessions": ["ok", "ok"],
     "eap-aka-prime-synch-failure": ["ok"],
     "eap-aka-prime-failure": ["rejected"],
+    "eap-aka-prime-w1-defer-on": ["ok", "ok"],
+    "eap-aka-prime-w1-defer-off": ["ok", "unknown_a_kid"],
 }
 
 

@@ -100,6 +100,8 @@ LIBRARY = (
     "eap-aka-prime-reauth-between-af-sessions",
     "eap-aka-prime-synch-failure",
     "eap-aka-prime-failure",
+    "eap-aka-prime-w1-defer-on",
+    "eap-aka-prime-w1-defer-off",
 )
 
 APP_MODES = ("per-kaf", "legacy-cache")

@@ -118,12 +118,14 @@ def _on_a_terminal(argv: list[str]) -> tuple[int, bytes, bytes]:
     return proc.wait(), out, shown
 
 
-def test_simulate_many_ues_and_import_show_progress_on_a_terminal_only(capsys, tmp_path):
+def test_simulate_import_and_replay_show_progress_on_a_terminal_only(capsys, tmp_path):
     status, out, shown = _on_a_terminal(["simulate", "happy-path", "--ues", "20"])
     assert status == 0 and b"20 UE(s)" in shown and b"step" in shown
     assert b"\r" not in out and out.startswith(b"verdict: pass")
     status, _, shown = _on_a_terminal(["import", str(PCAP), "-o", str(tmp_path)])
     assert status == 0 and b"NGAP PDUs" in shown
+    status, _, shown = _on_a_terminal(["replay", str(ROOT / "traces"), "--check-expect"])
+    assert status == 0 and b"trace/s" in shown
     # not a terminal (pytest captures stderr): no progress at all
     run(capsys, "simulate", "happy-path", "--ues", "20")
     assert run(capsys, "simulate", "happy-path", "--ues", "20")[2] == ""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 
 import orjson
@@ -124,10 +123,9 @@ def import_report(args, show_progress: bool = True) -> dict:
     options = options_from_args(args)
     capture = Path(args.capture)
     importer = Importer(options)
-    bar = terminal_progress(capture.name, " NGAP PDUs") if show_progress else nullcontext()
     try:
-        with bar as update:
-            result = importer.run(capture, update)
+        with terminal_progress(capture.name, " NGAP PDUs", enabled=show_progress) as bar:
+            result = importer.run(capture, bar.update if bar.active else None)
     except InputError:
         raise
     except Exception as exc:  # a capture we did not foresee: one line, not a traceback

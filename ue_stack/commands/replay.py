@@ -21,6 +21,7 @@ from ..limits import MAX_JOBS, int_option
 from ..network.shadow import plmn_of_snn
 from ..outputs import per_input
 from ..pool import run_many
+from ..progress import Bar, terminal_progress
 from ..report import build_report, summary_lines, write_report
 from ..runner import CheckedRun
 from ..trace.loader import open_trace
@@ -168,18 +169,17 @@ def replay_report(args: Any, show_progress: bool = True,
         {"path": str(p), "options": options, "log_path": log, "diagram_path": diagram,
          "pcap_path": pcap}
         for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
-    progress = _Progress(len(jobs), active=show_progress)
-    if args.jobs > 1 and several:
-        outcomes = []
-        for outcome in run_many(_replay_job, jobs, args.jobs):
-            outcomes.append(outcome)
-            progress.step(outcome.path)
-    else:
-        outcomes = []
-        for job in jobs:
-            outcomes.append(replay_one(**job, progress=progress.records_of(job["path"])))
-            progress.step(job["path"])
-    progress.done()
+    with terminal_progress("replay", "trace", len(jobs), enabled=show_progress) as bar:
+        if args.jobs > 1 and several:
+            outcomes = []
+            for outcome in run_many(_replay_job, jobs, args.jobs):
+                outcomes.append(outcome)
+                bar.update(len(outcomes))
+        else:
+            outcomes = []
+            for job in jobs:
+                outcomes.append(replay_one(**job, progress=_records_of(bar, job["path"])))
+                bar.update(len(outcomes))
 
     report = merge(outcomes)
     errors = [o.error for o in outcomes if o.error]
@@ -210,29 +210,6 @@ def run(args: Any) -> int:
     return 0 if report["verdict"] == "pass" else 1
 
 
-class _Progress:
-    """A one-line progress display on stderr, only when stderr is a terminal: traces done
-    out of the total, and records read in a long trace."""
-
-    def __init__(self, total: int, active: bool = True) -> None:
-        self.total = total
-        self.count = 0
-        self.active = active and sys.stderr.isatty()
-
-    def _show(self, text: str) -> None:
-        print(f"\r{text[-79:]:<79}", end="", file=sys.stderr, flush=True)
-
-    def records_of(self, name: str) -> Any:
-        """A callback for one trace's replay: the records read so far."""
-        if not self.active:
-            return None
-        return lambda n: self._show(f"[{self.count + 1}/{self.total}] {name}: {n:,} records")
-
-    def step(self, name: str) -> None:
-        self.count += 1
-        if self.active and self.total > 1:
-            self._show(f"[{self.count}/{self.total}] {name}")
-
-    def done(self) -> None:
-        if self.active:
-            print("\r" + " " * 79 + "\r", end="", file=sys.stderr, flush=True)
+def _records_of(bar: Bar, name: str) -> Any:
+    """A callback for one trace's replay: the records read so far, shown on the bar."""
+    return (lambda n: bar.note(f"{name}: {n:,} records")) if bar.active else None

@@ -7,7 +7,6 @@ nothing else. Exit status: 0 every invariant held, 1 a violation, 2 unusable inp
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any
 
 from ..app.akma_client import APP_MODES
@@ -78,10 +77,10 @@ def simulate_report(args: Any, show_progress: bool = True) -> dict[str, Any]:
 
 def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None,
               keys: Keys | None = None, show_progress: bool = True) -> dict[str, Any]:
-    bar = (terminal_progress(f"{scenario.name}, {args.ues} UE(s)", "step",
-                             len(scenario.steps)) if show_progress else nullcontext())
-    with bar as update:
-        return _run_simulation(args, scenario, recorder, keys, update)
+    with terminal_progress(f"{scenario.name}, {args.ues} UE(s)", "step",
+                           len(scenario.steps), enabled=show_progress) as bar:
+        return _run_simulation(args, scenario, recorder, keys,
+                               bar.update if bar.active else None)
 
 
 def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,

@@ -12,8 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The trace library, then the hand-made foreign logs of traces/logs/ (negative controls for
+# invariants the model never breaks), each against the expectation it carries.
 run: $(STAMP)
 	$(BIN)/ue-stack replay traces/ --check-expect
+	$(BIN)/ue-stack check traces/logs/ --check-expect
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

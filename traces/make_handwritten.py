@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from ue_stack.crypto import aka, serving_network_name
+from ue_stack.crypto.secret import fp
 from ue_stack.trace.writer import TraceWriter, header
 
 HERE = Path(__file__).resolve().parent
+LOGS = HERE / "logs"
 SUPI = "001010000000001"
 K = bytes.fromhex("465b5ce8b199b49faa5f0a2ee238a6bc")  # TS 35.208 test set 1
 OPC = bytes.fromhex("cd63cb71954a9f4e48a5994e37a02baf")
@@ -330,6 +335,239 @@ def replayed_sqn() -> None:
     tr.close()
 
 
+# -- negative controls: each trace breaks exactly one invariant ----------------------------
+def akma1_legacy_cache() -> None:
+    tr = Trace("akma-1-legacy-cache-no-reauth", "negative control for AKMA-1: legacy-cache "
+               "upper layers derive the second KAF from the cached KAKMA (no re-authentication, "
+               "so the AF still knows the A-KID)", fails("AKMA-1"),
+               options={"app_mode": "legacy-cache"})
+    tr.register()
+    tr.app(expect="ok")
+    tr.note("no ObtainAkmaKeyRequest before this KAF: the cached KAKMA is reused")
+    tr.app(dt=2.0, expect="ok")
+    tr.close()
+
+
+def app1_expect_differs() -> None:
+    tr = Trace("app-1-expects-ok-after-reject", "negative control for APP-1: the author "
+               "expects ok after AUTHENTICATION REJECT; the model rightly rejects",
+               fails("APP-1"))
+    tr.start_registration()
+    rand, autn, res_star = challenge(0x21, 1)
+    tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_response", res_star=res_star)
+    tr.dl("authentication_reject")
+    tr.app(expect="ok")
+    tr.close()
+
+
+def nas3_res_star_differs() -> None:
+    tr = Trace("nas-3-res-star-differs", "negative control for NAS-3: the recorded "
+               "RES* is that of another challenge (only the field differs)", fails("NAS-3"))
+    tr.start_registration()
+    rand, autn, _ = challenge(0x21, 1)
+    _, _, other_res_star = challenge(0x21, 9)
+    tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
+    tr.ul("authentication_response", res_star=other_res_star)
+    tr.dl("security_mode_command", ngksi=0, nea=2, nia=2)
+    tr.ul("security_mode_complete")
+    tr.accept_registration()
+    tr.app(expect="ok")
+    tr.close()
+
+
+def nas3_cause_or_auts_differs(name: str, title: str, cause: int, auts_sqn_ms: int | None
+                               ) -> None:
+    """The synch-failure timeline with a recorded AUTHENTICATION FAILURE that differs from
+    the model's #21 only in ``cause`` (no ``auts`` given) or only in ``auts``."""
+    sqn_ms = 0x400
+    tr = Trace(name, title, fails("NAS-3"), ue={"sqn_ms": f"{sqn_ms:012x}"})
+    tr.start_registration()
+    rand, autn, _ = challenge(0x21, 1)
+    tr.dl("authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
+    fields: dict[str, Any] = {"cause": cause}
+    if auts_sqn_ms is not None:
+        auts = aka.build_auts(K, OPC, bytes.fromhex(rand), auts_sqn_ms.to_bytes(6, "big"))
+        fields["auts"] = auts.hex()
+    tr.ul("authentication_failure", **fields)
+    tr.authenticate(0, sqn_ms + 0x21, 2)
+    tr.accept_registration()
+    tr.app(expect="ok")
+    tr.close()
+
+
+def nas3_missing() -> None:
+    tr = Trace("nas-3-missing-uplink", "negative control for NAS-3: the trace expects "
+               "REGISTRATION COMPLETE after an accept without a 5G-GUTI; the model sends none",
+               fails("NAS-3"))
+    tr.start_registration()
+    tr.authenticate(0, 0x21, 1)
+    tr.dl("registration_accept")
+    tr.ul("registration_complete")
+    tr.note("the expectation is missing when this next input is fed, not later")
+    tr.app(expect="ok")
+    tr.ue("advance", dt=1.0)
+    tr.close()
+
+
+# -- foreign exchange logs: invariants the model never breaks --------------------------------
+KAUSF_1, KAUSF_2 = fp(b"foreign kausf 1"), fp(b"foreign kausf 2")
+KAKMA_1, KAKMA_2 = fp(b"foreign kakma 1"), fp(b"foreign kakma 2")
+A_KID_1 = "rid0.atidAAAAAAAAAAAA@5gc.mnc001.mcc001.3gppnetwork.org"
+A_KID_2 = "rid0.atidBBBBBBBBBBBB@5gc.mnc001.mcc001.3gppnetwork.org"
+AF_ID = f"af.example.com:{UA_TLS}"
+
+
+class ForeignLog:
+    """A hand-made ue-stack/xlog v1 log "from another UE implementation" that breaks one
+    invariant, with its expectation beside it (``NAME.expect.json``, read by
+    ``ue-stack check --check-expect``)."""
+
+    def __init__(self, name: str, expect: dict, title: str) -> None:
+        LOGS.mkdir(exist_ok=True)
+        self.path = LOGS / f"{name}.jsonl"
+        (LOGS / f"{name}.expect.json").write_bytes(
+            orjson.dumps({"title": title, **expect}, option=orjson.OPT_INDENT_2) + b"\n")
+        self.lines: list[dict[str, Any]] = []
+        self.t = 0.0
+
+    def add(self, event: str, **fields: Any) -> None:
+        self.t = round(self.t + 0.05, 3)
+        self.lines.append({"seq": len(self.lines) + 1, "t": self.t, "event": event, **fields})
+
+    def n1(self, direction: str, msg: str, **fields: Any) -> None:
+        self.add("n1", dir=direction, msg=msg, **fields)
+
+    def request(self, corr: str) -> None:
+        self.add("primitive", src="app:mail", dst="nas", name="ObtainAkmaKeyRequest", corr=corr)
+
+    def confirm(self, corr: str, k_ausf_fp: str, k_akma_fp: str, a_kid: str) -> None:
+        self.add("primitive", src="nas", dst="app:mail", name="ObtainAkmaKeyConfirm",
+                 corr=corr, a_kid=a_kid, k_akma_fp=k_akma_fp, k_ausf_fp=k_ausf_fp)
+
+    def kaf_session(self, corr: str, k_akma_fp: str, a_kid: str) -> None:
+        """The app derives KAF from that confirm and the AF accepts it."""
+        k_af = fp(b"foreign kaf " + k_akma_fp.encode())
+        self.add("kaf_derived", app="mail", corr=corr, af_id=AF_ID, a_kid=a_kid,
+                 k_akma_fp=k_akma_fp, k_af_fp=k_af)
+        self.add("af_session", app="mail", af_id=AF_ID, a_kid=a_kid, result="ok",
+                 k_af_fp_ue=k_af, k_af_fp_net=k_af)
+
+    def obtain(self, corr: str, k_ausf_fp: str = KAUSF_1, k_akma_fp: str = KAKMA_1,
+               a_kid: str = A_KID_1) -> None:
+        self.request(corr)
+        self.confirm(corr, k_ausf_fp, k_akma_fp, a_kid)
+        self.kaf_session(corr, k_akma_fp, a_kid)
+
+    def authenticate(self, ngksi: int, sqn: int, n: int, kausf: str, smc: bool = True) -> None:
+        """5G AKA as a correct UE logs it: pending at RES*, valid at the accepted SMC."""
+        rand, autn, res_star = challenge(sqn, n)
+        self.n1("dl", "authentication_request", ngksi=ngksi, abba="0000", rand=rand, autn=autn)
+        self.n1("ul", "authentication_response", res_star=res_star)
+        self.add("kausf", action="pending", k_ausf_fp=kausf)
+        if smc:
+            self.smc(ngksi, kausf)
+
+    def smc(self, ngksi: int, kausf: str) -> None:
+        self.n1("dl", "security_mode_command", ngksi=ngksi, nea=2, nia=2)
+        self.add("kausf", action="valid", k_ausf_fp=kausf)
+        self.n1("ul", "security_mode_complete")
+
+    def register(self) -> None:
+        self.n1("ul", "registration_request", registration_type="initial", ngksi=7)
+        self.authenticate(0, 0x21, 1, KAUSF_1)
+        self.n1("dl", "registration_accept", guti=GUTI)
+        self.n1("ul", "registration_complete")
+
+    def close(self) -> None:
+        self.path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in self.lines))
+
+
+def log_akma2() -> None:
+    log = ForeignLog("akma-2-confirm-from-pending-kausf", fails("AKMA-2"),
+                     "a UE that answers AKMA from the pending KAUSF during re-authentication "
+                     "(window W1): the confirm's KAUSF is not the valid one")
+    log.register()
+    log.authenticate(1, 0x42, 2, KAUSF_2, smc=False)
+    log.obtain("mail-1", k_ausf_fp=KAUSF_2, k_akma_fp=KAKMA_2, a_kid=A_KID_2)
+    log.smc(1, KAUSF_2)
+    log.close()
+
+
+def log_akma3() -> None:
+    log = ForeignLog("akma-3-confirm-after-auth-reject", fails("AKMA-3"),
+                     "a UE that still answers AKMA after AUTHENTICATION REJECT made its USIM "
+                     "invalid (TS 24.501 5.4.1.3.5)")
+    log.register()
+    log.obtain("mail-1")
+    log.n1("dl", "authentication_reject")
+    log.add("usim", action="invalid")
+    log.request("mail-2")
+    log.confirm("mail-2", KAUSF_1, KAKMA_1, A_KID_1)
+    log.close()
+
+
+def log_xl1_unanswered() -> None:
+    log = ForeignLog("xl-1-deferred-request-lost", fails("XL-1"),
+                     "a UE that defers an AKMA request during re-authentication and never "
+                     "answers it")
+    log.register()
+    log.authenticate(1, 0x42, 2, KAUSF_2, smc=False)
+    log.request("mail-1")
+    log.smc(1, KAUSF_2)
+    log.close()
+
+
+def log_xl1_corr_reused() -> None:
+    log = ForeignLog("xl-1-corr-counter-stuck", fails("XL-1"),
+                     "an application whose corr counter never advances: every request is "
+                     "mail-1 (corr must be unique within a log)")
+    log.register()
+    log.obtain("mail-1")
+    log.obtain("mail-1")
+    log.close()
+
+
+def log_nas1() -> None:
+    log = ForeignLog("nas-1-kausf-valid-at-auth-response", fails("NAS-1"),
+                     "a UE that takes the new KAUSF into use at AUTHENTICATION RESPONSE, "
+                     "before the SMC (TS 33.501 6.2.2.2)")
+    log.n1("ul", "registration_request", registration_type="initial", ngksi=7)
+    rand, autn, res_star = challenge(0x21, 1)
+    log.n1("dl", "authentication_request", ngksi=0, abba="0000", rand=rand, autn=autn)
+    log.n1("ul", "authentication_response", res_star=res_star)
+    log.add("kausf", action="valid", k_ausf_fp=KAUSF_1)
+    log.n1("dl", "security_mode_command", ngksi=0, nea=2, nia=2)
+    log.n1("ul", "security_mode_complete")
+    log.obtain("mail-1")
+    log.close()
+
+
+def log_nas2() -> None:
+    log = ForeignLog("nas-2-registered-without-accept", fails("NAS-2"),
+                     "a UE whose 5GMM goes from DEREGISTERED straight to REGISTERED, with no "
+                     "REGISTERED-INITIATED (TS 24.501 5.1.3.2)")
+
+    def state(old: str, new: str) -> None:
+        log.add("state", layer="5gmm", **{"from": old, "to": new})
+
+    state("5GMM-NULL", "5GMM-DEREGISTERED.PLMN-SEARCH")
+    state("5GMM-DEREGISTERED.PLMN-SEARCH", "5GMM-DEREGISTERED.NORMAL-SERVICE")
+    log.register()
+    state("5GMM-DEREGISTERED.NORMAL-SERVICE", "5GMM-REGISTERED.NORMAL-SERVICE")
+    log.close()
+
+
+def log_sec1() -> None:
+    log = ForeignLog("sec-1-kausf-in-debug-line", fails("SEC-1"),
+                     "a UE whose debug line carries the KAUSF itself (a field named "
+                     "k_ausf), not its fingerprint")
+    log.register()
+    log.add("note", layer="nas", text="derived KAUSF", k_ausf="00" * 32)
+    log.obtain("mail-1")
+    log.close()
+
+
 def main() -> None:
     happy_path()
     reauth("reauth-between-af-sessions", "re-authentication between two AF sessions "
@@ -352,6 +590,24 @@ def main() -> None:
     power_cycle()
     aanf_removal()
     replayed_sqn()
+    akma1_legacy_cache()
+    app1_expect_differs()
+    nas3_res_star_differs()
+    nas3_cause_or_auts_differs(
+        "nas-3-cause-differs", "negative control for NAS-3: the recorded UE answered #20 "
+        "(MAC failure) where the model answers #21 (synch failure); only cause is compared",
+        20, None)
+    nas3_cause_or_auts_differs(
+        "nas-3-auts-differs", "negative control for NAS-3: #21 as the model sends it, but "
+        "the AUTS carries another SQN_MS", 21, 0x3FF)
+    nas3_missing()
+    log_akma2()
+    log_akma3()
+    log_xl1_unanswered()
+    log_xl1_corr_reused()
+    log_nas1()
+    log_nas2()
+    log_sec1()
 
 
 if __name__ == "__main__":

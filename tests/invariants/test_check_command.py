@@ -245,3 +245,54 @@ def test_an_unusable_log_gives_one_stderr_line_nothing_on_stdout_and_a_failing_r
     assert len(captured.err.strip().splitlines()) == 1 and "bad.xlog.jsonl:2" in captured.err
     written = json.loads(report.read_text())
     assert written["verdict"] == "fail" and "seq" in written["errors"][0]
+
+
+# -- check --check-expect (the foreign logs of traces/logs/) -------------------------------
+def expect_beside(log: Path, expect: dict | str) -> None:
+    text = expect if isinstance(expect, str) else json.dumps(expect)
+    log.with_name(log.name.removesuffix(".jsonl") + ".expect.json").write_text(text)
+
+
+def test_check_expect_exits_0_when_each_log_meets_the_expectation_beside_it(
+        tmp_path, healthy, legacy, capsys):
+    """A log breaking exactly the ids its sidecar names meets it, as a trace's expect."""
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    write_log(folder / "ok.jsonl", without_states(healthy))
+    bad = write_log(folder / "bad.jsonl", without_states(legacy))
+    expect_beside(bad, {"verdict": "fail", "violations": ["AKMA-1", "AKMA-4"]})
+    report = tmp_path / "r.json"
+    assert main(["check", str(folder), "--check-expect", "--report", str(report)]) == 0
+    assert json.loads(report.read_text())["expect"] == {"matched": True}
+    assert f"expect met  {bad}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("violations", [["AKMA-1"], ["AKMA-1", "AKMA-4", "XL-1"], []])
+def test_check_expect_exits_1_unless_exactly_the_expected_ids_are_reported(
+        tmp_path, legacy, capsys, violations):
+    log = write_log(tmp_path / "bad.jsonl", without_states(legacy))
+    expect_beside(log, {"verdict": "fail" if violations else "pass", "violations": violations})
+    assert main(["check", str(log), "--check-expect"]) == 1
+    assert f"expect MISSED  {log}" in capsys.readouterr().out
+
+
+def test_check_without_check_expect_ignores_the_sidecar(tmp_path, legacy):
+    log = write_log(tmp_path / "bad.jsonl", without_states(legacy))
+    expect_beside(log, {"verdict": "fail", "violations": ["AKMA-1", "AKMA-4"]})
+    assert main(["check", str(log)]) == 1
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("{not json", None),
+    ('{"verdict": "maybe"}', "expect.verdict"),
+    ('{"violations": "AKMA-1"}', "expect.violations"),
+    ('["fail"]', "expect"),
+])
+def test_check_expect_names_a_bad_sidecar_and_exits_2(tmp_path, healthy, capsys, text, field):
+    log = write_log(tmp_path / "x.jsonl", without_states(healthy))
+    expect_beside(log, text)
+    assert main(["check", str(log), "--check-expect"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "x.expect.json" in err and "Traceback" not in err
+    if field is not None:
+        assert f"field '{field}'" in err

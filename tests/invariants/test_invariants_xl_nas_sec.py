@@ -49,7 +49,35 @@ def test_xl1_flags_a_second_answer_to_one_request(log):
     assert results["XL-1"] == {"checked": 2, "violations": 1}
 
 
+def test_xl1_flags_a_request_reusing_the_corr_of_an_answered_one(log):
+    """FORMATS.md 2: corr is unique within a log. An application whose corr counter never
+    advances answers every request correctly, yet each new request repeats the corr."""
+    log.register()
+    log.obtain("mail", "mail-1")
+    log.kaf("mail", "mail-1")
+    again = log.request("mail", "mail-1")
+    log.confirm("mail", "mail-1")
+    log.kaf("mail", "mail-1")
+    results, violations = check(log)
+    (v,) = of(violations, "XL-1")
+    assert v.seq == again["seq"] and "reuses corr 'mail-1'" in v.message
+    assert of(violations, "AKMA-1") == []  # the derivations each follow their own confirm
+
+
 # -- NAS-1 -------------------------------------------------------------------------------
+def test_nas1_rechecks_a_kausf_deleted_and_then_valid_again(log):
+    """A deleted KAUSF that becomes valid again is a new key: it must be taken into use by
+    an SMC, so `valid` right after AUTHENTICATION RESPONSE is a violation even though the
+    fingerprint was valid before (TS 33.501 6.2.2.2)."""
+    log.register()
+    log.kausf("deleted", KAUSF_1)
+    log.n1("dl", "authentication_request", ngksi=1)
+    log.n1("ul", "authentication_response")
+    again = log.kausf("valid", KAUSF_1)
+    (v,) = of(check(log)[1], "NAS-1")
+    assert v.seq == again["seq"] and "ul authentication_response" in v.message
+
+
 def test_nas1_holds_when_kausf_becomes_valid_at_the_smc(healthy):
     """TS 33.501 6.2.2.2: the new KAUSF is taken into use by the SECURITY MODE COMMAND."""
     results, _ = check(healthy)

@@ -7,18 +7,29 @@ report of what was checked (with ``errors`` and verdict ``fail``: an unfinished 
 passes) stay on disk. Several logs (FORMATS.md 5): each unusable one gets one stderr line,
 the others are checked and summarised on stdout, exit 2; ``--diagram`` then names a
 folder (one diagram per log).
+
+``--check-expect`` (a compatible extension, like replay's): each log may have an
+expectation beside it, ``NAME.expect.json`` for ``NAME.jsonl``, holding what a trace
+header's ``expect`` holds (``verdict``, ``violations``); the exit status then says whether
+every log with one met it (0) or not (1). The trace library's hand-made foreign logs
+(``traces/logs/``) use it as negative controls for invariants the model never breaks.
 """
 
 from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import orjson
 
 from ..diagram import MermaidWriter
 from ..errors import InputError
 from ..invariants import REPLAY_ONLY, Checker, Violation, merge_results
 from ..outputs import per_input
-from ..report import build_report, summary_lines, write_report
+from ..report import build_report, expect_matched, summary_lines, write_report
+from ..trace.loader import parse_expect
 from ..xlog import iter_log
 from . import jsonl_inputs, refuse_capture, refuse_trace
 
@@ -29,6 +40,9 @@ def register(sub) -> None:
     p.add_argument("--report", metavar="FILE",
                    help="write the report JSON (docs/report.md); '-' for stdout")
     p.add_argument("--diagram", metavar="FILE", help="write a Mermaid sequence diagram here")
+    p.add_argument("--check-expect", action="store_true",
+                   help="exit status reflects whether every log met the expectation "
+                        "beside it (NAME.expect.json for NAME.jsonl)")
     p.set_defaults(run=run)
 
 
@@ -41,9 +55,11 @@ def check_report(args) -> tuple[dict, list[InputError]]:
     results, violations, stats = [], [], {}
     not_checked = [{"invariant": i, "reason": "decided by replay only"} for i in REPLAY_ONLY]
     errors: list[InputError] = []
+    met: list[tuple[bool, str]] = []  # (expectation met, log) of logs that have one
     for path, diagram_path in zip(logs, diagrams, strict=True):
         checker = Checker(input=str(path))
         try:
+            expect = expectation_of(path) if getattr(args, "check_expect", False) else None
             with MermaidWriter(diagram_path) if diagram_path else nullcontext() as diagram:
                 refuse_capture(path, "an exchange log")
                 refuse_trace(path)
@@ -54,6 +70,10 @@ def check_report(args) -> tuple[dict, list[InputError]]:
                 found = checker.finish()
                 _draw(diagram, None, found)
                 violations.extend(found)
+            if expect is not None:
+                violated = [i for i, c in checker.results().items() if c["violations"]]
+                met.append((expect_matched(expect, "fail" if violated else "pass", violated),
+                            str(path)))
         except InputError as exc:
             # FORMATS.md 5, several inputs: say so once for this log and go on
             errors.append(exc)
@@ -63,7 +83,10 @@ def check_report(args) -> tuple[dict, list[InputError]]:
         for entry in checker.not_checked():
             if entry not in not_checked:
                 not_checked.append(entry)
-    report = build_report(logs, merge_results(results), violations, not_checked, None, stats)
+    report = build_report(logs, merge_results(results), violations, not_checked,
+                          all(ok for ok, _ in met) if met else None, stats)
+    if met:  # a compatible extension: which log met its expectation
+        report["expect"]["logs"] = [{"input": log, "matched": ok} for ok, log in met]
     if errors:  # an unfinished check never passes; the report says what was checked
         report["verdict"] = "fail"
         report["errors"] = [str(e) for e in errors]
@@ -79,12 +102,32 @@ def run(args) -> int:
     if args.report != "-":  # else the report is all that goes to stdout
         for line in summary_lines(report):
             print(line)
+        for entry in report.get("expect", {}).get("logs", []):
+            print(f"expect {'met' if entry['matched'] else 'MISSED'}  {entry['input']}")
     sys.stdout.flush()
     for error in errors:
         print(f"ue-stack: {error}", file=sys.stderr)
     if errors:
         return 2
+    if args.check_expect:
+        return 0 if report.get("expect", {}).get("matched", True) else 1
     return 1 if report["verdict"] == "fail" else 0
+
+
+def expectation_of(log: Path) -> dict[str, Any] | None:
+    """The expectation beside a log (``NAME.expect.json`` for ``NAME.jsonl``), or None."""
+    sidecar = log.with_name(log.name.removesuffix(".jsonl") + ".expect.json")
+    try:
+        raw = sidecar.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError(f"cannot read expectation: {exc.strerror}", file=str(sidecar)) from None
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc}", file=str(sidecar)) from None
+    return parse_expect(obj, str(sidecar))
 
 
 def _draw(diagram: MermaidWriter | None, record: dict | None, found: list[Violation]) -> None:

@@ -1,15 +1,22 @@
 """XL-1: every request primitive gets exactly one confirm or reject with its ``corr``, and
 no answer arrives without a request (FORMATS.md 2; TS 24.501 4.21's request/provide pair).
 
-State: the open requests only, removed when answered, so memory follows the number of
-requests in flight.
+State: the open requests, removed when answered, so memory follows the number of
+requests in flight; and, per UE, the corrs of its last ``MAX_ANSWERED`` answered
+requests: corr is unique within a log, so a request that repeats one of them (an
+application whose corr counter never advances) is a violation too. Bounded per UE: a
+stuck counter repeats at that UE's very next request, whatever other UEs do meanwhile.
 """
 
 from __future__ import annotations
 
-from .base import Invariant, Record, Violation, primitive_name
+from collections import OrderedDict
+from typing import Any
+
+from .base import Invariant, Record, Violation, primitive_name, ue_of
 
 ANSWERS = ("Confirm", "Reject")
+MAX_ANSWERED = 8  # answered corrs remembered per UE
 
 
 def _family(name: str) -> str:
@@ -27,6 +34,8 @@ class Xl1(Invariant):
         super().__init__(input)
         # corr is unique within a log (FORMATS.md 2), so it alone keys an open request.
         self._open: dict[str, tuple[str, int | None, float | None]] = {}
+        # ue -> corr -> seq of the answer, the UE's last MAX_ANSWERED answered requests
+        self._answered: dict[Any, OrderedDict[str, int | None]] = {}
 
     def feed(self, record: Record) -> list[Violation]:
         name = primitive_name(record)
@@ -47,6 +56,17 @@ class Xl1(Invariant):
                     )
                 ]
             self._open[corr] = (name, record.get("seq"), record.get("t"))
+            answered = self._answered.get(ue_of(record))
+            if answered is not None and corr in answered:
+                # still open: its own answer is not a second violation
+                self.checked += 1
+                return [
+                    self.at(
+                        record,
+                        f"{name} reuses corr {corr!r} of the request answered at seq "
+                        f"{answered[corr]}: corr must be unique within a log",
+                    )
+                ]
             return []
         if not name.endswith(ANSWERS):
             return []  # an Indication is unsolicited
@@ -60,6 +80,10 @@ class Xl1(Invariant):
                     "or already answered)",
                 )
             ]
+        answered = self._answered.setdefault(ue_of(record), OrderedDict())
+        answered[corr] = record.get("seq")
+        if len(answered) > MAX_ANSWERED:
+            answered.popitem(last=False)
         if _family(request[0]) != _family(name):
             return [self.at(record, f"{name} answers {request[0]} {corr!r}")]
         return []

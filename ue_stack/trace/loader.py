@@ -456,6 +456,15 @@ def _expect(obj: Any) -> dict[str, Any] | None:
     return obj
 
 
+def parse_expect(obj: Any, file: str) -> dict[str, Any] | None:
+    """An ``expect`` object read on its own (an exchange log's sidecar expectation, see
+    ``ue-stack check --check-expect``): the same rules as a trace header's."""
+    try:
+        return _expect(obj)
+    except _Bad as exc:
+        raise TraceFormatError(exc.message, file=file, field=exc.field) from None
+
+
 def _opt_str(obj: dict[str, Any], name: str) -> str:
     value = obj.get(name)
     if value is None:

@@ -1,0 +1,69 @@
+"""The negative controls of the trace library: each breaks one invariant, and the report
+says exactly where and why (FORMATS.md 3, "How NAS-3 matches"; APP-1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from ue_stack.cli import main
+
+TRACES = Path(__file__).resolve().parents[2] / "traces"
+
+
+def replay(name: str, tmp_path: Path) -> dict:
+    report = tmp_path / "report.json"
+    assert main(["replay", str(TRACES / f"{name}.jsonl"), "--report", str(report)]) == 1
+    return orjson.loads(report.read_bytes())
+
+
+def only_violation(report: dict, invariant: str) -> dict:
+    (v,) = report["violations"]
+    assert v["invariant"] == invariant
+    return v
+
+
+@pytest.mark.parametrize(("trace", "field", "expected", "model"), [
+    ("nas-3-res-star-differs", "res_star", None, None),
+    ("nas-3-cause-differs", "cause", "20", "21"),
+    ("nas-3-auts-differs", "auts", None, None),
+])
+def test_nas3_reports_an_uplink_whose_field_differs(tmp_path, capsys, trace, field, expected,
+                                                   model):
+    """FORMATS.md 3: each field present in the `ul` record is compared; a differing one is
+    a violation naming the field and both values (same `msg`, so not "unexpected")."""
+    v = only_violation(replay(trace, tmp_path), "NAS-3")
+    capsys.readouterr()
+    assert "differs from trace line 6" in v["message"]
+    assert f"{field}: expected " in v["message"]
+    assert "unexpected" not in v["message"] and "missing" not in v["message"]
+    if expected is not None:
+        assert f"{field}: expected {expected}, model {model}" in v["message"]
+
+
+def test_nas3_reports_a_missing_uplink_at_the_next_input(tmp_path, capsys):
+    """FORMATS.md 3: an expectation still pending when a later input record is fed is
+    "missing" — when the kaf_request of line 12 is fed (t 0.74), not one input later
+    (t 1.74); the report points at the downlink it answers (line 9)."""
+    v = only_violation(replay("nas-3-missing-uplink", tmp_path), "NAS-3")
+    capsys.readouterr()
+    assert v["message"].startswith("missing uplink registration_complete (trace line 10)")
+    assert (v["line"], v["t"]) == (9, 0.74)
+
+
+def test_app1_reports_the_outcome_the_author_did_not_expect(tmp_path, capsys):
+    """APP-1: the request expects ok; after AUTHENTICATION REJECT NAS rejects it."""
+    v = only_violation(replay("app-1-expects-ok-after-reject", tmp_path), "APP-1")
+    capsys.readouterr()
+    assert "expected ok, got rejected" in v["message"]
+
+
+def test_app1_holds_when_the_outcome_is_the_expected_one(tmp_path, capsys):
+    report = tmp_path / "report.json"
+    assert main(["replay", str(TRACES / "auth-reject-akma-rejected.jsonl"),
+                 "--report", str(report)]) == 0
+    capsys.readouterr()
+    assert orjson.loads(report.read_bytes())["invariants"]["APP-1"] == {
+        "checked": 1, "violations": 0}

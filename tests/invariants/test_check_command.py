@@ -263,7 +263,8 @@ def test_check_expect_exits_0_when_each_log_meets_the_expectation_beside_it(
     expect_beside(bad, {"verdict": "fail", "violations": ["AKMA-1", "AKMA-4"]})
     report = tmp_path / "r.json"
     assert main(["check", str(folder), "--check-expect", "--report", str(report)]) == 0
-    assert json.loads(report.read_text())["expect"] == {"matched": True}
+    assert json.loads(report.read_text())["expect"] == {
+        "matched": True, "logs": [{"input": str(bad), "matched": True}]}
     assert f"expect met  {bad}" in capsys.readouterr().out
 
 

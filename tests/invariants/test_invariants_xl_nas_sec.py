@@ -58,7 +58,7 @@ def test_xl1_flags_a_request_reusing_the_corr_of_an_answered_one(log):
     again = log.request("mail", "mail-1")
     log.confirm("mail", "mail-1")
     log.kaf("mail", "mail-1")
-    results, violations = check(log)
+    _, violations = check(log)
     (v,) = of(violations, "XL-1")
     assert v.seq == again["seq"] and "reuses corr 'mail-1'" in v.message
     assert of(violations, "AKMA-1") == []  # the derivations each follow their own confirm

@@ -71,8 +71,7 @@ class Xl1(Invariant):
         if not name.endswith(ANSWERS):
             return []  # an Indication is unsolicited
         self.checked += 1
-        request = self._open.pop(corr, None) if isinstance(corr, str) else None
-        if request is None:
+        if not isinstance(corr, str) or (request := self._open.pop(corr, None)) is None:
             return [
                 self.at(
                     record,

@@ -65,10 +65,9 @@ class _Parser(argparse.ArgumentParser):
 
     def _suggestion(self, message: str) -> str:
         """"; did you mean ..." for an unknown subcommand or option, else ""."""
-        bad = re.search(r"invalid choice: '([^']*)'", message)
-        if bad and "argument command" in message:
-            known = [c for a in self._actions
-                     if isinstance(a, argparse._SubParsersAction) for c in a.choices]
+        bad = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if bad:  # a command, or an option's value
+            known = re.findall(r"'([^']*)'", bad.group(2))
         else:
             bad = re.search(r"unrecognized arguments: (-\S+)", message)
             known = [o for parser in self._parsers() for a in parser._actions

@@ -35,6 +35,7 @@ def one_error_line(capsys, *argv: str) -> str:
     (["replay", str(TRACE), "--lgo", "x"], "did you mean --log?"),
     (["simulate", "happy-path", "--chek-expect"], "did you mean --check-expect?"),
     (["check", "x.jsonl", "--reprot", "r.json"], "did you mean --report?"),
+    (["replay", str(TRACE), "--app-mode", "per-kfa"], "did you mean per-kaf?"),
 ])
 def test_a_mistyped_command_or_option_gets_a_suggestion(capsys, argv, hint):
     assert hint in one_error_line(capsys, *argv)

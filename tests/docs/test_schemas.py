@@ -177,3 +177,19 @@ def test_report_schema_rejects_a_pass_with_violations():
     assert problems(REPORT, doc)
     del doc["invariants"]["SEC-1"]
     assert len(problems(REPORT, doc)) == 2
+
+
+def test_import_report_schema_ties_ok_to_the_errors():
+    """FORMATS: ok is true exactly when no problem has severity error."""
+    doc = {"format": "ue-stack/import-report", "version": 1, "capture": "x.pcap",
+           "capture_format": "pcap", **dict.fromkeys(
+               ("ues", "nas_pdus", "decoded", "auth_requests", "auth_responses",
+                "auth_failures", "nia_verified", "nia_failed", "nia_unsupported",
+                "deciphered", "undecipherable"), 0),
+           "traces": [], "problems": [{"frame": 3, "problem": "gap", "severity": "note"}],
+           "ok": True}
+    assert not problems(IMPORT_REPORT, doc)
+    doc["problems"][0]["severity"] = "error"
+    assert problems(IMPORT_REPORT, doc)
+    doc["ok"] = False
+    assert not problems(IMPORT_REPORT, doc)

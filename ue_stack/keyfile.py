@@ -32,7 +32,10 @@ def load_keys(path: str | Path) -> Keys:
         raise InputError(f"cannot read keys file: {exc.strerror}", file=name) from None
     except UnicodeDecodeError:
         raise InputError("keys file is not UTF-8 text", file=name) from None
-    rows = list(csv.reader(text.splitlines()))
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        raise InputError(f"not a keys CSV ({exc})", file=name) from None
     if not rows:
         raise InputError("keys file is empty: expected a header line supi,k,opc", file=name)
     head = [c.strip().lower() for c in rows[0]]

@@ -193,3 +193,10 @@ def test_a_malformed_key_in_a_scenario_is_not_echoed(tmp_path, capsys, name, bad
     err = one_line_exit_2(capsys, ["simulate", scenario_with(tmp_path, old, f'{name} = "{bad}"')])
     assert f"field 'ue.{name}'" in err
     assert bad[:8] not in err.lower()
+
+
+def test_a_keys_file_with_a_huge_field_is_one_line_not_a_csv_traceback(tmp_path, capsys):
+    keys = tmp_path / "keys.csv"
+    keys.write_text("supi,k,opc\n001010000000001," + "0" * 200_000 + ",00\n")
+    err = one_line_exit_2(capsys, ["replay", str(TRACE), "--keys", str(keys)])
+    assert "keys.csv" in err

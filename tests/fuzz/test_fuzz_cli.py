@@ -15,6 +15,7 @@ went through ``main`` and for how long.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import os
@@ -121,6 +122,20 @@ RAW_TOKENS = [b"NaN", b"Infinity", b"-Infinity", b"1e400", b"\xff\xfe", b"\x00",
               b"]", b'"', b"\\", b"//", b"\n", b"\xc3", b'"\\ud800"', b"[" * 2000]
 
 
+REORDER = ("drop", "dup", "swap")
+
+
+def reorder(draw, items: list, op: str, i: int) -> None:
+    """Drop, duplicate or swap (with another) the item at ``i``."""
+    if op == "drop":
+        del items[i]
+    elif op == "dup":
+        items.insert(i, copy.copy(items[i]))
+    else:
+        j = draw(st.integers(0, len(items) - 1))
+        items[i], items[j] = items[j], items[i]
+
+
 @st.composite
 def json_lines_mutation(draw, lines: list[dict]) -> bytes:
     """Mutate parsed JSON Lines (fields, whole lines), then maybe the bytes."""
@@ -135,13 +150,8 @@ def json_lines_mutation(draw, lines: list[dict]) -> bytes:
             lines[i][key] = draw(JSON_VALUES)
         elif op == "del" and lines[i]:
             del lines[i][draw(st.sampled_from(sorted(lines[i])))]
-        elif op == "drop":
-            del lines[i]
-        elif op == "dup":
-            lines.insert(i, dict(lines[i]))
-        elif op == "swap":
-            j = draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
+        elif op in REORDER:
+            reorder(draw, lines, op, i)
         elif op == "nested":
             inner = [k for k, v in lines[i].items() if isinstance(v, dict)]
             if inner:
@@ -270,16 +280,11 @@ def toml_mutation(draw, text: str) -> bytes:
             value = draw(st.one_of(st.sampled_from(TOML_VALUES),
                                    st.floats().map(repr), st.integers().map(str)))
             lines[i] = f"{key}= {value}"
-        elif op == "drop":
-            del lines[i]
-        elif op == "dup":
-            lines.insert(i, lines[i])
+        elif op in REORDER:
+            reorder(draw, lines, op, i)
         elif op == "insert":
             key = draw(st.sampled_from(TOML_KEYS))
             lines.insert(i, f"{key} = {draw(st.sampled_from(TOML_VALUES))}")
-        elif op == "swap":
-            j = draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
         if not lines:
             break
     return draw(byte_mutation("\n".join(lines).encode() + b"\n"))
@@ -343,13 +348,8 @@ def ngap_mutation(draw) -> dict:
         elif op == "cut":
             cut = draw(st.integers(0, len(pdu) // 2)) * 2
             messages[i]["ngap_hex"] = pdu[:cut]
-        elif op == "drop" and len(messages) > 1:
-            del messages[i]
-        elif op == "dup":
-            messages.insert(i, dict(messages[i]))
-        elif op == "swap":
-            j = draw(st.integers(0, len(messages) - 1))
-            messages[i], messages[j] = messages[j], messages[i]
+        elif op in REORDER and len(messages) > 1:
+            reorder(draw, messages, op, i)
         elif op == "field":
             messages[i][draw(st.sampled_from(["frame", "ngap_hex", "direction"]))] = \
                 draw(JSON_VALUES)

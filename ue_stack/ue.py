@@ -113,8 +113,7 @@ class UeStack:
             raise TypeError(f"{layer.name} emitted an unknown output {type(event).__name__}")
         mapper, action = entry
         if mapper is not None:
-            name, fields = mapper(layer.name, event)
-            self.bus.log(name, **fields)
+            self.bus.log_fields(*mapper(layer.name, event))
         if action is not None:
             action(self, event)
 
@@ -159,5 +158,4 @@ def log_network_event(bus: Bus, layer: Layer, event: object) -> None:
     mapper = LOG_FIELDS.get(type(event))
     if mapper is None or isinstance(event, SendN1):
         raise TypeError(f"network emitted an unexpected {type(event).__name__}")
-    name, fields = mapper(layer.name, event)
-    bus.log(name, **fields)
+    bus.log_fields(*mapper(layer.name, event))

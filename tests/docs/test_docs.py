@@ -28,7 +28,8 @@ def test_nothing_user_facing_points_at_the_working_spec_folder():
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_readme_and_docs_cite_docs_not_the_working_spec(page):
-    text = page.read_text()
+    # docs/README.md maps the names the source code cites to these pages: that table only
+    text = page.read_text().split("## Names used in the source code")[0]
     assert not re.search(r"\b(FORMATS|BEHAVIOUR|KEYS|STUDY|BENCH)\.md", text)
 
 

@@ -4,12 +4,12 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test test-tools lint bench fuzz clean
+.PHONY: run test test-tools lint bench fuzz clean screenshot
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,study]'
 	touch $(STAMP)
 
 # The trace library, then the hand-made foreign logs of traces/logs/ (negative controls for
@@ -29,6 +29,26 @@ test-tools: $(STAMP)
 fuzz: $(STAMP)
 	UE_STACK_FUZZ_EXAMPLES=$${UE_STACK_FUZZ_EXAMPLES:-4200} $(BIN)/python -m pytest -q -s \
 		-p no:logging tests/fuzz
+
+# The HTML report as people see it, for docs/ and the README: Debian's chromium, headless,
+# with a fresh empty profile and nothing that talks to the network.
+CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync
+SHOTS := $(CURDIR)/docs/img
+
+screenshot: $(STAMP)
+	command -v chromium >/dev/null || { apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	mkdir -p $(SHOTS)
+	tmp=$$(mktemp -d) && \
+	{ $(BIN)/ue-stack replay traces/ --html $$tmp/replay.html >/dev/null; [ $$? -le 1 ]; } && \
+	{ $(BIN)/ue-stack simulate w2-smc-lost --html $$tmp/simulate.html >/dev/null; [ $$? -le 1 ]; } && \
+	for page in replay:1280,1500 simulate:1280,1900; do \
+		name=$${page%%:*}; mkdir $$tmp/profile-$$name && \
+		chromium $(CHROMIUM_FLAGS) --user-data-dir=$$tmp/profile-$$name \
+			--screenshot=$(SHOTS)/html-report-$$name.png --window-size=$${page#*:} \
+			file://$$tmp/$$name.html 2>/dev/null || exit 1; \
+	done; rm -rf $$tmp
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

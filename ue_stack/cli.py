@@ -24,6 +24,7 @@ COMMANDS = {
     "check": "check",
     "import": "import_capture",
     "explain": "explain",
+    "study": "study",
 }
 
 

@@ -137,8 +137,21 @@ def describe(record: dict[str, Any]) -> Step | None:
         lane = "nas" if kind == "ue" else "n1"
         return Step(lane, None, f"{kind} {action}", recorded=recorded, evidence=evidence,
                     ue=ue, input=True)
-    if event == "note" and record.get("layer") in ("n1", "network") and record.get("text"):
-        return Step("n1", None, str(record["text"]), ue=ue)
+    if event == "note" and record.get("text"):
+        return _note(record)
+    return None
+
+
+def _note(record: dict[str, Any]) -> Step | None:
+    """Notes worth a picture: link faults, the AMF's states and timers, NAS timers."""
+    layer, text = record.get("layer"), str(record["text"])
+    ue = record.get("ue") or record.get("supi")
+    if layer == "amf":
+        return Step("n1", None, f"AMF {record.get('to')}" if text == "state" else text, ue=ue)
+    if layer in ("n1", "n1-link", "network"):
+        return Step("n1", None, text, ue=ue)
+    if layer == "5gmm":
+        return Step("nas", None, text, ue=ue)
     return None
 
 

@@ -26,9 +26,11 @@ import orjson
 
 from ..diagram import MermaidWriter
 from ..errors import InputError
+from ..html_report import Timeline, write_html
 from ..invariants import REPLAY_ONLY, Checker, Violation, merge_results
 from ..outputs import per_input
 from ..report import build_report, expect_matched, summary_lines, write_report
+from ..runner import Evidence
 from ..trace.loader import parse_expect
 from ..xlog import iter_log
 from . import jsonl_inputs, refuse_capture, refuse_trace
@@ -39,6 +41,7 @@ def register(sub) -> None:
     p.add_argument("logs", nargs="+", metavar="LOG", help="exchange log (*.jsonl) or folder")
     p.add_argument("--report", metavar="FILE",
                    help="write the report JSON (docs/report.md); '-' for stdout")
+    p.add_argument("--html", metavar="FILE", help="one self-contained HTML report")
     p.add_argument("--diagram", metavar="FILE", help="write a Mermaid sequence diagram here")
     p.add_argument("--check-expect", action="store_true",
                    help="exit status reflects whether every log met the expectation "
@@ -56,19 +59,24 @@ def check_report(args) -> tuple[dict, list[InputError]]:
     not_checked = [{"invariant": i, "reason": "decided by replay only"} for i in REPLAY_ONLY]
     errors: list[InputError] = []
     met: list[tuple[bool, str]] = []  # (expectation met, log) of logs that have one
+    timelines: list[dict] = []
     for path, diagram_path in zip(logs, diagrams, strict=True):
         checker = Checker(input=str(path))
+        evidence = Evidence()  # a replay's log carries trace lines and frames
+        timeline = Timeline(str(path)) if args.html else None
         try:
             expect = expectation_of(path) if getattr(args, "check_expect", False) else None
             with MermaidWriter(diagram_path) if diagram_path else nullcontext() as diagram:
                 refuse_capture(path, "an exchange log")
                 refuse_trace(path)
+                outputs = [o for o in (diagram, timeline) if o is not None]
                 for record in iter_log(path):
-                    found = checker.feed(record)
-                    _draw(diagram, record, found)
+                    evidence.feed(record)
+                    found = [evidence.attach(v) for v in checker.feed(record)]
+                    _draw(outputs, record, found)
                     violations.extend(found)
-                found = checker.finish()
-                _draw(diagram, None, found)
+                found = [evidence.attach(v) for v in checker.finish()]
+                _draw(outputs, None, found)
                 violations.extend(found)
             if expect is not None:
                 violated = [i for i, c in checker.results().items() if c["violations"]]
@@ -77,6 +85,8 @@ def check_report(args) -> tuple[dict, list[InputError]]:
         except InputError as exc:
             # FORMATS.md 5, several inputs: say so once for this log and go on
             errors.append(exc)
+        if timeline is not None:
+            timelines.append(timeline.data())
         results.append(checker.results())
         for key, value in checker.stats().items():
             stats[key] = stats.get(key, 0) + value
@@ -92,6 +102,8 @@ def check_report(args) -> tuple[dict, list[InputError]]:
         report["errors"] = [str(e) for e in errors]
     if args.report:
         write_report(args.report, report)
+    if args.html:
+        write_html(args.html, report, timelines, "ue-stack check")
     return report, errors
 
 
@@ -130,10 +142,9 @@ def expectation_of(log: Path) -> dict[str, Any] | None:
     return parse_expect(obj, str(sidecar))
 
 
-def _draw(diagram: MermaidWriter | None, record: dict | None, found: list[Violation]) -> None:
-    if diagram is None:
-        return
-    if record is not None:
-        diagram.feed(record)
-    for v in found:
-        diagram.violation(v)
+def _draw(outputs: list, record: dict | None, found: list[Violation]) -> None:
+    for output in outputs:
+        if record is not None:
+            output.feed(record)
+        for v in found:
+            output.violation(v)

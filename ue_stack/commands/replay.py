@@ -15,6 +15,7 @@ from typing import Any
 
 from ..app.akma_client import APP_MODES
 from ..errors import InputError
+from ..html_report import Timeline, write_html
 from ..invariants.checker import merge_results
 from ..keyfile import load_keys, with_keys
 from ..limits import MAX_JOBS, int_option
@@ -41,6 +42,8 @@ def register(sub: Any) -> None:
                    help="write the report JSON (docs/report.md); '-' for stdout")
     p.add_argument("--diagram", metavar="FILE",
                    help="Mermaid sequence diagram (a folder for several traces)")
+    p.add_argument("--html", metavar="FILE",
+                   help="one self-contained HTML report covering every trace")
     p.add_argument("--pcap", metavar="FILE",
                    help="what crossed N1 as a pcap Wireshark opens (a folder for several)")
     p.add_argument("--check-expect", action="store_true",
@@ -60,22 +63,26 @@ class TraceOutcome:
     report: dict[str, Any] | None = None
     error: str | None = None
     exc: InputError | None = None  # the error itself (file, line, field), for the API
+    timeline: dict[str, Any] | None = None  # with --html: what the page draws
 
 
 def replay_one(path: str, options: Options, log_path: str | None,
                diagram_path: str | None, progress: Any = None, *,
-               pcap_path: str | None = None) -> TraceOutcome:
+               pcap_path: str | None = None, html: bool = False) -> TraceOutcome:
     """Replay one trace end to end; an input error becomes ``TraceOutcome.error``."""
     try:
         refuse_capture(path, "a trace")
         with open_trace(path) as trace:
             header = dataclasses.replace(trace.header,
                                          ue=with_keys(trace.header.ue, options.keys))
-            outputs = []
+            outputs: list[Any] = []
             if pcap_path:  # dpkt only when asked: start-up counts on many short traces
                 from ..capture.writer import PcapWriter
 
                 outputs.append(PcapWriter(pcap_path, _plmn(header)))
+            timeline = Timeline(path) if html else None
+            if timeline is not None:
+                outputs.append(timeline)
             with CheckedRun(path, log_path, diagram_path, outputs=outputs) as run:
                 run.checker.add_secret_values(
                     bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None)
@@ -87,7 +94,8 @@ def replay_one(path: str, options: Options, log_path: str | None,
                         exc.file = path
                     raise
                 report = run.report(header.expect, replay.not_checked, replay.stats.as_dict())
-        return TraceOutcome(path, report=report)
+        return TraceOutcome(path, report=report,
+                            timeline=timeline.data() if timeline is not None else None)
     except InputError as exc:
         return TraceOutcome(path, error=str(exc), exc=exc)
 
@@ -167,7 +175,7 @@ def replay_report(args: Any, show_progress: bool = True,
     pcaps = per_input(args.pcap, "--pcap", paths, ".pcap")
     jobs: list[dict[str, Any]] = [
         {"path": str(p), "options": options, "log_path": log, "diagram_path": diagram,
-         "pcap_path": pcap}
+         "pcap_path": pcap, "html": bool(args.html)}
         for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
     with terminal_progress("replay", "trace", len(jobs), enabled=show_progress) as bar:
         if args.jobs > 1 and several:
@@ -188,6 +196,9 @@ def replay_report(args: Any, show_progress: bool = True,
         report["verdict"] = "fail"  # nothing can be said to hold for an unreadable trace
     if args.report:
         write_report(args.report, report)
+    if args.html:
+        write_html(args.html, report, [o.timeline for o in outcomes if o.timeline],
+                   "ue-stack replay")
     return report, outcomes
 
 

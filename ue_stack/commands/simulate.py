@@ -12,6 +12,7 @@ from typing import Any
 from ..app.akma_client import APP_MODES
 from ..capture.writer import PcapWriter
 from ..errors import InputError
+from ..html_report import Timeline, write_html
 from ..keyfile import Keys, load_keys
 from ..limits import MAX_UES, int_option
 from ..progress import terminal_progress
@@ -42,6 +43,7 @@ def register(sub: Any) -> None:
     p.add_argument("--check-expect", action="store_true",
                    help="exit status reflects whether the scenario met its expect")
     p.add_argument("--diagram", metavar="FILE", help="Mermaid sequence diagram")
+    p.add_argument("--html", metavar="FILE", help="one self-contained HTML report")
     p.add_argument("--pcap", metavar="FILE",
                    help="what crossed N1 as a pcap (NGAP/NAS-5GS) Wireshark opens")
     p.set_defaults(run=run)
@@ -99,7 +101,10 @@ def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,
     expect = None if expected is None else {"verdict": expected.verdict,
                                             "violations": list(expected.violations)}
     net = scenario.network
-    outputs = [PcapWriter(args.pcap, (net.mcc, net.mnc))] if args.pcap else []
+    outputs: list[Any] = [PcapWriter(args.pcap, (net.mcc, net.mnc))] if args.pcap else []
+    timeline = Timeline(scenario.name) if args.html else None
+    if timeline is not None:
+        outputs.append(timeline)
     with CheckedRun(scenario.name, args.log, args.diagram, outputs=outputs) as checked:
         checked.execute(lambda sink, app1: sim.run(app1, sink))
         report = checked.report(expect)
@@ -111,4 +116,6 @@ def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,
         recorder.finish(head)
     if args.report:
         write_report(args.report, report)
+    if timeline is not None:
+        write_html(args.html, report, [timeline.data()], f"ue-stack simulate {scenario.name}")
     return report

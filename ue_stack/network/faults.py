@@ -21,11 +21,16 @@ DELAY = "delay"
 
 
 class LinkFaults:
-    __slots__ = ("_rules", "outbox")
+    """``latency``: the one-way delay of every message on this link (seconds, default 0:
+    scenarios run in zero time); faults add to it. The desync study sets it, since the
+    window W1 lasts as long as the SECURITY MODE COMMAND takes to reach the UE."""
 
-    def __init__(self, outbox: Outbox | None = None) -> None:
+    __slots__ = ("_rules", "latency", "outbox")
+
+    def __init__(self, outbox: Outbox | None = None, latency: float = 0.0) -> None:
         self._rules: dict[str, deque[tuple[str, float]]] = {}
         self.outbox = outbox
+        self.latency = latency
 
     def _add(self, msg: str, action: str, seconds: float, count: int) -> None:
         if msg not in MESSAGES:
@@ -53,6 +58,10 @@ class LinkFaults:
         return sum(len(q) for q in self._rules.values())
 
     def apply(self, message: NasMessage) -> list[tuple[float, NasMessage]]:
+        out = self._apply(message)
+        return [(self.latency + d, m) for d, m in out] if self.latency else out
+
+    def _apply(self, message: NasMessage) -> list[tuple[float, NasMessage]]:
         rules = self._rules.get(message.msg)
         if not rules:
             return [(0.0, message)]

@@ -53,8 +53,10 @@ class NetworkTwin:
         seed: int = 0,
         amf_config: AmfConfig | None = None,
         kaf_lifetime: float = KAF_LIFETIME,
+        n1_latency: float = 0.0,
     ) -> None:
         self.outbox = Outbox()
+        self.n1_latency = n1_latency  # one-way delay of every N1 message (LinkFaults)
         self.snn = snn if snn is not None else serving_network_name(mcc, mnc)
         self.udm = Udm(random.Random(seed))
         self.aanf = Aanf(self.outbox, kaf_lifetime)
@@ -91,7 +93,7 @@ class NetworkTwin:
         """The N1 link faults of one UE (created on first use)."""
         faults = self.links.get(supi)
         if faults is None:
-            faults = self.links[supi] = LinkFaults(self.outbox)
+            faults = self.links[supi] = LinkFaults(self.outbox, self.n1_latency)
         return faults
 
     # -- inputs -------------------------------------------------------------------------

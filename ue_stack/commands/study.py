@@ -1,0 +1,111 @@
+"""``ue-stack study``: the desync study on the network twin (STUDY.md) — failure share of AF
+sessions against the re-authentication interval, per upper-layer mode, with and without
+SMC loss, checked against arithmetic. Writes study.csv, study.json, study.png, study.svg.
+
+Exit status: 0 when every simulated point agrees with the arithmetic within its 95%
+interval, 1 when one does not (the table says which), 2 unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from ..limits import MAX_JOBS, int_option
+from ..outputs import output_folder
+
+
+def _floats(lo: float, hi: float, name: str):
+    def parse(text: str) -> tuple[float, ...]:
+        try:
+            values = tuple(float(x) for x in text.split(",") if x.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be numbers separated by commas, got {text!r}") from None
+        if not values or any(not lo <= v <= hi for v in values):
+            raise argparse.ArgumentTypeError(f"each {name} must be in {lo:g}..{hi:g}")
+        return tuple(sorted(set(values)))
+
+    return parse
+
+
+def register(sub: Any) -> None:
+    from ..study.sweep import DEFAULT_LOSS, DEFAULT_RATES, DEFAULT_T
+
+    p = sub.add_parser("study", help="the KAF desync study: plots and a table")
+    p.add_argument("-o", "--out", default="study", metavar="DIR",
+                   help="folder for study.csv/.json/.png/.svg (created; default ./study)")
+    p.add_argument("--seed", type=int_option(0, 2**63 - 1), default=0, metavar="S",
+                   help="base seed; each parameter point derives its own (default 0)")
+    p.add_argument("--jobs", type=int_option(1, MAX_JOBS), default=os.cpu_count() or 1,
+                   metavar="N", help="worker processes (default: one per CPU)")
+    p.add_argument("--ues", type=int_option(1, 10_000), default=30, metavar="N",
+                   help="UEs per parameter point (default 30)")
+    p.add_argument("--intervals", type=int_option(2, 1000), default=20, metavar="N",
+                   help="re-authentication intervals per UE: D = N*T (default 20)")
+    p.add_argument("--latency", type=float,
+                   default=0.5, metavar="S",
+                   help="one-way N1 delay in seconds, the length of W1 (default 0.5)")
+    p.add_argument("--reauth-interval", type=_floats(10.0, 1e5, "interval"),
+                   default=DEFAULT_T, metavar="T,...",
+                   help="re-authentication intervals T in seconds (default 60,120,240,480)")
+    p.add_argument("--kaf-rate", type=_floats(0.0, 600.0, "rate"), default=DEFAULT_RATES,
+                   metavar="R,...", help="KAF requests per minute per UE (default 0.5,2)")
+    p.add_argument("--smc-loss", type=_floats(0.0, 1.0, "probability"), default=DEFAULT_LOSS,
+                   metavar="Q,...", help="SMC loss probability per re-authentication "
+                   "(default 0,0.1)")
+    p.set_defaults(run=run)
+
+
+def run(args: Any) -> int:
+    from tqdm import tqdm
+
+    from ..errors import InputError
+    from ..study.model import Setup
+    from ..study.sweep import measured_w1, points, run_all, summarise, write_outputs
+
+    if not 0.0 <= args.latency <= 5.0:
+        raise InputError(f"study: argument --latency: must be in 0..5 s, got {args.latency:g}")
+    if min(args.reauth_interval) <= 8 * args.latency + 40:
+        # a lost SMC keeps the AMF busy for 5 x T3560 (30 s): the next re-authentication
+        # must find it idle, and W1 must stay small against T (STUDY.md: w << T)
+        raise InputError("study: argument --reauth-interval: each T must exceed "
+                         f"40 s + 8 x latency ({40 + 8 * args.latency:g} s)")
+    outdir = output_folder(args.out, "-o", create=True)
+    setup = Setup(ues=args.ues, intervals=args.intervals, latency_s=args.latency,
+                  seed=args.seed)
+    todo = points(args.reauth_interval, args.kaf_rate, args.smc_loss)
+
+    def progress(items: Any, total: int) -> Any:
+        return tqdm(items, total=total, desc="study", unit="point", file=sys.stderr,
+                    disable=not sys.stderr.isatty())
+
+    results = run_all(todo, setup, min(args.jobs, len(todo)), progress)
+    rows = [summarise(r, setup) for r in results]
+    written = write_outputs(outdir, rows, setup, measured_w1(results))
+    for line in table(rows):
+        print(line)
+    print("wrote " + " ".join(str(p) for p in written))
+    return 0 if all(r["agrees"] for r in rows) else 1
+
+
+def table(rows: list[dict[str, Any]]) -> list[str]:
+    from ..study.model import mode_label
+
+    out = [f"{'mode':<26} {'T/s':>6} {'λ/min':>6} {'q':>5} {'sessions':>8} "
+           f"{'fail share':>10} {'95% interval':>19} {'expected':>9}  agrees  "
+           f"{'deferred p50/p99 ms':>20}"]
+    for r in rows:
+        p50, p99 = r["defer_latency_p50_ms"], r["defer_latency_p99_ms"]
+        lat = "-" if p50 is None else f"{p50:.0f}/{p99:.0f}"
+        out.append(
+            f"{mode_label(r['mode'], r['akma_defer']):<26} {r['reauth_interval_s']:>6g} "
+            f"{r['kaf_rate_per_min']:>6g} {r['smc_loss']:>5g} {r['sessions']:>8} "
+            f"{r['fail_share']:>10.4f} [{r['ci_low']:.4f}, {r['ci_high']:.4f}] "
+            f"{r['expected_share']:>9.4f}  {'yes' if r['agrees'] else 'NO':<6}  {lat:>20}")
+    agree = sum(r["agrees"] for r in rows)
+    out.append(f"{agree} of {len(rows)} points agree with the arithmetic within their "
+               "95% interval")
+    return out

@@ -1,0 +1,182 @@
+"""The sweep: every parameter point, run in worker processes, summarised per point with a
+95% interval bootstrapped over UEs, written as CSV, JSON and plots (STUDY.md "Outputs").
+
+The sessions of one UE are correlated (a cached key, a lost SMC fail a run of them), so
+the interval resamples whole UEs: the share is the pooled ratio (failed over sessions) of
+a resample, and the interval its 2.5 and 97.5 percentiles.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from ..outputs import open_output, write_output
+from .arithmetic import expected_share
+from .model import MODES, Point, PointResult, Setup, mode_label, run_point
+
+FORMAT, VERSION = "ue-stack/study", 1
+COLUMNS = ("mode", "akma_defer", "reauth_interval_s", "kaf_rate_per_min", "smc_loss",
+           "sessions", "failed", "fail_share", "ci_low", "ci_high", "expected_share",
+           "defer_latency_p50_ms", "defer_latency_p99_ms")
+EXTRA = ("deferred_share", "requests", "agrees")  # compatible additions, after the contract
+BOOTSTRAP = 2000
+
+DEFAULT_T = (60.0, 120.0, 240.0, 480.0)
+DEFAULT_RATES = (0.5, 2.0)
+DEFAULT_LOSS = (0.0, 0.1)
+
+
+def points(intervals: Iterable[float], rates: Iterable[float],
+           losses: Iterable[float]) -> list[Point]:
+    return [Point(mode, defer, T, rate, q)
+            for q, rate, (mode, defer), T in itertools.product(losses, rates, MODES, intervals)]
+
+
+def run_all(todo: list[Point], setup: Setup, jobs: int,
+            progress: Callable[[Iterable[Any], int], Iterable[Any]]) -> list[PointResult]:
+    """Every point, in ``todo``'s order whatever ``jobs`` is."""
+    if jobs <= 1:
+        return list(progress((run_point(p, setup) for p in todo), len(todo)))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # the slowest points (long T, high rate) first, so no worker idles at the end
+        order = sorted(range(len(todo)), key=lambda i: -todo[i].reauth_interval_s
+                       * max(todo[i].kaf_rate_per_min, 0.1))
+        futures = {i: pool.submit(run_point, todo[i], setup) for i in order}
+        done = list(progress(_as_completed(futures.values()), len(todo)))
+        assert len(done) == len(todo)
+        return [futures[i].result() for i in range(len(todo))]
+
+
+def _as_completed(futures: Iterable[Any]) -> Iterator[Any]:
+    from concurrent.futures import as_completed
+
+    for f in as_completed(list(futures)):
+        yield f.result()
+
+
+def summarise(result: PointResult, setup: Setup) -> dict[str, Any]:
+    """One CSV/JSON row (STUDY.md column names, then the extras)."""
+    p = result.point
+    failed = np.array([u.failed for u in result.ues], dtype=float)
+    sessions = np.array([u.sessions for u in result.ues], dtype=float)
+    total, bad = int(sessions.sum()), int(failed.sum())
+    share = bad / total if total else 0.0
+    rng = np.random.default_rng(p.seed(setup.seed))
+    idx = rng.integers(0, len(sessions), size=(BOOTSTRAP, len(sessions)))
+    denom = sessions[idx].sum(axis=1)
+    boot = np.divide(failed[idx].sum(axis=1), denom, out=np.zeros(BOOTSTRAP), where=denom > 0)
+    low, high = (float(x) for x in np.percentile(boot, [2.5, 97.5]))
+    if bad == 0 and total:
+        # nothing failed: resampling has no spread to show. The upper end is then the
+        # exact (Clopper-Pearson) 97.5% bound for zero events in `total` sessions.
+        high = 1.0 - 0.025 ** (1.0 / total)
+    expected = expected_share(p.mode, p.akma_defer, p.reauth_interval_s, p.kaf_rate_per_min,
+                              p.smc_loss, setup.intervals, setup.latency_s)
+    lat = np.array(result.defer_latencies_s) * 1000.0
+    requests = sum(u.requests for u in result.ues)
+    deferred = sum(u.deferred for u in result.ues)
+    row = {
+        "mode": p.mode, "akma_defer": p.akma_defer, "reauth_interval_s": p.reauth_interval_s,
+        "kaf_rate_per_min": p.kaf_rate_per_min, "smc_loss": p.smc_loss,
+        "sessions": total, "failed": bad, "fail_share": share, "ci_low": low,
+        "ci_high": high, "expected_share": expected,
+        "defer_latency_p50_ms": float(np.percentile(lat, 50)) if lat.size else None,
+        "defer_latency_p99_ms": float(np.percentile(lat, 99)) if lat.size else None,
+        "deferred_share": deferred / requests if requests else 0.0,
+        "requests": requests,
+        # the arithmetic lies in the interval (an interval of width 0 at 0 failures
+        # agrees with an expectation of exactly 0 only)
+        "agrees": bool(low - 1e-12 <= expected <= high + 1e-12),
+    }
+    return row
+
+
+def measured_w1(results: list[PointResult]) -> float | None:
+    """W1 as the twin produced it: AAnF switch to the UE's new KAUSF, mean over all."""
+    samples = [w for r in results for w in r.w1_s]
+    return sum(samples) / len(samples) if samples else None
+
+
+def write_outputs(outdir: Path, rows: list[dict[str, Any]], setup: Setup,
+                  w1: float | None) -> list[Path]:
+    """study.csv, study.json, study.png and study.svg in ``outdir``."""
+    csv_path, json_path = outdir / "study.csv", outdir / "study.json"
+    with open_output(csv_path, "-o", text=True) as out:
+        writer = csv.DictWriter(out, fieldnames=[*COLUMNS, *EXTRA], lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    doc = {"format": FORMAT, "version": VERSION,
+           "setup": {**asdict(setup), "w1_measured_s": w1,
+                     "bootstrap_resamples": BOOTSTRAP},
+           "points": rows}
+    write_output(json_path, "-o", orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+    return [csv_path, json_path, *plot(outdir, rows, setup)]
+
+
+def plot(outdir: Path, rows: list[dict[str, Any]], setup: Setup) -> list[Path]:
+    """Failure share against T (log axis), one line per mode and rate, 95% intervals,
+    the arithmetic dashed; one panel without SMC loss, one per loss probability > 0."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    losses = sorted({r["smc_loss"] for r in rows})
+    fig, axes = plt.subplots(1, len(losses), figsize=(6.4 * len(losses), 4.8), sharey=True,
+                             squeeze=False)
+    colours = {("legacy-cache", True): "#cf222e", ("per-kaf", False): "#bf8700",
+               ("per-kaf", True): "#1a7f37"}
+    rates = sorted({r["kaf_rate_per_min"] for r in rows})
+    markers = dict(zip(rates, "osD^v", strict=False))
+    for ax, q in zip(axes[0], losses, strict=True):
+        for (mode, defer), rate in itertools.product(MODES, rates):
+            sel = sorted((r for r in rows if r["mode"] == mode and r["akma_defer"] == defer
+                          and r["kaf_rate_per_min"] == rate and r["smc_loss"] == q),
+                         key=lambda r: r["reauth_interval_s"])
+            if not sel:
+                continue
+            t = np.array([r["reauth_interval_s"] for r in sel])
+            y = np.array([r["fail_share"] for r in sel])
+            err = np.array([[r["fail_share"] - r["ci_low"] for r in sel],
+                            [r["ci_high"] - r["fail_share"] for r in sel]]).clip(min=0)
+            colour = colours[(mode, defer)]
+            ax.errorbar(t, y, yerr=err, color=colour, marker=markers[rate], capsize=3,
+                        linewidth=1.4, label=f"{mode_label(mode, defer)}, λ={rate:g}/min")
+            grid = np.geomspace(t.min(), t.max(), 60)
+            ax.plot(grid, [expected_share(mode, defer, x, rate, q, setup.intervals,
+                                          setup.latency_s) for x in grid],
+                    color=colour, linestyle="--", linewidth=1, alpha=0.8)
+        ax.set_xscale("log")
+        ticks = sorted({r["reauth_interval_s"] for r in rows})
+        ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
+        ax.minorticks_off()
+        ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_ylim(-2e-4, 1.5)
+        ax.set_xlabel("re-authentication interval T (s)")
+        ax.set_title(f"SMC loss q = {q:g}" + ("  (W1 only)" if q == 0 else "  (W1 + W2)"))
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].set_ylabel("share of AF sessions that fail (95% interval)")
+    axes[0][-1].plot([], [], color="grey", linestyle="--", label="arithmetic (docs/study.md)")
+    handles, labels = axes[0][-1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.suptitle(f"KAF desync after re-authentication — {setup.ues} UEs per point, "
+                 f"D = {setup.intervals}·T, N1 one-way {setup.latency_s:g} s (W1)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.11, 1, 1))
+    written = []
+    for ext in ("png", "svg"):
+        path = outdir / f"study.{ext}"
+        with open_output(path, "-o") as out:
+            fig.savefig(out, format=ext, dpi=130)
+        written.append(path)
+    plt.close(fig)
+    return written

@@ -23,9 +23,11 @@ from typing import Any
 from ..app.akma_client import LEGACY_CACHE
 from ..bus import Bus, Layer, run_virtual
 from ..nas.mm import Nas
+from ..nas.usim import Usim
 from ..scenarios import load_scenario
 from ..simulation import Simulation, _TwinLink, nth_supi
 from ..trace.replay import usim_of
+from ..trace.schema import UeConfig
 from ..ue import UeStack
 
 APP, AF_FQDN, UA_ID = "app", "af.example.com", bytes.fromhex("0100000007")
@@ -86,15 +88,15 @@ class _Counter:
         self._asked: dict[Any, float] = {}
         self._aanf_switch: dict[str, float] = {}
 
-    def __call__(self, rec: dict[str, Any]) -> None:
-        event, ue = rec["event"], rec.get("ue")
+    def __call__(self, record: dict[str, Any]) -> None:
+        event, ue = record["event"], str(record.get("ue"))
         if event == "primitive":
-            name = rec["name"]
+            name = record["name"]
             if name == "ObtainAkmaKeyRequest":
                 self.by_ue[ue].requests += 1
-                self._asked[(ue, rec["corr"])] = rec["t"]
+                self._asked[(ue, record["corr"])] = record["t"]
             elif name in ("ObtainAkmaKeyConfirm", "ObtainAkmaKeyReject"):
-                waited = rec["t"] - self._asked.pop((ue, rec["corr"]), rec["t"])
+                waited = record["t"] - self._asked.pop((ue, record["corr"]), record["t"])
                 if waited > 1e-9:
                     self.by_ue[ue].deferred += 1
                     self.latencies.append(waited)
@@ -103,11 +105,11 @@ class _Counter:
         elif event == "af_session":
             counts = self.by_ue[ue]
             counts.sessions += 1
-            counts.failed += rec["result"] != "ok"
-        elif event == "aanf" and rec.get("action") == "replaced":
-            self._aanf_switch[ue] = rec["t"]
-        elif event == "kausf" and rec.get("action") == "valid" and ue in self._aanf_switch:
-            self.w1.append(rec["t"] - self._aanf_switch.pop(ue))
+            counts.failed += record["result"] != "ok"
+        elif event == "aanf" and record.get("action") == "replaced":
+            self._aanf_switch[ue] = record["t"]
+        elif event == "kausf" and record.get("action") == "valid" and ue in self._aanf_switch:
+            self.w1.append(record["t"] - self._aanf_switch.pop(ue))
 
     def close(self) -> None:
         pass
@@ -169,8 +171,12 @@ class StudyRun(Simulation):
 
 
 def _register(stack: UeStack) -> None:
-    stack.ue_op("power_on", {}, usim_of)
-    stack.ue_op("register", {}, usim_of)
+    stack.ue_op("power_on", {}, _no_usim)
+    stack.ue_op("register", {}, _no_usim)
+
+
+def _no_usim(_ue: UeConfig | None) -> Usim:
+    raise AssertionError("the study never changes a USIM")
 
 
 def _reauthenticate(bus: Bus, net: Layer, twin: Any, supi: str, lost: bool) -> None:

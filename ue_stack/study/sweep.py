@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import numpy as np
 import orjson
 
 from ..outputs import open_output, write_output
+from ..pool import run_many
 from .arithmetic import expected_share
 from .model import MODES, Point, PointResult, Setup, mode_label, run_point
 
@@ -43,24 +43,12 @@ def points(intervals: Iterable[float], rates: Iterable[float],
 
 def run_all(todo: list[Point], setup: Setup, jobs: int,
             progress: Callable[[Iterable[Any], int], Iterable[Any]]) -> list[PointResult]:
-    """Every point, in ``todo``'s order whatever ``jobs`` is."""
-    if jobs <= 1:
-        return list(progress((run_point(p, setup) for p in todo), len(todo)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        # the slowest points (long T, high rate) first, so no worker idles at the end
-        order = sorted(range(len(todo)), key=lambda i: -todo[i].reauth_interval_s
-                       * max(todo[i].kaf_rate_per_min, 0.1))
-        futures = {i: pool.submit(run_point, todo[i], setup) for i in order}
-        done = list(progress(_as_completed(futures.values()), len(todo)))
-        assert len(done) == len(todo)
-        return [futures[i].result() for i in range(len(todo))]
+    """Every point, in ``todo``'s order whatever ``jobs`` is (``pool.run_many``)."""
+    return list(progress(run_many(_run, [(p, setup) for p in todo], jobs), len(todo)))
 
 
-def _as_completed(futures: Iterable[Any]) -> Iterator[Any]:
-    from concurrent.futures import as_completed
-
-    for f in as_completed(list(futures)):
-        yield f.result()
+def _run(item: tuple[Point, Setup]) -> PointResult:
+    return run_point(*item)
 
 
 def summarise(result: PointResult, setup: Setup) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import Any
 
 from ..limits import MAX_JOBS, int_option
@@ -60,9 +59,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: Any) -> int:
-    from tqdm import tqdm
-
     from ..errors import InputError
+    from ..progress import terminal_progress
     from ..study.model import Setup
     from ..study.sweep import measured_w1, points, run_all, summarise, write_outputs
 
@@ -78,11 +76,13 @@ def run(args: Any) -> int:
                   seed=args.seed)
     todo = points(args.reauth_interval, args.kaf_rate, args.smc_loss)
 
-    def progress(items: Any, total: int) -> Any:
-        return tqdm(items, total=total, desc="study", unit="point", file=sys.stderr,
-                    disable=not sys.stderr.isatty())
+    with terminal_progress("study", "point", len(todo)) as bar:
+        def progress(items: Any, _total: int) -> Any:
+            for done, item in enumerate(items, 1):
+                bar.update(done)
+                yield item
 
-    results = run_all(todo, setup, min(args.jobs, len(todo)), progress)
+        results = run_all(todo, setup, min(args.jobs, len(todo)), progress)
     rows = [summarise(r, setup) for r in results]
     written = write_outputs(outdir, rows, setup, measured_w1(results))
     for line in table(rows):

@@ -130,3 +130,13 @@ def test_simulate_import_and_replay_show_progress_on_a_terminal_only(capsys, tmp
     # not a terminal (pytest captures stderr): no progress at all
     run(capsys, "simulate", "happy-path", "--ues", "20")
     assert run(capsys, "simulate", "happy-path", "--ues", "20")[2] == ""
+
+
+def test_notes_and_problems_on_stderr_use_the_same_prefix(capsys, tmp_path):
+    """keys' notes and import's problems read like every other line on stderr."""
+    _, _, err = run(capsys, "keys", "--k", "465b5ce8b199b49faa5f0a2ee238a6bc",
+                    "--opc", "cd63cb71954a9f4e48a5994e37a02baf")
+    _, _, err2 = run(capsys, "import", PCAP, "-o", tmp_path)
+    lines = (err + err2).splitlines()
+    assert lines and all(line.startswith(("ue-stack: keys: ", "ue-stack: import: "))
+                         for line in lines)

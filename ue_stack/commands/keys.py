@@ -296,7 +296,7 @@ def run(args: argparse.Namespace) -> int:
     if not result.outputs:
         raise InputError(f"keys: nothing to compute: give {_first_missing(inputs)}")
     for note in result.notes:
-        print(f"ue-stack keys: note: {note}", file=sys.stderr)
+        print(f"ue-stack: keys: note: {note}", file=sys.stderr)
     sys.stdout.write(json.dumps(result.outputs, indent=2) + "\n")
     return 0
 

@@ -51,9 +51,9 @@ def direct(n: int) -> float:
 def through_bus(n: int, log_file: Path | None, log_calls: bool = True) -> float:
     sink = JsonLinesSink(open(log_file, "wb")) if log_file else None  # noqa: SIM115
     elapsed = {}
-    original_log = Bus.log
+    original_log = Bus.log_fields
     if not log_calls:
-        Bus.log = lambda self, event, **fields: None  # isolate pure scheduling
+        Bus.log_fields = lambda self, event, fields: None  # isolate pure dispatch
 
     async def main() -> None:
         bus = Bus(sink)
@@ -71,7 +71,7 @@ def through_bus(n: int, log_file: Path | None, log_calls: bool = True) -> float:
     try:
         run_virtual(main())
     finally:
-        Bus.log = original_log
+        Bus.log_fields = original_log
     if sink:
         sink.close()
     return elapsed["t"]

@@ -37,6 +37,8 @@ COMMANDS = {
     "replay --log": lambda tmp, bad: ["replay", TRACE, "--log", bad],
     "replay --report": lambda tmp, bad: ["replay", TRACE, "--report", bad],
     "replay --diagram": lambda tmp, bad: ["replay", TRACE, "--diagram", bad],
+    "replay --pcap": lambda tmp, bad: ["replay", TRACE, "--pcap", bad],
+    "simulate --pcap": lambda tmp, bad: ["simulate", "happy-path", "--pcap", bad],
     "simulate --log": lambda tmp, bad: ["simulate", "happy-path", "--log", bad],
     "simulate --report": lambda tmp, bad: ["simulate", "happy-path", "--report", bad],
     "simulate --diagram": lambda tmp, bad: ["simulate", "happy-path", "--diagram", bad],

@@ -22,7 +22,8 @@ def bad_trace(tmp_path: Path) -> str:
 
 
 @pytest.mark.parametrize(("command", "option"),
-                         [("replay", "--log"), ("replay", "--diagram"), ("check", "--diagram")])
+                         [("replay", "--log"), ("replay", "--diagram"), ("replay", "--pcap"),
+                          ("check", "--diagram")])
 def test_several_inputs_need_an_existing_folder_for_per_input_outputs(
         tmp_path, capsys, command, option):
     if command == "check":

@@ -97,10 +97,12 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         while scheduled and scheduled[0]._cancelled:
             heapq.heappop(scheduled)
             self._timer_cancelled_count -= 1
-        ready = self._ready  # the bus's own dispatch, done synchronously, leaves
-        while ready and ready[0]._cancelled:  # a cancelled handle here: skip it
-            ready.popleft()
-        if ready or (scheduled and scheduled[0].when() <= t):
+        # The bus's own dispatch, done synchronously, leaves cancelled handles in the
+        # ready queue: look past them, never pop them — this runs inside a handle, while
+        # the loop's `_run_once` still counts on the queue's length (popping here broke
+        # it with "pop from an empty deque"; found by `ue-stack explore`).
+        runnable = any(not handle._cancelled for handle in self._ready)
+        if runnable or (scheduled and scheduled[0].when() <= t):
             return False
         self._model_time = max(self._model_time, t)
         return True

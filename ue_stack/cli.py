@@ -25,6 +25,7 @@ COMMANDS = {
     "import": "import_capture",
     "explain": "explain",
     "study": "study",
+    "explore": "explore",
 }
 
 

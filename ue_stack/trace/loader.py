@@ -18,11 +18,12 @@ and nothing is decoded). Decoded fields must agree with explicit ones.
 from __future__ import annotations
 
 import importlib
+import io
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -90,7 +91,9 @@ class Trace:
     """An open trace file. ``header`` is a ``TraceHeader``; iterating yields
     ``TraceRecord``s one line at a time. Use as a context manager."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, data: bytes | None = None) -> None:
+        """Read ``path``, or with ``data`` the trace held in memory under that name
+        (the explorer's prefixes)."""
         self.path = str(path)
         self.records_read = 0  # records yielded so far (x- records not counted)
         self._line = 0
@@ -99,7 +102,8 @@ class Trace:
         # `ue power_on` has no receiver.
         self._powered_on = False
         try:
-            self._file = open(path, "rb")  # noqa: SIM115 - closed by close()/__exit__
+            self._file: BinaryIO = (io.BytesIO(data) if data is not None
+                                    else open(path, "rb"))  # noqa: SIM115 - closed by close()
         except OSError as exc:
             raise TraceFormatError(f"cannot read trace: {exc.strerror}", file=self.path) from None
         self._objects = self._read_objects()

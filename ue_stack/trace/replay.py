@@ -297,6 +297,7 @@ class Replay:
             "network", shadow, lambda layer, ev: log_network_event(bus, layer, ev)), shadow)
         ue = UeStack(bus, header.ue.supi, nas, app_mode=self.effective_app_mode(),
                      network=link, on_uplink=nas3.uplink)
+        self.ue, self.shadow = ue, shadow  # the explorer reads the cores between records
         self.not_checked = []
         if not ue_cfg.has_credentials:
             nas3.unchecked_fields = frozenset({"res_star"})

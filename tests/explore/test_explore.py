@@ -1,0 +1,77 @@
+"""``ue-stack explore`` (issue 17; FORMATS.md section 7): shortest counterexamples of the
+executable model as traces that replay, labelled W1 / W2 / new (docs/behaviour.md).
+Depths are the smallest where each case exists, so the tests stay fast."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from ue_stack.cli import main
+from ue_stack.explore.search import Settings, explore
+
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schema" / "explore.schema.json"
+
+
+def run_cli(tmp_path: Path, *args: str) -> tuple[int, dict]:
+    status = main(["explore", *args, "-o", str(tmp_path), "--jobs", "2"])
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    Draft202012Validator(json.loads(SCHEMA.read_text())).validate(summary)
+    return status, summary
+
+
+def labels(summary: dict) -> set[tuple[str, str]]:
+    return {(f["invariant"], f["label"]) for f in summary["findings"]}
+
+
+def test_legacy_cache_desync_found_at_its_smallest_depth_and_replays(tmp_path):
+    """TS 24.501 4.21 (the change request): legacy-cache upper layers reuse the first
+    KAKMA. Its shortest violation is AKMA-1 at depth 5 (switch on, challenge, KAF request
+    deferred, SMC, a second KAF from the cache); the trace replays to it; exit 1."""
+    status, summary = run_cli(tmp_path, "--depth", "5", "--app-mode", "legacy-cache")
+    assert status == 1
+    akma1 = [f for f in summary["findings"] if f["invariant"] == "AKMA-1"]
+    assert akma1 and akma1[0]["label"] == "new" and akma1[0]["depth"] == 5
+    assert akma1[0]["replays"]
+    assert main(["replay", akma1[0]["trace"], "--check-expect"]) == 0  # expect (fail) met
+
+
+def test_legacy_cache_akma4_is_new_not_w2():
+    """The desync's AKMA-4 (A-KID1 unknown after a re-authentication) disappears with
+    per-kaf apps, so it is labelled new even though the UE's KAUSF lags the AAnF."""
+    result = explore(4, Settings("legacy-cache", True, "none"))
+    assert all(label != "W1" for _, label in result.findings)
+
+
+def test_deferral_off_finds_w1_and_nothing_new(tmp_path):
+    """BEHAVIOUR.md W1: with akma_defer off, a KAF requested between RES* and SMC gets
+    A-KID1, which the AAnF has replaced (depth 5). Labelled W1, no new finding: exit 0."""
+    status, summary = run_cli(tmp_path, "--depth", "5", "--akma-defer", "off")
+    assert ("AKMA-4", "W1") in labels(summary)
+    assert all(f["label"] != "new" for f in summary["findings"])
+    assert all(f["replays"] for f in summary["findings"])
+    assert status == 0
+
+
+def test_per_kaf_with_deferral_and_no_attacker_finds_no_new_or_w1(tmp_path):
+    """The fixed UE (per-kaf, deferral on): nothing but the W2 window a UE cannot close."""
+    status, summary = run_cli(tmp_path, "--depth", "4")
+    assert status == 0
+    assert {label for _, label in labels(summary)} <= {"W2"}
+
+
+def test_attacker_drop_shows_only_w2(tmp_path):
+    """An on-path attacker that drops downlinks (no forged MAC or RES*) opens only W2."""
+    status, summary = run_cli(tmp_path, "--depth", "4", "--attacker", "drop")
+    assert status == 0
+    assert {label for _, label in labels(summary)} <= {"W2"}
+
+
+@pytest.mark.parametrize("args", [["--depth", "0"], ["--jobs", "0"], ["--attacker", "x"]])
+def test_bad_usage_is_exit_2_one_line(args, capsys):
+    assert main(["explore", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in err[0]

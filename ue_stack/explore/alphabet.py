@@ -1,0 +1,192 @@
+"""The explorer's input alphabet (issue 17): every move is one trace record, so the path
+to any state *is* a trace that ``ue-stack replay`` runs.
+
+The explorer plays the network on N1 itself, at the level of a trace's ``dl`` records:
+it keeps what a network remembers between its moves (``NetView``: the next SQN and
+ngKSI, the last challenge, what it has sent) and builds each challenge with
+``crypto.aka.aka_chain`` from the test subscriber's K/OPc, as the UDM/ARPF would. The
+AUSF/AAnF/AF behind it are replay's shadow network, which follows the model's uplink.
+
+Moves:
+- network: a fresh challenge, the last challenge retransmitted, a challenge with a stale
+  SQN or a bad MAC, SMC with 128-NIA2 or 5G-IA0, REGISTRATION ACCEPT, REGISTRATION REJECT
+  and network DEREGISTRATION REQUEST with causes, AAnF context removal;
+- attacker on N1 (``--attacker``): drop a network move's downlink (it never reaches the
+  UE, written as an ``x-note``), replay a downlink sent earlier. It forges no MAC and no
+  RES*. Uplinks are not dropped: replay's shadow network follows the model's uplink, so
+  a lost uplink cannot be written as a trace (a lost AUTHENTICATION RESPONSE looks to
+  the UE like a lost SMC, which ``drop`` covers);
+- the UE: power on/off, USIM removal/insertion, registration, deregistration, lower-layer
+  failure, and each running timer expiring (``ue advance`` to its deadline);
+- each application's KAF request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..crypto import aka, akma, serving_network_name
+from ..crypto.secret import fp
+
+SUPI = "001010000000001"
+K = bytes.fromhex("465b5ce8b199b49faa5f0a2ee238a6bc")  # TS 35.208 test set 1
+OPC = bytes.fromhex("cd63cb71954a9f4e48a5994e37a02baf")
+MCC, MNC = "001", "01"
+SNN = serving_network_name(MCC, MNC)
+GUTI = "00f110010040000000a1"
+UA_TLS = "0100000007"  # Ua* shared-key TLS 1.3 (TS 33.220 Annex H)
+APPS = ("mail",)
+STEP = 0.1  # model seconds between moves: far below every timer, so none fires unasked
+ATTACKERS = ("none", "drop", "drop+replay")
+NGKSI_VALUES = 7  # ngKSI 0..6 (TS 24.501 9.11.3.32)
+REGISTRATION_REJECT_CAUSES = (3, 11)  # USIM invalid (5.5.1.2.5); PLMN not allowed
+# (re-registration required, cause) of a network DEREGISTRATION REQUEST
+NETWORK_DEREGISTRATION: tuple[tuple[bool, int | None], ...] = ((False, 3), (True, None))
+
+
+def header(app_mode: str, akma_defer: bool, title: str, expect: dict[str, Any] | None = None,
+           ) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": "header", "format": "ue-stack/trace", "version": 1, "title": title,
+        "source": "ue-stack explore: a shortest path of the bounded exploration",
+        "ue": {"supi": SUPI, "k": K.hex(), "opc": OPC.hex()},
+        "serving_plmn": {"mcc": MCC, "mnc": MNC},
+        "options": {"app_mode": app_mode, "akma_defer": akma_defer}}
+    if expect is not None:
+        out["expect"] = expect
+    return out
+
+
+def kakma_fp(k_ausf: bytes) -> str:
+    """The generation of a KAUSF as both sides can name it: its KAKMA's fingerprint."""
+    return fp(akma.k_akma(k_ausf, SUPI))
+
+
+@dataclass(frozen=True)
+class NetView:
+    """What the network remembers between its moves (never RAND bytes in the state key:
+    ``key()`` keeps only what changes what can happen next)."""
+
+    challenges: int = 0  # fresh RANDs drawn so far (names the next one)
+    sqn: int = 0x20  # the UDM's SQN, incremented per fresh challenge
+    next_ngksi: int = 0
+    last: tuple[tuple[str, Any], ...] | None = None  # last challenge's dl fields
+    last_gen: str | None = None  # its KAKMA fingerprint (None: not a valid challenge)
+    sent: tuple[tuple[tuple[str, Any], ...], ...] = ()  # distinct dl records sent
+
+    def key(self, gen: Any) -> tuple[Any, ...]:
+        return (self.next_ngksi, self.last is not None and dict(self.last)["ngksi"],
+                gen(self.last_gen), len(self.sent))
+
+
+@dataclass(frozen=True)
+class Move:
+    """One input: the record it writes (None for a dropped downlink) and its note."""
+
+    name: str
+    record: dict[str, Any] | None
+    note: str
+    net: NetView = field(default_factory=NetView)
+
+
+def _rand(n: int) -> bytes:
+    return hashlib.sha256(b"ue-stack explore rand %d" % n).digest()[:16]
+
+
+def _challenge(net: NetView, *, sqn: int, bad_mac: bool = False) -> tuple[dict[str, Any], NetView,
+                                                                          str | None]:
+    rand = _rand(net.challenges)
+    chain = aka.aka_chain(K, OPC, rand, sqn.to_bytes(6, "big"), b"\x80\x00", SNN)
+    autn = chain.autn
+    if bad_mac:
+        autn = autn[:-1] + bytes((autn[-1] ^ 0x01,))
+    fields = {"msg": "authentication_request", "ngksi": net.next_ngksi, "abba": "0000",
+              "rand": rand.hex(), "autn": autn.hex()}
+    after = replace(net, challenges=net.challenges + 1,
+                    next_ngksi=(net.next_ngksi + 1) % NGKSI_VALUES)
+    return fields, after, None if bad_mac else kakma_fp(chain.k_ausf)
+
+
+def _dl(fields: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "dl", **fields}
+
+
+def network_moves(net: NetView) -> Iterator[tuple[str, dict[str, Any], str, NetView]]:
+    """(name, dl fields or a net record, note, network after) for every network move."""
+    fields, after, gen = _challenge(net, sqn=net.sqn + 1)
+    yield ("challenge", _dl(fields), "network: fresh 5G AKA challenge",
+           replace(after, sqn=net.sqn + 1, last=tuple(fields.items()), last_gen=gen))
+    if net.last is not None:
+        yield ("challenge-again", _dl(dict(net.last)),
+               "network: the last challenge retransmitted (same RAND, AUTN, ngKSI)", net)
+    fields, after, _ = _challenge(net, sqn=0)
+    yield ("challenge-stale-sqn", _dl(fields),
+           "network: challenge with a stale SQN (valid MAC)", after)
+    fields, after, _ = _challenge(net, sqn=net.sqn + 1, bad_mac=True)
+    yield ("challenge-bad-mac", _dl(fields), "network: challenge whose MAC fails", after)
+    ngksi = dict(net.last)["ngksi"] if net.last is not None else 0
+    for nia in (2, 0):
+        yield (f"smc-nia{nia}", _dl({"msg": "security_mode_command", "ngksi": ngksi,
+                                      "nea": 2 if nia else 0, "nia": nia}),
+               f"network: SECURITY MODE COMMAND for ngKSI {ngksi} selecting "
+               f"{'128-NIA2' if nia else '5G-IA0'}", net)
+    yield ("registration-accept", _dl({"msg": "registration_accept", "guti": GUTI}),
+           "network: REGISTRATION ACCEPT with a 5G-GUTI", net)
+    for cause in REGISTRATION_REJECT_CAUSES:
+        yield (f"registration-reject-{cause}",
+               _dl({"msg": "registration_reject", "cause": cause}),
+               f"network: REGISTRATION REJECT #{cause}", net)
+    for again, dereg_cause in NETWORK_DEREGISTRATION:
+        dereg: dict[str, Any] = {"msg": "deregistration_request", "switch_off": False,
+                                 "re_registration_required": again}
+        if dereg_cause is not None:
+            dereg["cause"] = dereg_cause
+        yield (f"network-deregistration-{'again' if again else dereg_cause}", _dl(dereg),
+               "network: DEREGISTRATION REQUEST, re-registration "
+               f"{'required' if again else f'not required, #{dereg_cause}'}", net)
+    yield ("aanf-context-remove", {"kind": "net", "op": "aanf_context_remove"},
+           "network: the AAnF removes the UE's AKMA context (Naanf_AKMA_Context_Remove)", net)
+
+
+UE_OPS: tuple[tuple[str, dict[str, Any], str], ...] = (
+    ("power_on", {}, "UE: switched on"),
+    ("power_off", {}, "UE: switched off without signalling"),
+    ("usim_removed", {}, "UE: USIM removed"),
+    ("usim_inserted", {}, "UE: the USIM put back (read anew)"),
+    ("register", {}, "UE: starts initial registration"),
+    ("deregister", {}, "UE: starts deregistration"),
+    ("lower_layer_failure", {}, "UE: the N1 connection is released (lower-layer failure)"),
+)
+
+
+def moves(net: NetView, attacker: str, powered: bool,
+          timers: tuple[tuple[str, float], ...]) -> Iterator[tuple[Move, float | None]]:
+    """Every move from a state, with the time it needs (None: the next ``STEP``)."""
+    for op, fields, note in UE_OPS:
+        yield Move(op, {"kind": "ue", "op": op, **fields}, note, net), None
+    for name, deadline in timers:
+        yield Move(f"expire-{name}", {"kind": "ue", "op": "advance"},
+                   f"UE: time runs to {name}'s expiry", net), deadline
+    for app in APPS:
+        yield Move(f"kaf-{app}", {"kind": "app", "op": "kaf_request", "app": app,
+                                  "af_fqdn": "af.example.com", "ua_id": UA_TLS},
+                   f"app {app}: needs a KAF", net), None
+    if not powered:
+        return  # FORMATS.md 1: no dl before power-on, and the network waits for the UE
+    for name, record, note, after in network_moves(net):
+        is_dl = record["kind"] == "dl"
+        sent = after.sent
+        if is_dl and tuple(record.items()) not in sent:
+            sent = (*sent, tuple(record.items()))
+        yield Move(name, record, note, replace(after, sent=sent)), None
+        if is_dl and attacker != "none":
+            yield Move(f"drop-{name}", None, f"attacker: drops it on N1 ({note})",
+                       replace(after, sent=after.sent)), None
+    if attacker == "drop+replay":
+        for i, sent_record in enumerate(net.sent):
+            record = dict(sent_record)
+            yield Move(f"replay-{i}", record,
+                       f"attacker: replays an earlier downlink ({record['msg']})", net), None

@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test test-tools lint bench fuzz clean screenshot
+.PHONY: run test test-tools lint bench fuzz mutate clean screenshot
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -54,8 +54,24 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Mutation testing (docs/mutation.md), not part of `make test`: mutmut from the `mutate`
+# extra. MUTANTS narrows a pass to mutant names, e.g. MUTANTS='ue_stack.invariants.*'.
+MUTANTS ?=
+$(VENV)/.mutate-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,mutate]'
+	touch $@
+
+mutate: $(VENV)/.mutate-installed
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/mutmut export-cicd-stats
+	$(BIN)/python -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); \
+	  done = s['killed'] + s['survived'] + s['no_tests'] + s['timeout'] + s['suspicious']; \
+	  print(f\"mutation score: {s['killed']}/{done} = {100 * s['killed'] / max(done, 1):.1f}% \
+	  ({s['survived']} survived, {s['no_tests']} without tests)\")"
+	$(BIN)/mutmut results
+
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants

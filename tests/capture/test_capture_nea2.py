@@ -48,6 +48,25 @@ def test_nea2_messages_are_deciphered_and_verified_with_the_derived_keys(nea2_ca
     ]
 
 
+@pytest.mark.parametrize(("nea", "nia"), [(2, 1), (2, 3), (1, 2)])
+def test_each_key_is_derived_with_its_own_algorithm_id_when_nea_and_nia_differ(
+        captures, tmp_path, nea, nia):
+    """TS 33.501 A.8: K_NASenc takes the NEA identifier, K_NASint the NIA one; with
+    NEA = NIA a key derived with the other id would go unnoticed."""
+    doc = orjson.loads((captures / "gnbsim-free5gc-ngap.json").read_bytes())
+    path = tmp_path / f"gnbsim-nea{nea}-nia{nia}.json"
+    path.write_bytes(orjson.dumps(reprotected_gnbsim(doc, KAMF, nea=nea, nia=nia)))
+    result = Importer(ImportOptions(k=K, opc=OPC)).run(path)
+    c = result.counts
+    assert (c["deciphered"], c["undecipherable"], c["nia_verified"], c["nia_failed"]) == (
+        3, 0, 4, 0)
+    recs = list(result.traces[0].records)
+    accept = next(r for r in recs if r.get("msg") == "registration_accept")
+    assert accept["guti"] == "02f839cafe0000000001"  # deciphered with the right key
+    assert [r["msg"] for r in recs if r["kind"] == "ul"][-2:] == [
+        "security_mode_complete", "registration_complete"]
+
+
 def test_without_keys_nea2_messages_stay_ciphered_with_a_note(nea2_capture):
     """Messages that cannot be deciphered keep their outer header and a note."""
     result = Importer(ImportOptions()).run(nea2_capture)

@@ -59,10 +59,16 @@ def test_aanf_context_remove_deletes_the_context_and_says_so():
 
 
 def test_aanf_keeps_contexts_of_different_supis_apart():
+    """TS 33.535 6.1: the AAnF keeps the latest context per SUPI; another UE's
+    registration neither replaces nor mixes with it — each A-KID gives the KAF of its own
+    KAKMA."""
     aanf = _registered(Aanf())
     aanf.register("001010000000002", A_KID2, KAKMA2, 1.0)
-    assert aanf.application_key_get(A_KID1, AF_ID, 2.0) is not None
-    assert aanf.application_key_get(A_KID2, AF_ID, 2.0) is not None
+    assert len(aanf) == 2
+    assert aanf.application_key_get(A_KID1, AF_ID, 2.0).k_af == akma.k_af(KAKMA1, AF_ID)
+    assert aanf.application_key_get(A_KID2, AF_ID, 2.0).k_af == akma.k_af(KAKMA2, AF_ID)
+    assert aanf.context(SUPI).a_kid == A_KID1
+    assert aanf.context("001010000000002").a_kid == A_KID2
 
 
 def test_aanf_repr_shows_no_key():

@@ -117,6 +117,23 @@ def test_three_consecutive_failures_mean_the_network_failed_the_check():
     assert ue.nas.timers.running("T3510")
 
 
+def test_71_does_not_count_toward_the_three_failure_limit():
+    """TS 24.501 5.4.1.3.7: only #20, #21 and #26 count toward "three consecutive"; #71
+    (ngKSI already in use) is answered by the same challenge under a new ngKSI, so #26,
+    #26, #71 leaves the network trusted, and the next #26 is the third that counts."""
+    ue = Ue()
+    ue.registered(ngksi=0)
+    for _ in range(2):
+        ue.dl(auth_request(ue.net.challenge(amf=b"\x00\x00"), ngksi=1))
+    out = ue.dl(auth_request(ue.net.challenge(), ngksi=0))
+    assert [m["cause"] for m in uplink(out)] == [71]
+    assert "network failed the authentication check" not in notes(out)
+    assert ue.nas.timers.running("T3520")
+    out = ue.dl(auth_request(ue.net.challenge(amf=b"\x00\x00"), ngksi=1))
+    assert [m["cause"] for m in uplink(out)] == [26]
+    assert "network failed the authentication check" in notes(out)
+
+
 def test_t3520_expiry_means_the_network_failed_the_check():
     """TS 24.501 5.4.1.3.7: T3520 expires -> the network failed the check."""
     ue = registering()

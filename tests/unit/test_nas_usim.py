@@ -23,6 +23,21 @@ def test_delta_rule_accepts_a_higher_sqn_and_rejects_a_replay():
     assert usim.authenticate(too_far.rand, too_far.autn).outcome is AuthCheck.SYNCH_FAILURE
 
 
+@pytest.mark.parametrize(("ahead", "outcome"), [
+    (1 << 28, AuthCheck.OK),  # exactly SQN_MS + 2^28: the top of the window, fresh
+    ((1 << 28) + 1, AuthCheck.SYNCH_FAILURE),  # one beyond: stale
+    (1, AuthCheck.OK),
+    (0, AuthCheck.SYNCH_FAILURE),  # SQN = SQN_MS: a replay
+])
+def test_delta_rule_window_ends_exactly_at_sqn_ms_plus_2_to_the_28(ahead, outcome):
+    """FORMATS.md 1: fresh when SQN_MS < SQN <= SQN_MS + 2^28 — both ends exactly."""
+    usim = make_usim(sqn_ms=100)
+    chain = challenge(100 + ahead)
+    assert usim.authenticate(chain.rand, chain.autn).outcome is outcome
+    expected_ms = 100 + ahead if outcome is AuthCheck.OK else 100
+    assert int.from_bytes(usim.sqn_ms, "big") == expected_ms
+
+
 def test_annex_c_accepts_an_older_sqn_in_another_ind_slot():
     """TS 33.102 C.2.2: with the SEQ/IND arrays, a vector used out of order (lower SEQ,
     different IND) is still fresh — the delta rule would refuse it; the same SQN twice

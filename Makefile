@@ -58,7 +58,7 @@ lint: $(STAMP)
 # extra. MUTANTS narrows a pass to mutant names, e.g. MUTANTS='ue_stack.invariants.*'.
 MUTANTS ?=
 $(VENV)/.mutate-installed: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,mutate]'
+	$(BIN)/python -m pip install --quiet -e '.[test,study,mutate]'
 	touch $@
 
 mutate: $(VENV)/.mutate-installed

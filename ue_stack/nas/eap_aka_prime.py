@@ -23,7 +23,8 @@ What the peer answers to an EAP-Request/AKA'-Challenge, in this order:
    5.4.1.3.6), so the EAP answer to "AUTN not acceptable" is used. The clause text was not
    available to us: this mapping is a choice, kept in ``AUTN_FAILURES``.
 5. CK'/IK' and K_aut (RFC 9048 3.3) -> AT_MAC of the request must verify with K_aut, else
-   AKA'-Client-Error (RFC 4187 6.3.1).
+   AKA'-Client-Error (RFC 4187 6.3.1). A stand-in USIM (replay without K/OPc) cannot
+   verify it: noted and skipped.
 6. Success: AKA'-Challenge response with AT_RES and AT_MAC; KAUSF = EMSK[0:32] is
    **pending** (TS 33.501 6.1.3.1), with a partial native context from KSEAF/KAMF named
    by the request's ngKSI. AKMA deferral starts here.
@@ -130,7 +131,9 @@ def on_authentication_request(nas_: Nas, message: NasMessage, ngksi: int, now: f
         return
     identity = supi_for_kdf(usim.supi).decode()
     keys = challenge_keys(check.ck, check.ik, fields["at_kdf_input"], autn[:6], identity)
-    if not eap.mac_ok(keys.k_aut, packet):
+    if usim.stand_in:
+        nas_._note("AT_MAC not verified: the USIM's keys are stand-ins")
+    elif not eap.mac_ok(keys.k_aut, packet):
         nas_._note("AT_MAC of the AKA'-Challenge does not verify with K_aut")
         _respond(nas_, packet, _client_error(ident), res_sent=False)
         return

@@ -63,6 +63,10 @@ class Usim:
     TS 31.102), None if there is none; the NAS takes it as its current context when it
     reads the USIM and keeps its own copy from then on."""
 
+    # True for a stand-in (replay of a trace without K/OPc): its keys are not the real
+    # subscriber's, so nothing the network MACed with the real keys can be verified.
+    stand_in = False
+
     def __init__(
         self,
         supi: str,

@@ -231,17 +231,31 @@ class StandInUsim(Usim):
         self._stand_in = (k, opc)
         self._expected = expected
 
+    stand_in = True
+
     def authenticate(self, rand: bytes, autn: bytes) -> AutnVerification:
         head = self._expected()
-        cause = head.get("cause") if head is not None and head.msg == (
-            "authentication_failure") else None
+        cause = _recorded_autn_failure(head)
         if cause in (AuthCheck.MAC_FAILURE, AuthCheck.SYNCH_FAILURE):
-            auts = head.get("auts") if head is not None else None
+            auts = (head.get("auts") or head.get("at_auts")) if head is not None else None
             return AutnVerification(AuthCheck(cause), sqn_ms=self.sqn_ms, auts=auts)
         m, sqn = milenage_from_autn(*self._stand_in, rand, autn)
         if not autn[6] & AMF_SEPARATION_BIT:
             return AutnVerification(AuthCheck.NON_5G_AUTHENTICATION_UNACCEPTABLE, self.sqn_ms)
         return AutnVerification(AuthCheck.OK, self.sqn_ms, sqn=sqn, res=m.res, ck=m.ck, ik=m.ik)
+
+
+def _recorded_autn_failure(head: NasMessage | None) -> int | None:
+    """The AUTN outcome the recorded UE reported: #20/#21 in AUTHENTICATION FAILURE (5G
+    AKA), or AKA'-Authentication-Reject / AKA'-Synchronization-Failure (EAP-AKA')."""
+    if head is None:
+        return None
+    if head.msg == "authentication_failure":
+        return head.get("cause")
+    if head.msg == "authentication_response":
+        return {"authentication-reject": AuthCheck.MAC_FAILURE,
+                "synchronization-failure": AuthCheck.SYNCH_FAILURE}.get(head.get("eap_subtype"))
+    return None
 
 
 def make_usim(ue: UeConfig, expected: Callable[[], NasMessage | None]) -> Usim:
@@ -300,11 +314,13 @@ class Replay:
         self.ue, self.shadow = ue, shadow  # the explorer reads the cores between records
         self.not_checked = []
         if not ue_cfg.has_credentials:
-            nas3.unchecked_fields = frozenset({"res_star"})
+            # EAP-AKA': AT_RES and AT_MAC (and so the packet) come from the stand-in keys
+            nas3.unchecked_fields = frozenset({"res_star", "eap", "at_res", "at_mac"})
             self.not_checked.append({
                 "invariant": NAS3,
-                "reason": "trace has no K/OPc: AUTN checks (MAC, SQN) and RES* taken from "
-                          "the recording, not recomputed; keys on both sides are stand-ins"})
+                "reason": "trace has no K/OPc: AUTN checks (MAC, SQN) and RES* (EAP-AKA': "
+                          "AT_RES, AT_MAC) taken from the recording, not recomputed; keys on "
+                          "both sides are stand-ins"})
         if ue_cfg.suci is not None:
             self.not_checked.append({
                 "invariant": NAS3,

@@ -3,6 +3,7 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+CLUSTER := $(VENV)/.installed-cluster
 
 .PHONY: run test test-tools lint bench fuzz mutate clean screenshot
 
@@ -21,8 +22,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Tests that need programs outside Python (tshark, chromium); not part of `make test`.
-test-tools: $(STAMP)
+# The optional extra `--engine ray` needs (docs/cluster.md); only `make test-tools` installs it.
+$(CLUSTER): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,cluster]'
+	touch $(CLUSTER)
+
+# Tests that need programs outside Python (tshark, chromium) or the cluster extra (Ray);
+# not part of `make test`.
+test-tools: $(CLUSTER)
 	$(BIN)/python -m pytest -m tools
 
 # The fuzz suite of `make test`, long: about 4,200 inputs per target, over 20,000 in all.

@@ -1,12 +1,18 @@
-"""Many independent inputs over worker processes (``replay --jobs N``; the study, the
-explorer and a Ray engine can reuse it).
+"""Many independent inputs over worker processes (``--jobs N``), on this machine or on a
+Ray cluster (``--engine ray``): one code path, the engine decides only where the chunks
+run.
 
-``run_many(fn, items, jobs)`` yields ``fn(item)`` for every item **in input order**, so
-whatever is merged from the results is the same for any ``jobs``. With ``jobs == 1`` it
-runs in this process. Otherwise a pool of ``jobs`` workers is started once; on Linux the
-workers are forked from this process, so what it has imported they have too (nothing is
-imported per input), and items go to them in chunks — several short traces per round
-trip — so the cost of a hand-over is paid per chunk, not per input.
+``run_many(fn, items, jobs, engine)`` yields ``fn(item)`` for every item **in input
+order**, so whatever is merged from the results is the same for any ``jobs`` and either
+engine. The items are cut into chunks — several short inputs per hand-over — so the cost
+of a hand-over is paid per chunk, not per input, and the very same chunks go to either
+engine:
+
+- ``local`` (the default): with ``jobs == 1`` everything runs in this process. Otherwise a
+  pool of ``jobs`` workers is started once; on Linux they are forked from this process,
+  so what it has imported they have too (nothing is imported per input).
+- ``ray``: each chunk is a Ray task (``ue_stack.cluster``), retried if its worker dies;
+  the chunks are cut for the larger of ``jobs`` and the cluster's CPUs.
 
 ``fn`` and the items must be picklable (a module-level function, plain data); an
 exception in ``fn`` is re-raised here, in input order.
@@ -18,17 +24,52 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 CHUNKS_PER_WORKER = 4  # enough to even out traces of different lengths
+ENGINES = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Where the chunks run. ``address`` (``ray`` only): ``auto`` joins the cluster running
+    on this machine, ``HOST:PORT`` a head node, ``ray://HOST:PORT`` a Ray Client server;
+    ``None`` starts a Ray instance on this machine for the run."""
+
+    name: str = "local"
+    address: str | None = None
+
+
+LOCAL = Engine()
 
 
 def chunk_size(items: int, jobs: int) -> int:
     """Inputs per hand-over: about ``CHUNKS_PER_WORKER`` chunks per worker."""
     return max(1, -(-items // (jobs * CHUNKS_PER_WORKER)))
+
+
+def workers(jobs: int, engine: Engine = LOCAL) -> int:
+    """How many workers the chunks are cut for: ``jobs`` here, at least the cluster's CPUs
+    on Ray (joining or starting it)."""
+    if engine.name == "ray":
+        from . import cluster
+
+        return max(jobs, cluster.connect(engine.address))
+    return jobs
+
+
+def chunks(work: list[T], size: int) -> list[list[T]]:
+    return [work[i:i + size] for i in range(0, len(work), size)]
+
+
+def run_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
+    """One task, wherever it runs: ``fn`` over a chunk, in order."""
+    return [fn(item) for item in chunk]
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -38,12 +79,23 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context()
 
 
-def run_many(fn: Callable[[T], R], items: Iterable[T], jobs: int) -> Iterator[R]:
-    """``fn(item)`` for every item, in input order, over ``jobs`` worker processes."""
+def run_many(fn: Callable[[T], R], items: Iterable[T], jobs: int,
+             engine: Engine = LOCAL) -> Iterator[R]:
+    """``fn(item)`` for every item, in input order, over ``jobs`` workers of ``engine``."""
     work = list(items)
+    if engine.name == "ray":
+        if not work:
+            return
+        from . import cluster
+
+        size = chunk_size(len(work), workers(jobs, engine))
+        for done in cluster.run_chunks(fn, chunks(work, size)):
+            yield from done
+        return
     if jobs <= 1 or len(work) <= 1:
         yield from map(fn, work)
         return
-    workers = min(jobs, len(work))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        yield from pool.map(fn, work, chunksize=chunk_size(len(work), workers))
+    width = min(jobs, len(work))
+    with ProcessPoolExecutor(max_workers=width, mp_context=_context()) as pool:
+        for done in pool.map(partial(run_chunk, fn), chunks(work, chunk_size(len(work), width))):
+            yield from done

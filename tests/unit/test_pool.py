@@ -4,10 +4,11 @@ inputs handed over in chunks, a worker's exception surfaces in the caller."""
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
-from ue_stack.pool import chunk_size, run_many
+from ue_stack.pool import LOCAL, Engine, chunk_size, chunks, run_chunk, run_many, workers
 
 
 def _square_and_pid(n: int) -> tuple[int, int]:
@@ -38,3 +39,18 @@ def test_short_inputs_go_in_chunks_of_several():
 def test_an_exception_in_a_worker_surfaces_in_the_caller():
     with pytest.raises(ValueError, match="three"):
         list(run_many(_fail_on_three, range(6), jobs=2))
+
+
+def test_either_engine_gets_the_same_chunks_in_input_order():
+    """The chunks ``run_many`` hands to an engine cover every input once, in order."""
+    work = list(range(23))
+    cut = chunks(work, chunk_size(len(work), 2))
+    assert [n for chunk in cut for n in chunk] == work
+    assert len(cut) == 8
+    assert run_chunk(_fail_on_three, [0, 1, 2]) == [0, 1, 2]
+
+
+def test_the_local_engine_is_the_default_and_needs_no_ray(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    assert workers(3) == 3 == workers(3, LOCAL)
+    assert list(run_many(_fail_on_three, [1, 2], 2, Engine())) == [1, 2]

@@ -2,8 +2,10 @@
 ``run(args) -> int`` (the exit status of FORMATS.md section 5)."""
 
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
+from ..pool import ENGINES, LOCAL, Engine
 
 
 def jsonl_inputs(names: list[str], what: str) -> list[Path]:
@@ -52,3 +54,25 @@ def refuse_trace(path: str | Path) -> None:
     if b'"ue-stack/trace"' in first and b'"header"' in first:
         raise InputError("a trace, not an exchange log: `ue-stack replay` it "
                          "(--log writes its exchange log)", file=str(path))
+
+
+def add_engine_options(parser: Any) -> None:
+    """``--engine`` and ``--address``: where the ``--jobs`` workers run (docs/cluster.md)."""
+    parser.add_argument("--engine", choices=ENGINES, default="local",
+                        help="where the workers run: local processes (default) or a Ray "
+                             "cluster (pip install 'ue-stack[cluster]'; docs/cluster.md)")
+    parser.add_argument("--address", metavar="ADDR",
+                        help="with --engine ray: the cluster to join (auto, HOST:PORT, "
+                             "ray://HOST:PORT); without it Ray starts on this machine")
+
+
+def engine_of(args: Any) -> Engine:
+    """The engine the options name; Ray's absence is a usage error before any work."""
+    if args.engine == "local":
+        if args.address is not None:
+            raise InputError("--address needs --engine ray")
+        return LOCAL
+    from .. import cluster
+
+    cluster.require()
+    return Engine(args.engine, args.address)

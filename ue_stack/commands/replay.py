@@ -21,13 +21,13 @@ from ..keyfile import load_keys, with_keys
 from ..limits import MAX_JOBS, int_option
 from ..network.shadow import plmn_of_snn
 from ..outputs import per_input
-from ..pool import run_many
+from ..pool import LOCAL, run_many
 from ..progress import Bar, terminal_progress
 from ..report import build_report, summary_lines, write_report
 from ..runner import CheckedRun
 from ..trace.loader import open_trace
 from ..trace.replay import Options, Replay
-from . import jsonl_inputs, refuse_capture
+from . import add_engine_options, engine_of, jsonl_inputs, refuse_capture
 
 
 def register(sub: Any) -> None:
@@ -52,6 +52,7 @@ def register(sub: Any) -> None:
                    help="credentials CSV (supi,k,opc or supi,k,op) for traces without K/OPc")
     p.add_argument("--jobs", type=int_option(1, MAX_JOBS), default=1, metavar="N",
                    help="replay N traces at once in separate processes")
+    add_engine_options(p)
     p.set_defaults(run=run)
 
 
@@ -163,6 +164,7 @@ def replay_report(args: Any, show_progress: bool = True,
     """Replay the traces ``args`` names and write their outputs; the merged report (with
     ``errors`` for traces that could not be replayed) and each trace's outcome. Shared by
     the command and ``ue_stack.replay``."""
+    engine = engine_of(args)
     paths = jsonl_inputs(args.traces, "trace")
     several = len(paths) > 1
     options = Options(
@@ -178,9 +180,9 @@ def replay_report(args: Any, show_progress: bool = True,
          "pcap_path": pcap, "html": bool(args.html)}
         for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
     with terminal_progress("replay", "trace", len(jobs), enabled=show_progress) as bar:
-        if args.jobs > 1 and several:
+        if several and (args.jobs > 1 or engine != LOCAL):
             outcomes = []
-            for outcome in run_many(_replay_job, jobs, args.jobs):
+            for outcome in run_many(_replay_job, jobs, args.jobs, engine):
                 outcomes.append(outcome)
                 bar.update(len(outcomes))
         else:

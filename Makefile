@@ -24,7 +24,7 @@ test: $(STAMP)
 
 # The optional extra `--engine ray` needs (docs/cluster.md); only `make test-tools` installs it.
 $(CLUSTER): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,cluster]'
+	$(BIN)/python -m pip install --quiet -e '.[test,study,cluster]'
 	touch $(CLUSTER)
 
 # Tests that need programs outside Python (tshark, chromium) or the cluster extra (Ray);

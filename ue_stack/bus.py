@@ -1,5 +1,5 @@
 """The message bus: the only code in ue_stack that awaits, and the only code that logs
-(design/ARCHITECTURE.md). It knows cores, layers and time; it knows no UE (``ue.py``
+(README.md, "How it is built"). It knows cores, layers and time; it knows no UE (``ue.py``
 assembles one on it).
 
 - **Synchronous dispatch.** The cores are sans-I/O, so the bus delivers an input and then
@@ -7,10 +7,11 @@ assembles one on it).
   in FIFO order — without yielding to the event loop. Layers take turns in the order they
   were given work, each handling all its queued inputs in its turn: exactly the order one
   consumer task per layer gave, at no task switches.
-- **One exchange sink.** Every cross-layer exchange becomes one record (FORMATS.md section
-  2): ``seq``, model time ``t``, ``event``, the fields, then the layer's context (the UE it
-  belongs to). Key material is removed (``sink.redact``) and the record handed to
-  ``Bus(sink=...)`` — the checker, the diagram and the file renderer, fanned out.
+- **One exchange sink.** Every cross-layer exchange becomes one record
+  (docs/exchange-log.md): ``seq``, model time ``t``, ``event``, the fields, then the
+  layer's context (the UE it belongs to). Key material is removed (``sink.redact``) and
+  the record handed to ``Bus(sink=...)`` — the checker, the diagram and the file
+  renderer, fanned out.
 - **asyncio at the edge.** Timers of the cores fire through ``loop.call_at``: in model time
   on a ``VirtualClockLoop`` (replay, simulation), in real time on a normal loop. Callers
   ``await settle()`` and ``sleep_until(t)``; both cost nothing when nothing is due, and
@@ -226,7 +227,7 @@ class Bus:
                 fn(loop.time())
             except ProtocolError as exc:
                 # Illegal for the state: the core has answered what the spec says; the run
-                # goes on and the log shows it (FORMATS.md section 3).
+                # goes on and the log shows it (docs/invariants.md).
                 self.log("note", layer=layer.name, text=str(exc), error=type(exc).__name__)
             # Routing may queue more outputs on the same core (e.g. a link fault's note):
             # drain until the outbox stays empty.

@@ -1,4 +1,4 @@
-"""``ue-stack`` command line (FORMATS.md section 5).
+"""``ue-stack`` command line (docs/README.md).
 
 Exit status: 0 all invariants hold, 1 a violation, 2 unusable input or usage. Errors are
 for people: one line naming file, line and field, never a traceback.

@@ -1,4 +1,4 @@
-"""Error types, split by who is at fault (h11's rule; see design/ARCHITECTURE.md).
+"""Error types, split by who is at fault (h11's rule; README.md, "How it is built").
 
 - ``RemoteProtocolError``: the network sent something illegal in this state; carries the
   5GMM cause the UE answers with (TS 24.501 clause 9.11.3.2).
@@ -52,7 +52,7 @@ class InputError(Exception):
 
 
 class TraceFormatError(InputError):
-    """A trace file breaks ue-stack/trace v1 (FORMATS.md section 1)."""
+    """A trace file breaks ue-stack/trace v1 (docs/trace-format.md)."""
 
 
 def json_line_problem(text: bytes, exc: ValueError) -> str:

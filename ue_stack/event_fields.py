@@ -1,4 +1,4 @@
-"""How each output of a core becomes an exchange-log line (FORMATS.md section 2): one
+"""How each output of a core becomes an exchange-log line (docs/exchange-log.md): one
 table, ``LOG_FIELDS``, from event type to ``(log event, fields)``; field order is the
 order of the line. Outputs absent from the table are routed but not logged (an AF session
 request is logged by the AF's answer; a network's ``SendN1`` when the UE receives it,

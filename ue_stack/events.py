@@ -1,7 +1,7 @@
 """Outputs the sans-I/O cores queue for the bus (no asyncio here).
 
 Cores never log and never send: they append these to their outbox, and the bus moves
-them and writes one log line each (FORMATS.md section 2 names the log event each maps to).
+them and writes one log line each (docs/exchange-log.md names the log event each maps to).
 No event carries key material: keys appear only as ``fp(key)`` fingerprints.
 """
 

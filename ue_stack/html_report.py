@@ -1,5 +1,5 @@
 """``--html``: one self-contained page (no network, no script) for replay, simulate and
-check (FORMATS.md section 5, "Added in v1").
+check (docs/README.md).
 
 The page holds the verdict, the per-invariant table, each violation in full with its trace
 line and capture frame, and per input a sequence diagram drawn here as inline SVG. Lanes:
@@ -232,7 +232,7 @@ def _svg_row(row: Mapping[str, Any], y: int, x: Mapping[str, int], width: int,
 # -- the page ------------------------------------------------------------------------------
 def render_page(report: Mapping[str, Any], timelines: Iterable[Mapping[str, Any]],
                 title: str) -> str:
-    """The whole HTML document for a report (FORMATS.md 4) and each input's timeline."""
+    """The whole HTML document for a report (docs/report.md) and each input's timeline."""
     timelines = list(timelines)
     index_of = {t["name"]: i for i, t in enumerate(timelines)}
     verdict = report["verdict"]

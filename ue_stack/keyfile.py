@@ -1,4 +1,4 @@
-"""``--keys FILE``: subscriber credentials as CSV, one row per SUPI (FORMATS.md 5).
+"""``--keys FILE``: subscriber credentials as CSV, one row per SUPI (docs/README.md).
 
 The header line names the columns: ``supi,k,opc`` or ``supi,k,op`` (OPc is then computed,
 TS 35.206 4.1). Used by ``import`` (to verify, decipher and infer SQN) and by ``replay``

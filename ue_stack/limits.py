@@ -1,4 +1,5 @@
-"""The bounds every reader applies to numbers and nesting, in one place (FORMATS.md 1, 5).
+"""The bounds every reader applies to numbers and nesting, in one place (docs/trace-format.md
+and docs/README.md).
 
 - **Times** (trace ``t``, scenario step ``t``, seconds in a scenario): a finite number —
   ``NaN`` and ``±Infinity`` are input errors in every format we read, although Python's
@@ -24,7 +25,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-MAX_SPAN = 1e7  # seconds (FORMATS.md 1)
+MAX_SPAN = 1e7  # seconds (docs/trace-format.md)
 MAX_DEPTH = 64  # JSON nesting; our own formats nest at most 4 deep
 MAX_UES = 100_000  # `simulate --ues`: one bus, every UE in memory
 MAX_JOBS = 64  # `replay --jobs`: processes

@@ -1,4 +1,4 @@
-"""The one place where ue-stack opens the files and folders it writes (FORMATS.md 5).
+"""The one place where ue-stack opens the files and folders it writes (docs/README.md).
 
 An output that cannot be written — a missing folder, a path under a file, a full disk
 (``/dev/full``), no permission — is unusable input: exit status 2 and one line naming the
@@ -94,7 +94,7 @@ def output_folder(path: str | Path, field: str | None, *, create: bool) -> Path:
 
 def per_input(target: str | None, field: str, inputs: list[Path],
               suffix: str) -> list[str | None]:
-    """The output of each input (FORMATS.md 5, several inputs): ``target`` itself for one
+    """The output of each input (docs/README.md, several inputs): ``target`` itself for one
     input; with several, ``target`` must be an existing folder and each input gets a file
     in it named after the input (``a.jsonl`` -> ``a<suffix>``)."""
     if target is None:

@@ -1,7 +1,7 @@
 """Primitives between the upper layers and NAS (TS 24.501 4.21; no over-the-air message
 exists for AKMA). Frozen dataclasses; key fields are ``repr=False``. No asyncio here.
 
-Names follow FORMATS.md section 2: a ``...Request`` is answered by exactly one
+Names follow docs/exchange-log.md: a ``...Request`` is answered by exactly one
 ``...Confirm`` or ``...Reject`` carrying the same ``corr``; ``...Indication`` is
 unsolicited. ``app`` names the application (its layer is ``app:<app>``).
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .crypto.secret import Key
 
-# ObtainAkmaKeyReject causes (FORMATS.md section 2)
+# ObtainAkmaKeyReject causes (docs/exchange-log.md)
 KAUSF_UNAVAILABLE = "kausf_unavailable"
 USIM_INVALID = "usim_invalid"
 PROCEDURE_ABORTED = "procedure_aborted"

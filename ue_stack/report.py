@@ -1,4 +1,4 @@
-"""The ue-stack/report v1 document (FORMATS.md section 4) and its short human summary."""
+"""The ue-stack/report v1 document (docs/report.md) and its short human summary."""
 
 from __future__ import annotations
 

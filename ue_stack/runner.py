@@ -2,7 +2,7 @@
 
 It builds the run's exchange sink — the outputs (diagram, pcap...), the online invariant
 checker, APP-1 and the exchange-log file, fanned out — runs the model on a virtual clock
-with it, and builds the report (FORMATS.md section 4). Files are closed on every exit
+with it, and builds the report (docs/report.md). Files are closed on every exit
 path, so what was written before an error stays on disk.
 """
 
@@ -36,7 +36,7 @@ class Output(Protocol):
 class Evidence:
     """The trace line (and capture frame) behind the records being logged: replay logs
     each trace record with its ``line`` and everything it causes after it, so a
-    violation points back to the last record that carried one (FORMATS.md 4)."""
+    violation points back to the last record that carried one (docs/report.md)."""
 
     def __init__(self) -> None:
         self.line: int | None = None

@@ -1,5 +1,5 @@
 """Simulation: UEs (NAS + upper layers) and the network twin on one bus, driven by a
-scenario's timeline (BEHAVIOUR.md "Network twin"; issue: scenarios, faults, many UEs).
+scenario's timeline (docs/behaviour.md "Network twin"; issue: scenarios, faults, many UEs).
 
 The N1 link between each UE and the twin applies the scenario's faults (drop, duplicate,
 delay a named message) in both directions. ``--record`` writes a ue-stack/trace v1 file
@@ -33,7 +33,7 @@ from .ue import UeStack, log_network_event
 
 
 def ue_config_record(ue: UeConfig) -> dict[str, Any]:
-    """A ``UeConfig`` as the ``ue`` object of FORMATS.md section 1."""
+    """A ``UeConfig`` as the ``ue`` object of docs/trace-format.md."""
     out: dict[str, Any] = {"supi": ue.supi}
     if ue.k is not None:
         out["k"] = bytes(ue.k).hex()

@@ -1,8 +1,9 @@
-"""The exchange-log sink: where the bus hands every exchange record (ARCHITECTURE.md).
+"""The exchange-log sink: where the bus hands every exchange record (README.md, "How
+it is built").
 
 A sink is any object with two methods::
 
-    sink(record)    # one exchange-log record, a dict of FORMATS.md section 2
+    sink(record)    # one exchange-log record, a dict of docs/exchange-log.md
     sink.close()    # the run is over: flush, write a footer, release files
 
 The bus calls ``sink(record)`` once per log line, in ``seq`` order, with ``seq``, ``t``

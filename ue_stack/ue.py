@@ -1,5 +1,5 @@
 """One UE on the bus: its NAS layer and one AKMA client layer per application, and the
-``ue`` operations of a trace or scenario (FORMATS.md section 1), shared by replay and
+``ue`` operations of a trace or scenario (docs/trace-format.md), shared by replay and
 simulation. The UE reaches the network through an ``N1Link``: replay's shadow network
 and simulation's network twin are two implementations of it.
 """
@@ -82,7 +82,7 @@ class UeStack:
 
     def ue_op(self, op: str | None, fields: Mapping[str, Any],
               usim_for: Callable[[UeConfig | None], Usim]) -> None:
-        """A ``ue`` record or step (FORMATS.md section 1) as an input to NAS.
+        """A ``ue`` record or step (docs/trace-format.md) as an input to NAS.
         ``usim_for(ue)`` gives the USIM ``usim_inserted`` puts in (``ue``: the record's
         ``ue`` object, None for the one the UE started with)."""
         nas = self.nas.core

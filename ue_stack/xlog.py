@@ -1,4 +1,4 @@
-"""Streaming reader of ue-stack/xlog v1 exchange logs (FORMATS.md section 2).
+"""Streaming reader of ue-stack/xlog v1 exchange logs (docs/exchange-log.md).
 
 ``iter_log(path)`` yields one dict per line, lazily, after checking what every line must
 carry: ``seq`` (an integer, strictly increasing), ``t`` (a number) and ``event`` (a
@@ -68,7 +68,7 @@ def iter_log_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield line, record
 
 
-# Fields of FORMATS.md 2 that name something (a UE, a primitive, a correlation, a key's
+# Fields of docs/exchange-log.md that name something (a UE, a primitive, a correlation, a key's
 # fingerprint...): the invariants index and compare by them, so each must be a scalar.
 # Extra fields may hold anything (within the nesting bound).
 NAMING_FIELDS = frozenset({

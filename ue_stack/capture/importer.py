@@ -1,4 +1,5 @@
-"""Capture -> one ue-stack/trace v1 per UE session (FORMATS.md sections 1, 5, 6).
+"""Capture -> one ue-stack/trace v1 per UE session (docs/trace-format.md, docs/README.md and
+docs/report.md).
 
 Two passes. The first walks the NAS PDUs in capture order: it ties each NGAP
 UE-associated connection to a UE (RAN/AMF UE NGAP IDs; then a SUPI from a null-scheme
@@ -61,14 +62,14 @@ EXTRA_COUNT_NAMES = (
 )
 
 
-PROBE_PLACES = {  # --akma-probe WHERE -> the uplinks a probe follows (FORMATS.md 5)
+PROBE_PLACES = {  # --akma-probe WHERE -> the uplinks a probe follows (docs/README.md)
     "after-smc": frozenset({"security_mode_complete"}),
     "in-w1": frozenset({"authentication_response"}),
     "all": frozenset({"security_mode_complete", "authentication_response"}),
 }
 PROBE = {"app": "probe", "af_fqdn": "akma-probe.example.org", "ua_id": "0100000007",
          "note": "akma probe"}
-MAX_PROBLEM = 200  # characters in one problem line (FORMATS.md 6)
+MAX_PROBLEM = 200  # characters in one problem line (docs/report.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +81,13 @@ class ImportOptions:
     mnc: str | None = None
     expect: bool = False  # write the header's `expect` (see the module docstring)
     keys: dict[str, tuple[bytes, bytes]] | None = None  # --keys FILE: SUPI -> (K, OPc)
-    embed_keys: bool = False  # write K/OPc into the trace header (FORMATS.md 5)
+    embed_keys: bool = False  # write K/OPc into the trace header (docs/README.md)
     akma_probe: str | None = None  # after-smc | in-w1 | all
 
 
 def problem(severity: str, text: str, *, frames: list[int] | None = None,
             ue: str | None = None) -> dict[str, Any]:
-    """One import-report problem (FORMATS.md 6): ``severity`` error|note, one short line
+    """One import-report problem (docs/report.md): ``severity`` error|note, one short line
     naming its frames (a run of frames is a range)."""
     out: dict[str, Any] = {"severity": severity}
     if ue is not None:
@@ -140,7 +141,7 @@ class UeTrace:
     frames: list[int]
     problems: list[dict[str, Any]]
     name: str = ""
-    suci: bool = False  # the UE is known only by a concealed SUCI (FORMATS.md 1)
+    suci: bool = False  # the UE is known only by a concealed SUCI (docs/trace-format.md)
     keyless: bool = False  # imported without keys
 
 
@@ -154,7 +155,7 @@ class ImportResult:
     fatal: str | None = None  # set when the import must end with exit status 2
 
     def all_problems(self) -> list[dict[str, Any]]:
-        """Every problem once (FORMATS.md 6: the same problem is not repeated)."""
+        """Every problem once (docs/report.md: the same problem is not repeated)."""
         seen: set[str] = set()
         out = []
         for p in self.problems + [p for t in self.traces for p in t.problems]:
@@ -506,7 +507,7 @@ class Importer:
         )
         probes = PROBE_PLACES.get(self.options.akma_probe or "", frozenset())
         records = _records(ue.events, plan, supi, ue_obj, skips=skips.reasons, probes=probes)
-        for p in problems:  # FORMATS.md 6: a UE's problem names the UE
+        for p in problems:  # docs/report.md: a UE's problem names the UE
             p.setdefault("ue", supi or suci.hex())
         return UeTrace(supi, head, records, frames, problems, suci=suci is not None,
                        keyless=creds is None)
@@ -520,7 +521,7 @@ class Importer:
         return self.credentials
 
     def _unchecked(self, ue: Ue, creds, where: str, problems: list) -> None:
-        """What could not be read or checked (FORMATS.md 6): an undecodable or undecipherable
+        """What could not be read or checked (docs/report.md): an undecodable or undecipherable
         message is an error; so are a MAC that fails and, where keys were given, an
         algorithm that cannot be checked (without keys only a note)."""
         unreadable, ciphered, failed, unsupported = [], [], [], []
@@ -618,7 +619,7 @@ class Importer:
 
 
 def _summary_notes(traces: list[UeTrace]) -> list[dict[str, Any]]:
-    """What holds for many UEs, said once (FORMATS.md 6: a problem is not repeated), with
+    """What holds for many UEs, said once (docs/report.md: a problem is not repeated), with
     the first frame of each UE concerned."""
     out = []
     keyless = [t for t in traces if t.keyless]
@@ -651,7 +652,7 @@ def _records(
     *, skips: dict[int, str] | None = None, probes: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """The trace's records after the header: strict JSON objects, annotations as `note`
-    (FORMATS.md 1); every imported message carries its `frame`, synthetic records none."""
+    (docs/trace-format.md); every imported message carries its `frame`, synthetic records none."""
     skips = skips or {}
     t0 = events[0].time
     out: list[dict[str, Any]] = []

@@ -1,4 +1,4 @@
-"""A captured UE's messages as sessions (FORMATS.md section 1): where each session starts,
+"""A captured UE's messages as sessions (docs/trace-format.md): where each session starts,
 the USIM's SQN state and stored NAS context the evidence implies, the places where the
 recorded UE broke a rule (so replay reports NAS-3 there), and the gaps the capture shows
 — half-exchanges whose records get ``skip`` so that no false NAS-3 follows.
@@ -45,12 +45,12 @@ class SessionPlan:
     # the UE holds a native 5G NAS security context from before (TS 24.501 5.5.1.2.2)
     stored_ngksi: dict[int, int] = field(default_factory=dict)
     # (event index, why): where the recorded UE breaks a rule the model keeps, so replay
-    # reports NAS-3 there (FORMATS.md 3) instead of the trace copying the breach
+    # reports NAS-3 there (docs/invariants.md) instead of the trace copying the breach
     deviations: list[tuple[int, str]] = field(default_factory=list)
 
 
 def expectation(plan: SessionPlan) -> dict[str, Any]:
-    """The header's ``expect`` (FORMATS.md 1) for a conforming model: the recorded UE's
+    """The header's ``expect`` (docs/trace-format.md) for a conforming model: the recorded UE's
     behaviour reproduced (``pass``), except at the rule breaches the importer found."""
     if plan.deviations:
         return {"verdict": "fail", "violations": ["NAS-3"]}
@@ -85,7 +85,7 @@ def plan_sessions(
     """Split a UE's messages into sessions and infer the USIM's SQN state.
 
     A session starts at an initial REGISTRATION REQUEST on a new NGAP connection. The SQN
-    state follows the delta rule of FORMATS.md 1, as replay will: the first SQN the UE
+    state follows the delta rule of docs/trace-format.md, as replay will: the first SQN the UE
     accepted (state SQN-1), or the SQN_MS an AUTS reveals, fixes the state; a session
     whose first evidence contradicts the state carried over is a restarted UE (new USIM
     object); a contradiction inside a session is the recorded UE breaking the rules and
@@ -159,7 +159,7 @@ def plan_sessions(
     return plan
 
 
-# --- gaps: answers without their question (FORMATS.md 1, `skip`) ---------------------
+# --- gaps: answers without their question (docs/trace-format.md, `skip`) ---------------------
 
 UL, DL = "ul", "dl"
 # answer (direction, msg) -> the question it answers (sent the other way)
@@ -214,7 +214,7 @@ def _asks(key: tuple[str, str], ev: Event) -> bool:
 
 
 def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
-    """Half-exchanges the capture shows (FORMATS.md 1 ``skip``), so replay reports no
+    """Half-exchanges the capture shows (docs/trace-format.md ``skip``), so replay reports no
     false NAS-3:
 
     - an answer whose question is not in the capture, or a SECURITY MODE COMMAND for a

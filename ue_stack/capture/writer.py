@@ -1,5 +1,5 @@
 """``--pcap``: what crossed N1 as a capture Wireshark and tshark dissect without settings
-(FORMATS.md section 5, "Added in v1").
+(docs/README.md).
 
 A consumer of exchange-log records (``feed(record)``): every ``n1`` line becomes one NGAP
 PDU over SCTP (PPID 60, TS 38.412 7) in an Ethernet/IPv4 frame between one gNB and one

@@ -1,5 +1,5 @@
 """One module per ``ue-stack`` subcommand: each has ``register(subparsers)`` and
-``run(args) -> int`` (the exit status of FORMATS.md section 5)."""
+``run(args) -> int`` (the exit status of docs/README.md)."""
 
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ def jsonl_inputs(names: list[str], what: str) -> list[Path]:
             paths.extend(found)
         else:
             # a file, or a name that is neither: its reader then says why it cannot be
-            # read, as one line for that input (FORMATS.md 5, several inputs)
+            # read, as one line for that input (docs/README.md, several inputs)
             paths.append(path)
     return paths
 

@@ -1,10 +1,10 @@
-"""`ue-stack check LOG... [--report FILE] [--diagram FILE]` (FORMATS.md section 5).
+"""`ue-stack check LOG... [--report FILE] [--diagram FILE]` (docs/README.md).
 
 Streams each exchange log through a fresh ``Checker`` (state never crosses logs: corr is
 unique only within one), prints a short summary and writes the report. Exit status: 0 all
 invariants hold, 1 a violation, 2 unusable input — and then the diagram drawn so far and a
 report of what was checked (with ``errors`` and verdict ``fail``: an unfinished check never
-passes) stay on disk. Several logs (FORMATS.md 5): each unusable one gets one stderr line,
+passes) stay on disk. Several logs (docs/README.md): each unusable one gets one stderr line,
 the others are checked and summarised on stdout, exit 2; ``--diagram`` then names a
 folder (one diagram per log).
 
@@ -83,7 +83,7 @@ def check_report(args) -> tuple[dict, list[InputError]]:
                 met.append((expect_matched(expect, "fail" if violated else "pass", violated),
                             str(path)))
         except InputError as exc:
-            # FORMATS.md 5, several inputs: say so once for this log and go on
+            # docs/README.md, several inputs: say so once for this log and go on
             errors.append(exc)
         if timeline is not None:
             timelines.append(timeline.data())

@@ -1,7 +1,7 @@
-"""``ue-stack keys``: the key calculator of FORMATS.md section 5.
+"""``ue-stack keys``: the key calculator of docs/README.md.
 
-Prints one JSON object with the KEYS.md names of every value whose inputs were given, in
-the order FORMATS.md lists them. Inputs are never echoed: ``opc`` appears only when it was
+Prints one JSON object with the docs/keys.md names of every value whose inputs were given,
+in the order of ``OUTPUT_ORDER``. Inputs are never echoed: ``opc`` appears only when it was
 computed from ``--op``, ``sqn_ms`` only when it was recovered from ``--auts``.
 
 Choices the contract leaves open, made here:
@@ -12,7 +12,7 @@ Choices the contract leaves open, made here:
 - With ``--method eap-aka-prime`` there is no RES*/HXRES* (EAP-AKA' carries RES), and
   KAUSF is EMSK[0:32], so it and everything below it need ``--identity``. With the
   identity it also prints what a capture shows of the AKA'-Challenge (compatible
-  additions to the FORMATS.md list): ``k_aut``, ``at_res``, and the request and response
+  additions to the contract's list): ``k_aut``, ``at_res``, and the request and response
   packets as this model's AUSF and UE build them (``eap_request``/``eap_response``, EAP
   identifier ``--eap-id``, network name = the SNN) with their ``at_mac_request`` /
   ``at_mac_response``. A core that adds attributes (AT_RESULT_IND, ...) has another
@@ -21,7 +21,7 @@ Choices the contract leaves open, made here:
   other inputs cannot reach is omitted with a one-line note on stderr per output, exit
   status 0 (stdout stays pure JSON).
   Exit 2 is kept for a malformed value, ``--auts``/``--sqn-ms`` without ``--rand``, and
-  an invocation from which nothing at all can be computed (FORMATS.md section 5).
+  an invocation from which nothing at all can be computed (docs/README.md).
 
 This command prints keys: that is its job (test credentials). It never logs them.
 """
@@ -43,7 +43,7 @@ from ..nas import eap
 METHOD_5G_AKA = "5g-aka"
 METHOD_EAP_AKA_PRIME = "eap-aka-prime"
 
-# Output names in the order of FORMATS.md section 5.
+# Output names in the order the key calculator prints them.
 OUTPUT_ORDER = (
     "opc mac_a mac_s res ck ik ak ak_star autn res_star hxres_star k_ausf k_seaf k_amf "
     "k_nas_int k_nas_enc k_akma a_tid a_kid k_af auts sqn_ms mac_s_ok ck_prime ik_prime emsk "
@@ -83,17 +83,17 @@ class KeyInputs:
 
 @dataclass
 class KeyResult:
-    """``outputs`` is JSON-ready (hex strings, a bool, the ``k_af`` dict) in FORMATS.md
-    order; ``notes`` says why a requested output is missing."""
+    """``outputs`` is JSON-ready (hex strings, a bool, the ``k_af`` dict) in
+    ``OUTPUT_ORDER``; ``notes`` says why a requested output is missing."""
 
     outputs: dict[str, Any]
     notes: list[str]
 
 
 def compute(inp: KeyInputs) -> KeyResult:
-    """Every value of KEYS.md reachable from ``inp``: Milenage (TS 35.206 4.1), AUTN/AUTS
+    """Every value of docs/keys.md reachable from ``inp``: Milenage (TS 35.206 4.1), AUTN/AUTS
     (TS 33.102 6.3), the 5G AKA chain (TS 33.501 A.2-A.8) or EAP-AKA' (RFC 9048 3.3,
-    TS 33.501 A.3), and AKMA (TS 33.535 A.2-A.4, A-KID by the KEYS.md convention)."""
+    TS 33.501 A.3), and AKMA (TS 33.535 A.2-A.4, A-KID by the docs/keys.md convention)."""
     out: dict[str, Any] = {}
     notes: list[str] = []
 

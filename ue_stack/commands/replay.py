@@ -1,5 +1,6 @@
 """``ue-stack replay TRACE|DIR...``: replay traces through the UE model and check the
-invariants (FORMATS.md sections 1-5).
+invariants (docs/trace-format.md, docs/exchange-log.md, docs/invariants.md, docs/report.md,
+docs/README.md).
 
 Exit status: 0 all invariants hold (with ``--check-expect``: every trace met its
 ``expect``), 1 a violation (or a missed expectation), 2 unusable input. With several

@@ -1,4 +1,4 @@
-"""``ue-stack study``: the desync study on the network twin (STUDY.md) — failure share of AF
+"""``ue-stack study``: the desync study on the network twin (docs/study.md) — failure share of AF
 sessions against the re-authentication interval, per upper-layer mode, with and without
 SMC loss, checked against arithmetic. Writes study.csv, study.json, study.png, study.svg.
 
@@ -68,7 +68,7 @@ def run(args: Any) -> int:
         raise InputError(f"study: argument --latency: must be in 0..5 s, got {args.latency:g}")
     if min(args.reauth_interval) <= 8 * args.latency + 40:
         # a lost SMC keeps the AMF busy for 5 x T3560 (30 s): the next re-authentication
-        # must find it idle, and W1 must stay small against T (STUDY.md: w << T)
+        # must find it idle, and W1 must stay small against T (docs/study.md: w << T)
         raise InputError("study: argument --reauth-interval: each T must exceed "
                          f"40 s + 8 x latency ({40 + 8 * args.latency:g} s)")
     outdir = output_folder(args.out, "-o", create=True)

@@ -71,7 +71,8 @@ def resync_from_auts(k: bytes, opc: bytes, rand: bytes, auts: bytes) -> Resync:
 
 
 def sqn_is_fresh(sqn: bytes, sqn_ms: bytes, delta: int = SQN_DELTA) -> bool:
-    """The delta rule (FORMATS.md 1, KEYS.md): fresh when SQN_MS < SQN <= SQN_MS + delta."""
+    """The delta rule (docs/trace-format.md, docs/keys.md): fresh when
+    SQN_MS < SQN <= SQN_MS + delta."""
     s, ms = int.from_bytes(sqn, "big"), int.from_bytes(sqn_ms, "big")
     return ms < s <= ms + delta
 

@@ -1,7 +1,7 @@
 """AKMA keys and identifiers (TS 33.535 Annex A, clause 6.1; FC values from Rel-17).
 
 The A-KID syntax of TS 33.535 6.1 / TS 23.003 was not available to this project; the
-character convention lives in ``a_kid`` only (KEYS.md "A-KID"), and both the UE and the
+character convention lives in ``a_kid`` only (docs/keys.md "A-KID"), and both the UE and the
 network twin call that one function. Everything else compares A-KIDs as opaque strings.
 """
 
@@ -30,7 +30,7 @@ def a_tid(kausf: bytes, supi: str) -> bytes:
 
 
 def a_kid(rid: str, a_tid_value: bytes, mcc: str, mnc: str) -> str:
-    """A-KID = username@realm (TS 33.535 6.1), by the project convention of KEYS.md:
+    """A-KID = username@realm (TS 33.535 6.1), by the project convention of docs/keys.md:
     ``rid<RID>.atid<base64url(A-TID)>@5gc.mnc<MNC 3 digits>.mcc<MCC>.3gppnetwork.org``
     with the home PLMN. Assumption: the normative syntax was unavailable; change it here."""
     atid = base64.urlsafe_b64encode(a_tid_value).rstrip(b"=").decode("ascii")

@@ -175,7 +175,7 @@ def moves(net: NetView, attacker: str, powered: bool,
                                   "af_fqdn": "af.example.com", "ua_id": UA_TLS},
                    f"app {app}: needs a KAF", net), None
     if not powered:
-        return  # FORMATS.md 1: no dl before power-on, and the network waits for the UE
+        return  # docs/trace-format.md: no dl before power-on, and the network waits for the UE
     for name, record, note, after in network_moves(net):
         is_dl = record["kind"] == "dl"
         sent = after.sent

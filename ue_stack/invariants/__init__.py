@@ -1,4 +1,4 @@
-"""The invariants of FORMATS.md section 3, as small online checks over exchange-log
+"""The invariants of docs/invariants.md, as small online checks over exchange-log
 records (one module per id), and the ``Checker`` that runs them all."""
 
 from .base import Violation

@@ -24,7 +24,7 @@ from .base import (
 )
 
 # Bounds on remembered confirms: unused ones (an app that never derived), per UE, and used
-# ones (kept only to explain a reuse). corr is unique within a log (FORMATS.md 2), so the
+# ones (kept only to explain a reuse). corr is unique within a log (docs/exchange-log.md), so the
 # oldest entries are the least likely to matter; evicting them keeps memory flat on long
 # logs. The unused bound is per UE: a global one would evict confirms still legitimately
 # in flight once more UEs than that wait at once (10,000 simulated UEs did).

@@ -1,5 +1,5 @@
 """AKMA-3: with no valid KAUSF, NAS answers ObtainAkmaKeyReject, never a confirm
-(TS 24.501 4.21: "derive KAKMA ... from KAUSF if available"; BEHAVIOUR.md: no valid KAUSF
+(TS 24.501 4.21: "derive KAKMA ... from KAUSF if available"; docs/behaviour.md: no valid KAUSF
 or an invalid USIM -> reject).
 
 "No valid KAUSF": none announced yet, the valid one deleted, the USIM removed, or the USIM

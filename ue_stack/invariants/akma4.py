@@ -1,6 +1,6 @@
 """AKMA-4: every AF session succeeds — the AF's AAnF knows the A-KID and the KAF it
 returns equals the UE's (TS 33.535 6.3: Naanf_AKMA_ApplicationKey_Get; the desynchronised
-KAKMA of BEHAVIOUR.md shows up here as ``unknown_a_kid`` or ``key_mismatch``)."""
+KAKMA of docs/behaviour.md shows up here as ``unknown_a_kid`` or ``key_mismatch``)."""
 
 from __future__ import annotations
 

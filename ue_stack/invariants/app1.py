@@ -1,4 +1,4 @@
-"""APP-1 (FORMATS.md section 3): every ``kaf_request`` with ``expect`` gets that outcome —
+"""APP-1 (docs/invariants.md): every ``kaf_request`` with ``expect`` gets that outcome —
 ``ok`` (a confirm, a KAF, and an AF session with ``result: ok``) or ``rejected`` (an
 ``ObtainAkmaKeyReject``).
 

@@ -1,9 +1,9 @@
 """What every invariant shares: the ``Violation`` value and the ``Invariant`` base class.
 
-An invariant is a small online check over exchange-log records (FORMATS.md sections 2
-and 3): ``feed(record)`` returns the violations that record reveals, ``finish()`` those
-only the end of the log reveals. Each keeps bounded state — what it needs to decide the
-next record, never the log itself — and counts ``checked`` (decisions made) and
+An invariant is a small online check over exchange-log records (docs/exchange-log.md
+and docs/invariants.md): ``feed(record)`` returns the violations that record reveals,
+``finish()`` those only the end of the log reveals. Each keeps bounded state — what it
+needs to decide the next record, never the log itself — and counts ``checked`` (decisions made) and
 ``violations``. Records are plain dicts; unknown events and extra fields are ignored.
 """
 
@@ -21,7 +21,7 @@ AKMA_REJECT = "ObtainAkmaKeyReject"
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """One broken invariant at one log line (FORMATS.md section 4, ``violations``)."""
+    """One broken invariant at one log line (docs/report.md, ``violations``)."""
 
     invariant: str
     seq: int | None
@@ -86,7 +86,7 @@ def primitive_name(record: Record) -> str | None:
 
 
 def app_of_dst(record: Record) -> str | None:
-    """``app:<name>`` -> ``name`` (FORMATS.md 2: src/dst naming)."""
+    """``app:<name>`` -> ``name`` (docs/exchange-log.md: src/dst naming)."""
     dst = record.get("dst")
     if isinstance(dst, str) and dst.startswith("app:"):
         return dst[4:]

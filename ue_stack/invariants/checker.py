@@ -1,4 +1,4 @@
-"""The online checker: runs every invariant of FORMATS.md section 3 over one exchange log.
+"""The online checker: runs every invariant of docs/invariants.md over one exchange log.
 
 ``feed(record)`` as records arrive (from a file or straight from the bus in replay),
 ``finish()`` at the end. Memory stays flat: each invariant keeps only what the next
@@ -21,7 +21,7 @@ from .nas2 import Nas2, load_allowed_state_changes
 from .sec1 import Sec1
 from .xl1 import Xl1
 
-# FORMATS.md section 3, in its order: every report lists all of them.
+# docs/invariants.md, in its order: every report lists all of them.
 INVARIANT_IDS: tuple[str, ...] = (
     "AKMA-1",
     "AKMA-2",
@@ -84,7 +84,7 @@ class Checker:
         self._kaf_derivations = 0
 
     def feed(self, record: Record) -> list[Violation]:
-        """Check one exchange-log record (a dict of FORMATS.md section 2)."""
+        """Check one exchange-log record (a dict of docs/exchange-log.md)."""
         self._records += 1
         event = record.get("event")
         if event in EXCHANGE_EVENTS:
@@ -124,7 +124,7 @@ class Checker:
         self._sec1.add_secret_values(values)
 
     def results(self) -> dict[str, dict[str, int]]:
-        """``{id: {"checked": n, "violations": m}}`` for every id of FORMATS.md 3."""
+        """``{id: {"checked": n, "violations": m}}`` for every id of docs/invariants.md."""
         out = {i: {"checked": 0, "violations": 0} for i in INVARIANT_IDS}
         for invariant in self._invariants:
             out[invariant.id]["checked"] += invariant.checked

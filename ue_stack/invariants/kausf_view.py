@@ -1,10 +1,10 @@
-"""The UE's KAUSF status as a log tells it (events ``kausf`` and ``usim``, FORMATS.md 2).
+"""The UE's KAUSF status as a log tells it (events ``kausf`` and ``usim``, docs/exchange-log.md).
 
 AKMA-2 and AKMA-3 each keep their own view (invariants share no mutable state). A KAUSF
 counts as valid from ``kausf valid`` until ``kausf deleted`` of that fingerprint, USIM
 removal or insertion (the KAUSF belongs to the USIM that was present, TS 33.501 6.2.2.2),
 and it is unusable while the USIM is invalid (after AUTHENTICATION REJECT, TS 24.501
-5.4.1.3.5) — NAS must then reject AKMA requests (BEHAVIOUR.md, AKMA).
+5.4.1.3.5) — NAS must then reject AKMA requests (docs/behaviour.md, AKMA).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SEC-1: no log line holds a secret (FORMATS.md 2: keys appear only as fingerprints).
+"""SEC-1: no log line holds a secret (docs/exchange-log.md: keys appear only as fingerprints).
 
 By name: no field, at any depth, is named in ``crypto.secret.SECRET_NAMES`` — reserved
 even for harmless values. By value (replay, which knows the keys): no string contains the

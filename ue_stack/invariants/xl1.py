@@ -1,5 +1,5 @@
 """XL-1: every request primitive gets exactly one confirm or reject with its ``corr``, and
-no answer arrives without a request (FORMATS.md 2; TS 24.501 4.21's request/provide pair).
+no answer arrives without a request (docs/exchange-log.md; TS 24.501 4.21's request/provide pair).
 
 State: the open requests, removed when answered, so memory follows the number of
 requests in flight; and, per UE, the corrs of its last ``MAX_ANSWERED`` answered
@@ -32,7 +32,7 @@ class Xl1(Invariant):
 
     def __init__(self, input: str | None = None) -> None:
         super().__init__(input)
-        # corr is unique within a log (FORMATS.md 2), so it alone keys an open request.
+        # corr is unique within a log (docs/exchange-log.md), so it alone keys an open request.
         self._open: dict[str, tuple[str, int | None, float | None]] = {}
         # ue -> corr -> seq of the answer, the UE's last MAX_ANSWERED answered requests
         self._answered: dict[Any, OrderedDict[str, int | None]] = {}

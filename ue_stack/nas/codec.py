@@ -1,7 +1,8 @@
-"""NAS-5GS PDU codec: the octets of TS 24.501 clause 8/9 <-> the FORMATS.md vocabulary.
+"""NAS-5GS PDU codec: the octets of TS 24.501 clause 8/9 <-> the trace vocabulary
+(docs/trace-format.md).
 
 Owns one job: turn a NAS PDU as captured (security header included) into the message name
-and the fields of FORMATS.md section 1, typed as ``messages.FIELD_TYPES`` says, and back
+and the fields of docs/trace-format.md, typed as ``messages.FIELD_TYPES`` says, and back
 for the plain 5GMM messages the model implements. The capture importer and the trace
 loader share it, so a trace's ``pdu`` and its explicit fields are read the same way.
 
@@ -32,7 +33,7 @@ SHT_INTEGRITY_NEW_CONTEXT = 3
 SHT_INTEGRITY_CIPHERED_NEW_CONTEXT = 4
 CIPHERED_HEADERS = frozenset({SHT_INTEGRITY_CIPHERED, SHT_INTEGRITY_CIPHERED_NEW_CONTEXT})
 
-# 5GMM message types (TS 24.501 table 9.7.1) -> snake_case names; the FORMATS.md names
+# 5GMM message types (TS 24.501 table 9.7.1) -> snake_case names; the trace-format names
 # where FORMATS has one.
 MM_TYPES: dict[int, str] = {
     0x41: "registration_request",
@@ -117,7 +118,7 @@ class NasDecodeError(ValueError):
 class DecodedPdu:
     """One NAS PDU, decoded as far as the octets allow without keys.
 
-    ``msg``/``fields``: the FORMATS.md name and fields of the plain message (``msg`` is
+    ``msg``/``fields``: the trace-format name and fields of the plain message (``msg`` is
     None when the message is ciphered and does not read as null-ciphered, or is not
     NAS-5GS at all). ``inner``: the plain inner message for headers 1/3, the ciphered
     payload for 2/4. ``null_ciphered``: ``msg`` was read from a header-2/4 payload as
@@ -371,7 +372,7 @@ def _o_eap(opts: dict, fields: dict, extra: dict) -> None:
 
 
 def _eap_fields(packet: bytes, fields: dict, extra: dict) -> None:
-    """``eap`` (the packet) and its decoded fields (FORMATS.md 1); a packet that does
+    """``eap`` (the packet) and its decoded fields (docs/trace-format.md); a packet that does
     not decode keeps only ``eap``, and the trace loader names the problem."""
     fields["eap"] = packet
     extra["eap"] = packet
@@ -574,7 +575,7 @@ def _mobile_identity(value: bytes) -> MobileIdentity:
     return MobileIdentity(kind)
 
 
-# --- encoding (plain 5GMM messages of FORMATS.md section 1) --------------------------
+# --- encoding (plain 5GMM messages of docs/trace-format.md) --------------------------
 
 
 def _lv(b: bytes) -> bytes:
@@ -590,9 +591,9 @@ _REG_TYPE_VALUES = {v: k for k, v in _REGISTRATION_TYPES.items()}
 
 
 def encode_pdu(message: NasMessage) -> bytes:
-    """Encode a plain 5GMM message (security header type 0) from its FORMATS.md fields.
+    """Encode a plain 5GMM message (security header type 0) from its trace-format fields.
 
-    Covers the messages of FORMATS.md section 1; mandatory IEs FORMATS does not carry are
+    Covers the messages of docs/trace-format.md; mandatory IEs FORMATS does not carry are
     filled with their neutral values (no identity, empty capability). Raises ValueError
     for other names.
     """

@@ -3,10 +3,10 @@
 TS 33.501 6.2.2.2 keeps KAUSF outside the NAS security context: a context is replaced at
 every SMC, while KAUSF lives in the USIM (or ME non-volatile memory) and survives
 deregistration and power-off. Mixing the two is how an implementation loses KAUSF at SMC
-(the mistake STYLE.md notes in UERANSIM). So:
+(a mistake seen in UERANSIM). So:
 
 - ``NasSecurityContext``: one native 5G NAS security context named by its ngKSI. A trace
-  may start with the UE holding one from before it began (FORMATS.md ``ue.ngksi``): the
+  may start with the UE holding one from before it began (docs/trace-format.md ``ue.ngksi``): the
   model then knows its ngKSI but not its keys (``k_amf`` None).
 - ``SecurityContexts``: the *current* context and the *partial* native context that the
   last successful 5G AKA created (TS 24.501 4.4.2.1, 5.4.1.3.2), not yet taken into use.

@@ -1,6 +1,7 @@
-"""EAP packets of EAP-AKA' (RFC 3748 4, RFC 4187 8-11, RFC 9048 3) <-> the FORMATS.md names.
+"""EAP packets of EAP-AKA' (RFC 3748 4, RFC 4187 8-11, RFC 9048 3) <-> trace names
+(docs/trace-format.md).
 
-A packet is described by the fields traces and logs use for it (FORMATS.md section 1,
+A packet is described by the fields traces and logs use for it (docs/trace-format.md,
 "EAP-AKA' fields"): ``eap_code`` (request/response/success/failure), ``eap_id`` (the EAP
 Identifier), ``eap_subtype`` (challenge, synchronization-failure, ...), and the
 attributes present as ``at_rand``, ``at_autn``, ``at_kdf``, ``at_kdf_input``, ``at_res``,
@@ -69,7 +70,7 @@ class EapDecodeError(ValueError):
 
 
 def decode(packet: bytes) -> dict[str, Any]:
-    """The FORMATS.md description of an EAP packet. Success and failure have a code and
+    """The trace-format description of an EAP packet. Success and failure have a code and
     an identifier only (RFC 3748 4.2); an EAP-AKA' request/response also a subtype and its
     attributes. A request/response of another method gives code and identifier only."""
     packet = bytes(packet)
@@ -225,7 +226,7 @@ class EapFieldError(ValueError):
 
 
 def describe(fields: dict[str, Any]) -> dict[str, Any]:
-    """Reconcile a message's EAP fields (FORMATS.md 1): where ``eap`` (the packet) is
+    """Reconcile a message's EAP fields (docs/trace-format.md): where ``eap`` (the packet) is
     given, every decoded field written beside it must agree with it, and the ones left
     out are filled in from it. Without ``eap`` the fields stand as written (a v1 trace's
     ``eap: success`` shorthand arrives here as ``eap_code``). Returns the fields."""

@@ -7,7 +7,7 @@ What the peer answers to an EAP-Request/AKA'-Challenge, in this order:
 
 0. The same request again (same packet) -> the stored response, unchanged (RFC 3748 4.1:
    a retransmission is answered with the previous response, not re-processed).
-1. ngKSI already in use -> AUTHENTICATION FAILURE #71, as for 5G AKA (BEHAVIOUR.md; the
+1. ngKSI already in use -> AUTHENTICATION FAILURE #71, as for 5G AKA (docs/behaviour.md; the
    ngKSI check is 5GMM's, not EAP's).
 2. Missing AT_RAND/AT_AUTN/AT_KDF_INPUT/AT_MAC -> AKA'-Client-Error "unable to process"
    (RFC 4187 6.3.1). AT_KDF other than 1 -> AKA'-Authentication-Reject (RFC 9048 3.2: the
@@ -168,7 +168,7 @@ def _reject(ident: int, subtype: str) -> bytes:
 
 def _respond(nas_: Nas, request: bytes, response: bytes, *, res_sent: bool) -> None:
     """AUTHENTICATION RESPONSE carrying the EAP-Response (TS 24.501 5.4.1.2.2). A challenge
-    answered with AT_RES opens the AKMA deferral (BEHAVIOUR.md)."""
+    answered with AT_RES opens the AKMA deferral (docs/behaviour.md)."""
     reply = nas("authentication_response", **eap_fields(response))
     peer = nas_.eap
     peer.last_request, peer.last_response, peer.res_sent = request, reply, res_sent

@@ -1,7 +1,7 @@
 """5GMM messages as they cross N1, in the one vocabulary shared by traces, logs and cores.
 
 A ``NasMessage`` is a message name plus its information elements, typed per the table
-below (FORMATS.md section 1): integers for ngKSI/algorithms/causes, ``bytes`` for the
+below (docs/trace-format.md): integers for ngKSI/algorithms/causes, ``bytes`` for the
 octet strings (hex in files and logs), ``str`` for the two enumerations, ``bool`` for
 ``switch_off``. The table is the single place that says which fields a message has; trace
 loading, NAS-3 comparison and log rendering all read it.
@@ -22,7 +22,7 @@ FIELD_TYPES: dict[str, tuple] = {
     "cause": ("int", 0, 255),
     "identity_type": ("int", 0, 7),
     "registration_type": ("enum", ("initial", "mobility", "periodic")),
-    # EAP-AKA' (FORMATS.md 1 "EAP-AKA' fields"): the packet, and its decoded fields
+    # EAP-AKA' (docs/trace-format.md "EAP-AKA' fields"): the packet, and its decoded fields
     # (nas/eap.py keeps them in agreement). A v1 trace's ``eap: success|failure``
     # shorthand is read as ``eap_code`` by the loader.
     "eap": ("hex", None),
@@ -124,7 +124,7 @@ NGKSI_NO_KEY = 7  # "111": no key is available (TS 24.501 9.11.3.32)
 
 @dataclass(frozen=True, slots=True)
 class NasMessage:
-    """One 5GMM message: its FORMATS.md name and its fields (typed per FIELD_TYPES)."""
+    """One 5GMM message: its trace-format name and its fields (typed per FIELD_TYPES)."""
 
     msg: str
     fields: Mapping[str, Any] = field(default_factory=dict)
@@ -150,5 +150,5 @@ def render_fields(message: NasMessage) -> dict[str, Any]:
 
 
 def is_modelled(msg: str) -> bool:
-    """True for the 5GMM messages the model implements (FORMATS.md section 1 table)."""
+    """True for the 5GMM messages the model implements (docs/trace-format.md table)."""
     return msg in MESSAGES and msg != "ciphered"

@@ -8,7 +8,7 @@ The state machine is ``transitions.Machine`` over ``states.MmState`` with the on
 ``states.TRANSITIONS``; ``Nas._fire`` is the only place that runs it and the only place
 that turns ``MachineError`` into a protocol error: ``RemoteProtocolError`` (#98) for
 network input — answered with 5GMM STATUS inside ``handle_n1``, which never raises for a
-network message (FORMATS.md 3) — and ``LocalProtocolError`` for an illegal local request.
+network message (docs/invariants.md) — and ``LocalProtocolError`` for an illegal local request.
 
 Primary authentication: 5G AKA here (5.4.1.3); EAP-AKA' (5.4.1.2) in ``eap_aka_prime``,
 which gets every AUTHENTICATION REQUEST/RESULT and SMC EAP-Success that carries EAP. Cells, TAIs,
@@ -128,7 +128,7 @@ def _input(method: Callable[..., None]) -> Callable[..., None]:
     """Every input of the core goes through here. When it is complete — every state,
     KAUSF and USIM change it makes applied — an AKMA deferral that one of its triggers
     ended (``states.ENDS_AKMA_DEFERRAL``) is answered: the deferred requests see the
-    state the input left, never the state before it (BEHAVIOUR.md "Order within one
+    state the input left, never the state before it (docs/behaviour.md "Order within one
     input"; TS 24.501 4.21). Inputs that call inputs answer once, at the outermost."""
 
     @functools.wraps(method)
@@ -277,7 +277,8 @@ class Nas:
         REQUEST with switch-off (TS 24.501 5.5.2.2.1); the KAUSF and the NAS contexts are
         deleted (TS 33.501 6.2.2.2); 5GMM-DEREGISTERED.NO-SUPI. Switched off: nothing is
         signalled, but that subscriber's NAS contexts and 5G-GUTI go all the same (a card
-        put back is a new USIM: FORMATS.md `usim_inserted`), and the KAUSF goes with it."""
+        put back is a new USIM: docs/trace-format.md `usim_inserted`), and the KAUSF goes with
+        it."""
         usim = self.usim
         if usim is None:
             raise LocalProtocolError("usim_removed: no USIM is inserted")
@@ -473,7 +474,7 @@ class Nas:
     # -- 5G AKA, UE side (TS 24.501 5.4.1.3; TS 33.501 6.1.3.2) ----------------------
 
     def _on_authentication_request(self, message: NasMessage, now: float) -> None:
-        """AUTHENTICATION REQUEST, in the order of BEHAVIOUR.md: retransmitted RAND while
+        """AUTHENTICATION REQUEST, in the order of docs/behaviour.md: retransmitted RAND while
         T3516 runs -> the stored RES* (5.4.1.3.7); ngKSI already in use -> #71 before
         the USIM sees RAND (5.4.1.3.7); USIM MAC (#20) and SQN (#21 + AUTS), ME
         separation bit (#26) (5.4.1.3.6); else RES*, pending KAUSF, partial context.
@@ -761,7 +762,7 @@ class Nas:
     def handle_n1(self, message: NasMessage, now: float) -> None:
         """Every downlink NAS message. Never raises for network input: a message illegal
         in this state is answered with 5GMM STATUS (#98, or #96 for a malformed mandatory
-        IE) and noted (TS 24.501 7; FORMATS.md 3)."""
+        IE) and noted (TS 24.501 7; docs/invariants.md)."""
         state = self._machine_state
         if state is S.NULL:
             self._note("downlink message while switched off: no N1 connection", msg=message.msg)
@@ -833,7 +834,7 @@ class Nas:
         )
 
     def _open_akma_deferral(self) -> None:
-        # Deferral starts when the UE sends AUTHENTICATION RESPONSE (BEHAVIOUR.md W1).
+        # Deferral starts when the UE sends AUTHENTICATION RESPONSE (docs/behaviour.md W1).
         if self.config.akma_defer:
             self._deferring = True
 
@@ -849,7 +850,7 @@ class Nas:
 
     def end_of_run(self, now: float) -> None:
         """The run ends: AKMA requests still deferred are rejected (procedure_aborted), so
-        every request is answered (FORMATS.md 1)."""
+        every request is answered (docs/trace-format.md)."""
         self._deferring = False
         waiting, self._deferred = self._deferred, []
         for request in waiting:

@@ -116,7 +116,7 @@ TRANSITIONS: list[list] = [
 # fmt: on
 
 
-# Triggers that end a primary authentication as far as AKMA is concerned (BEHAVIOUR.md W1,
+# Triggers that end a primary authentication as far as AKMA is concerned (docs/behaviour.md W1,
 # TS 24.501 4.21): an AKMA request deferred since AUTHENTICATION RESPONSE is answered
 # once the input that fired one of them is complete, i.e. after every KAUSF/USIM status
 # change that input makes ("order within one input"). ``mm.Nas._fire`` marks them and

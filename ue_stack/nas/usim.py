@@ -3,8 +3,8 @@ of the valid KAUSF (the EF of TS 31.102 that holds the 5G authentication keys).
 
 The USIM runs the AUTN checks of TS 33.102 6.3.3 (MAC, then SQN); the ME's separation-bit
 check lives in ``ue_stack.crypto.aka.verify_autn`` right after them, in the same call.
-Freshness rule (FORMATS.md 1, KEYS.md): **the delta rule** by default, as replay requires
-(fresh when SQN_MS < SQN <= SQN_MS + 2^28); TS 33.102 Annex C (SEQ/IND arrays) is
+Freshness rule (docs/trace-format.md, docs/keys.md): **the delta rule** by default, as replay
+requires (fresh when SQN_MS < SQN <= SQN_MS + 2^28); TS 33.102 Annex C (SEQ/IND arrays) is
 available for simulation with ``freshness="annex-c"``.
 """
 

@@ -6,7 +6,7 @@ For each SUPI it keeps the challenge in progress (XRES*, the candidate KAUSF) an
 KAUSF of the last successful authentication. When RES* equals XRES* it stores the new
 KAUSF, and for an AKMA subscriber derives KAKMA, A-TID and A-KID and registers them at the
 AAnF (Naanf_AKMA_AnchorKey_Register) — at RES* verification, i.e. before the UE takes the
-new KAUSF into use at SMC. That gap is window W1 of BEHAVIOUR.md. With EAP-AKA' the same
+new KAUSF into use at SMC. That gap is window W1 of docs/behaviour.md. With EAP-AKA' the same
 happens when the AUSF decides on EAP-Success (AT_RES and AT_MAC verified): KAUSF =
 EMSK[0:32] is stored and registered at the AAnF as the EAP-Success leaves for the UE.
 """

@@ -5,7 +5,7 @@ each challenge, and follows the **model's** uplink (``handle_ul``): when the mod
 AUTHENTICATION RESPONSE carries the right RES* for the last challenge (EAP-AKA': the right
 AT_RES and AT_MAC), the AUSF stores KAUSF and registers the AKMA context at the AAnF, as
 the real network would have
-(BEHAVIOUR.md, "shadow network"). It never sends anything on N1.
+(docs/behaviour.md, "shadow network"). It never sends anything on N1.
 
 Replay always gives it K/OPc: the trace's, or for a trace without them the stand-in
 credentials the model's USIM uses too (``trace.replay.stand_in_credentials``), so both
@@ -112,7 +112,7 @@ class ShadowNetwork:
 
     def handle_op(self, op: str, fields: Mapping[str, Any], now: float) -> None:
         """A trace ``net`` record: ``aanf_context_remove`` acts; the simulation-only ops
-        (``reauthenticate``, ``drop_next``...) leave a note (FORMATS.md section 1)."""
+        (``reauthenticate``, ``drop_next``...) leave a note (docs/trace-format.md)."""
         if op == "aanf_context_remove":
             self.aanf.context_remove(self.supi, now)
         else:

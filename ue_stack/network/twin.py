@@ -27,7 +27,7 @@ from .faults import LinkFaults
 from .udm import Subscriber, Udm
 
 # Network ops the twin executes (scenario ``net`` steps). The first three are trace ops
-# (FORMATS.md section 1); the rest exist in simulation only.
+# (docs/trace-format.md); the rest exist in simulation only.
 NET_OPS = (
     "aanf_context_remove",
     "reauthenticate",

@@ -5,7 +5,7 @@ Format (every table but ``[ue]`` optional; unknown keys are errors, to catch typ
 
     name = "reauth-between-af-sessions"        # kebab-case, the --list name
     description = "one line"
-    [ue]          # as a trace header's ue object (FORMATS.md 1); hex strings
+    [ue]          # as a trace header's ue object (docs/trace-format.md); hex strings
     supi = "001010000000001"
     k = "<32 hex>"
     opc = "<32 hex>"           # or op = "<32 hex>"
@@ -40,7 +40,7 @@ Format (every table but ``[ue]`` optional; unknown keys are errors, to catch typ
     kind = "ue"                # ue | app | net
     op = "power_on"            # + the op's fields
 
-``ue`` and ``app`` ops and their fields are those of the trace format (FORMATS.md 1);
+``ue`` and ``app`` ops and their fields are those of the trace format (docs/trace-format.md);
 ``usim_inserted``'s ``ue`` is an inline table or a ``[step.ue]`` table after its step.
 ``net`` ops: the trace's ``aanf_context_remove``, ``reauthenticate`` and ``drop_next``
 (``msg``, optional ``count``), and, in simulation only, ``duplicate_next`` (``msg``,
@@ -409,7 +409,7 @@ def _check_table(
 def _ue(src: _Source, table: Any, where: str, start: int | None, keys: Keys | None = None
         ) -> UeConfig:
     """A ``[ue]`` table; without k/opc its SUPI's row of ``keys`` (``--keys FILE``) gives
-    them (FORMATS.md 5)."""
+    them (docs/README.md)."""
     if not isinstance(table, Mapping):
         raise src.error("must be a table", where, start)
 
@@ -461,7 +461,7 @@ def _step(src: _Source, index: int, raw: Any, keys: Keys | None = None) -> Step:
         if key not in raw:
             raise src.error("missing", f"{where}.{key}", start)
     try:
-        t = seconds(raw["t"])  # FORMATS.md 1: step times in the bounds of a trace's t
+        t = seconds(raw["t"])  # docs/trace-format.md: step times in the bounds of a trace's t
     except ValueError as exc:
         raise src.error(str(exc), f"{where}.t", src.key_line(start, "t")) from None
     kind = raw["kind"]

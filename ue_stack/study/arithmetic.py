@@ -1,4 +1,4 @@
-"""The arithmetic the simulated points are checked against (STUDY.md; derivations in
+"""The arithmetic the simulated points are checked against (docs/study.md; derivations in
 docs/study.md). Per UE: ``n`` intervals of length ``T`` (``D = nT``), re-authentications
 at ``kT`` for ``k = 1..n-1``, KAF requests Poisson with rate ``λ`` over ``[0, D)``, every
 N1 message ``d`` seconds one way, so W1 lasts ``w = d`` and the initial registration

@@ -1,4 +1,4 @@
-"""One parameter point of the desync study, run on the network twin (STUDY.md "Model").
+"""One parameter point of the desync study, run on the network twin (docs/study.md "Model").
 
 Each of ``ues`` UEs registers at a random time in ``[0, T)`` and is re-authenticated by
 the twin every ``T`` after that, for ``intervals`` intervals (``D = intervals * T``).

@@ -1,5 +1,5 @@
 """The sweep: every parameter point, run in worker processes, summarised per point with a
-95% interval bootstrapped over UEs, written as CSV, JSON and plots (STUDY.md "Outputs").
+95% interval bootstrapped over UEs, written as CSV, JSON and plots (docs/study.md "Outputs").
 
 The sessions of one UE are correlated (a cached key, a lost SMC fail a run of them), so
 the interval resamples whole UEs: the share is the pooled ratio (failed over sessions) of
@@ -52,7 +52,7 @@ def _run(item: tuple[Point, Setup]) -> PointResult:
 
 
 def summarise(result: PointResult, setup: Setup) -> dict[str, Any]:
-    """One CSV/JSON row (STUDY.md column names, then the extras)."""
+    """One CSV/JSON row (docs/study.md column names, then the extras)."""
     p = result.point
     failed = np.array([u.failed for u in result.ues], dtype=float)
     sessions = np.array([u.sessions for u in result.ues], dtype=float)

@@ -1,1 +1,1 @@
-"""ue-stack/trace v1 (FORMATS.md section 1): loading, writing and replaying traces."""
+"""ue-stack/trace v1 (docs/trace-format.md): loading, writing and replaying traces."""

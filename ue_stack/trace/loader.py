@@ -1,11 +1,11 @@
-"""Streaming reader of ue-stack/trace v1 files (FORMATS.md section 1).
+"""Streaming reader of ue-stack/trace v1 files (docs/trace-format.md).
 
 ``open_trace(path)`` reads and validates the header at once and then yields one typed
 ``TraceRecord`` per line, lazily: a trace of any length is read in constant memory. Every
 problem raises ``TraceFormatError`` naming the file, the line and the field, so the CLI can
 print one line and exit 2.
 
-What is deliberately *not* an error (FORMATS.md 1): blank lines and ``//`` lines; unknown
+What is deliberately *not* an error (docs/trace-format.md): blank lines and ``//`` lines; unknown
 extra fields (compatible extensions); record kinds starting with ``x-``; a ``dl``/``ul``
 ``msg`` the model does not implement (5GSM, transport, other 5GMM messages) — it is passed
 through with its fields as written, for replay to log and count.
@@ -56,14 +56,14 @@ _DIGITS = re.compile(r"[0-9]+")
 _RESERVED = frozenset({"t", "kind", "msg", "pdu", "skip", "frame"})
 
 # Fields a downlink message cannot be acted on without (the model needs them as input);
-# uplink records are expectations and may name only the fields to compare (FORMATS.md 1).
+# uplink records are expectations and may name only the fields to compare (docs/trace-format.md).
 DL_REQUIRED: dict[str, tuple[str, ...]] = {
     "authentication_request": ("ngksi",),  # and RAND/AUTN (5G AKA) or eap (EAP-AKA')
     "security_mode_command": ("ngksi", "nea", "nia"),
     "registration_reject": ("cause",),
     "authentication_result": ("eap_code",),
 }
-# The v1 shorthand ``eap: success|failure`` (FORMATS.md 1) is read as ``eap_code``.
+# The v1 shorthand ``eap: success|failure`` (docs/trace-format.md) is read as ``eap_code``.
 EAP_SHORTHAND = ("success", "failure")
 # ngKSI "111" means "no key is available": the network never names a new context with it
 # in AUTHENTICATION REQUEST (TS 24.501 9.11.3.32).
@@ -98,7 +98,7 @@ class Trace:
         self.records_read = 0  # records yielded so far (x- records not counted)
         self._line = 0
         self._times = Timeline()
-        # FORMATS.md 1: a trace starts with the UE switched off; a dl before the first
+        # docs/trace-format.md: a trace starts with the UE switched off; a dl before the first
         # `ue power_on` has no receiver.
         self._powered_on = False
         try:
@@ -220,7 +220,7 @@ class Trace:
         if not isinstance(kind, str):
             raise _Bad("kind", f"must be a string, got {_json_type(kind)}")
         if kind.startswith("x-"):
-            return None  # compatible extension: readers ignore it (FORMATS.md preamble)
+            return None  # compatible extension: readers ignore it (docs/README.md)
         if kind == "header":
             raise _Bad("kind", "a second header: the header must be the first line only")
         if kind not in RECORD_KINDS:
@@ -356,7 +356,7 @@ def _ue_config(obj: Any, prefix: str) -> UeConfig:
     supi = obj.get("supi")
     suci = _hex(obj["suci"], f"{prefix}.suci") if _given(obj, "suci") else None
     if supi is None and suci is not None:
-        supi = stand_in_supi(suci)  # a concealed SUPI (FORMATS.md 1): replay's stand-in
+        supi = stand_in_supi(suci)  # a concealed SUPI (docs/trace-format.md): replay's stand-in
     if supi is None:
         raise _Bad(f"{prefix}.supi", "missing: the USIM needs a SUPI (or ue.suci)")
     if not isinstance(supi, str) or not supi:
@@ -387,7 +387,7 @@ def _ue_config(obj: Any, prefix: str) -> UeConfig:
 
 
 def _skip(obj: dict[str, Any]) -> str | None:
-    """``skip``: why a dl/ul record is not fed / not expected (FORMATS.md 1), a string."""
+    """``skip``: why a dl/ul record is not fed / not expected (docs/trace-format.md), a string."""
     if not _given(obj, "skip"):
         return None
     value = obj["skip"]

@@ -1,4 +1,5 @@
-"""Replay of one ue-stack/trace v1 file through the UE model (FORMATS.md sections 1-3).
+"""Replay of one ue-stack/trace v1 file through the UE model (docs/trace-format.md;
+the log it writes: docs/exchange-log.md; its checks: docs/invariants.md).
 
 The trace is streamed record by record. ``dl``, ``app``, ``ue`` and ``net`` records are
 inputs, fed at their ``t`` in model time (timers fire in between). ``ul`` records are
@@ -68,12 +69,12 @@ class _Expectation:
 
     @property
     def unverified(self) -> bool:
-        """A `ciphered` record: it stands for any one uplink (FORMATS.md 3)."""
+        """A `ciphered` record: it stands for any one uplink (docs/invariants.md)."""
         return self.message.msg == "ciphered"
 
 
 class Nas3Matcher:
-    """NAS-3 (FORMATS.md section 3, "How NAS-3 matches"): the trace's ``ul`` records form
+    """NAS-3 (docs/invariants.md, "How NAS-3 matches"): the trace's ``ul`` records form
     a queue in file order; each model uplink is matched to the head. Different ``msg`` or
     nothing pending: "unexpected"; a field that differs: violation naming it; an
     expectation still pending when a later input is fed, or at the end: "missing"."""
@@ -137,7 +138,7 @@ class Nas3Matcher:
         while self._queue and (before_owner is None or self._queue[0].owner < before_owner):
             head = self._queue.popleft()
             if head.unverified:
-                continue  # counted under not_checked, never "missing" (FORMATS.md 1)
+                continue  # counted under not_checked, never "missing" (docs/trace-format.md)
             self._fail(f"missing uplink {head.message.msg} (trace line {head.line}): "
                        "the model did not send it")
 
@@ -192,7 +193,7 @@ class ShadowLink:
 
 def evidence_of(rec: TraceRecord) -> dict[str, Any]:
     """Where a recorded message comes from, for its log line: the trace ``line``, the
-    capture ``frame`` and the captured ``pdu`` (hex), each when known (FORMATS.md 2)."""
+    capture ``frame`` and the captured ``pdu`` (hex), each when known (docs/exchange-log.md)."""
     out: dict[str, Any] = {"line": rec.line}
     if rec.frame is not None:
         out["frame"] = rec.frame
@@ -346,7 +347,7 @@ class Replay:
             if pending is not None:
                 await self._feed(pending, index, bus, ue, link, nas3)
             # Timers fire only up to the last record's t; then deferred AKMA requests are
-            # rejected (procedure_aborted), so every request is answered (FORMATS.md 1).
+            # rejected (procedure_aborted), so every request is answered (docs/trace-format.md).
             await bus.sleep_until(last_t)
             ue.nas_input(nas.end_of_run)
             await bus.settle()

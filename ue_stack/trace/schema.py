@@ -1,4 +1,4 @@
-"""Typed values of a ue-stack/trace v1 file (FORMATS.md section 1).
+"""Typed values of a ue-stack/trace v1 file (docs/trace-format.md).
 
 The loader builds these; replay reads them. Keys are ``Key`` objects and are left out of
 every ``repr``, so a header or a ``usim_inserted`` record can be printed safely.
@@ -16,7 +16,7 @@ from ..nas.messages import NasMessage
 RecordKind = Literal["dl", "ul", "app", "ue", "net"]
 RECORD_KINDS: frozenset[str] = frozenset({"dl", "ul", "app", "ue", "net"})
 
-# op -> {field: required?}, per kind (FORMATS.md section 1, "app/ue/net ops")
+# op -> {field: required?}, per kind (docs/trace-format.md, "app/ue/net ops")
 APP_OPS: dict[str, dict[str, bool]] = {
     "kaf_request": {"app": True, "af_fqdn": True, "ua_id": True, "expect": False},
 }
@@ -44,7 +44,7 @@ SQN_MS_DEFAULT = bytes(6)
 
 
 def stand_in_supi(suci: bytes) -> str:
-    """The SUPI replay uses for a UE known only by a concealed SUCI (FORMATS.md 1): the
+    """The SUPI replay uses for a UE known only by a concealed SUCI (docs/trace-format.md): the
     SUCI's home MCC/MNC followed by digits derived from the whole SUCI, so two UEs of a
     capture get two SUPIs and the A-KID realm stays the home network's."""
     from ..nas.codec import decode_mobile_identity  # the codec is heavier than this module
@@ -108,7 +108,7 @@ class TraceHeader:
 
     @property
     def home_plmn(self) -> Plmn | None:
-        """The A-KID realm's PLMN: ``ue.home_plmn``, else the serving PLMN (KEYS.md)."""
+        """The A-KID realm's PLMN: ``ue.home_plmn``, else the serving PLMN (docs/keys.md)."""
         return self.ue.home_plmn or self.serving_plmn
 
 

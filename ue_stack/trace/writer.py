@@ -1,4 +1,4 @@
-"""Writes ue-stack/trace v1 files (FORMATS.md section 1) as strict JSON Lines: one JSON
+"""Writes ue-stack/trace v1 files (docs/trace-format.md) as strict JSON Lines: one JSON
 object per line, annotations included, so any JSON tool reads every line.
 
 Used by ``simulate --record`` and ``import``. Lines are flushed as they are written, so
@@ -21,7 +21,7 @@ VERSION = 1
 
 def header(supi: str | None, **fields: Any) -> dict[str, Any]:
     """A trace header; ``fields`` adds title, source, ue extras, serving_plmn, expect...
-    ``supi`` is None for a UE known only by a concealed SUCI (``ue.suci``, FORMATS.md 1)."""
+    ``supi`` is None for a UE known only by a concealed SUCI (``ue.suci``, docs/trace-format.md)."""
     ue = {**({"supi": supi} if supi is not None else {}), **fields.pop("ue", {})}
     return {"kind": "header", "format": FORMAT, "version": VERSION, **fields, "ue": ue}
 

@@ -136,7 +136,7 @@ async def test_the_bus_also_runs_in_real_time():
 
 
 def test_per_kaf_derives_from_the_new_kakma_after_reauthentication_legacy_does_not():
-    """BEHAVIOUR.md timeline t1..t4: after KAUSF2 replaces KAUSF1, a per-kaf app derives
+    """docs/behaviour.md timeline t1..t4: after KAUSF2 replaces KAUSF1, a per-kaf app derives
     KAF from KAKMA2; a legacy-cache app keeps deriving from KAKMA1 (TS 24.501 4.21)."""
 
     async def scenario(bus, ue, nas):
@@ -156,7 +156,7 @@ def test_per_kaf_derives_from_the_new_kakma_after_reauthentication_legacy_does_n
 
 
 def test_log_lines_follow_the_xlog_contract():
-    """FORMATS.md section 2: seq strictly increasing, t a number, the fields each event
+    """docs/exchange-log.md: seq strictly increasing, t a number, the fields each event
     needs, keys only as fingerprints."""
 
     async def scenario(bus, ue, nas):

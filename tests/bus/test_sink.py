@@ -1,4 +1,4 @@
-"""The exchange sink (ARCHITECTURE.md): every exchange reaches ``Bus(sink=...)`` as one
+"""The exchange sink (README.md "How it is built"): every exchange reaches ``Bus(sink=...)`` as one
 record, in ``seq`` order, redacted; a run fans it out and closes every consumer."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""NAS-5GS codec (TS 24.501 clauses 8, 9): captured octets <-> FORMATS.md fields."""
+"""NAS-5GS codec (TS 24.501 clauses 8, 9): captured octets <-> trace-format fields
+(docs/trace-format.md)."""
 
 from __future__ import annotations
 
@@ -110,7 +111,7 @@ EAP_RESPONSE = {
 
 def _eap(description: dict) -> dict:
     """An EAP message IE's fields as a message carries them: the packet and its decoded
-    fields (FORMATS.md 1), AT_MAC computed with a made-up K_aut."""
+    fields (docs/trace-format.md), AT_MAC computed with a made-up K_aut."""
     packet = eap.encode(description, k_aut=bytes(32) if "eap_subtype" in description else None)
     return {"eap": packet, **eap.decode(packet)}
 
@@ -162,7 +163,7 @@ CASES = [
 
 @pytest.mark.parametrize("message", CASES, ids=lambda m: m.msg)
 def test_encode_then_decode_gives_the_same_fields(message: NasMessage):
-    """Every FORMATS.md section 1 message survives encode_pdu -> decode_pdu."""
+    """Every docs/trace-format.md message survives encode_pdu -> decode_pdu."""
     d = decode_pdu(encode_pdu(message))
     assert d.msg == message.msg
     assert {k: v for k, v in d.fields.items() if k in MESSAGES[message.msg][1]} == dict(

@@ -1,5 +1,5 @@
 """Bad input to `ue-stack import`: exit 2 with one line naming what is wrong, never a
-traceback (issue 7; FORMATS.md 5)."""
+traceback (issue 7; docs/README.md)."""
 
 from __future__ import annotations
 

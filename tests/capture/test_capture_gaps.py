@@ -1,6 +1,6 @@
-"""Gaps are told, not hidden (issue 13; FORMATS.md 1 `skip`, `frame`, strict JSON Lines; 6
-import report): an answer whose question is not in the capture, or a question the network
-could only send after an answer that is not in it, is reported with its frames and
+"""Gaps are told, not hidden (issue 13; docs/trace-format.md `skip`, `frame`, strict JSON Lines;
+docs/report.md import report): an answer whose question is not in the capture, or a question the
+network could only send after an answer that is not in it, is reported with its frames and
 skipped up to the next point where the model can re-synchronise, so no false NAS-3
 follows. Built from the gnbsim/free5GC recording with frames taken out."""
 
@@ -102,7 +102,7 @@ def test_no_false_nas3_whatever_frames_the_capture_lost(captures, tmp_path, remo
 
 
 def test_every_imported_record_has_its_frame_and_every_line_is_json(captures, tmp_path):
-    """FORMATS.md 1: strict JSON Lines; `frame` on each imported message, none on the
+    """docs/trace-format.md: strict JSON Lines; `frame` on each imported message, none on the
     synthetic records (power_on, register, probes)."""
     _rc, _, trace = _import(captures / GNBSIM, tmp_path, "--akma-probe", "all")
     records = _records(trace)
@@ -118,7 +118,7 @@ def test_import_without_keys_says_so_as_a_note(captures, tmp_path):
 
 
 def test_wrong_keys_are_one_short_line_printed_once(captures, tmp_path, capsys):
-    """FORMATS.md 6: exit 2, one stderr line of at most 200 characters (plus the file
+    """docs/report.md: exit 2, one stderr line of at most 200 characters (plus the file
     name), nothing on stdout."""
     rc = main(["import", str(captures / GNBSIM), "-o", str(tmp_path), "--k", "00" * 16,
                "--opc", "11" * 16])
@@ -131,7 +131,7 @@ def test_wrong_keys_are_one_short_line_printed_once(captures, tmp_path, capsys):
 @pytest.mark.parametrize("extra_at_end", [False, True])
 def test_a_ciphered_uplink_matches_one_model_uplink_and_is_not_checked(
         captures, tmp_path, extra_at_end):
-    """FORMATS.md 3: a `ciphered` ul stands for exactly one uplink whose content is unknown:
+    """docs/invariants.md: a `ciphered` ul stands for exactly one uplink whose content is unknown:
     it matches the model's SECURITY MODE COMPLETE, counts in `ul_unverified`, and one that
     no model uplink meets is not "missing"."""
     _, _, trace = _import(captures / GNBSIM, tmp_path, "--keys", str(captures / "keys.csv"))
@@ -155,7 +155,7 @@ def test_a_ciphered_uplink_matches_one_model_uplink_and_is_not_checked(
 
 
 def test_a_mac_that_does_not_verify_with_the_given_keys_is_an_error(captures, tmp_path):
-    """FORMATS.md 6: a failed check where keys were given is an error, and `ok` is false;
+    """docs/report.md: a failed check where keys were given is an error, and `ok` is false;
     the problem names the frame."""
     msgs = orjson.loads((captures / GNBSIM).read_bytes())["messages"]
     last = msgs[6]["nas_pdu_hex"]  # REGISTRATION COMPLETE, MAC 2cbd08cf

@@ -72,7 +72,7 @@ def test_supi_comes_out_as_the_readme_says(imported):
 
 
 def test_serving_plmn_is_the_visited_one(imported):
-    """TS 33.501 6.1.1.4 / KEYS.md: the SNN names the serving PLMN (001/01 when roaming)."""
+    """TS 33.501 6.1.1.4 / docs/keys.md: the SNN names the serving PLMN (001/01 when roaming)."""
     (_, _, _, _, plmn, *_), _, header, _ = imported
     assert (header["serving_plmn"]["mcc"], header["serving_plmn"]["mnc"]) == plmn
 
@@ -100,7 +100,7 @@ def test_res_star_recomputed_from_k_opc_and_the_trace_equals_the_ues(imported):
 
 
 def test_header_sqn_ms_makes_the_first_accepted_sqn_fresh(imported):
-    """FORMATS.md 1: replay's USIM uses the delta rule from ue.sqn_ms."""
+    """docs/trace-format.md: replay's USIM uses the delta rule from ue.sqn_ms."""
     (_, _, k, opc, *_), _, header, records = imported
     req = next(r for r in records if r.get("msg") == "authentication_request")
     rand, autn = bytes.fromhex(req["rand"]), bytes.fromhex(req["autn"])
@@ -120,7 +120,7 @@ def test_named_nia2_macs_verify_and_none_fails(imported):
 
 
 def test_a_session_starts_with_power_on_and_register_before_the_registration(imported):
-    """FORMATS.md 1: `ue power_on` and `ue register` just before the first REGISTRATION
+    """docs/trace-format.md: `ue power_on` and `ue register` just before the first REGISTRATION
     REQUEST, and no `dl` before `power_on`."""
     _, _, _, records = imported
     assert [r.get("op") for r in records[:2]] == ["power_on", "register"]

@@ -1,5 +1,5 @@
 """The NAS security context a captured UE held before the capture (trace header
-``ue.ngksi``), and the ``expect`` the importer writes (issue 7; FORMATS.md 1)."""
+``ue.ngksi``), and the ``expect`` the importer writes (issue 7; docs/trace-format.md)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def _read_all(path: Path):
 
 @pytest.mark.parametrize("ngksi", [0, 1, 6])
 def test_loader_reads_the_stored_ngksi_of_the_header(tmp_path, ngksi):
-    """FORMATS.md 1 (extension): `ue.ngksi` 0..6 names a stored native context."""
+    """docs/trace-format.md (extension): `ue.ngksi` 0..6 names a stored native context."""
     header, _ = _read_all(_write(tmp_path, {"ngksi": ngksi}))
     assert header.ue.ngksi == ngksi
 
@@ -56,7 +56,7 @@ def test_loader_without_ngksi_means_no_stored_context(tmp_path):
 )
 def test_loader_rejects_a_bad_stored_ngksi_naming_the_field(tmp_path, value, words):
     """TS 24.501 9.11.3.32: "111" (7) is "no key", never a stored context; the error names
-    file, line 1 and the field `ue.ngksi` (FORMATS.md 5, exit 2)."""
+    file, line 1 and the field `ue.ngksi` (docs/README.md, exit 2)."""
     path = _write(tmp_path, {"ngksi": value})
     with pytest.raises(TraceFormatError) as err:
         _read_all(path)

@@ -1,4 +1,4 @@
-"""AKMA probes on imported traffic (issue 13; FORMATS.md 5 ``--akma-probe``): a capture
+"""AKMA probes on imported traffic (issue 13; docs/README.md ``--akma-probe``): a capture
 with a re-authentication between probes — written by ``simulate --pcap`` from the
 change request's scenario — imports with probes; a per-kaf model passes AKMA-1..4 and the
 legacy-cache negative control is caught (TS 24.501 4.21: a new KAKMA after every

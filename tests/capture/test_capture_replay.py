@@ -72,7 +72,7 @@ def _replay(trace: Path, out: Path, *options: str) -> tuple[int, list[dict], dic
 @pytest.fixture(scope="module")
 def runs(captures: Path, tmp_path_factory) -> dict[str, tuple]:
     """Each capture imported with the README's credentials (--keys) and replayed with them,
-    once. The keys stay out of the trace (FORMATS.md 5)."""
+    once. The keys stay out of the trace (docs/README.md)."""
     out: dict[str, tuple] = {}
     keys = str(captures / "keys.csv")
     for name in CAPTURES:
@@ -83,7 +83,7 @@ def runs(captures: Path, tmp_path_factory) -> dict[str, tuple]:
 
 
 def test_keys_stay_out_of_the_trace_unless_embedded(captures, tmp_path):
-    """FORMATS.md 5: import writes K/OPc into a header only with --embed-keys."""
+    """docs/README.md: import writes K/OPc into a header only with --embed-keys."""
     name, (supi, k, opc, *_rest) = next(iter(CAPTURES.items()))
     keys = str(captures / "keys.csv")
     trace, _ = _import(captures / name, tmp_path / "plain", "--keys", keys)
@@ -128,7 +128,7 @@ def test_model_reproduces_every_res_star_the_real_ue_sent(replayed):
 
 
 def test_nas3_finds_nothing_wrong_with_the_authentication(replayed):
-    """FORMATS.md 3 (NAS-3): no violation names an authentication message."""
+    """docs/invariants.md (NAS-3): no violation names an authentication message."""
     *_, report = replayed
     bad = [v["message"] for v in report["violations"] if v["invariant"] == "NAS-3"
            and any(m in v["message"] for m in AUTH_MESSAGES)]
@@ -193,7 +193,7 @@ def test_oai_ue_starts_with_the_context_its_registration_names(runs):
 
 @pytest.mark.parametrize("name", sorted(CAPTURES))
 def test_credential_less_import_replays_with_nas3_not_checked(captures, tmp_path, name):
-    """FORMATS.md 1: a trace without K/OPc replays with stand-in credentials; what needs
+    """docs/trace-format.md: a trace without K/OPc replays with stand-in credentials; what needs
     the real K (AUTN checks, RES*) is listed under `not_checked`, and nothing fails."""
     trace, _ = _import(captures / name, tmp_path)
     header, _ = _trace_records(trace)

@@ -1,4 +1,4 @@
-"""Sessions and the USIM's SQN state inferred from a capture (issue 7; FORMATS.md 1)."""
+"""Sessions and the USIM's SQN state inferred from a capture (issue 7; docs/trace-format.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A real phone conceals its SUPI (issue 18; FORMATS.md 1 header `ue.suci`): the capture
+"""A real phone conceals its SUPI (issue 18; docs/trace-format.md header `ue.suci`): the capture
 still yields one trace per UE session, naming the SUCI; replay uses a stand-in SUPI and
 stand-in credentials and lists what depends on them under `not_checked`; the import
 report counts these UEs with a note; `--akma-probe` exercises AKMA-1..4 on them.

@@ -1,4 +1,4 @@
-"""``--keys FILE`` (FORMATS.md 5): a CSV of subscriber credentials for import, replay and
+"""``--keys FILE`` (docs/README.md): a CSV of subscriber credentials for import, replay and
 simulate --record; keys stay out of shareable files unless embedded on purpose."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``--pcap``: what crossed N1 as NGAP over SCTP, readable by Wireshark and by our own
-importer (FORMATS.md section 5, "Added in v1"; TS 38.413 8.6 NAS transport, TS 38.412 7
+importer (docs/README.md; TS 38.413 8.6 NAS transport, TS 38.412 7
 PPID 60)."""
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def test_ngap_id_out_of_range_is_refused() -> None:
 
 
 def test_simulated_capture_imports_back_to_the_same_messages(tmp_path: Path) -> None:
-    """FORMATS.md 5: the importer reads `simulate --pcap` back to the same message
+    """docs/README.md: the importer reads `simulate --pcap` back to the same message
     sequence, per UE, in the same order; each UE has its own NGAP id pair."""
     pcap, log = tmp_path / "x.pcap", tmp_path / "x.jsonl"
     status = main(["simulate", "reauth-between-af-sessions", "--ues", "3",
@@ -93,7 +93,7 @@ def _ngap_payloads(pcap: Path) -> list[bytes]:
 
 
 def test_replayed_capture_keeps_the_captured_pdus(tmp_path: Path) -> None:
-    """FORMATS.md 5: imported PDUs are written exactly as captured (a ciphered downlink
+    """docs/README.md: imported PDUs are written exactly as captured (a ciphered downlink
     stays ciphered), in the trace's order, with the model time as time stamp."""
     trace = REPO / "traces" / "capture-open5gs-roaming-hr-nia2-999700000021309.jsonl"
     pcap = tmp_path / "r.pcap"
@@ -106,7 +106,7 @@ def test_replayed_capture_keeps_the_captured_pdus(tmp_path: Path) -> None:
 
 
 def test_unwritable_pcap_is_unusable_input(tmp_path: Path, capsys) -> None:
-    """FORMATS.md 5: an output file that cannot be written: exit 2, one line naming it."""
+    """docs/README.md: an output file that cannot be written: exit 2, one line naming it."""
     target = tmp_path / "missing" / "x.pcap"
     assert main(["simulate", "happy-path", "--pcap", str(target)]) == 2
     err = capsys.readouterr().err.strip().splitlines()

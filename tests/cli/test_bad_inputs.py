@@ -1,6 +1,7 @@
 """Each class of unusable input found by the first adversarial run (issue 11) is refused
 at its reader's boundary with exit status 2 and one stderr line naming file, line and
-field — never a traceback, never a hang, never a key echoed (FORMATS.md 1, 2, 5)."""
+field — never a traceback, never a hang, never a key echoed (docs/trace-format.md,
+docs/exchange-log.md and docs/README.md)."""
 
 from __future__ import annotations
 
@@ -57,10 +58,10 @@ def log_with(tmp_path: Path, records: list[dict], raw_tail: str = "") -> str:
     return str(path)
 
 
-# -- 2. numbers: finite, bounded (FORMATS.md 1) --------------------------------------------
+# -- 2. numbers: finite, bounded (docs/trace-format.md) --------------------------------------------
 @pytest.mark.parametrize("t", [1e9, 2.0**63, 1e300])
 def test_a_trace_whose_t_jumps_beyond_the_span_bound_is_refused(tmp_path, capsys, t):
-    """FORMATS.md 1: the span from the first record's t to the last is at most 10^7 s."""
+    """docs/trace-format.md: the span from the first record's t to the last is at most 10^7 s."""
     def edit(lines):
         lines[-1]["t"] = t
     err = one_line_exit_2(capsys, ["replay", trace_with(tmp_path, edit)])
@@ -69,7 +70,7 @@ def test_a_trace_whose_t_jumps_beyond_the_span_bound_is_refused(tmp_path, capsys
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
 def test_nan_and_infinity_are_input_errors_in_a_trace_and_a_log(tmp_path, capsys, literal):
-    """FORMATS.md 1: NaN, Infinity and -Infinity are input errors in every format we read
+    """docs/trace-format.md: NaN, Infinity and -Infinity are input errors in every format we read
     (Python's json accepts them)."""
     trace = tmp_path / "t.jsonl"
     trace.write_text(TRACE.read_text() + '{"t": ' + literal + ', "kind": "ue", "op": "advance"}\n')

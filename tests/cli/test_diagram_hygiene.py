@@ -1,6 +1,6 @@
 """Mermaid diagrams people can read: the full violation text, no Python reprs, the UE
 only where there are several, the capture frame on recorded messages, and recorded
-messages told apart from modelled ones (FORMATS.md 1: reports, diagrams and HTML show the
+messages told apart from modelled ones (docs/trace-format.md: reports, diagrams and HTML show the
 frame next to a violation)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""``--html``: one self-contained page for replay, simulate and check (FORMATS.md section
-5, "Added in v1"): well-formed, no network, every violation in full with its trace line
+"""``--html``: one self-contained page for replay, simulate and check (docs/README.md,
+"Command line"): well-formed, no network, every violation in full with its trace line
 and a link to its mark on the inline SVG sequence diagram, and usable for large runs."""
 
 from __future__ import annotations

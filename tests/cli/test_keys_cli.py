@@ -1,4 +1,4 @@
-"""``ue-stack keys`` (FORMATS.md section 5): the calculator reproduces every chain vector,
+"""``ue-stack keys`` (docs/README.md): the calculator reproduces every chain vector,
 builds or verifies AUTS, does EAP-AKA', and turns bad input into exit 2 with one line on
 stderr naming the option."""
 
@@ -47,8 +47,8 @@ def _chain_argv(chain: dict) -> list[str]:
 
 @pytest.mark.parametrize("chain", CHAINS, ids=lambda c: c["name"])
 def test_keys_reproduces_every_output_of_every_chain_vector(capsys, chain: dict) -> None:
-    """FORMATS.md 5: with a chain's inputs, every output of tests/data/vectors comes out under
-    its KEYS.md name (k_af keyed by FQDN:UAID), plus the A-KID; nothing else."""
+    """docs/README.md: with a chain's inputs, every output of tests/data/vectors comes out under
+    its docs/keys.md name (k_af keyed by FQDN:UAID), plus the A-KID; nothing else."""
     status, out, err = keys(capsys, *_chain_argv(chain))
     assert status == 0 and err == []
     assert out is not None
@@ -76,8 +76,8 @@ def test_mcc_mnc_build_the_snn_with_a_padded_mnc(capsys) -> None:
 
 
 def test_snn_is_used_verbatim_even_when_odd(capsys) -> None:
-    """FORMATS.md 1/5: some real cores send odd names; --snn is never normalised, and it
-    wins over --mcc/--mnc for the keys."""
+    """docs/trace-format.md and docs/README.md: some real cores send odd names; --snn is never
+    normalised, and it wins over --mcc/--mnc for the keys."""
     odd = "5G:mnc01.mcc001.3gppnetwork.org"
     status, out, _ = keys(capsys, *PYCRATE_ARGS, f"--snn={odd}", "--mcc=001", "--mnc=01")
     assert status == 0
@@ -89,7 +89,7 @@ def test_snn_is_used_verbatim_even_when_odd(capsys) -> None:
 
 
 def test_a_kid_is_omitted_with_a_note_when_no_plmn_is_known(capsys) -> None:
-    """KEYS.md A-KID needs the home PLMN; an odd --snn alone names none."""
+    """docs/keys.md A-KID needs the home PLMN; an odd --snn alone names none."""
     status, out, err = keys(capsys, *PYCRATE_ARGS, "--snn=internet.example")
     assert status == 0
     assert "k_akma" in out and "a_tid" in out and "a_kid" not in out
@@ -104,7 +104,7 @@ def test_a_kid_realm_is_parsed_from_a_well_formed_snn(capsys) -> None:
 
 
 def test_a_kid_realm_defaults_to_the_serving_plmn_and_follows_the_home_plmn(capsys) -> None:
-    """FORMATS.md 5: --home-mcc/--home-mnc name the A-KID realm, default the serving PLMN
+    """docs/README.md: --home-mcc/--home-mnc name the A-KID realm, default the serving PLMN
     (the roaming capture: serving 001/01, home 999/70)."""
     _, serving, _ = keys(capsys, *PYCRATE_ARGS, "--mcc=001", "--mnc=01")
     _, home, _ = keys(
@@ -137,7 +137,7 @@ def test_op_gives_opc_and_milenage_outputs_of_ts35208_set1(capsys) -> None:
 
 
 def test_hex_input_is_case_insensitive_and_output_lowercase(capsys) -> None:
-    """FORMATS.md: hex is case-insensitive in what we read, lowercase in what we write."""
+    """docs/README.md: hex is case-insensitive in what we read, lowercase in what we write."""
     upper = [f"--{name}={value.upper()}" for name, value in PYCRATE.items()]
     _, out, _ = keys(capsys, *upper, f"--snn={SNN_001_01}")
     assert out["k_ausf"] == PYCRATE_KAUSF
@@ -160,7 +160,7 @@ def test_sqn_ms_builds_an_auts_that_auts_verifies(capsys) -> None:
 
 
 def test_keys_computes_for_any_amf(capsys) -> None:
-    """FORMATS.md 5: the separation-bit check belongs to the UE model, not the calculator."""
+    """docs/README.md: the separation-bit check belongs to the UE model, not the calculator."""
     status, out, _ = keys(capsys, *PYCRATE_ARGS, f"--snn={SNN_001_01}", "--amf=0000")
     assert status == 0 and out["autn"][12:16] == "0000"
     assert out["mac_a"] != "b29c0af4e58a1078"  # the AMF 8000 MAC-A of the pycrate chain
@@ -169,7 +169,7 @@ def test_keys_computes_for_any_amf(capsys) -> None:
 
 
 def test_nas_keys_follow_nia_and_nea(capsys) -> None:
-    """TS 33.501 A.8: free5GC capture chain, NIA2 -> the K_NAS_int of KEYS.md."""
+    """TS 33.501 A.8: free5GC capture chain, NIA2 -> the K_NAS_int of docs/keys.md."""
     (chain,) = [c for c in CHAINS if c["name"] == "capture-gnbsim-free5gc"]
     argv = [f"--{name}={value}" for name, value in chain["inputs"].items()]
     _, out, _ = keys(capsys, *argv, "--nia=2", "--nea=0")
@@ -178,7 +178,7 @@ def test_nas_keys_follow_nia_and_nea(capsys) -> None:
 
 
 def test_requested_outputs_without_their_inputs_are_omitted_with_a_note(capsys) -> None:
-    """FORMATS.md 5: outputs appear where their inputs were given; a requested one that
+    """docs/README.md: outputs appear where their inputs were given; a requested one that
     cannot be computed is noted on stderr, and the rest still comes out (exit 0)."""
     status, out, err = keys(
         capsys, "--k", PYCRATE["k"], "--opc", PYCRATE["opc"], "--rand", PYCRATE["rand"],
@@ -278,7 +278,7 @@ BAD_INPUTS = [
     ("argv", "option"), BAD_INPUTS, ids=[" ".join(a)[:40] or "no-options" for a, _ in BAD_INPUTS]
 )
 def test_bad_input_exits_2_with_one_line_naming_the_option(capsys, argv, option) -> None:
-    """FORMATS.md 5: a malformed value, --auts/--sqn-ms without --rand, or nothing to
+    """docs/README.md: a malformed value, --auts/--sqn-ms without --rand, or nothing to
     compute: exit 2, nothing on stdout, one stderr line naming the option, no traceback."""
     status = main(["keys", *argv])
     captured = capsys.readouterr()
@@ -331,7 +331,7 @@ def test_console_script_bad_input_is_one_line_and_exit_2() -> None:
 
 
 def test_eap_aka_prime_prints_the_challenge_packets_a_recorded_run_carries(capsys) -> None:
-    """FORMATS.md 5 ``--method eap-aka-prime --identity``: ``at_res``, the request and
+    """docs/README.md ``--method eap-aka-prime --identity``: ``at_res``, the request and
     response packets with their AT_MAC, byte for byte as the simulated AUSF and UE
     exchanged them in traces/sim-eap-aka-prime-happy-path.jsonl (first AV: SQN 0x20)."""
     root = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""An output that cannot be written is unusable input (FORMATS.md 5): exit status 2, one
+"""An output that cannot be written is unusable input (docs/README.md): exit status 2, one
 stderr line naming the file, nothing on stdout, never a traceback — for every output
 option of every command, whether the open fails (a missing folder, a path under a file)
 or a later write does (a full disk, ``/dev/full``). What was written before stays."""
@@ -52,7 +52,7 @@ COMMANDS = {
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_an_output_that_cannot_be_written_exits_2_with_one_line_naming_it(
         tmp_path, capsys, command, case):
-    """FORMATS.md 5: 'an output file that cannot be written is unusable input (exit 2,
+    """docs/README.md: 'an output file that cannot be written is unusable input (exit 2,
     one line naming the file), never a traceback'."""
     bad = _bad_paths(tmp_path)[case]
     argv = COMMANDS[command](tmp_path, bad)
@@ -78,7 +78,7 @@ CAPTURE = str(ROOT / "tests" / "data" / "captures" / "gnbsim-free5gc-ngap.json")
 @pytest.mark.parametrize("case", ["missing folder", "under a file", "full disk", "a folder"])
 def test_import_whose_report_cannot_be_written_leaves_no_trace_that_looks_complete(
         tmp_path, capsys, case):
-    """FORMATS.md 6: exit 2 writes nothing to stdout and no trace that pretends to be
+    """docs/report.md: exit 2 writes nothing to stdout and no trace that pretends to be
     complete — traces get their names only once the report is on disk."""
     bad = _bad_paths(tmp_path)[case]
     outdir = tmp_path / "out"

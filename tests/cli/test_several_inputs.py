@@ -1,4 +1,4 @@
-"""Several inputs at once (FORMATS.md 5): each unusable input gets one stderr line, the
+"""Several inputs at once (docs/README.md): each unusable input gets one stderr line, the
 usable ones are processed and stdout carries their table or summary, exit status 2;
 ``--log``/``--diagram`` then name an existing folder (nothing is created silently)."""
 

@@ -1,4 +1,4 @@
-"""The published schemas know the EAP-AKA' fields of FORMATS.md 1 ("EAP-AKA' fields"):
+"""The published schemas know the EAP-AKA' fields of docs/trace-format.md ("EAP-AKA' fields"):
 the packet as hex or the v1 shorthand, and the decoded fields typed as the loader reads
 them."""
 

@@ -1,4 +1,4 @@
-"""``ue-stack explore`` (issue 17; FORMATS.md section 7): shortest counterexamples of the
+"""``ue-stack explore`` (issue 17; docs/schema/explore.schema.json): shortest counterexamples of the
 executable model as traces that replay, labelled W1 / W2 / new (docs/behaviour.md).
 Depths are the smallest where each case exists, so the tests stay fast."""
 
@@ -47,7 +47,7 @@ def test_legacy_cache_akma4_is_new_not_w2():
 
 
 def test_deferral_off_finds_w1_and_nothing_new(tmp_path):
-    """BEHAVIOUR.md W1: with akma_defer off, a KAF requested between RES* and SMC gets
+    """docs/behaviour.md W1: with akma_defer off, a KAF requested between RES* and SMC gets
     A-KID1, which the AAnF has replaced (depth 5). Labelled W1, no new finding: exit 0."""
     status, summary = run_cli(tmp_path, "--depth", "5", "--akma-defer", "off")
     assert ("AKMA-4", "W1") in labels(summary)

@@ -1,6 +1,6 @@
 """Fuzzing the real entry point (issue 11): mutated traces, exchange logs, scenario files,
 captures and command-line numbers go through ``ue_stack.cli.main`` in-process, and every
-run must keep the contract of FORMATS.md 5 (errors are for people):
+run must keep the contract of docs/README.md (errors are for people):
 
 - the exit status is 0, 1 or 2 — no exception leaves ``main`` (that is a traceback);
 - exit 2 (one unusable input) prints nothing on stdout and exactly one line on stderr;

@@ -1,5 +1,5 @@
-"""The checker's results, the report (FORMATS.md 4), the Mermaid diagram and
-`ue-stack check` (FORMATS.md 5: exit 0 all hold, 1 a violation, 2 unusable input)."""
+"""The checker's results, the report (docs/report.md), the Mermaid diagram and
+`ue-stack check` (docs/README.md: exit 0 all hold, 1 a violation, 2 unusable input)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def without_states(log: Log) -> list[dict]:
 
 
 def legacy_cache(log: Log) -> Log:
-    """BEHAVIOUR.md timeline: a KAF from the cached KAKMA1 after re-authentication."""
+    """docs/behaviour.md timeline: a KAF from the cached KAKMA1 after re-authentication."""
     log.register()
     log.kaf_session("mail", "c1")
     log.authenticate(KAUSF_2)
@@ -49,7 +49,7 @@ def test_results_cover_every_invariant_of_formats_section_3(healthy):
 
 
 def test_a_log_without_evidence_reports_checked_zero():
-    """FORMATS.md 3: absent evidence is `checked: 0`, not a violation."""
+    """docs/invariants.md: absent evidence is `checked: 0`, not a violation."""
     checker, violations = check_records(
         [{"seq": 1, "t": 0, "event": "note", "text": "hello"}], allowed_state_changes=STATES
     )
@@ -71,7 +71,7 @@ def test_replay_records_app1_and_nas3_through_the_checker():
 
 
 def test_checker_state_stays_bounded_on_a_long_healthy_log():
-    """ARCHITECTURE.md: online checking keeps memory flat — answered requests and used
+    """README.md "How it is built": online checking keeps memory flat — answered requests and used
     confirms leave no state behind beyond fixed bounds."""
     log = Log()
     log.register()
@@ -198,7 +198,7 @@ def test_check_exits_1_on_a_violation_and_draws_it(tmp_path, legacy, capsys):
 def test_check_exits_2_naming_file_line_and_field_and_keeps_the_partial_report(
     tmp_path, healthy, capsys, line, field
 ):
-    """FORMATS.md 5: unusable input gives exit 2, one line naming file, line and field;
+    """docs/README.md: unusable input gives exit 2, one line naming file, line and field;
     the report and diagram written so far stay on disk."""
     records = without_states(healthy)[:5]
     log = tmp_path / "broken.jsonl"

@@ -1,4 +1,4 @@
-"""The checker's hot-path shortcuts decide exactly as the full checks do (FORMATS.md 3).
+"""The checker's hot-path shortcuts decide exactly as the full checks do (docs/invariants.md).
 
 SEC-1 clears a flat line by searching all its text at once, and the checker feeds each
 invariant only the events it declares; neither may hide a violation or invent one.
@@ -45,7 +45,7 @@ def test_sec1_without_known_keys_still_flags_a_secret_name_nested_in_a_list(log)
 
 def test_every_line_reaches_sec1_whatever_its_event(log):
     """SEC-1 declares no events: the checker's routing feeds it every line, events no
-    invariant names included (FORMATS.md 2: extra events are allowed)."""
+    invariant names included (docs/exchange-log.md: extra events are allowed)."""
     log.register()
     log.add("x-vendor-event", text="anything")
     log.add("note", text=f"leaked {KEY}")

@@ -1,4 +1,4 @@
-"""AKMA-1..4 over hand-made exchange logs (FORMATS.md section 3; TS 24.501 4.21)."""
+"""AKMA-1..4 over hand-made exchange logs (docs/invariants.md; TS 24.501 4.21)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_akma1_flags_a_kaf_derived_from_a_cached_kakma_without_a_fresh_confirm(l
 
 
 def test_akma1_flags_a_confirm_that_feeds_two_derivations(log):
-    """FORMATS.md 3: each confirm feeds at most one derivation."""
+    """docs/invariants.md: each confirm feeds at most one derivation."""
     log.register()
     log.kaf_session("mail", "c1")
     again = log.kaf("mail", "c1")
@@ -80,7 +80,7 @@ def test_akma2_holds_when_confirms_follow_the_valid_kausf(healthy):
 
 
 def test_akma2_flags_a_confirm_derived_from_the_pending_kausf(log):
-    """TS 33.501 6.2.2.2 / BEHAVIOUR.md W1: between RES* and SMC the new KAUSF is only
+    """TS 33.501 6.2.2.2 / docs/behaviour.md W1: between RES* and SMC the new KAUSF is only
     pending; NAS must derive KAKMA from the valid one."""
     log.register()
     log.authenticate(KAUSF_2, smc=False)
@@ -171,7 +171,7 @@ def test_akma3_flags_a_confirm_given_before_any_kausf_existed(log):
 
 
 def test_akma3_is_not_checked_on_a_log_without_kausf_status(log):
-    """FORMATS.md 3: a foreign log that never reports KAUSF status gives checked 0."""
+    """docs/invariants.md: a foreign log that never reports KAUSF status gives checked 0."""
     log.obtain("mail", "c1")
     log.kaf("mail", "c1")
     results, violations = check(log)
@@ -186,7 +186,7 @@ def test_akma4_holds_when_every_af_session_is_ok(healthy):
 
 
 def test_akma4_flags_an_af_session_with_an_a_kid_the_aanf_deleted(log):
-    """BEHAVIOUR.md t4: the AAnF keeps only the latest context (TS 33.535 6.1), so the
+    """docs/behaviour.md t4: the AAnF keeps only the latest context (TS 33.535 6.1), so the
     cached A-KID1 is unknown."""
     log.register()
     log.kaf_session("mail", "c1")

@@ -1,4 +1,4 @@
-"""XL-1, NAS-1, NAS-2 and SEC-1 over hand-made exchange logs (FORMATS.md section 3)."""
+"""XL-1, NAS-1, NAS-2 and SEC-1 over hand-made exchange logs (docs/invariants.md)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_xl1_holds_when_every_request_is_answered_once(healthy):
 
 
 def test_xl1_flags_a_request_never_answered(log):
-    """FORMATS.md 2: every ...Request is answered by a ...Confirm or ...Reject."""
+    """docs/exchange-log.md: every ...Request is answered by a ...Confirm or ...Reject."""
     log.register()
     request = log.request("mail", "c1")
     (v,) = of(check(log)[1], "XL-1")
@@ -50,7 +50,7 @@ def test_xl1_flags_a_second_answer_to_one_request(log):
 
 
 def test_xl1_flags_a_request_reusing_the_corr_of_an_answered_one(log):
-    """FORMATS.md 2: corr is unique within a log. An application whose corr counter never
+    """docs/exchange-log.md: corr is unique within a log. An application whose corr counter never
     advances answers every request correctly, yet each new request repeats the corr."""
     log.register()
     log.obtain("mail", "mail-1")
@@ -154,7 +154,7 @@ def test_nas1_flags_kausf_valid_on_eap_failure_or_after_at_res(log):
 
 
 def test_nas1_does_not_count_a_reannounce_at_power_on(log):
-    """FORMATS.md 2: a `kausf valid` repeating the valid fingerprint (KAUSF outlives
+    """docs/exchange-log.md: a `kausf valid` repeating the valid fingerprint (KAUSF outlives
     power-off, TS 33.501 6.2.2.2) is not a new KAUSF."""
     log.register()
     log.state("5GMM-REGISTERED.NORMAL-SERVICE", "5GMM-DEREGISTERED-INITIATED")
@@ -209,7 +209,7 @@ def test_sec1_holds_when_keys_appear_only_as_fingerprints(healthy):
 
 
 def test_sec1_flags_a_secret_field_name_even_nested(log):
-    """FORMATS.md 2: secret names are reserved in logs, even for harmless values."""
+    """docs/exchange-log.md: secret names are reserved in logs, even for harmless values."""
     log.add("note", text="x", detail={"inner": [{"k_akma": "<redacted>"}]})
     op = log.add("note", op="power_on")
     results, violations = check(log)

@@ -1,4 +1,4 @@
-"""Builders of hand-made exchange logs (FORMATS.md section 2) for the invariant tests."""
+"""Builders of hand-made exchange logs (docs/exchange-log.md) for the invariant tests."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class Log:
         self.records.append(record)
         return record
 
-    # primitives (FORMATS.md 2)
+    # primitives (docs/exchange-log.md)
     def request(self, app: str, corr: str) -> dict[str, Any]:
         return self.add("primitive", src=f"app:{app}", dst="nas",
                         name="ObtainAkmaKeyRequest", corr=corr)

@@ -278,7 +278,7 @@ def amf_states(transcript) -> list[tuple[str, str]]:
 
 
 def test_amf_state_changes_come_from_its_one_table_and_name_the_ue():
-    """TS 24.501 5.1.3.2.3 (FORMATS.md 2): the AMF's 5GMM states move only by its
+    """TS 24.501 5.1.3.2.3 (docs/exchange-log.md): the AMF's 5GMM states move only by its
     transition table, each move a `state` event with layer amf and the UE it concerns."""
     amf, ue = make_amf(), FakeUe()
     run = register(amf, ue)

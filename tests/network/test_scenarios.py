@@ -107,7 +107,7 @@ def test_reauth_scenario_expects_legacy_cache_to_break_akma_1_and_4():
 
 
 def test_scenario_ops_are_the_trace_ops_plus_simulation_only_net_ops():
-    """FORMATS.md 1: app/ue ops and fields are the trace's; net adds simulation ops."""
+    """docs/trace-format.md: app/ue ops and fields are the trace's; net adds simulation ops."""
     for kind in ("app", "ue"):
         assert {op: set(f) for op, f in OPS[kind].items()} == {
             op: set(f) for op, f in schema.OPS[kind].items()

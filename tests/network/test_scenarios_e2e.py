@@ -158,7 +158,7 @@ def test_builtin_scenario_gives_the_af_outcomes_it_expects(scenario, mode):
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_builtin_scenario_kaf_requests_get_their_expected_outcome_per_kaf(scenario):
-    """FORMATS.md 1: ``expect = "ok"`` -> an AF session with result ok; ``"rejected"`` ->
+    """docs/trace-format.md: ``expect = "ok"`` -> an AF session with result ok; ``"rejected"`` ->
     ObtainAkmaKeyReject."""
     run = Run(scenario, "per-kaf").run()
     requests = [s for s in scenario.steps if s.op == "kaf_request"]

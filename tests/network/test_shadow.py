@@ -1,4 +1,4 @@
-"""The shadow network of replay: it follows the model's uplink (BEHAVIOUR.md)."""
+"""The shadow network of replay: it follows the model's uplink (docs/behaviour.md)."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def test_shadow_without_k_cannot_verify_and_checks_no_af_session():
 
 
 def test_shadow_registers_the_a_kid_in_the_home_realm_with_the_rid():
-    """KEYS.md A-KID: the realm names the home PLMN (here 999/70, not the serving 001/01)
+    """docs/keys.md A-KID: the realm names the home PLMN (here 999/70, not the serving 001/01)
     and the username the RID."""
     opc = compute_opc(K, bytes.fromhex("cdc202d5123e20f62b6d676ac72cb318"))
     net = ShadowNetwork(SUPI, SNN, k=K, opc=opc, rid="7", home_mcc="999", home_mnc="70")

@@ -47,7 +47,7 @@ def test_each_builtin_scenario_reaches_its_stated_verdict(name, app_mode):
 
 
 def test_the_change_requests_case_passes_per_kaf_and_fails_legacy_on_akma1_and_akma4():
-    """BEHAVIOUR.md t0..t4: re-authentication between two AF sessions (TS 24.501 4.21)."""
+    """docs/behaviour.md t0..t4: re-authentication between two AF sessions (TS 24.501 4.21)."""
     scenario = load_scenario("reauth-between-af-sessions")
     assert violated(simulate(scenario, "per-kaf")) == []
     assert violated(simulate(scenario, "legacy-cache")) == ["AKMA-1", "AKMA-4"]

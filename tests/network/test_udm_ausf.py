@@ -166,7 +166,7 @@ def test_ausf_registers_nothing_at_the_aanf_for_a_non_akma_subscriber():
 
 
 def test_ausf_shadow_recomputes_a_recorded_challenge_exactly(vectors):
-    """Shadow mode pinned to the pycrate AuC chain (KEYS.md vectors): XRES*, KAUSF, KAKMA
+    """Shadow mode pinned to the pycrate AuC chain (docs/keys.md vectors): XRES*, KAUSF, KAKMA
     and A-TID from K/OPc/RAND/AUTN alone, SQN recovered implicitly via SQN xor AK."""
     chain = json.loads((vectors / "5g-aka-akma-chains.json").read_text())["chains"][0]
     i, o = chain["inputs"], chain["outputs"]

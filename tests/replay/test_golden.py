@@ -1,5 +1,5 @@
 """Golden logs: a change that must not alter behaviour leaves every exchange log of the
-trace library and of three simulations byte-identical (BENCH.md "Golden logs": delivery
+trace library and of three simulations byte-identical (delivery
 order per layer and across layers, field order of every line).
 
 A deliberate change regenerates ``tests/data/golden`` with its ``regenerate.py`` and lists

@@ -2,7 +2,7 @@
 
 `make run` replays the trace library with `--check-expect` and checks the hand-made
 foreign logs of `traces/logs/` against the expectations beside them. Each invariant of
-FORMATS.md 3 has a negative control there whose `expect` names it, so a checker that
+docs/invariants.md has a negative control there whose `expect` names it, so a checker that
 stops reporting one id (a weakened check) makes `make run` exit non-zero. The commands
 are read from the Makefile's `run` recipe, so this test follows what `make run` does.
 """

@@ -1,5 +1,5 @@
 """The negative controls of the trace library: each breaks one invariant, and the report
-says exactly where and why (FORMATS.md 3, "How NAS-3 matches"; APP-1)."""
+says exactly where and why (docs/invariants.md, "How NAS-3 matches"; APP-1)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def only_violation(report: dict, invariant: str) -> dict:
 ])
 def test_nas3_reports_an_uplink_whose_field_differs(tmp_path, capsys, trace, field, expected,
                                                    model):
-    """FORMATS.md 3: each field present in the `ul` record is compared; a differing one is
+    """docs/invariants.md: each field present in the `ul` record is compared; a differing one is
     a violation naming the field and both values (same `msg`, so not "unexpected")."""
     v = only_violation(replay(trace, tmp_path), "NAS-3")
     capsys.readouterr()
@@ -44,7 +44,7 @@ def test_nas3_reports_an_uplink_whose_field_differs(tmp_path, capsys, trace, fie
 
 
 def test_nas3_reports_a_missing_uplink_at_the_next_input(tmp_path, capsys):
-    """FORMATS.md 3: an expectation still pending when a later input record is fed is
+    """docs/invariants.md: an expectation still pending when a later input record is fed is
     "missing" — when the kaf_request of line 12 is fed (t 0.74), not one input later
     (t 1.74); the report points at the downlink it answers (line 9)."""
     v = only_violation(replay("nas-3-missing-uplink", tmp_path), "NAS-3")

@@ -1,4 +1,5 @@
-"""The traces/ library replayed end to end through `ue-stack replay` (FORMATS.md 1-5)."""
+"""The traces/ library replayed end to end through `ue-stack replay` (docs/trace-format.md,
+docs/README.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TRACES = sorted((ROOT / "traces").glob("*.jsonl"))
 MALFORMED = ROOT / "tests" / "trace" / "malformed"
 
-# FORMATS.md section 2: the fields each event needs
+# docs/exchange-log.md: the fields each event needs
 REQUIRED = {
     "primitive": {"src", "dst", "name", "corr"},
     "n1": {"dir", "msg"},
@@ -63,7 +64,7 @@ def test_each_trace_meets_its_expect(path, tmp_path):
     ["reauth-between-af-sessions.jsonl", "sim-eap-aka-prime-reauth-between-af-sessions.jsonl"],
 )
 def test_legacy_cache_negative_control_fails_on_akma1_and_akma4(tmp_path, trace):
-    """BEHAVIOUR.md t4: upper layers that cache KAKMA derive KAF_b' from KAKMA1 and send
+    """docs/behaviour.md t4: upper layers that cache KAKMA derive KAF_b' from KAKMA1 and send
     A-KID1, which the AAnF deleted at re-authentication — with 5G AKA and with EAP-AKA'
     (TS 33.535 6.1: KAUSF from either primary authentication)."""
     report_path = tmp_path / "report.json"
@@ -74,7 +75,7 @@ def test_legacy_cache_negative_control_fails_on_akma1_and_akma4(tmp_path, trace)
 
 
 def test_every_log_line_meets_the_xlog_contract_and_holds_no_secret(tmp_path):
-    """FORMATS.md section 2, over the logs of the whole library: seq/t/event on every
+    """docs/exchange-log.md, over the logs of the whole library: seq/t/event on every
     line, each event's fields, n1 fields named as in the section 1 table, and no secret
     by name or by value (the traces' K and OPc never appear)."""
     logs = tmp_path / "logs"

@@ -1,4 +1,4 @@
-"""`ue-stack study` (STUDY.md): the desync study on the network twin, checked against its
+"""`ue-stack study` (docs/study.md): the desync study on the network twin, checked against its
 arithmetic; deterministic per seed and whatever the number of processes."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _serial(items, _total):
 
 
 def test_arithmetic_has_the_limits_study_md_states() -> None:
-    """STUDY.md table: legacy -> 1 - T/D for λT >> 1; per-kaf deferral off -> w/T (times
+    """docs/study.md table: legacy -> 1 - T/D for λT >> 1; per-kaf deferral off -> w/T (times
     (n-1)/n) without loss, + q with loss; deferral on -> 0 without loss, q with it."""
     n, d, T = 20, 0.5, 600.0
     assert expected_share("legacy-cache", True, T, 600.0, 0.0, n, d) == pytest.approx(1 - 1 / n)

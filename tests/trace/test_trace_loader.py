@@ -1,4 +1,4 @@
-"""The trace loader: typed header and records, streaming, pdu agreement (FORMATS.md 1)."""
+"""The trace loader: typed header and records, streaming, pdu agreement (docs/trace-format.md)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def load(path: Path):
 
 
 def test_header_is_typed_with_defaults_and_computed_snn(tmp_path):
-    """FORMATS.md 1: sqn_ms defaults to zero, rid to "0", the SNN comes from the serving
+    """docs/trace-format.md: sqn_ms defaults to zero, rid to "0", the SNN comes from the serving
     PLMN with a 3-digit MNC (TS 24.501 9.12.1), options keep only what is given."""
     hdr, records = load(write(tmp_path / "t.jsonl", header(options={"app_mode": "legacy-cache"})))
     assert records == []
@@ -65,7 +65,7 @@ def test_header_is_typed_with_defaults_and_computed_snn(tmp_path):
 
 
 def test_opc_is_computed_from_op_when_only_op_is_given(tmp_path):
-    """FORMATS.md 1: `ue.op` may replace `ue.opc` (TS 35.208 set 1: OP -> OPc)."""
+    """docs/trace-format.md: `ue.op` may replace `ue.opc` (TS 35.208 set 1: OP -> OPc)."""
     ue = {"supi": "001010000000001", "k": K.upper(), "op": OP}
     hdr, _ = load(write(tmp_path / "t.jsonl", header(ue=ue, snn="5G:odd.name")))
     assert hdr.ue.opc == bytes.fromhex(OPC)
@@ -118,7 +118,7 @@ def test_records_are_typed_and_annotations_skipped(tmp_path):
 
 
 def test_message_the_model_does_not_implement_passes_through(tmp_path):
-    """FORMATS.md 1: a 5GSM/transport msg is passed through with its fields as written
+    """docs/trace-format.md: a 5GSM/transport msg is passed through with its fields as written
     (its pdu still validated as hex)."""
     path = write(
         tmp_path / "t.jsonl",
@@ -154,7 +154,7 @@ def _fake_codec(monkeypatch, decoded):
 
 
 def test_pdu_only_record_takes_msg_and_fields_from_the_codec(tmp_path, monkeypatch):
-    """FORMATS.md 1: a record with only `pdu` gets its message from the decoded PDU."""
+    """docs/trace-format.md: a record with only `pdu` gets its message from the decoded PDU."""
     decoded = types.SimpleNamespace(
         msg="authentication_request",
         fields={"ngksi": 1, "abba": b"\x00\x00", "rand": bytes.fromhex(RAND),
@@ -173,7 +173,7 @@ def test_pdu_only_record_takes_msg_and_fields_from_the_codec(tmp_path, monkeypat
 
 
 def test_explicit_field_contradicting_the_pdu_is_refused(tmp_path, monkeypatch):
-    """FORMATS.md 1: a record that contradicts itself is an input error."""
+    """docs/trace-format.md: a record that contradicts itself is an input error."""
     decoded = types.SimpleNamespace(msg="registration_reject", fields={"cause": 3})
     _fake_codec(monkeypatch, decoded)
     path = write(
@@ -209,8 +209,8 @@ def _status_trace(path: Path, records: int) -> Path:
 
 
 def test_loader_streams_200k_records_without_accumulating_them(tmp_path):
-    """ARCHITECTURE.md: the loader never holds the whole file. Reading 200k records adds
-    no live objects after the first thousand (a list of them would add 200k+)."""
+    """README.md "How it is built" (streaming): the loader never holds the whole file. Reading 200k
+    records adds no live objects after the first thousand (a list of them would add 200k+)."""
     path = _status_trace(tmp_path / "long.jsonl", 200_000)
     gc.collect()
     count, before, last_line = 0, 0, 0
@@ -242,7 +242,7 @@ def test_loader_peak_memory_stays_far_below_the_file_size(tmp_path):
 
 def test_pdu_from_the_real_codec_fills_and_checks_fields(tmp_path):
     """With ue_stack.nas.codec present: a pdu-only record is decoded, and an explicit
-    field contradicting its pdu is refused (FORMATS.md 1)."""
+    field contradicting its pdu is refused (docs/trace-format.md)."""
     codec = pytest.importorskip("ue_stack.nas.codec")
     from ue_stack.nas.messages import nas
 
@@ -262,7 +262,7 @@ def test_pdu_from_the_real_codec_fills_and_checks_fields(tmp_path):
 
 
 def test_network_deregistration_carries_cause_and_re_registration_required(tmp_path):
-    """FORMATS.md 1: a dl deregistration_request carries `cause` and
+    """docs/trace-format.md: a dl deregistration_request carries `cause` and
     `re_registration_required` into the message the UE acts on (TS 24.501 8.2.14), from
     explicit fields and from a pdu alike; a wrong type is refused with its field."""
     from ue_stack.nas import codec
@@ -283,7 +283,7 @@ def test_network_deregistration_carries_cause_and_re_registration_required(tmp_p
     assert (caught.value.line, caught.value.field) == (3, "re_registration_required")
 
 
-# -- EAP-AKA' fields (FORMATS.md 1 "EAP-AKA' fields") --------------------------------------
+# -- EAP-AKA' fields (docs/trace-format.md "EAP-AKA' fields") --------------------------------------
 
 EAP_SUCCESS = "03070004"  # EAP-Success, identifier 7 (RFC 3748 4.2)
 EAP_CHALLENGE_RESPONSE = (  # EAP-Response/AKA'-Challenge, id 1: AT_RES (64 bits), AT_MAC

@@ -1,5 +1,5 @@
 """Every file of the malformed corpus is refused with an error naming file, line and
-field (FORMATS.md section 1: a malformed trace is unusable input, exit 2)."""
+field (docs/trace-format.md: a malformed trace is unusable input, exit 2)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_corpus_index_lists_every_file():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_malformed_trace_is_refused_naming_file_line_and_field(name: str):
-    """FORMATS.md 1: a trace that breaks v1 raises TraceFormatError; its message names
+    """docs/trace-format.md: a trace that breaks v1 raises TraceFormatError; its message names
     the file, the line and the field, for a one-line exit-2 message."""
     path = MALFORMED / name
     line, field = EXPECTED[name]

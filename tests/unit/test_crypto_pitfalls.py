@@ -1,4 +1,4 @@
-"""The usual mistakes of KEYS.md, one named test each: every test would fail on the
+"""The usual mistakes of docs/keys.md, one named test each: every test would fail on the
 mistaken implementation, and is pinned to a vector where one exists."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def test_snn_pads_a_two_digit_mnc_to_three_digits() -> None:
 
 
 def test_a_kid_realm_pads_a_two_digit_mnc_too() -> None:
-    """TS 23.003 28.2 home network domain, as in the KEYS.md A-KID convention."""
+    """TS 23.003 28.2 home network domain, as in the docs/keys.md A-KID convention."""
     assert a_kid("0", bytes(32), "999", "70").endswith("@5gc.mnc070.mcc999.3gppnetwork.org")
 
 
@@ -84,7 +84,7 @@ def test_hxres_star_keeps_the_last_16_octets_of_the_sha256() -> None:
 
 def test_k_nas_int_keeps_the_last_16_octets_of_the_kdf_output() -> None:
     """TS 33.501 A.8: K_NASint = 128 least significant bits of KDF(KAMF, 0x69, 0x02, id);
-    pinned to the free5GC capture's K_NAS_int (KEYS.md)."""
+    pinned to the free5GC capture's K_NAS_int (docs/keys.md)."""
     kamf = H("79d732bed7bbf1e729e9807e417b09967bae88f6870b53d5e6367f06c8e1e5a8")
     full = kdf(kamf, 0x69, b"\x02", b"\x02")
     assert k_nas_int(kamf, 2).hex() == full[16:].hex() == "f2e93ce1fd9389e1f40a200c3b3462ad"

@@ -134,7 +134,7 @@ def test_stale_sqn_gives_21_with_auts_and_leaves_sqn_ms_unchanged(
 def test_sqn_too_far_ahead_gives_21_and_leaves_sqn_ms_unchanged(
     k, opc, rand, amf, sqn_ms, beyond
 ) -> None:
-    """The delta rule (FORMATS.md 1): an SQN more than 2^28 above SQN_MS is not fresh."""
+    """The delta rule (docs/trace-format.md): an SQN more than 2^28 above SQN_MS is not fresh."""
     sqn = min(sqn_ms + SQN_DELTA + beyond, SQN_MAX)
     autn = aka_chain(k, opc, rand, _b6(sqn), amf, SNN).autn
     v = verify_autn(k, opc, rand, autn, _b6(sqn_ms))

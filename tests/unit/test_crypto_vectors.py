@@ -93,7 +93,7 @@ def test_milenage_without_sqn_still_gives_f2_to_f5star(s: dict) -> None:
 
 
 def _chain_outputs(inputs: dict) -> dict:
-    """The whole chain through the crypto package, one call per KEYS.md row."""
+    """The whole chain through the crypto package, one call per docs/keys.md row."""
     k, opc, rand = H(inputs["k"]), H(inputs["opc"]), H(inputs["rand"])
     sqn, amf, snn, supi = H(inputs["sqn"]), H(inputs["amf"]), inputs["snn"], inputs["supi"]
     c = aka_chain(k, opc, rand, sqn, amf, snn)
@@ -146,7 +146,7 @@ def test_ue_accepts_the_chain_autn_and_recovers_its_sqn(chain: dict) -> None:
 
 
 def test_a_kid_follows_the_project_convention_for_the_pycrate_chain() -> None:
-    """TS 33.535 6.1 and the KEYS.md convention: rid, base64url(A-TID) without padding,
+    """TS 33.535 6.1 and the docs/keys.md convention: rid, base64url(A-TID) without padding,
     the home network domain with a 3-digit MNC."""
     atid = H("b604c5d06c2c62de457ba5031d35570f0e412c1109e2a160166f065f9453595e")
     assert a_kid("0", atid, "001", "01") == (
@@ -290,7 +290,7 @@ def test_nea2_matches_ts33401_eea2_test_set_1() -> None:
 # Each PDU is the NAS message as captured: EPD 7e, security header type, MAC (4 octets),
 # sequence number, inner message. The MAC covers sequence number + inner message.
 CAPTURE_MACS = [
-    # gnbsim/free5GC (K_NAS_int in KEYS.md): SMC, SMC complete, ICS request, reg. complete
+    # gnbsim/free5GC (K_NAS_int in docs/keys.md): SMC, SMC complete, ICS request, reg. complete
     ("gnbsim", "f2e93ce1fd9389e1f40a200c3b3462ad", DOWNLINK, 0,
      "7e036c2b24e2007e005d02000480a00000e1360100"),
     ("gnbsim", "f2e93ce1fd9389e1f40a200c3b3462ad", UPLINK, 0,
@@ -342,7 +342,7 @@ def test_nia2_mac_of_captured_nas_pdu_verifies(
 
 
 def test_nia2_with_bearer_0_never_verifies_a_capture() -> None:
-    """KEYS.md: BEARER is 1 for NAS on 3GPP access; 0 does not verify on real captures."""
+    """docs/keys.md: BEARER is 1 for NAS on 3GPP access; 0 does not verify on real captures."""
     raw = H(CAPTURE_MACS[0][4])
     assert nia2(H(CAPTURE_MACS[0][1]), 0, 0, DOWNLINK, raw[6:]) != raw[2:6]
 

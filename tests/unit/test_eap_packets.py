@@ -1,6 +1,6 @@
 """EAP-AKA' packets (RFC 4187 8-10, RFC 9048 3): attributes, AT_MAC as HMAC-SHA-256-128
 with K_aut, and the agreement of a message's ``eap`` octets with its decoded fields
-(FORMATS.md 1). The independent vector is Android's IKE EAP peer test
+(docs/trace-format.md). The independent vector is Android's IKE EAP peer test
 (tests/data/vectors/eap-aka-prime-android-ike.json, provenance in tests/data/README.md)."""
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def test_malformed_packets_are_named(packet: str, problem: str):
 
 
 def test_decoded_fields_that_contradict_the_packet_are_an_error_naming_the_field():
-    """FORMATS.md 1: decoded fields must agree with the ``eap`` hex."""
+    """docs/trace-format.md: decoded fields must agree with the ``eap`` hex."""
     fields = {"eap": H("03070004"), "eap_code": "failure"}
     with pytest.raises(eap.EapFieldError) as err:
         eap.describe(fields)

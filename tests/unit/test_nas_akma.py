@@ -1,5 +1,5 @@
 """The AKMA primitive of TS 24.501 4.21 and the deferral that closes window W1
-(BEHAVIOUR.md): KAKMA/A-KID from the valid KAUSF, rejects, deferral and its end."""
+(docs/behaviour.md): KAKMA/A-KID from the valid KAUSF, rejects, deferral and its end."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_akma_request_without_a_valid_kausf_is_rejected():
 
 
 def test_deferred_akma_request_is_answered_after_the_smc_from_the_new_kausf():
-    """BEHAVIOUR.md W1: a request during a primary authentication waits for the SMC and
+    """docs/behaviour.md W1: a request during a primary authentication waits for the SMC and
     is answered from the new KAUSF, after it is announced valid."""
     ue = Ue()
     ue.registered(ngksi=0)
@@ -80,7 +80,7 @@ def test_deferred_akma_request_is_answered_after_the_smc_from_the_new_kausf():
 
 
 def test_without_deferral_the_request_is_answered_at_once_from_the_old_kausf():
-    """BEHAVIOUR.md W1 demonstration (akma_defer off): between RES* and SMC the answer
+    """docs/behaviour.md W1 demonstration (akma_defer off): between RES* and SMC the answer
     comes from the old KAUSF, whose A-KID the AAnF has already replaced."""
     ue = Ue(akma_defer=False)
     first = ue.registered(ngksi=0)
@@ -91,7 +91,7 @@ def test_without_deferral_the_request_is_answered_at_once_from_the_old_kausf():
 
 
 def test_deferred_request_is_answered_from_the_old_kausf_when_the_smc_is_rejected():
-    """BEHAVIOUR.md W1/W2: SECURITY MODE REJECT ends the deferral; the old KAUSF is
+    """docs/behaviour.md W1/W2: SECURITY MODE REJECT ends the deferral; the old KAUSF is
     still the valid one."""
     ue = Ue()
     first = ue.registered(ngksi=0)
@@ -104,7 +104,7 @@ def test_deferred_request_is_answered_from_the_old_kausf_when_the_smc_is_rejecte
 
 
 def test_deferred_request_is_answered_when_t3516_expires():
-    """BEHAVIOUR.md W1: T3516 expiry ends the deferral (SMC lost)."""
+    """docs/behaviour.md W1: T3516 expiry ends the deferral (SMC lost)."""
     ue = Ue()
     first = ue.registered(ngksi=0)
     ue.authenticate(ngksi=1)
@@ -116,7 +116,7 @@ def test_deferred_request_is_answered_when_t3516_expires():
 
 
 def test_deferred_request_is_answered_when_the_n1_connection_is_released():
-    """BEHAVIOUR.md W1: N1 release ends the deferral."""
+    """docs/behaviour.md W1: N1 release ends the deferral."""
     ue = Ue()
     ue.registered(ngksi=0)
     ue.authenticate(ngksi=1)
@@ -127,7 +127,7 @@ def test_deferred_request_is_answered_when_the_n1_connection_is_released():
 
 
 def test_requests_still_deferred_at_the_end_of_the_run_are_rejected_procedure_aborted():
-    """FORMATS.md 1 (end of a trace): every request is answered."""
+    """docs/trace-format.md (end of a trace): every request is answered."""
     ue = Ue()
     ue.registered(ngksi=0)
     ue.authenticate(ngksi=1)
@@ -166,7 +166,7 @@ def test_akma_request_while_switched_off_is_rejected():
 def test_registration_reject_3_6_7_invalidates_the_usim_before_deferred_requests_are_answered(
     cause,
 ):
-    """BEHAVIOUR.md "Order within one input"; TS 24.501 5.5.1.3.5: REGISTRATION REJECT
+    """docs/behaviour.md "Order within one input"; TS 24.501 5.5.1.3.5: REGISTRATION REJECT
     #3/#6/#7 during a re-authentication makes the USIM invalid first, so the deferred
     request is rejected usim_invalid — never confirmed from the about-to-be-invalid
     context."""
@@ -184,7 +184,7 @@ def test_registration_reject_3_6_7_invalidates_the_usim_before_deferred_requests
 
 
 def test_request_deferred_over_a_power_off_is_answered_from_the_kausf_that_survives_it():
-    """BEHAVIOUR.md "Order within one input": power-off ends the deferral but changes
+    """docs/behaviour.md "Order within one input": power-off ends the deferral but changes
     no KAUSF (TS 33.501 6.2.2.2), so the answer comes from the valid one."""
     ue = Ue()
     first = ue.registered(ngksi=0)

@@ -192,7 +192,7 @@ def test_authentication_reject_invalidates_the_usim_and_deregisters():
 
 
 def test_retransmitted_challenge_while_t3520_runs_stops_t3520_and_restarts_t3510():
-    """TS 24.501 5.4.1.3.7 (BEHAVIOUR.md step 0): the stored RAND again while T3516 runs
+    """TS 24.501 5.4.1.3.7 (docs/behaviour.md step 0): the stored RAND again while T3516 runs
     is a valid AUTHENTICATION REQUEST — answered with the stored RES*, it stops T3520 and
     restarts the timers T3520 suspended, so T3520 never declares the network failed."""
     ue = registering()

@@ -106,7 +106,7 @@ def test_kausf_becomes_valid_on_eap_success_in_authentication_result():
 
 
 def test_an_smc_with_eap_success_that_the_ue_rejects_stores_nothing():
-    """BEHAVIOUR.md: an SMC carrying EAP-Success rejected with #24 (5G-IA0) stores
+    """docs/behaviour.md: an SMC carrying EAP-Success rejected with #24 (5G-IA0) stores
     nothing; the KAUSF valid before stays valid."""
     ue = started()
     answered(ue)
@@ -183,7 +183,7 @@ def test_a_wrong_at_mac_gives_client_error_and_no_kausf():
 
 
 def test_ngksi_in_use_is_still_authentication_failure_71():
-    """BEHAVIOUR.md: ngKSI handling as for 5G AKA (TS 24.501 5.4.1.3.7 c)."""
+    """docs/behaviour.md: ngKSI handling as for 5G AKA (TS 24.501 5.4.1.3.7 c)."""
     ue = started()
     answered(ue, ngksi=0)
     ue.dl(smc(0, **success()))
@@ -202,7 +202,7 @@ def test_a_retransmitted_request_gets_the_same_response_without_running_the_usim
 
 
 def test_eap_failure_in_authentication_result_deletes_the_partial_context_only():
-    """BEHAVIOUR.md / TS 24.501 5.4.1.2.2: EAP-Failure in AUTHENTICATION RESULT deletes
+    """docs/behaviour.md / TS 24.501 5.4.1.2.2: EAP-Failure in AUTHENTICATION RESULT deletes
     the partial context and the pending KAUSF; the USIM stays valid, the state and the
     valid KAUSF stay."""
     ue = started()
@@ -216,7 +216,7 @@ def test_eap_failure_in_authentication_result_deletes_the_partial_context_only()
 
 
 def test_eap_failure_in_authentication_reject_gets_the_full_reject_handling():
-    """BEHAVIOUR.md: EAP-Failure inside AUTHENTICATION REJECT = 5.4.1.3.5 handling: the
+    """docs/behaviour.md: EAP-Failure inside AUTHENTICATION REJECT = 5.4.1.3.5 handling: the
     USIM is invalid, 5GMM-DEREGISTERED.NO-SUPI."""
     ue = started()
     chain = ue.net.challenge()
@@ -227,7 +227,7 @@ def test_eap_failure_in_authentication_reject_gets_the_full_reject_handling():
 
 
 def test_akma_request_deferred_from_at_res_is_answered_from_the_kausf_of_eap_success():
-    """BEHAVIOUR.md W1: deferral runs from the AUTHENTICATION RESPONSE carrying AT_RES to
+    """docs/behaviour.md W1: deferral runs from the AUTHENTICATION RESPONSE carrying AT_RES to
     EAP-Success; the deferred request sees the new KAUSF."""
     ue = started()
     answered(ue)
@@ -279,7 +279,7 @@ def test_an_smc_with_eap_success_rejected_23_stores_nothing():
 
 
 def test_deferral_starts_only_with_the_response_carrying_at_res():
-    """BEHAVIOUR.md: AKMA deferral runs from the AUTHENTICATION RESPONSE carrying AT_RES;
+    """docs/behaviour.md: AKMA deferral runs from the AUTHENTICATION RESPONSE carrying AT_RES;
     an AKA'-Synchronization-Failure answer does not start it."""
     ue = Ue(make_usim(sqn_ms=0x1000))
     ue.nas.power_on(ue.tick())

@@ -17,8 +17,8 @@ S = MmState
 
 
 def test_power_on_selects_a_cell_but_does_not_register():
-    """TS 24.501 5.2.2.1: NULL -> DEREGISTERED.PLMN-SEARCH -> NORMAL-SERVICE; FORMATS.md:
-    ``power_on`` does not start registration."""
+    """TS 24.501 5.2.2.1: NULL -> DEREGISTERED.PLMN-SEARCH -> NORMAL-SERVICE;
+    docs/trace-format.md: ``power_on`` does not start registration."""
     ue = Ue()
     ue.nas.power_on(ue.tick())
     out = ue.drain()
@@ -157,7 +157,7 @@ def test_lower_layer_failure_during_deregistration_completes_it_locally():
 
 
 def test_lower_layer_failure_while_registered_only_releases_the_connection():
-    """FORMATS.md ``lower_layer_failure``: no procedure ongoing, the state stays."""
+    """docs/trace-format.md ``lower_layer_failure``: no procedure ongoing, the state stays."""
     ue = Ue()
     ue.registered()
     ue.nas.lower_layer_failure(ue.tick())
@@ -192,8 +192,8 @@ def test_power_off_ends_the_invalidity_of_the_usim():
     ],
 )
 def test_local_requests_illegal_in_the_state_raise_local_protocol_error(powered, illegal):
-    """h11's rule (ARCHITECTURE.md): the caller's mistake is a LocalProtocolError, and
-    the state does not move."""
+    """h11's rule (README.md "How it is built"; ue_stack/errors.py): the caller's mistake is a
+    LocalProtocolError, and the state does not move."""
     ue = Ue()
     if powered:
         ue.nas.power_on(ue.tick())
@@ -205,7 +205,7 @@ def test_local_requests_illegal_in_the_state_raise_local_protocol_error(powered,
 
 
 def test_a_usim_swapped_while_switched_off_leaves_no_nas_context_behind():
-    """FORMATS.md `usim_inserted`: the card read at power-on is a new USIM, even with the
+    """docs/trace-format.md `usim_inserted`: the card read at power-on is a new USIM, even with the
     same SUPI; the ME keeps no 5G NAS security context or 5G-GUTI of the card that left
     (TS 33.501 6.2.2.2), so the next REGISTRATION REQUEST names no key (ngKSI 111)."""
     ue = Ue()

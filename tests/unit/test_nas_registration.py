@@ -188,7 +188,7 @@ def test_mobility_update_rejected_for_the_tracking_area_stays_registered_limited
 
 @pytest.mark.parametrize("cause", [3, 6, 7])
 def test_network_deregistration_3_6_7_without_re_registration_invalidates_the_usim(cause):
-    """TS 24.501 5.5.2.3.2 (BEHAVIOUR.md): DEREGISTRATION REQUEST, re-registration not
+    """TS 24.501 5.5.2.3.2 (docs/behaviour.md): DEREGISTRATION REQUEST, re-registration not
     required, #3/#6/#7 -> DEREGISTRATION ACCEPT; 5G-GUTI and ngKSI deleted, 5U3, USIM
     invalid for 5GS, 5GMM-DEREGISTERED.NO-SUPI; a deferred AKMA request sees the invalid
     USIM (usim_invalid), as does a later one."""

@@ -95,7 +95,7 @@ def test_smc_for_the_current_context_changes_algorithms_without_a_new_kausf():
 
 
 def test_smc_selecting_5g_ia0_outside_an_emergency_is_rejected_24_and_keeps_the_old_kausf():
-    """TS 24.501 5.4.2.3, TS 33.501 5.5.2 (BEHAVIOUR.md): an SMC selecting 5G-IA0 (nia
+    """TS 24.501 5.4.2.3, TS 33.501 5.5.2 (docs/behaviour.md): an SMC selecting 5G-IA0 (nia
     0) outside an emergency -> SECURITY MODE REJECT #24; the pending KAUSF is dropped,
     the old one stays valid and a deferred AKMA request is answered from it."""
     ue = Ue()

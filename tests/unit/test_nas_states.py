@@ -1,5 +1,5 @@
 """The 5GMM state machine (TS 24.501 5.1.3.2) and the network boundary of the core:
-illegal network input is answered, never raised (TS 24.501 7; FORMATS.md 3)."""
+illegal network input is answered, never raised (TS 24.501 7; docs/invariants.md)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def test_every_state_change_the_core_emits_is_allowed():
 
 
 def test_a_message_illegal_in_the_state_is_answered_with_5gmm_status_98():
-    """TS 24.501 7.4 / FORMATS.md 3: REGISTRATION ACCEPT while REGISTERED is not
+    """TS 24.501 7.4 / docs/invariants.md: REGISTRATION ACCEPT while REGISTERED is not
     compatible with the protocol state -> 5GMM STATUS #98, noted; the run goes on."""
     ue = Ue()
     ue.registered()
@@ -95,7 +95,7 @@ def test_a_malformed_mandatory_field_is_answered_with_5gmm_status_96():
 
 
 def test_a_downlink_message_while_switched_off_is_noted_and_not_answered():
-    """FORMATS.md: no N1 connection exists in 5GMM-NULL."""
+    """docs/trace-format.md: no N1 connection exists in 5GMM-NULL."""
     ue = Ue()
     out = ue.dl(nas("registration_accept"))
     assert uplink(out) == []
@@ -103,7 +103,7 @@ def test_a_downlink_message_while_switched_off_is_noted_and_not_answered():
 
 
 def test_messages_the_model_does_not_implement_are_passed_through_with_a_note():
-    """FORMATS.md 1: a 5GSM or unknown message is passed through, not rejected; a 5GMM
+    """docs/trace-format.md: a 5GSM or unknown message is passed through, not rejected; a 5GMM
     STATUS from the network changes nothing (TS 24.501 5.4.6.3)."""
     ue = Ue()
     ue.registered()
@@ -115,7 +115,7 @@ def test_messages_the_model_does_not_implement_are_passed_through_with_a_note():
 
 
 def test_the_core_imports_no_asyncio_and_never_logs():
-    """ARCHITECTURE.md: sans-I/O cores have no asyncio, logging or clock."""
+    """README.md "How it is built": sans-I/O cores have no asyncio, logging or clock."""
     nas_dir = Path(mm.__file__).parent
     for name in ("mm.py", "states.py", "usim.py", "context.py"):
         tree = ast.parse((nas_dir / name).read_text())
@@ -129,7 +129,7 @@ def test_the_core_imports_no_asyncio_and_never_logs():
 
 
 def test_no_key_material_in_the_reprs_of_the_core():
-    """FORMATS.md 2 / SEC-1: USIM, contexts and KAUSF store print no keys."""
+    """docs/exchange-log.md / SEC-1: USIM, contexts and KAUSF store print no keys."""
     ue = Ue()
     chain = ue.registered()
     text = " ".join(repr(x) for x in (ue.usim, ue.nas.contexts, ue.nas.kausf))
@@ -139,7 +139,7 @@ def test_no_key_material_in_the_reprs_of_the_core():
 
 
 def test_every_trigger_that_ends_an_akma_deferral_is_in_the_one_table():
-    """BEHAVIOUR.md "Order within one input": the deferral ends by rule, from triggers of
+    """docs/behaviour.md "Order within one input": the deferral ends by rule, from triggers of
     the transition table — a name outside it would silently never end one."""
     from ue_stack.nas.states import ENDS_AKMA_DEFERRAL
 

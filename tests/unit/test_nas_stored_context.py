@@ -1,5 +1,5 @@
-"""A native 5G NAS security context the UE holds when a trace starts (FORMATS.md header
-``ue.ngksi``): its ngKSI is known, its keys are not. Stored with the subscriber across
+"""A native 5G NAS security context the UE holds when a trace starts (docs/trace-format.md
+header ``ue.ngksi``): its ngKSI is known, its keys are not. Stored with the subscriber across
 switch-off (TS 24.501 Annex C.1 d), named in REGISTRATION REQUEST (5.5.1.2.2), in use for
 the #71 check (5.4.1.3.7 c), replaced by a new 5G AKA + SMC (5.4.2.3)."""
 
@@ -102,7 +102,7 @@ def test_usim_removal_deletes_the_stored_context():
 
 
 def test_an_inserted_usim_brings_its_own_stored_context():
-    """FORMATS.md `usim_inserted` with a `ue` object: the old subscriber's context goes,
+    """docs/trace-format.md `usim_inserted` with a `ue` object: the old subscriber's context goes,
     the new one's is read (TS 24.501 Annex C.1 d)."""
     ue = stored_ue(1)
     ue.nas.power_on(ue.tick())

@@ -1,4 +1,4 @@
-"""The USIM's SQN freshness rules (TS 33.102 6.3.3, Annex C; FORMATS.md 1)."""
+"""The USIM's SQN freshness rules (TS 33.102 6.3.3, Annex C; docs/trace-format.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def challenge(sqn: int, rand: int = 1):
 
 
 def test_delta_rule_accepts_a_higher_sqn_and_rejects_a_replay():
-    """FORMATS.md 1: fresh when SQN_MS < SQN <= SQN_MS + 2^28; SQN_MS becomes SQN."""
+    """docs/trace-format.md: fresh when SQN_MS < SQN <= SQN_MS + 2^28; SQN_MS becomes SQN."""
     usim = make_usim(sqn_ms=100)
     first = challenge(164)
     assert usim.authenticate(first.rand, first.autn).outcome is AuthCheck.OK
@@ -30,7 +30,7 @@ def test_delta_rule_accepts_a_higher_sqn_and_rejects_a_replay():
     (0, AuthCheck.SYNCH_FAILURE),  # SQN = SQN_MS: a replay
 ])
 def test_delta_rule_window_ends_exactly_at_sqn_ms_plus_2_to_the_28(ahead, outcome):
-    """FORMATS.md 1: fresh when SQN_MS < SQN <= SQN_MS + 2^28 — both ends exactly."""
+    """docs/trace-format.md: fresh when SQN_MS < SQN <= SQN_MS + 2^28 — both ends exactly."""
     usim = make_usim(sqn_ms=100)
     chain = challenge(100 + ahead)
     assert usim.authenticate(chain.rand, chain.autn).outcome is outcome

@@ -1,4 +1,4 @@
-"""Key material cannot leak through repr, str or formatting (FORMATS.md section 2: no
+"""Key material cannot leak through repr, str or formatting (docs/exchange-log.md: no
 secret ever enters the log; keys appear only as fingerprints)."""
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def test_dataclass_with_repr_true_key_field_still_redacts() -> None:
 
 
 def test_fingerprint_follows_formats_md_and_is_not_the_key() -> None:
-    """FORMATS.md 2: fp(key) = sha256(b"ue-stack-fp:" + key).hexdigest()[:16]."""
+    """docs/exchange-log.md: fp(key) = sha256(b"ue-stack-fp:" + key).hexdigest()[:16]."""
     assert fp(KEY) == hashlib.sha256(b"ue-stack-fp:" + RAW).hexdigest()[:16]
     assert fp(KEY) == fp(RAW) and len(fp(KEY)) == 16
     assert fp(KEY) not in RAW.hex()
@@ -123,7 +123,7 @@ def test_result_reprs_do_not_show_key_material() -> None:
 
 
 def test_secret_names_cover_the_formats_md_list() -> None:
-    """FORMATS.md 2 reserves these field names for secrets in every log line."""
+    """docs/exchange-log.md reserves these field names for secrets in every log line."""
     assert {
         "k", "op", "opc", "ck", "ik", "ck_prime", "ik_prime", "k_ausf", "k_seaf", "k_amf",
         "k_nas_int", "k_nas_enc", "k_akma", "k_af", "kausf", "kseaf", "kamf", "kakma", "kaf",

@@ -68,7 +68,7 @@ AF_FQDN, UA_ID = "af.example.com", "0100000007"
 APPS = ("mail", "chat", "video")  # the three KAF requests of a cycle
 RECORDS_PER_CYCLE = 7  # 3 app + authentication_request/response + SMC/complete
 REGISTRATION_RECORDS = 9
-SQN_STEP = 0x20  # next SEQ, same IND: fresh under the delta rule (FORMATS.md 1)
+SQN_STEP = 0x20  # next SEQ, same IND: fresh under the delta rule (docs/trace-format.md)
 NGKSI_VALUES = 7  # 0..6; 7 means "no key" (TS 24.501 9.11.3.32)
 
 
@@ -308,7 +308,7 @@ def peak_memory(tmp: Path, sizes: tuple[int, ...]) -> None:
 
 
 def jobs_speedup(tmp: Path, files: int = 150, rounds: int = 2) -> None:
-    """BENCH.md: ``replay --jobs 1`` against ``--jobs 2`` on ``traces/`` copied to at
+    """README.md "Benchmarks": ``replay --jobs 1`` against ``--jobs 2`` on ``traces/`` copied to at
     least ``files`` short traces; whole processes, interleaved, best of ``rounds``."""
     library = sorted((Path(__file__).resolve().parents[1] / "traces").glob("*.jsonl"))
     folder = tmp / "folder"
@@ -388,7 +388,7 @@ def main() -> None:
               f"({t_replay * 1e6 / records:6.1f} us/record)")
         print(f"irreducible (parse + forced crypto): {records / t_base:9,.0f} records/s "
               f"({t_base * 1e6 / records:6.1f} us/record)")
-        print(f"independent floor (BENCH.md)       : {records / t_indep:9,.0f} records/s "
+        print(f"independent floor                  : {records / t_indep:9,.0f} records/s "
               f"({t_indep * 1e6 / records:6.1f} us/record)")
         print(f"ratio replay / irreducible         : {t_replay / t_base:.2f}  (target <= 5)")
         print(f"ratio replay / independent floor   : {t_replay / t_indep:.2f}  (target <= 2.5)")

@@ -8,8 +8,8 @@ and one bus, the exchange log goes to a file and every line is checked online, a
 
 Prints wall time and UEs/second for N = 100 and 1000 (add ``--big`` for 10000), and how
 time grows with N (the factor against 10x more UEs; 10.0 would be linear). ``--big`` also
-runs BENCH.md's figure: ``ue-stack simulate reauth-between-af-sessions --ues 10000 --log
-FILE`` as a whole process, its wall time and peak RSS (ru_maxrss of the child), and the
+runs the README's figure ("Benchmarks"): ``ue-stack simulate reauth-between-af-sessions --ues 10000
+--log FILE`` as a whole process, its wall time and peak RSS (ru_maxrss of the child), and the
 memory per UE against a 1000-UE process.
 
 Run from the repository root::
@@ -72,7 +72,7 @@ def simulate(scenario: Scenario, ues: int, log: Path) -> tuple[float, dict]:
 
 
 def whole_process(ues: int, log: Path) -> tuple[float, float]:
-    """BENCH.md: the command as a user runs it, in a child process: (seconds, peak MB)."""
+    """The command as a user runs it, in a child process: (seconds, peak MB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "ue_stack.cli", "simulate",

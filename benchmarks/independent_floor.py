@@ -1,5 +1,5 @@
-"""An independent floor for replay (BENCH.md): the least work any implementation must do
-for a trace — parse every JSON line, and the cryptography the UE and the network must
+"""An independent floor for replay (README.md "Benchmarks"): the least work any implementation must
+do for a trace — parse every JSON line, and the cryptography the UE and the network must
 both do — written here from the specifications with ``cryptography``/``hmac`` only. It
 imports nothing from ue_stack and shares no code with the replay path, so a shortcut in
 the model cannot make its own baseline faster.

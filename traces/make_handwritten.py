@@ -137,7 +137,7 @@ def reauth(name: str, title: str, expect: dict, options: dict | None = None) -> 
     tr.app(expect="ok")
     tr.note("network-triggered re-authentication: KAUSF2 replaces KAUSF1 at SMC")
     tr.authenticate(1, 0x42, 2, dt=5.0)
-    tr.note("t4 of BEHAVIOUR.md: a new KAF must come from KAKMA2")
+    tr.note("t4 of docs/behaviour.md: a new KAF must come from KAKMA2")
     tr.app(dt=5.0)
     tr.close()
 

@@ -26,11 +26,24 @@ def test_nothing_user_facing_points_at_the_working_spec_folder():
     assert not found, found
 
 
+WORKING_SPEC = re.compile(r"\b(FORMATS|BEHAVIOUR|KEYS|STUDY|BENCH|ARCHITECTURE|STYLE)\.md")
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_readme_and_docs_cite_docs_not_the_working_spec(page):
-    # docs/README.md maps the names the source code cites to these pages: that table only
-    text = page.read_text().split("## Names used in the source code")[0]
-    assert not re.search(r"\b(FORMATS|BEHAVIOUR|KEYS|STUDY|BENCH)\.md", text)
+    assert not WORKING_SPEC.search(page.read_text())
+
+
+def test_code_tests_and_traces_cite_docs_not_the_working_spec():
+    """Docstrings, comments and trace notes name docs/ pages or 3GPP clauses: a clone has
+    no working-spec files to look up."""
+    files = [p for folder in ("ue_stack", "tests", "benchmarks", "traces")
+             for p in sorted((ROOT / folder).rglob("*"))
+             if p.suffix in {".py", ".toml", ".jsonl", ".md"} and p.is_file()]
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in files
+             for n, line in enumerate(p.read_text(errors="replace").splitlines(), 1)
+             if WORKING_SPEC.search(line)]
+    assert not found, found
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -54,7 +67,7 @@ def test_readme_reads_well_on_a_package_index():
     """The README is the wheel's long description: no paths into a local checkout's
     virtual environment, and the sections a user needs, in the order they need them."""
     text = (ROOT / "README.md").read_text()
-    assert ".venv/bin" not in text and "../shared" not in text
+    assert ".venv/bin" not in text and "shared/" not in text
     order = ["## Run it", "## Check your own capture", "## Python API", "## How it is built"]
     positions = [text.index(heading) for heading in order]
     assert positions == sorted(positions)

@@ -93,7 +93,7 @@ def test_eap_capture_with_credentials_replays_to_pass_with_akma_probes(tmp_path:
 @pytest.mark.parametrize("scenario", ["eap-aka-prime-reauth-between-af-sessions",
                                       "eap-aka-prime-synch-failure"])
 def test_eap_capture_without_credentials_replays_with_stand_ins(tmp_path: Path, scenario):
-    """FORMATS.md 1 (a trace without K/OPc): the stand-in USIM takes the AUTN outcome from
+    """docs/trace-format.md (a trace without K/OPc): the stand-in USIM takes the AUTN outcome from
     the recorded EAP answer, the request's AT_MAC cannot be verified and the packet's
     AT_RES/AT_MAC are not compared (listed under not_checked); the rest passes."""
     trace = _import_eap(tmp_path, scenario)

@@ -11,7 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from ue_stack.cli import main
-from ue_stack.explore.search import Settings, explore
+from ue_stack.explore.alphabet import moves
+from ue_stack.explore.search import Result, Settings, label, root, step
+from ue_stack.explore.summary import write_finding
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schema" / "explore.schema.json"
 
@@ -36,14 +38,29 @@ def test_legacy_cache_desync_found_at_its_smallest_depth_and_replays(tmp_path):
     akma1 = [f for f in summary["findings"] if f["invariant"] == "AKMA-1"]
     assert akma1 and akma1[0]["label"] == "new" and akma1[0]["depth"] == 5
     assert akma1[0]["replays"]
+    assert ("AKMA-4", "new") not in labels(summary)  # needs 6 moves (next test)
     assert main(["replay", akma1[0]["trace"], "--check-expect"]) == 0  # expect (fail) met
 
 
-def test_legacy_cache_akma4_is_new_not_w2():
-    """The desync's AKMA-4 (A-KID1 unknown after a re-authentication) disappears with
-    per-kaf apps, so it is labelled new even though the UE's KAUSF lags the AAnF."""
-    result = explore(4, Settings("legacy-cache", True, "none"))
-    assert all(label != "W1" for _, label in result.findings)
+def test_legacy_cache_akma4_at_depth_6_is_new_and_replays(tmp_path):
+    """The desync's AKMA-4 (BEHAVIOUR.md t0-t4: the cached A-KID1 is unknown once a
+    re-authentication replaced it) needs 6 moves; the depth-5 search above shows it does
+    not exist sooner. It is gone with per-kaf apps, so it is labelled new, not W2, and the
+    path's trace replays to AKMA-1 and AKMA-4."""
+    settings = Settings("legacy-cache", True, "none")
+    node = root()
+    for name in ("power_on", "challenge", "smc-nia2", "kaf-mail", "challenge", "kaf-mail"):
+        move, at = next((m, a) for m, a in moves(node.net, "none", node.state, node.timers)
+                        if m.name == name)
+        node, obs = step(node, move, at, settings)
+    found = {inv for inv, _ in obs.violations}
+    assert {"AKMA-1", "AKMA-4"} <= found
+    assert label("AKMA-4", node, obs, settings) == "new"
+    result = Result(6, settings)
+    path = tmp_path / "akma-4-new.jsonl"
+    assert {"AKMA-1", "AKMA-4"} <= set(write_finding(path, "AKMA-4", "new", result,
+                                                     node.records))
+    assert main(["replay", str(path), "--check-expect"]) == 0
 
 
 def test_deferral_off_finds_w1_and_nothing_new(tmp_path):

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..crypto import aka, akma, serving_network_name
 from ..crypto.secret import fp
+from ..nas.states import TRANSITIONS
 
 SUPI = "001010000000001"
 K = bytes.fromhex("465b5ce8b199b49faa5f0a2ee238a6bc")  # TS 35.208 test set 1
@@ -42,7 +43,8 @@ APPS = ("mail",)
 STEP = 0.1  # model seconds between moves: far below every timer, so none fires unasked
 ATTACKERS = ("none", "drop", "drop+replay")
 NGKSI_VALUES = 7  # ngKSI 0..6 (TS 24.501 9.11.3.32)
-REGISTRATION_REJECT_CAUSES = (3, 11)  # USIM invalid (5.5.1.2.5); PLMN not allowed
+# USIM invalid (5.5.1.2.5); PLMN not allowed; tracking area not allowed (5.5.1.3.5)
+REGISTRATION_REJECT_CAUSES = (3, 11, 12)
 # (re-registration required, cause) of a network DEREGISTRATION REQUEST
 NETWORK_DEREGISTRATION: tuple[tuple[bool, int | None], ...] = ((False, 3), (True, None))
 
@@ -77,9 +79,9 @@ class NetView:
     last_gen: str | None = None  # its KAKMA fingerprint (None: not a valid challenge)
     sent: tuple[tuple[tuple[str, Any], ...], ...] = ()  # distinct dl records sent
 
-    def key(self, gen: Any) -> tuple[Any, ...]:
+    def key(self, gen: Any, attacker: str) -> tuple[Any, ...]:
         return (self.next_ngksi, self.last is not None and dict(self.last)["ngksi"],
-                gen(self.last_gen), len(self.sent))
+                gen(self.last_gen), len(self.sent) if attacker == "drop+replay" else None)
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,15 @@ def network_moves(net: NetView) -> Iterator[tuple[str, dict[str, Any], str, NetV
                                       "nea": 2 if nia else 0, "nia": nia}),
                f"network: SECURITY MODE COMMAND for ngKSI {ngksi} selecting "
                f"{'128-NIA2' if nia else '5G-IA0'}", net)
+    yield ("authentication-reject", _dl({"msg": "authentication_reject"}),
+           "network: AUTHENTICATION REJECT", net)
+    yield ("authentication-result-eap-failure",
+           _dl({"msg": "authentication_result", "ngksi": ngksi, "eap": "failure"}),
+           "network: AUTHENTICATION RESULT with EAP-Failure", net)
+    yield ("identity-request", _dl({"msg": "identity_request", "identity_type": 1}),
+           "network: IDENTITY REQUEST for the SUCI", net)
+    yield ("deregistration-accept", _dl({"msg": "deregistration_accept"}),
+           "network: DEREGISTRATION ACCEPT", net)
     yield ("registration-accept", _dl({"msg": "registration_accept", "guti": GUTI}),
            "network: REGISTRATION ACCEPT with a 5G-GUTI", net)
     for cause in REGISTRATION_REJECT_CAUSES:
@@ -151,23 +162,59 @@ def network_moves(net: NetView) -> Iterator[tuple[str, dict[str, Any], str, NetV
            "network: the AAnF removes the UE's AKMA context (Naanf_AKMA_Context_Remove)", net)
 
 
-UE_OPS: tuple[tuple[str, dict[str, Any], str], ...] = (
-    ("power_on", {}, "UE: switched on"),
-    ("power_off", {}, "UE: switched off without signalling"),
-    ("usim_removed", {}, "UE: USIM removed"),
-    ("usim_inserted", {}, "UE: the USIM put back (read anew)"),
-    ("register", {}, "UE: starts initial registration"),
-    ("deregister", {}, "UE: starts deregistration"),
-    ("lower_layer_failure", {}, "UE: the N1 connection is released (lower-layer failure)"),
+UE_OPS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
+    ("power_on", "power_on", {}, "UE: switched on"),
+    ("power_off", "power_off", {}, "UE: switched off without signalling"),
+    ("usim_removed", "usim_removed", {}, "UE: USIM removed"),
+    ("usim_inserted", "usim_inserted", {}, "UE: the USIM put back (read anew)"),
+    ("register", "register", {}, "UE: starts initial registration"),
+    ("register-mobility", "register", {"registration_type": "mobility"},
+     "UE: starts a mobility registration update"),
+    ("deregister", "deregister", {}, "UE: starts deregistration"),
+    ("deregister-switch-off", "deregister", {"switch_off": True},
+     "UE: switch-off deregistration"),
+    ("lower_layer_failure", "lower_layer_failure", {},
+     "UE: the N1 connection is released (lower-layer failure)"),
 )
 
+# Moves a UE or a conforming network makes only where the 5GMM table has the trigger
+# they fire (``nas.states.TRANSITIONS``): elsewhere the input is illegal, the NAS answers
+# it as TS 24.501 says and nothing changes, so the move is not explored. The attacker's
+# replays are never filtered.
+LEGAL_IN: dict[str, tuple[str, ...]] = {
+    "power_off": ("switch_off",),
+    "register": ("initial_registration_started",),
+    "register-mobility": ("registration_update_started",),
+    "deregister": ("deregistration_started",),
+    "deregister-switch-off": ("switch_off_deregistration",),
+    "lower_layer_failure": ("n1_released",),
+    "registration-accept": ("registration_accepted",),
+    "deregistration-accept": ("deregistration_accepted",),
+    **{f"registration-reject-{c}": ("registration_rejected_no_supi",)
+       for c in REGISTRATION_REJECT_CAUSES},
+    **{f"network-deregistration-{'again' if again else c}": ("network_deregistration",)
+       for again, c in NETWORK_DEREGISTRATION},
+}
+_SOURCES: dict[str, set[str]] = {}
+for _trigger, _source, _dest in TRANSITIONS:
+    for _state in (_source if isinstance(_source, list | tuple | frozenset) else (_source,)):
+        _SOURCES.setdefault(_trigger, set()).add(_state.value)
 
-def moves(net: NetView, attacker: str, powered: bool,
+
+def legal(name: str, state: str) -> bool:
+    return any(state in _SOURCES[t] for t in LEGAL_IN.get(name, ())) or name not in LEGAL_IN
+
+
+def moves(net: NetView, attacker: str, state: str,
           timers: tuple[tuple[str, float], ...]) -> Iterator[tuple[Move, float | None]]:
-    """Every move from a state, with the time it needs (None: the next ``STEP``)."""
-    for op, fields, note in UE_OPS:
-        yield Move(op, {"kind": "ue", "op": op, **fields}, note, net), None
-    for name, deadline in timers:
+    """Every move from a state (``state``: the 5GMM state's TS 24.501 name), with the
+    time it needs (None: the next ``STEP``)."""
+    powered = state != "5GMM-NULL"
+    for name, op, fields, note in UE_OPS:
+        if legal(name, state):
+            yield Move(name, {"kind": "ue", "op": op, **fields}, note, net), None
+    if timers:  # time passes to the next expiry; a later timer is reached by repeating
+        name, deadline = min(timers, key=lambda nd: (nd[1], nd[0]))
         yield Move(f"expire-{name}", {"kind": "ue", "op": "advance"},
                    f"UE: time runs to {name}'s expiry", net), deadline
     for app in APPS:
@@ -177,6 +224,8 @@ def moves(net: NetView, attacker: str, powered: bool,
     if not powered:
         return  # docs/trace-format.md: no dl before power-on, and the network waits for the UE
     for name, record, note, after in network_moves(net):
+        if not legal(name, state):
+            continue
         is_dl = record["kind"] == "dl"
         sent = after.sent
         if is_dl and tuple(record.items()) not in sent:

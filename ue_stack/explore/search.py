@@ -41,7 +41,7 @@ class Node:
     records: tuple[dict[str, Any], ...]
     net: NetView
     depth: int
-    powered: bool
+    state: str  # 5GMM state (TS 24.501 name)
     timers: tuple[tuple[str, float], ...]
     t: float
     uplinks: int  # `ul` records in the path
@@ -63,7 +63,7 @@ class Child:
 
 
 def root() -> Node:
-    return Node((), NetView(), 0, False, (), 0.0, 0)
+    return Node((), NetView(), 0, "5GMM-NULL", (), 0.0, 0)
 
 
 def step(node: Node, move: Any, at: float | None, settings: Settings) -> tuple[Node, Observation]:
@@ -73,19 +73,21 @@ def step(node: Node, move: Any, at: float | None, settings: Settings) -> tuple[N
               if move.record is not None else
               {"t": t, "kind": "x-note", "text": f"explore: {move.note}"})
     records = [*node.records, record]
-    obs = observe(records, settings.app_mode, settings.akma_defer, move.net.key)
+    obs = observe(records, settings.app_mode, settings.akma_defer,
+                  lambda gen: move.net.key(gen, settings.attacker))
     new = obs.uplinks[node.uplinks:]
     records += [{"t": t, "kind": "ul", **ul,
                  "note": "explore: the model's uplink, kept as the expectation"}
                 for ul in new]
-    return Node(tuple(records), move.net, node.depth + 1, obs.powered, obs.timers,
+    return Node(tuple(records), move.net, node.depth + 1, obs.key[0], obs.timers,
                 max(t, obs.t), len(obs.uplinks)), obs
 
 
 def label(invariant: str, node: Node, obs: Observation, settings: Settings) -> str:
     """W1, W2 or new (module docstring)."""
     def gone_with(app_mode: str, akma_defer: bool) -> bool:
-        other = observe(list(node.records), app_mode, akma_defer, node.net.key)
+        other = observe(list(node.records), app_mode, akma_defer,
+                        lambda gen: node.net.key(gen, settings.attacker))
         return invariant not in {inv for inv, _ in other.violations}
 
     if settings.app_mode != "per-kaf" and gone_with("per-kaf", settings.akma_defer):
@@ -102,7 +104,7 @@ def expand(task: dict[str, Any]) -> list[Child]:
     settings: Settings = task["settings"]
     out: list[Child] = []
     for parent in task["parents"]:
-        for move, at in moves(parent.net, settings.attacker, parent.powered, parent.timers):
+        for move, at in moves(parent.net, settings.attacker, parent.state, parent.timers):
             node, obs = step(parent, move, at, settings)
             found = []
             for inv in dict.fromkeys(inv for inv, _ in obs.violations):
@@ -131,9 +133,10 @@ def explore(depth: int, settings: Settings, jobs: int = 1,
     path already is a counterexample)."""
     started = time.perf_counter()
     result = Result(depth, settings)
-    first = observe([], settings.app_mode, settings.akma_defer, NetView().key)
+    first = observe([], settings.app_mode, settings.akma_defer,
+                    lambda gen: NetView().key(gen, settings.attacker))
     seen = {first.key}
-    frontier = [replace(root(), powered=first.powered)]
+    frontier = [replace(root(), state=first.key[0])]
     result.states = 1
     for level in range(1, depth + 1):
         if not frontier:

@@ -43,7 +43,7 @@ def test_legacy_cache_desync_found_at_its_smallest_depth_and_replays(tmp_path):
 
 
 def test_legacy_cache_akma4_at_depth_6_is_new_and_replays(tmp_path):
-    """The desync's AKMA-4 (BEHAVIOUR.md t0-t4: the cached A-KID1 is unknown once a
+    """The desync's AKMA-4 (docs/behaviour.md, t0-t4: the cached A-KID1 is unknown once a
     re-authentication replaced it) needs 6 moves; the depth-5 search above shows it does
     not exist sooner. It is gone with per-kaf apps, so it is labelled new, not W2, and the
     path's trace replays to AKMA-1 and AKMA-4."""

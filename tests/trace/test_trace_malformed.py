@@ -43,6 +43,10 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "kaf_request_without_app.jsonl": (3, "app"),
     "usim_inserted_without_supi.jsonl": (3, "ue.supi"),
     "cause_as_string_after_comments.jsonl": (6, "cause"),
+    # ABBA is a type 4 IE, 2..255 octets (TS 24.501 9.11.3.10); a longer one went into
+    # the KDF's 2-octet length field and crashed replay with a traceback
+    "abba_256_octets.jsonl": (4, "abba"),
+    "abba_1_octet.jsonl": (4, "abba"),
 }
 
 

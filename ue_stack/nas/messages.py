@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# Field kinds: ("int", lo, hi) | ("hex", exact_len or None) | ("enum", values) | ("bool",)
-# | ("str",)
+# Field kinds: ("int", lo, hi) | ("hex", exact_len or (min_len, max_len) or None)
+# | ("enum", values) | ("bool",) | ("str",)
 FIELD_TYPES: dict[str, tuple] = {
     "ngksi": ("int", 0, 7),
     "nea": ("int", 0, 7),
@@ -54,7 +54,8 @@ FIELD_TYPES: dict[str, tuple] = {
     "autn": ("hex", 16),
     "res_star": ("hex", 16),
     "auts": ("hex", 14),
-    "abba": ("hex", None),
+    # ABBA IE (TS 24.501 9.11.3.10): a type 4 IE, so its contents are 2..255 octets
+    "abba": ("hex", (2, 255)),
     "guti": ("hex", None),
     "replayed_ue_sec_cap": ("hex", None),
     "identity": ("hex", None),

@@ -544,7 +544,7 @@ def _typed_decoded(name: str, value: Any, msg: str) -> Any:
     return _typed(name, value, msg)
 
 
-def _hex(value: Any, name: str, octets: int | None = None) -> bytes:
+def _hex(value: Any, name: str, octets: int | tuple[int, int] | None = None) -> bytes:
     if not isinstance(value, str):
         raise _Bad(name, f"must be a hex string, got {_json_type(value)}")
     if not _HEX.fullmatch(value):
@@ -552,7 +552,10 @@ def _hex(value: Any, name: str, octets: int | None = None) -> bytes:
     if len(value) % 2:
         raise _Bad(name, f"has an odd number of hex digits ({len(value)})")
     data = bytes.fromhex(value)
-    if octets is not None and len(data) != octets:
+    if isinstance(octets, tuple):
+        if not octets[0] <= len(data) <= octets[1]:
+            raise _Bad(name, f"must be {octets[0]}..{octets[1]} octets, got {len(data)}")
+    elif octets is not None and len(data) != octets:
         raise _Bad(name, f"must be {octets} octets, got {len(data)}")
     return data
 

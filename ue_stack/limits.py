@@ -10,6 +10,10 @@ and docs/README.md).
 - **Counts** from the command line or a file (``--ues``, ``--jobs``, fault counts): whole
   numbers within stated bounds, so an absurd value is a one-line error, not an hour of
   work or a machine out of memory.
+- **Names that enter a key derivation** (a SUPI, in particular an NAI, and a serving
+  network name given verbatim): at most ``MAX_NAME`` octets in UTF-8. TS 33.501 A.1
+  gives each KDF input a 2-octet length, so a longer string cannot be derived from at
+  all; 253 is the NAI length RFC 7542 2.3 asks every implementation to carry.
 - **Nesting**: a JSON value nested deeper than ``MAX_DEPTH`` is refused where it is read
   (the walks that follow — SEC-1, redaction, rendering — then never meet one), and the
   check itself is iterative, so no depth makes it recurse.
@@ -30,6 +34,7 @@ MAX_DEPTH = 64  # JSON nesting; our own formats nest at most 4 deep
 MAX_UES = 100_000  # `simulate --ues`: one bus, every UE in memory
 MAX_JOBS = 64  # `replay --jobs`: processes
 MAX_COUNT = 1_000_000  # repetition counts in a scenario (faults, AVs)
+MAX_NAME = 253  # octets of a SUPI or serving network name (KDF inputs)
 
 
 def finite_number(value: Any) -> float:
@@ -39,6 +44,14 @@ def finite_number(value: Any) -> float:
     if not math.isfinite(value):
         raise ValueError(f"must be a finite number, got {value!r}")
     return float(value)
+
+
+def kdf_name(value: str) -> str:
+    """A SUPI or serving network name short enough to be a KDF input (``MAX_NAME``)."""
+    octets = len(value.encode("utf-8", "surrogatepass"))
+    if octets > MAX_NAME:
+        raise ValueError(f"is {octets} octets long; at most {MAX_NAME}")
+    return value
 
 
 def seconds(value: Any, limit: float = MAX_SPAN) -> float:

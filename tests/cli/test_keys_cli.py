@@ -240,6 +240,8 @@ def test_identity_without_eap_aka_prime_is_ignored_with_a_note(capsys) -> None:
     assert len(err) == 1 and "--identity" in err[0]
 
 
+_CHAIN_INPUTS = ["--k=" + "0" * 32, "--opc=" + "0" * 32, "--rand=" + "0" * 32, "--sqn=" + "0" * 12]
+
 BAD_INPUTS = [
     (["--k=0123"], "--k"),
     (["--k=0123456789abcdef0123456789abcdeg"], "--k"),
@@ -270,6 +272,11 @@ BAD_INPUTS = [
     (["--sqn-ms=" + "0" * 12, "--auts=" + "0" * 28], "--auts"),
     ([], "--k"),
     (["--k=" + "0" * 32], "--opc"),
+    # KDF inputs beyond what TS 33.501 A.1 / TS 24.501 9.11.3.10 allow: a 2-octet KDF
+    # length overflowed and the run ended in a traceback
+    ([*_CHAIN_INPUTS, "--snn=" + "a" * 70000, "--supi=001010000000001"], "--snn"),
+    ([*_CHAIN_INPUTS, "--snn=x", "--supi=nai-" + "a" * 70000 + "@x.org"], "--supi"),
+    ([*_CHAIN_INPUTS, "--snn=x", "--supi=001010000000001", "--abba=" + "00" * 256], "--abba"),
     (["--k=" + "0" * 32, "--opc=" + "0" * 32, "--snn=x"], "--rand"),
 ]
 

@@ -47,6 +47,9 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     # the KDF's 2-octet length field and crashed replay with a traceback
     "abba_256_octets.jsonl": (4, "abba"),
     "abba_1_octet.jsonl": (4, "abba"),
+    # a SUPI (NAI) or SNN too long for a KDF input (TS 33.501 A.1, limits.MAX_NAME)
+    "supi_nai_300_octets.jsonl": (1, "ue.supi"),
+    "snn_300_octets.jsonl": (1, "snn"),
 }
 
 

@@ -38,6 +38,7 @@ from typing import Any
 from ..crypto import aka, akma, eap_aka_prime
 from ..crypto.milenage import compute_opc, milenage
 from ..errors import InputError
+from ..limits import kdf_name
 from ..nas import eap
 
 METHOD_5G_AKA = "5g-aka"
@@ -368,9 +369,9 @@ def _hex(value: str | None, option: str, octets: int) -> bytes | None:
 
 def _abba(value: str) -> bytes:
     raw = _hex_octets(value, "--abba")
-    if len(raw) < 2:
-        # TS 24.501 9.11.3.10: the ABBA contents are at least 2 octets
-        raise InputError(f"expected at least 4 hex digits, got {len(value)}", field="--abba")
+    if not 2 <= len(raw) <= 255:
+        # TS 24.501 9.11.3.10: the ABBA contents are 2 to 255 octets
+        raise InputError(f"expected 4 to 510 hex digits, got {len(value)}", field="--abba")
     return raw
 
 
@@ -393,7 +394,7 @@ def _plmn(
 def _snn(value: str | None) -> str | None:
     if value is not None and not value:
         raise InputError("empty serving network name", field="--snn")
-    return value
+    return _name(value, "--snn")
 
 
 def _supi(value: str | None) -> str | None:
@@ -401,7 +402,14 @@ def _supi(value: str | None) -> str | None:
         return None
     if not aka.supi_for_kdf(value) or any(c.isspace() for c in value):
         raise InputError(f"not a SUPI: {value!r}", field="--supi")
-    return value
+    return _name(value, "--supi")
+
+
+def _name(value: str | None, option: str) -> str | None:
+    try:
+        return None if value is None else kdf_name(value)
+    except ValueError as e:
+        raise InputError(str(e), field=option) from None
 
 
 def _rid(value: str) -> str:

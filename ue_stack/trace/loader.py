@@ -30,7 +30,7 @@ import orjson
 from ..crypto import compute_opc, serving_network_name
 from ..crypto.secret import Key
 from ..errors import TraceFormatError, json_line_problem
-from ..limits import MAX_DEPTH, Timeline, nested, too_deep
+from ..limits import MAX_DEPTH, Timeline, kdf_name, nested, too_deep
 from ..nas import eap
 from ..nas.messages import FIELD_TYPES, MESSAGES, NasMessage, is_modelled
 from .schema import (
@@ -195,6 +195,7 @@ class Trace:
         snn = obj.get("snn")
         if snn is not None and (not isinstance(snn, str) or not snn):
             raise _Bad("snn", "must be a non-empty string (the serving network name, verbatim)")
+        _name(snn, "snn")
         if serving is None and snn is None:
             raise _Bad("serving_plmn", "missing: the header needs serving_plmn or snn")
         if snn is None:
@@ -361,6 +362,7 @@ def _ue_config(obj: Any, prefix: str) -> UeConfig:
         raise _Bad(f"{prefix}.supi", "missing: the USIM needs a SUPI (or ue.suci)")
     if not isinstance(supi, str) or not supi:
         raise _Bad(f"{prefix}.supi", "must be a non-empty string")
+    _name(supi, f"{prefix}.supi")
     k = _key(obj, "k", prefix)
     opc = _key(obj, "opc", prefix)
     op = _key(obj, "op", prefix)
@@ -558,6 +560,15 @@ def _hex(value: Any, name: str, octets: int | tuple[int, int] | None = None) -> 
     elif octets is not None and len(data) != octets:
         raise _Bad(name, f"must be {octets} octets, got {len(data)}")
     return data
+
+
+def _name(value: str | None, field: str) -> None:
+    if value is None:
+        return
+    try:
+        kdf_name(value)
+    except ValueError as e:
+        raise _Bad(field, str(e)) from None
 
 
 def _enum(value: Any, name: str, allowed: tuple[str, ...]) -> str:

@@ -27,7 +27,8 @@ def load_keys(path: str | Path) -> Keys:
     """Read a keys CSV into SUPI -> (K, OPc)."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: spreadsheets put a byte order mark before the header line
+        text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read keys file: {exc.strerror}", file=name) from None
     except UnicodeDecodeError:

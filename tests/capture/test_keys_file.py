@@ -46,6 +46,14 @@ def test_rows_give_k_and_opc_per_supi_and_op_is_turned_into_opc(tmp_path):
     assert k == bytes.fromhex(K) and opc != bytes(16)
 
 
+def test_a_keys_file_saved_by_a_spreadsheet_reads_like_a_plain_one(tmp_path):
+    """docs/README.md --keys: a CSV exported as "CSV UTF-8" by a spreadsheet starts with a
+    byte order mark and ends its lines with CRLF; it names the same credentials."""
+    path = tmp_path / "keys.csv"
+    path.write_bytes(f"\ufeffsupi,k,opc\r\n001010000000077,{K},{OPC}\r\n".encode())
+    assert load_keys(path) == {"001010000000077": (bytes.fromhex(K), bytes.fromhex(OPC))}
+
+
 @pytest.mark.parametrize("text, line, field", [
     ("supi,key,opc\n", 1, None),
     (f"supi,k,opc\n001010000000077,{K[:-1]}x,{OPC}\n", 2, "k"),

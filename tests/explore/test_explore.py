@@ -48,11 +48,8 @@ def test_legacy_cache_akma4_at_depth_6_is_new_and_replays(tmp_path):
     not exist sooner. It is gone with per-kaf apps, so it is labelled new, not W2, and the
     path's trace replays to AKMA-1 and AKMA-4."""
     settings = Settings("legacy-cache", True, "none")
-    node = root()
-    for name in ("power_on", "challenge", "smc-nia2", "kaf-mail", "challenge", "kaf-mail"):
-        move, at = next((m, a) for m, a in moves(node.net, "none", node.state, node.timers)
-                        if m.name == name)
-        node, obs = step(node, move, at, settings)
+    node, obs = walk(settings, "power_on", "challenge", "smc-nia2", "kaf-mail", "challenge",
+                     "kaf-mail")
     found = {inv for inv, _ in obs.violations}
     assert {"AKMA-1", "AKMA-4"} <= found
     assert label("AKMA-4", node, obs, settings) == "new"
@@ -82,9 +79,33 @@ def test_per_kaf_with_deferral_and_no_attacker_finds_no_new_or_w1(tmp_path):
 
 def test_attacker_drop_shows_only_w2(tmp_path):
     """An on-path attacker that drops downlinks (no forged MAC or RES*) opens only W2."""
-    status, summary = run_cli(tmp_path, "--depth", "4", "--attacker", "drop")
+    status, summary = run_cli(tmp_path, "--depth", "5", "--attacker", "drop")
     assert status == 0
-    assert {label for _, label in labels(summary)} <= {"W2"}
+    assert summary["findings"]
+    assert {label for _, label in labels(summary)} == {"W2"}
+
+
+def walk(settings: Settings, *names: str):
+    node, obs = root(), None
+    for name in names:
+        move, at = next((m, a) for m, a in moves(node.net, settings.attacker, node.state,
+                                                 node.timers) if m.name == name)
+        node, obs = step(node, move, at, settings)
+    return node, obs
+
+
+def test_dropped_smc_is_w2_and_its_trace_replays(tmp_path):
+    """docs/behaviour.md W2: the network accepted RES* of a re-authentication, the
+    attacker drops the SMC; the deferred KAF request is answered from KAUSF1 at T3516
+    expiry (TS 24.501 5.4.1.3.2) and the AF session fails: labelled W2, not new."""
+    settings = Settings("per-kaf", True, "drop")
+    node, obs = walk(settings, "power_on", "challenge", "smc-nia2", "challenge",
+                     "drop-smc-nia2", "kaf-mail", "expire-T3516")
+    assert "AKMA-4" in {inv for inv, _ in obs.violations}
+    assert label("AKMA-4", node, obs, settings) == "W2"
+    path = tmp_path / "akma-4-w2.jsonl"
+    assert "AKMA-4" in write_finding(path, "AKMA-4", "W2", Result(7, settings), node.records)
+    assert main(["replay", str(path), "--check-expect"]) == 0
 
 
 @pytest.mark.parametrize("args", [["--depth", "0"], ["--jobs", "0"], ["--attacker", "x"]])

@@ -64,6 +64,24 @@ def test_an_answer_without_its_question_is_a_gap_skipped_to_the_end(captures, tm
     assert any("gap" in n["reason"] for n in replayed["not_checked"])
 
 
+def test_an_answer_to_a_downlink_that_does_not_decode_is_a_gap(captures, tmp_path):
+    """docs/trace-format.md `skip`: the AUTHENTICATION REQUEST of frame 1 is cut to 5
+    octets, so it is no input the model can take, yet the RESPONSE of frame 2 still reads
+    as one. The importer skips from that answer on and says why, and its expectation is
+    what replay finds (it wrote `pass` and replay found the RESPONSE missing: NAS-3)."""
+    msgs = orjson.loads((captures / GNBSIM).read_bytes())["messages"]
+    cut = bytes.fromhex(msgs[1]["nas_pdu_hex"])[:5]
+    kept = [{"frame": m["frame"], "ngap_hex": with_nas_pdu(m["ngap_hex"], cut)
+             if m["frame"] == 1 else m["ngap_hex"]} for m in msgs]
+    rc, report, trace = _import(_write(tmp_path, "cut.json", kept), tmp_path / "out")
+    assert rc == 0 and report["ok"] is False
+    gaps = [p for p in report["problems"] if "could not be read" in p["problem"]]
+    assert [p["frame"] for p in gaps] == [2]
+    assert [r["frame"] for r in _records(trace) if "skip" in r] == [2, 3, 4, 5, 6]
+    rc, replayed = _replay(trace, tmp_path)
+    assert (rc, replayed["violations"]) == (0, [])
+
+
 def test_a_lost_answer_skips_its_question_too(captures, tmp_path):
     """The AUTHENTICATION RESPONSE (frame 2) is missing but the network went on to the
     SECURITY MODE COMMAND: the challenge itself is skipped, or the model would answer it

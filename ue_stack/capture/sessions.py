@@ -183,7 +183,7 @@ NEEDS_ANSWER = {
     (DL, "security_mode_command"): ((DL, "authentication_request"),),
     (DL, "registration_accept"): ((DL, "security_mode_command"), (DL, "authentication_request")),
 }
-UNREADABLE = (DL, "?")  # an undecipherable downlink: it may be any question
+UNREADABLE = (DL, "?")  # a downlink that does not decode or decipher: any question
 # uplinks that never answer a downlink question (so they prove no answer lost)
 _NOT_ANSWERS = frozenset({"registration_request", "deregistration_request", "status"})
 
@@ -290,7 +290,13 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
                   and key[1] not in _NOT_ANSWERS and is_modelled(key[1])):
                 j, q = asked[0]
                 gap(j, f"the answer to {q[1]} is not in the capture")
-            elif question is not None and question not in open_q and UNREADABLE not in open_q:
+            elif question is not None and question not in open_q and UNREADABLE in open_q:
+                # the downlink it answers may be in the capture, but replay cannot feed
+                # an unreadable one to the model, which then never sends this answer
+                gap(i, f"{key[1]} answers a downlink that could not be read (frame "
+                    f"{events[open_q[UNREADABLE]].frame}), so the model never gets its "
+                    f"{question[1]}")
+            elif question is not None and question not in open_q:
                 gap(i, f"{key[1]} without its {question[1]}: that is not in the capture")
             elif question is not None:
                 open_q.pop(question, None)

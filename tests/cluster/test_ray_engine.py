@@ -121,3 +121,17 @@ def test_the_command_joins_a_running_cluster_with_address_auto(ray_local, tmp_pa
     assert on_ray.returncode == local.returncode
     assert on_ray.stdout == local.stdout
     assert len(list((tmp_path / "diagrams").glob("*.mmd"))) == len(list(TRACES.glob("*.jsonl")))
+
+
+def test_a_small_study_sweep_on_ray_writes_the_byte_identical_table(ray_local, tmp_path,
+                                                                    capsys):
+    """Issue 19: `study --engine ray` gives the CSV, the JSON and the printed table of the
+    local pool for the same seed (each point's seed comes from --seed, not the worker)."""
+    sweep = ["study", "--ues", "3", "--intervals", "3", "--reauth-interval", "120,240",
+             "--kaf-rate", "2", "--seed", "7"]
+    main([*sweep, "-o", str(tmp_path / "local"), "--jobs", "2"])
+    table_local = capsys.readouterr().out.splitlines()[:-1]  # the last names the files
+    main([*sweep, "-o", str(tmp_path / "ray"), "--engine", "ray"])
+    assert capsys.readouterr().out.splitlines()[:-1] == table_local
+    for name in ("study.csv", "study.json"):
+        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()

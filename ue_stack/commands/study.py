@@ -14,6 +14,7 @@ from typing import Any
 
 from ..limits import MAX_JOBS, int_option
 from ..outputs import output_folder
+from . import add_engine_options, engine_of
 
 
 def _floats(lo: float, hi: float, name: str):
@@ -55,6 +56,7 @@ def register(sub: Any) -> None:
     p.add_argument("--smc-loss", type=_floats(0.0, 1.0, "probability"), default=DEFAULT_LOSS,
                    metavar="Q,...", help="SMC loss probability per re-authentication "
                    "(default 0,0.1)")
+    add_engine_options(p)
     p.set_defaults(run=run)
 
 
@@ -71,6 +73,7 @@ def run(args: Any) -> int:
         # must find it idle, and W1 must stay small against T (docs/study.md: w << T)
         raise InputError("study: argument --reauth-interval: each T must exceed "
                          f"40 s + 8 x latency ({40 + 8 * args.latency:g} s)")
+    engine = engine_of(args)
     outdir = output_folder(args.out, "-o", create=True)
     setup = Setup(ues=args.ues, intervals=args.intervals, latency_s=args.latency,
                   seed=args.seed)
@@ -82,7 +85,7 @@ def run(args: Any) -> int:
                 bar.update(done)
                 yield item
 
-        results = run_all(todo, setup, min(args.jobs, len(todo)), progress)
+        results = run_all(todo, setup, min(args.jobs, len(todo)), progress, engine)
     rows = [summarise(r, setup) for r in results]
     written = write_outputs(outdir, rows, setup, measured_w1(results))
     for line in table(rows):

@@ -19,7 +19,7 @@ import numpy as np
 import orjson
 
 from ..outputs import open_output, write_output
-from ..pool import run_many
+from ..pool import LOCAL, Engine, run_many
 from .arithmetic import expected_share
 from .model import MODES, Point, PointResult, Setup, mode_label, run_point
 
@@ -42,9 +42,12 @@ def points(intervals: Iterable[float], rates: Iterable[float],
 
 
 def run_all(todo: list[Point], setup: Setup, jobs: int,
-            progress: Callable[[Iterable[Any], int], Iterable[Any]]) -> list[PointResult]:
-    """Every point, in ``todo``'s order whatever ``jobs`` is (``pool.run_many``)."""
-    return list(progress(run_many(_run, [(p, setup) for p in todo], jobs), len(todo)))
+            progress: Callable[[Iterable[Any], int], Iterable[Any]],
+            engine: Engine = LOCAL) -> list[PointResult]:
+    """Every point, in ``todo``'s order whatever ``jobs`` and ``engine`` are
+    (``pool.run_many``)."""
+    work = [(p, setup) for p in todo]
+    return list(progress(run_many(_run, work, jobs, engine), len(todo)))
 
 
 def _run(item: tuple[Point, Setup]) -> PointResult:

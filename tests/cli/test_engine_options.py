@@ -21,14 +21,16 @@ def without_ray(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
 
 
+@pytest.mark.parametrize("command", [["replay", str(TRACES), "--report"], ["study", "-o"],
+                                     ["explore", "--depth", "1", "-o"]])
 def test_engine_ray_without_ray_installed_names_the_extra_in_one_line(without_ray, tmp_path,
-                                                                     capsys):
-    report = tmp_path / "report.json"
-    assert main(["replay", str(TRACES), "--engine", "ray", "--report", str(report)]) == 2
+                                                                     capsys, command):
+    out = tmp_path / "out"
+    assert main([*command, str(out), "--engine", "ray"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["ue-stack: --engine ray needs Ray, which is not installed: "
                    "pip install 'ue-stack[cluster]'"]
-    assert not report.exists()  # refused before any trace was replayed
+    assert not out.exists()  # refused before any work or output
 
 
 def test_address_without_engine_ray_is_a_usage_error(capsys):

@@ -135,3 +135,27 @@ def test_a_small_study_sweep_on_ray_writes_the_byte_identical_table(ray_local, t
     assert capsys.readouterr().out.splitlines()[:-1] == table_local
     for name in ("study.csv", "study.json"):
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+
+
+def test_a_small_exploration_on_ray_finds_the_same_findings_and_traces(ray_local, tmp_path,
+                                                                       capsys, monkeypatch):
+    """Issue 19: `explore --engine ray` keeps the same shortest counterexamples (W1 and W2
+    at depth 5 with deferral off) as the local pool: the summary but for its wall time,
+    the table and every finding's trace byte for byte."""
+    def run(name: str, *extra: str) -> tuple[dict, list[str]]:
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)  # `-o out` in each: the summary names out/...
+        main(["explore", "--depth", "5", "--akma-defer", "off", "-o", "out", *extra])
+        summary = orjson.loads((tmp_path / name / "out" / "summary.json").read_bytes())
+        summary.pop("seconds")  # the one measured, not computed, figure
+        return summary, capsys.readouterr().out.splitlines()[1:]  # the first has seconds
+
+    local = run("local", "--jobs", "2")
+    assert {(f["invariant"], f["label"]) for f in local[0]["findings"]} >= {
+        ("AKMA-4", "W1"), ("AKMA-4", "W2")}
+    assert run("ray", "--engine", "ray") == local
+    local_out, ray_out = tmp_path / "local" / "out", tmp_path / "ray" / "out"
+    traces = sorted(p.name for p in local_out.glob("*.jsonl"))
+    assert traces and traces == sorted(p.name for p in ray_out.glob("*.jsonl"))
+    for name in traces:
+        assert (ray_out / name).read_bytes() == (local_out / name).read_bytes()

@@ -12,6 +12,7 @@ import orjson
 
 from ..errors import InputError
 from ..outputs import open_output
+from . import add_engine_options, engine_of
 
 MAX_DEPTH = 30
 MAX_JOBS = 64
@@ -28,6 +29,7 @@ def register(sub: Any) -> None:
     p.add_argument("-o", dest="outdir", metavar="DIR",
                    help="write DIR/summary.json and one trace per finding")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    add_engine_options(p)
     p.set_defaults(run=run)
 
 
@@ -39,6 +41,7 @@ def run(args: Any) -> int:
         raise InputError(f"--depth must be 1..{MAX_DEPTH}, got {args.depth}", field="--depth")
     if not 1 <= args.jobs <= MAX_JOBS:
         raise InputError(f"--jobs must be 1..{MAX_JOBS}, got {args.jobs}", field="--jobs")
+    engine = engine_of(args)
     outdir = Path(args.outdir) if args.outdir else None
     if outdir is not None:
         try:
@@ -54,7 +57,7 @@ def run(args: Any) -> int:
         print(f"explore: depth {level}/{args.depth}: {result.states} states, "
               f"{result.transitions} runs, {rate:.0f} runs/s", file=sys.stderr)
 
-    result = explore(args.depth, settings, args.jobs, progress)
+    result = explore(args.depth, settings, args.jobs, progress, engine)
     out = summary(result, outdir)
     print(f"states {out['states']}  runs {out['transitions']}  seconds {out['seconds']}  "
           f"states/s {out['states'] / max(out['seconds'], 1e-9):.0f}")

@@ -5,9 +5,9 @@ invariant and label.
 
 A level's frontier is cut into **tasks** (``expand``: a chunk of parent nodes in, their
 children out), plain picklable data through a module-level function, so
-``pool.run_many`` runs them on local worker processes and a cluster engine can run the
-very same tasks. The parent merges the children in task order, so the result is the
-same for any number of jobs.
+``pool.run_many`` runs them on local worker processes or, with ``--engine ray``, as Ray
+tasks: the very same tasks. The parent merges the children in task order, so the result
+is the same for any number of jobs and either engine.
 
 Labels (docs/schema/explore.schema.json):
 ``new`` for a violation of ``legacy-cache`` upper layers that
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..pool import chunk_size, run_many
+from ..pool import LOCAL, Engine, chunk_size, run_many, workers
 from .alphabet import STEP, NetView, moves
 from .run import Observation, observe
 
@@ -128,9 +128,10 @@ class Result:
 
 
 def explore(depth: int, settings: Settings, jobs: int = 1,
-            progress: Callable[[Result, int], None] | None = None) -> Result:
+            progress: Callable[[Result, int], None] | None = None,
+            engine: Engine = LOCAL) -> Result:
     """Breadth-first to ``depth`` moves; states with a violation are not expanded (their
-    path already is a counterexample)."""
+    path already is a counterexample). The tasks run where ``engine`` says."""
     started = time.perf_counter()
     result = Result(depth, settings)
     first = observe([], settings.app_mode, settings.akma_defer,
@@ -141,11 +142,11 @@ def explore(depth: int, settings: Settings, jobs: int = 1,
     for level in range(1, depth + 1):
         if not frontier:
             break
-        size = chunk_size(len(frontier), max(jobs, 1))
+        size = chunk_size(len(frontier), workers(max(jobs, 1), engine))
         tasks = [{"settings": settings, "parents": frontier[i:i + size]}
                  for i in range(0, len(frontier), size)]
         nxt: list[Node] = []
-        for children in run_many(expand, tasks, jobs):
+        for children in run_many(expand, tasks, jobs, engine):
             for child in children:
                 result.transitions += 1
                 result.rows |= child.rows

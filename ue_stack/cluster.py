@@ -14,6 +14,7 @@ this engine is chosen, and its absence is a one-line usage error.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -85,8 +86,10 @@ def _first_line(exc: Exception) -> str:
 def _chunk_task(fn: Callable[[T], R], chunk: list[T], cwd: str) -> list[R]:
     """A chunk on a Ray worker. The worker is a fresh process, not a fork, on any node:
     it sets up diagnostics as the command line does (one line on stderr, secrets
-    redacted) and works in the command's directory, so relative input and output paths
-    mean what they mean locally (on a cluster: a shared filesystem at the same path)."""
+    redacted) and works in the command's directory where the node has it, so relative
+    input and output paths mean what they mean locally (on a cluster: a shared
+    filesystem at the same path). Where it has not, work that opens no file (study,
+    explore) runs all the same and an input that is not there is reported by name."""
     import structlog
 
     from . import logconfig
@@ -94,12 +97,8 @@ def _chunk_task(fn: Callable[[T], R], chunk: list[T], cwd: str) -> list[R]:
 
     if not structlog.is_configured():
         logconfig.configure()
-    try:
+    with contextlib.suppress(OSError):
         os.chdir(cwd)
-    except OSError:
-        raise InputError(f"--engine ray: node {socket.gethostname()} has no {cwd}: inputs "
-                         "and outputs must be on a filesystem every node mounts at the "
-                         "same path (docs/cluster.md)") from None
     return run_chunk(fn, chunk)
 
 

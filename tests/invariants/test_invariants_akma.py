@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from xlog_fixtures import A_KID_2, KAKMA_1, KAKMA_2, KAUSF_1, KAUSF_2, STATES, Log
 
 from ue_stack.invariants import check_records
+from ue_stack.invariants.akma3 import MAX_HELD
 
 
 def check(log: Log):
@@ -79,15 +81,18 @@ def test_akma2_holds_when_confirms_follow_the_valid_kausf(healthy):
     assert results["AKMA-2"] == {"checked": 3, "violations": 0}
 
 
-def test_akma2_flags_a_confirm_derived_from_the_pending_kausf(log):
+@pytest.mark.parametrize("ue", [None, "imsi-1"])
+def test_akma2_flags_a_confirm_derived_from_the_pending_kausf(ue):
     """TS 33.501 6.2.2.2 / docs/behaviour.md W1: between RES* and SMC the new KAUSF is only
-    pending; NAS must derive KAKMA from the valid one."""
+    pending; NAS must derive KAKMA from the valid one. The message says it was the
+    pending one — of this UE, in a log of several."""
+    log = Log(ue=ue)
     log.register()
     log.authenticate(KAUSF_2, smc=False)
     confirm_from_pending = log.confirm("mail", "c1", k_ausf_fp=KAUSF_2, a_kid=A_KID_2)
     results, violations = check(log)
     (v,) = of(violations, "AKMA-2")
-    assert v.seq == confirm_from_pending["seq"] and "pending" in v.message
+    assert v.seq == confirm_from_pending["seq"] and "(the pending KAUSF)" in v.message
     assert results["AKMA-2"] == {"checked": 1, "violations": 1}
 
 
@@ -168,6 +173,42 @@ def test_akma3_flags_a_confirm_given_before_any_kausf_existed(log):
     (v,) = of(violations, "AKMA-3")
     assert (v.seq, v.t) == (early["seq"], early["t"]) and "before any KAUSF" in v.message
     assert results["AKMA-3"] == {"checked": 1, "violations": 1}
+
+
+def test_akma3_decides_held_answers_per_ue_and_counts_each_one():
+    """Answers held before a UE's first KAUSF/USIM line are decided by that UE's own first
+    line: one UE's evidence says nothing about another's. Every held answer counts as
+    checked; only held confirms are violations, each naming its corr."""
+    a, b = Log(ue="ue-a"), Log(ue="ue-b")
+    a.obtain("mail", "a1")
+    a.request("mail", "a2")
+    a.reject("mail", "a2")
+    a.request("mail", "a3")
+    a.reject("mail", "a3")
+    b.obtain("mail", "b1")
+    a.usim("valid")
+    records = [*a.records[:6], *b.records[:2], a.records[6]]
+    for n, record in enumerate(records, 1):
+        record["seq"] = n
+    checker, violations = check_records(records, allowed_state_changes=STATES)
+    (v,) = of(violations, "AKMA-3")
+    assert v.seq == 2 and "'a1'" in v.message and "before any KAUSF" in v.message
+    assert checker.results()["AKMA-3"] == {"checked": 3, "violations": 1}
+
+
+def test_akma3_summarises_held_confirms_beyond_the_bound(log):
+    """Past MAX_HELD held confirms per UE, the rest are counted and reported once, at the
+    last of them, with their number — memory stays bounded, no confirm goes uncounted."""
+    for n in range(MAX_HELD + 3):
+        log.obtain("mail", f"c{n}")
+    log.usim("valid")
+    checker, violations = check_records(log.records, allowed_state_changes=STATES)
+    found = of(violations, "AKMA-3")
+    assert len(found) == MAX_HELD + 1
+    assert found[-1].seq == log.records[-2]["seq"]
+    assert found[-1].message.startswith("3 more ObtainAkmaKeyConfirm before any KAUSF")
+    assert checker.results()["AKMA-3"] == {"checked": MAX_HELD + 3,
+                                          "violations": MAX_HELD + 3}
 
 
 def test_akma3_is_not_checked_on_a_log_without_kausf_status(log):

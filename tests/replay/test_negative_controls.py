@@ -36,7 +36,7 @@ def test_nas3_reports_an_uplink_whose_field_differs(tmp_path, capsys, trace, fie
     a violation naming the field and both values (same `msg`, so not "unexpected")."""
     v = only_violation(replay(trace, tmp_path), "NAS-3")
     capsys.readouterr()
-    assert "differs from trace line 6" in v["message"]
+    assert "differs from trace line 6" in v["message"] and isinstance(v["seq"], int)
     assert f"{field}: expected " in v["message"]
     assert "unexpected" not in v["message"] and "missing" not in v["message"]
     if expected is not None:

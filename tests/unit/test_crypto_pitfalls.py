@@ -6,10 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import pytest
+
 from ue_stack.crypto import (
     AuthCheck,
     aka_chain,
     build_auts,
+    compute_opc,
     k_akma,
     k_amf,
     k_ausf,
@@ -178,3 +181,13 @@ def test_kdf_lengths_are_two_octets_big_endian() -> None:
     """TS 33.220 B.2.2: S = FC || P0 || L0 ...; L0 = 00 04 for "AKMA"."""
     s = b"\x80" + b"AKMA" + b"\x00\x04" + SUPI.encode() + len(SUPI).to_bytes(2, "big")
     assert k_akma(KAUSF, SUPI) == hmac.digest(KAUSF, s, "sha256")
+
+
+def test_opc_refuses_an_op_or_k_of_the_wrong_length():
+    """TS 35.206 4.1: K and OP are 128 bits; a 15- or 17-octet OP is an input error, not
+    an OPc computed from a truncated or padded block."""
+    for op in (bytes(15), bytes(17)):
+        with pytest.raises(ValueError, match="op must be 16 octets"):
+            compute_opc(bytes(16), op)
+    with pytest.raises(ValueError, match="k must be 16 octets"):
+        compute_opc(bytes(15), bytes(16))

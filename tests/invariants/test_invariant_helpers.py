@@ -1,5 +1,5 @@
 """The small pieces every invariant report relies on: a violation's report entry
-(FORMATS.md 4), shortened fingerprints in messages, SEC-1's full walk of nested lines and
+(docs/report.md), shortened fingerprints in messages, SEC-1's full walk of nested lines and
 the NAS-3 queue's head (found by `make mutate`, docs/mutation.md)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from ue_stack.trace.replay import Nas3Matcher
 
 
 def test_a_violation_reports_every_field_it_has_under_its_formats_name():
-    """FORMATS.md 4: invariant, input, seq, t, message, and line/frame when known."""
+    """docs/report.md: invariant, input, seq, t, message, and line/frame when known."""
     v = Violation("NAS-3", 41, 12.5, "m", "traces/x.jsonl", line=17, frame=230)
     assert v.to_dict() == {"invariant": "NAS-3", "input": "traces/x.jsonl", "seq": 41,
                            "t": 12.5, "message": "m", "line": 17, "frame": 230}

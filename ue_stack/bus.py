@@ -82,9 +82,17 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
                 # rounding error short of it, and asyncio caps `timeout` at a day).
                 nxt = self._scheduled[0].when() if self._scheduled else self._model_time + timeout
                 self._model_time = max(self._model_time, nxt)
+            self._fresh = 0
             return []
 
         self._selector.select = select  # type: ignore[method-assign]
+        # Handles queued by `call_soon` since this iteration's poll: `_run_once` counted
+        # its batch after the poll, so these lie beyond it, at the right end of `_ready`.
+        self._fresh = 0
+
+    def call_soon(self, callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:
+        self._fresh += 1
+        return super().call_soon(callback, *args, context=context)
 
     def time(self) -> float:
         return self._model_time
@@ -98,11 +106,17 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         while scheduled and scheduled[0]._cancelled:
             heapq.heappop(scheduled)
             self._timer_cancelled_count -= 1
-        # The bus's own dispatch, done synchronously, leaves cancelled handles in the
-        # ready queue: look past them, never pop them — this runs inside a handle, while
-        # the loop's `_run_once` still counts on the queue's length (popping here broke
-        # it with "pop from an empty deque"; found by `ue-stack explore`).
-        runnable = any(not handle._cancelled for handle in self._ready)
+        # The bus's own dispatch, done synchronously, leaves a cancelled handle in the
+        # ready queue per input from outside. This runs inside a handle, while the loop's
+        # `_run_once` still counts on the length of its batch (popping from the left broke
+        # it with "pop from an empty deque"; found by `ue-stack explore`), so only the
+        # fresh ones, beyond the batch, are dropped — from the right. Left there, a replay
+        # that never yields would keep one per record and scan them all per record.
+        ready = self._ready
+        while self._fresh and ready and ready[-1]._cancelled:
+            ready.pop()
+            self._fresh -= 1
+        runnable = any(not handle._cancelled for handle in ready)
         if runnable or (scheduled and scheduled[0].when() <= t):
             return False
         self._model_time = max(self._model_time, t)

@@ -242,3 +242,22 @@ def test_idle_model_time_is_jumped_over_not_stepped_through():
     assert turns["now"] == 1e7
     assert turns["with a timer"] <= 8  # a handful of loop turns, not one per second
     assert turns["idle"] == 0
+
+
+def test_a_replay_that_never_yields_keeps_the_loop_queue_short():
+    """Issue 12: each input from outside the bus queues a wake-up that synchronous
+    dispatch cancels; a run whose clock only jumps never turns the loop, so the cancelled
+    wake-ups must be dropped as time jumps, or memory grows with the trace and every
+    jump scans them all (replay became quadratic in its length)."""
+    lengths = []
+
+    async def scenario(bus, ue, nas):
+        for i in range(1, 2001):
+            ue.nas_input(lambda now: None)
+            await bus.settle()
+            await bus.sleep_until(float(i))
+            lengths.append(len(bus.loop._ready))
+
+    run(scenario)
+    assert len(lengths) == 2000
+    assert max(lengths) <= 2

@@ -90,7 +90,9 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
         # its batch after the poll, so these lie beyond it, at the right end of `_ready`.
         self._fresh = 0
 
-    def call_soon(self, callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:
+    def call_soon(  # type: ignore[override]  # typeshed spells it with TypeVarTuple
+        self, callback: Any, *args: Any, context: Any = None,
+    ) -> asyncio.Handle:
         self._fresh += 1
         return super().call_soon(callback, *args, context=context)
 

@@ -234,3 +234,17 @@ def test_sec1_learns_keys_during_a_run(log):
     checker = Checker(allowed_state_changes=STATES)
     checker.add_secret_values([bytes.fromhex("b2" * 16)])
     assert checker.feed({"seq": 1, "t": 0, "event": "note", "x": "b2" * 16})
+
+
+def test_sec1_finds_keys_of_every_length_in_any_field_whatever_their_case():
+    """docs/exchange-log.md (SEC-1): a known key's hex anywhere in any string is a leak —
+    the shortest key alone as a field, a longer key inside a PDU's hex, in either case;
+    strings too short to hold a key are skipped, never a long one."""
+    short_key, long_key = "c3" * 16, "d4" * 32
+    checker = Checker(allowed_state_changes=STATES, secret_values=[short_key, long_key])
+    assert checker.feed({"seq": 1, "t": 0, "event": "n1", "x": short_key.upper()})
+    assert checker.feed({"seq": 2, "t": 0, "event": "n1", "pdu": "7e00" + long_key + "01"})
+    assert checker.feed({"seq": 3, "t": 0, "event": "n1", "pdu": "7e00" + short_key[:-1]
+                         + "x" + short_key})
+    assert not checker.feed({"seq": 4, "t": 0, "event": "n1", "x": short_key[:-1],
+                             "pdu": "7e00" + long_key[:-2]})

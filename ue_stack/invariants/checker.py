@@ -93,7 +93,8 @@ class Checker:
                 self._kaf_derivations += 1
         out: list[Violation] = []
         for invariant in self._routes.get(event, self._catch_all):
-            out.extend(invariant.feed(record))
+            if found := invariant.feed(record):  # usually none: nothing to extend
+                out.extend(found)
         return out
 
     def finish(self) -> list[Violation]:

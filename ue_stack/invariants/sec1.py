@@ -25,6 +25,7 @@ class Sec1(Invariant):
     def __init__(self, input: str | None = None, secret_values: Iterable[str] = ()) -> None:
         super().__init__(input)
         self._values: set[str] = set()
+        self._shortest = 0  # length of the shortest known key's hex (0: none known)
         self.add_secret_values(secret_values)
 
     def add_secret_values(self, values: Iterable[str | bytes]) -> None:
@@ -33,10 +34,12 @@ class Sec1(Invariant):
             text = value.hex() if isinstance(value, bytes | bytearray) else str(value)
             if text:
                 self._values.add(text.lower())
+        if self._values:
+            self._shortest = min(map(len, self._values))
 
     def feed(self, record: Record) -> list[Violation]:
         self.checked += 1
-        if _clean_flat(record, self._values):
+        if _clean_flat(record, self._values, self._shortest):
             return []
         problems: list[str] = []
         _leaks(record, "", self._values, problems)
@@ -47,25 +50,25 @@ class Sec1(Invariant):
         return [self.at(record, f"{record.get('event')} line holds a secret: {listed}{more}")]
 
 
-def _clean_flat(record: Record, secrets: set[str]) -> bool:
+def _clean_flat(record: Record, secrets: set[str], shortest: int) -> bool:
     """True when a flat record (the bus writes only flat lines) holds no secret name and
-    no known key: one set test, then one substring search per key over all its text
-    joined, instead of one per field. Anything that is not a plain str or scalar, or any
-    hit, takes the full walk (``_leaks``), which names the fields. The joint cannot create
-    a match: a newline is never part of a key's hex."""
+    no known key: one set test, then one pass over the values. A string shorter than the
+    shortest key's hex cannot hold one, so only the long ones (a PDU's hex, a note's
+    text) are searched — most lines have none. Anything that is not a plain str or
+    scalar, or any hit, takes the full walk (``_leaks``), which names the fields."""
     if not SECRET_NAMES.isdisjoint(record):
         return False
-    texts = []
     for item in record.values():
         kind = type(item)  # exact types: a subclass (a Key, a str enum) takes the walk
         if kind is str:
-            texts.append(item)
+            if secrets and len(item) >= shortest:
+                text = item.lower()
+                for secret in secrets:
+                    if secret in text:
+                        return False
         elif kind not in _SCALARS:
             return False
-    if not secrets:
-        return True
-    text = "\n".join(texts).lower()
-    return not any(secret in text for secret in secrets)
+    return True
 
 
 def _leaks(value: Any, path: str, secrets: set[str], out: list[str]) -> None:

@@ -237,6 +237,16 @@ class Importer:
             self.problems.append(problem(
                 "error", f"{len(undecodable)} NGAP PDU(s) do not decode (APER, TS 38.413)",
                 frames=undecodable))
+        stats = source.stats
+        if stats.ip_fragment_frames:
+            self.problems.append(problem(
+                "error", f"{len(stats.ip_fragment_frames)} IP fragment(s) not reassembled: "
+                "any NGAP they carry is not read", frames=stats.ip_fragment_frames))
+        if stats.incomplete_frames:
+            self.problems.append(problem(
+                "error", f"{len(stats.incomplete_frames)} SCTP user message(s) without their "
+                "first part or their last part in the capture: not read",
+                frames=sorted(stats.incomplete_frames)))
         name = Path(path).name
         if source.truncated:
             self.problems.append(problem(

@@ -45,7 +45,10 @@ class LinkStats:
     sctp_packets: int = 0
     ngap_chunks: int = 0
     unknown_linktypes: set[int] = field(default_factory=set)
-    ip_fragments: int = 0
+    ip_fragment_frames: list[int] = field(default_factory=list)  # not reassembled
+    # frames with the middle or last part of an SCTP user message whose first part the
+    # capture lacks, or (at the end) a first part whose last never came
+    incomplete_frames: list[int] = field(default_factory=list)
     retransmissions: int = 0
     undecodable_frames: int = 0
 
@@ -94,7 +97,7 @@ def _fast_sctp(frame: Frame, stats: LinkStats) -> _Sctp | None:
         if ip[9] != 132:
             return None
         if int.from_bytes(ip[6:8], "big") & 0x3FFF:  # MF flag or a fragment offset
-            stats.ip_fragments += 1
+            stats.ip_fragment_frames.append(frame.number)
             return None
         if ihl < 20 or total > len(ip) or total < ihl:
             raise _Unusual
@@ -138,7 +141,7 @@ def _dpkt_sctp(frame: Frame, stats: LinkStats) -> _Sctp | None:
             stats.unknown_linktypes.add(frame.linktype)
         return None
     if isinstance(ip, dpkt.ip.IP) and (ip.mf or ip.offset):
-        stats.ip_fragments += 1
+        stats.ip_fragment_frames.append(frame.number)
         return None
     seg = getattr(ip, "data", None)
     if not isinstance(seg, dpkt.sctp.SCTP):
@@ -190,6 +193,7 @@ def ngap_messages(frames: Iterable[Frame], stats: LinkStats) -> Iterator[NgapMes
     """Every NGAP PDU in the frames, in capture order, each once."""
     seen_tsn: set[tuple] = set()
     partial: dict[tuple, list[bytes]] = {}
+    first_frame: dict[tuple, int] = {}  # stream -> frame of its open first part
     for frame in frames:
         stats.frames += 1
         if _surely_not_sctp(frame):
@@ -231,14 +235,19 @@ def ngap_messages(frames: Iterable[Frame], stats: LinkStats) -> Iterator[NgapMes
             if begin and end:
                 message = user
             elif begin:
-                partial[stream] = [user]
+                if stream in partial:  # the last part of the previous message was lost
+                    stats.incomplete_frames.append(first_frame[stream])
+                partial[stream], first_frame[stream] = [user], frame.number
                 continue
             elif stream in partial:
                 partial[stream].append(user)
                 if not end:
                     continue
                 message = b"".join(partial.pop(stream))
-            else:
-                continue  # a middle/last fragment whose first part was not captured
+            else:  # a middle/last fragment whose first part was not captured
+                if not stats.incomplete_frames or stats.incomplete_frames[-1] != frame.number:
+                    stats.incomplete_frames.append(frame.number)
+                continue
             stats.ngap_chunks += 1
             yield NgapMessage(frame.number, frame.time, message, association, src)
+    stats.incomplete_frames.extend(first_frame[stream] for stream in partial)

@@ -15,17 +15,19 @@ import sys
 from . import __version__
 from .errors import InputError
 
-# subcommand -> module under ue_stack.commands (imported only when used, so `keys` does
-# not pay for pycrate)
+# subcommand -> (module under ue_stack.commands, the line `ue-stack --help` shows). A module
+# is imported only when its command runs: `keys` does not pay for pycrate, and `--help`,
+# `--version` or a mistyped command import none of them.
 COMMANDS = {
-    "keys": "keys",
-    "simulate": "simulate",
-    "replay": "replay",
-    "check": "check",
-    "import": "import_capture",
-    "explain": "explain",
-    "study": "study",
-    "explore": "explore",
+    "keys": ("keys", "key calculator: Milenage, 5G AKA, EAP-AKA', AKMA (JSON on stdout)"),
+    "simulate": ("simulate", "run a scenario against the network twin"),
+    "replay": ("replay", "replay traces through the UE model, check invariants"),
+    "check": ("check", "check the invariants over exchange logs"),
+    "import": ("import_capture", "pcap/pcapng/NGAP-JSON (NGAP/NAS-5GS) -> traces"),
+    "explain": ("explain", "what an invariant means, its clause, an example"),
+    "study": ("study", "the KAF desync study: plots and a table"),
+    "explore": ("explore", "explore every input sequence up to a depth; counterexamples as "
+                           "replayable traces"),
 }
 
 
@@ -85,23 +87,27 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``command`` (a known subcommand) only that one is registered, so
-    a run imports its own module and not every other command's dependencies."""
+    """The parser; with ``command`` (a known subcommand) only that one is registered, from
+    its module. Without one, every command is listed by name and summary and no module is
+    imported: that parser only prints help or the version, or says a command is needed or
+    mistyped."""
     parser = _Parser(prog="ue-stack", description=DESCRIPTION, epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=__version__,
                         help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    names = [command] if command in COMMANDS else list(COMMANDS)
-    for name in names:
-        mod = importlib.import_module(f"ue_stack.commands.{COMMANDS[name]}")
-        mod.register(sub)
+    if command in COMMANDS:
+        module, _ = COMMANDS[command]
+        importlib.import_module(f"ue_stack.commands.{module}").register(sub)
+    else:
+        for name, (_, summary) in COMMANDS.items():
+            sub.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in SILENT:
+    if argv and argv[0] in COMMANDS and argv[0] not in SILENT:
         _configure_logging()
     try:
         parser = build_parser(argv[0] if argv else None)

@@ -4,6 +4,8 @@ kind of file named as such, `--report -`, `simulate --check-expect`."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,3 +142,25 @@ def test_notes_and_problems_on_stderr_use_the_same_prefix(capsys, tmp_path):
     lines = (err + err2).splitlines()
     assert lines and all(line.startswith(("ue-stack: keys: ", "ue-stack: import: "))
                          for line in lines)
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["replya"], []])
+def test_version_help_and_a_mistyped_command_import_no_command_module(argv):
+    """`ue-stack --version` answers at once: no subcommand's module (and so no pycrate,
+    numpy or structlog) is imported to print the version, the command list or a
+    suggestion; `ue-stack COMMAND` imports its own module only."""
+    probe = ("import sys; from ue_stack.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.startswith('ue_stack.commands.')"
+             " or m in ('structlog', 'numpy', 'pycrate_core')), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
+                          text=True, timeout=120)
+    assert done.stderr.splitlines()[-1] == "[]", done.stderr
+
+
+def test_a_command_imports_its_own_module_only():
+    probe = ("import sys; from ue_stack.cli import main; main(['explain', 'AKMA-4'])\n"
+             "print(sorted(m for m in sys.modules if m.startswith('ue_stack.commands.')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.splitlines()[-1] == "['ue_stack.commands.explain']", done.stdout

@@ -37,7 +37,7 @@ from . import jsonl_inputs, refuse_capture, refuse_trace
 
 
 def register(sub) -> None:
-    p = sub.add_parser("check", help="check the invariants over exchange logs")
+    p = sub.add_parser("check")
     p.add_argument("logs", nargs="+", metavar="LOG", help="exchange log (*.jsonl) or folder")
     p.add_argument("--report", metavar="FILE",
                    help="write the report JSON (docs/report.md); '-' for stdout")

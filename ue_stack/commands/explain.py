@@ -12,7 +12,7 @@ from ..invariants.catalog import CATALOG, explain_text, markdown
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("explain", help="what an invariant means, its clause, an example")
+    p = sub.add_parser("explain")
     p.add_argument("id", nargs="?", metavar="ID", help="an invariant id, e.g. AKMA-4")
     p.add_argument("--markdown", action="store_true",
                    help="print every invariant as the Markdown of docs/invariants.md")

@@ -19,8 +19,7 @@ MAX_JOBS = 64
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("explore", help="explore every input sequence up to a depth; "
-                                       "counterexamples as replayable traces")
+    p = sub.add_parser("explore")
     p.add_argument("--depth", type=int, default=6, help="moves per path (default 6)")
     p.add_argument("--app-mode", choices=("per-kaf", "legacy-cache"), default="per-kaf")
     p.add_argument("--akma-defer", choices=("on", "off"), default="on")

@@ -26,7 +26,7 @@ PARTIAL = ".partial"  # a trace being written, not yet one to replay
 
 
 def register(sub) -> None:
-    p = sub.add_parser("import", help="pcap/pcapng/NGAP-JSON (NGAP/NAS-5GS) -> traces")
+    p = sub.add_parser("import")
     p.add_argument("capture", help="pcap, pcapng, or JSON list of NGAP PDUs (hex)")
     p.add_argument("-o", "--outdir", required=True, help="folder for the traces")
     p.add_argument("--k", help="subscriber key K (32 hex)")

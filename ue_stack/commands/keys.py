@@ -242,7 +242,6 @@ def _plmn_from_snn(snn: str) -> tuple[str, str] | None:
 def register(sub) -> None:
     p = sub.add_parser(
         "keys",
-        help="key calculator: Milenage, 5G AKA, EAP-AKA', AKMA (JSON on stdout)",
         description="Compute every key whose inputs are given (TS 35.206, TS 33.501 Annex A, "
         "TS 33.535 Annex A; docs/keys.md); print one JSON object. Hex is case-insensitive, "
         "without 0x or spaces.",

@@ -32,7 +32,7 @@ from . import add_engine_options, engine_of, jsonl_inputs, refuse_capture
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("replay", help="replay traces through the UE model, check invariants")
+    p = sub.add_parser("replay")
     p.add_argument("traces", nargs="+", metavar="TRACE|DIR",
                    help="trace files, or folders (every *.jsonl inside)")
     p.add_argument("--app-mode", choices=APP_MODES, help="override the traces' app_mode")

@@ -23,7 +23,7 @@ from ..simulation import Recorder, Simulation
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("simulate", help="run a scenario against the network twin")
+    p = sub.add_parser("simulate")
     p.add_argument("scenario", nargs="?", metavar="NAME|FILE",
                    help="a built-in scenario name or a scenario TOML file")
     p.add_argument("--list", action="store_true", help="list the built-in scenarios")

@@ -34,7 +34,7 @@ def _floats(lo: float, hi: float, name: str):
 def register(sub: Any) -> None:
     from ..study.sweep import DEFAULT_LOSS, DEFAULT_RATES, DEFAULT_T
 
-    p = sub.add_parser("study", help="the KAF desync study: plots and a table")
+    p = sub.add_parser("study")
     p.add_argument("-o", "--out", default="study", metavar="DIR",
                    help="folder for study.csv/.json/.png/.svg (created; default ./study)")
     p.add_argument("--seed", type=int_option(0, 2**63 - 1), default=0, metavar="S",

@@ -22,10 +22,21 @@ PathLike = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
-class Report:
-    """The verdict of a replay, simulation or check (ue-stack/report v1)."""
+class _Document:
+    """A JSON document a command wrote, read through properties that hand out copies."""
 
     _data: Mapping[str, Any]
+
+    def _copy(self, key: str) -> Any:
+        return copy.deepcopy(self._data[key])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document as JSON-ready data (a copy)."""
+        return copy.deepcopy(dict(self._data))
+
+
+class Report(_Document):
+    """The verdict of a replay, simulation or check (ue-stack/report v1)."""
 
     @property
     def verdict(self) -> str:
@@ -36,12 +47,12 @@ class Report:
     def violations(self) -> list[dict[str, Any]]:
         """Each violation: ``invariant``, ``input``, ``seq``, ``t``, ``message`` (and
         ``line``/``frame`` where known)."""
-        return copy.deepcopy(list(self._data["violations"]))
+        return list(self._copy("violations"))
 
     @property
     def invariants(self) -> dict[str, dict[str, int]]:
         """Per invariant id: ``checked`` and ``violations`` counts."""
-        return copy.deepcopy(dict(self._data["invariants"]))
+        return dict(self._copy("invariants"))
 
     @property
     def expect_matched(self) -> bool | None:
@@ -49,16 +60,9 @@ class Report:
         expect = self._data.get("expect")
         return None if expect is None else bool(expect["matched"])
 
-    def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data (a copy)."""
-        return copy.deepcopy(dict(self._data))
 
-
-@dataclass(frozen=True)
-class ImportReport:
+class ImportReport(_Document):
     """What ``import_capture`` found and wrote (ue-stack/import-report v1)."""
-
-    _data: Mapping[str, Any]
 
     @property
     def ok(self) -> bool:
@@ -72,10 +76,9 @@ class ImportReport:
 
     @property
     def problems(self) -> list[dict[str, Any]]:
-        return copy.deepcopy(list(self._data["problems"]))
-
-    def to_dict(self) -> dict[str, Any]:
-        return copy.deepcopy(dict(self._data))
+        """Each problem: ``severity`` (error or note), ``problem``, and ``frame``/``ue`` where
+        known (docs/report.md)."""
+        return list(self._copy("problems"))
 
 
 def _argv(options: Mapping[str, Any]) -> list[str]:
@@ -94,14 +97,12 @@ def _argv(options: Mapping[str, Any]) -> list[str]:
 
 
 def _args(command: str, positional: list[str], options: Mapping[str, Any]) -> Any:
-    from .cli import build_parser
+    from .cli import UsageError, build_parser
 
     for name in ("report", "html"):
         if options.get(name) == "-":
             raise InputError("the API returns the report: '-' (stdout) is for the command line",
                              field=f"--{name}")
-    from .cli import UsageError
-
     try:
         return build_parser(command).parse_args([command, *_argv(options), "--", *positional])
     except UsageError as exc:

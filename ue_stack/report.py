@@ -17,6 +17,11 @@ VERSION = 1
 STAT_KEYS = ("records", "exchanges", "kaf_derivations", "kausf_updates", "ul_skipped")
 
 
+def violated(invariants: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """The ids with at least one violation, in the order given."""
+    return [i for i, c in invariants.items() if c["violations"]]
+
+
 def expect_matched(expect: Mapping[str, Any], verdict: str, violated: Iterable[str]) -> bool:
     """Does the outcome match a trace's ``expect`` (verdict, and the set of violated ids)?"""
     if "verdict" in expect and expect["verdict"] != verdict:
@@ -43,8 +48,8 @@ def build_report(
             "violations": int(counts.get("violations", 0)),
         }
     listed = [v.to_dict() if isinstance(v, Violation) else dict(v) for v in violations]
-    violated = [i for i, c in invariants.items() if c["violations"]]
-    verdict = "fail" if violated or listed else "pass"
+    ids = violated(invariants)
+    verdict = "fail" if ids or listed else "pass"
     report: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
@@ -55,7 +60,7 @@ def build_report(
         "not_checked": [dict(n) for n in not_checked],
     }
     if expect is not None:
-        matched = expect if isinstance(expect, bool) else expect_matched(expect, verdict, violated)
+        matched = expect if isinstance(expect, bool) else expect_matched(expect, verdict, ids)
         report["expect"] = {"matched": matched}
     report["stats"] = {**dict.fromkeys(STAT_KEYS, 0), **(stats or {})}
     return report

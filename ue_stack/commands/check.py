@@ -29,7 +29,7 @@ from ..errors import InputError
 from ..html_report import Timeline, write_html
 from ..invariants import REPLAY_ONLY, Checker, Violation, merge_results
 from ..outputs import per_input
-from ..report import build_report, expect_matched, summary_lines, write_report
+from ..report import build_report, expect_matched, summary_lines, violated, write_report
 from ..runner import Evidence
 from ..trace.loader import parse_expect
 from ..xlog import iter_log
@@ -79,9 +79,8 @@ def check_report(args) -> tuple[dict, list[InputError]]:
                 _draw(outputs, None, found)
                 violations.extend(found)
             if expect is not None:
-                violated = [i for i, c in checker.results().items() if c["violations"]]
-                met.append((expect_matched(expect, "fail" if violated else "pass", violated),
-                            str(path)))
+                ids = violated(checker.results())
+                met.append((expect_matched(expect, "fail" if ids else "pass", ids), str(path)))
         except InputError as exc:
             # docs/README.md, several inputs: say so once for this log and go on
             errors.append(exc)

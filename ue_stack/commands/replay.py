@@ -24,7 +24,7 @@ from ..network.shadow import plmn_of_snn
 from ..outputs import per_input
 from ..pool import LOCAL, run_many
 from ..progress import Bar, terminal_progress
-from ..report import build_report, summary_lines, write_report
+from ..report import build_report, summary_lines, violated, write_report
 from ..runner import CheckedRun
 from ..trace.loader import open_trace
 from ..trace.replay import Options, Replay
@@ -143,9 +143,9 @@ def verdict_table(outcomes: list[TraceOutcome]) -> list[str]:
             rows.append(("error", "-", "-", o.path))
             continue
         r = o.report
-        violated = " ".join(i for i, c in r["invariants"].items() if c["violations"]) or "-"
+        ids = " ".join(violated(r["invariants"])) or "-"
         expect = "-" if "expect" not in r else ("met" if r["expect"]["matched"] else "MISSED")
-        rows.append((r["verdict"], expect, violated, o.path))
+        rows.append((r["verdict"], expect, ids, o.path))
     width = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row[:3], width, strict=True)) + "  " + row[3]
              for row in rows]
@@ -182,15 +182,13 @@ def replay_report(args: Any, show_progress: bool = True,
         for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
     with terminal_progress("replay", "trace", len(jobs), enabled=show_progress) as bar:
         if several and (args.jobs > 1 or engine != LOCAL):
-            outcomes = []
-            for outcome in run_many(_replay_job, jobs, args.jobs, engine):
-                outcomes.append(outcome)
-                bar.update(len(outcomes))
+            results = run_many(_replay_job, jobs, args.jobs, engine)
         else:
-            outcomes = []
-            for job in jobs:
-                outcomes.append(replay_one(**job, progress=_records_of(bar, job["path"])))
-                bar.update(len(outcomes))
+            results = (replay_one(**job, progress=_records_of(bar, job["path"])) for job in jobs)
+        outcomes: list[TraceOutcome] = []
+        for outcome in results:
+            outcomes.append(outcome)
+            bar.update(len(outcomes))
 
     report = merge(outcomes)
     errors = [o.error for o in outcomes if o.error]

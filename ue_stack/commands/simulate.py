@@ -16,7 +16,7 @@ from ..html_report import Timeline, write_html
 from ..keyfile import Keys, load_keys
 from ..limits import MAX_UES, int_option
 from ..progress import terminal_progress
-from ..report import summary_lines, write_report
+from ..report import summary_lines, violated, write_report
 from ..runner import CheckedRun
 from ..scenarios import Scenario, builtin_scenarios, load_scenario
 from ..simulation import Recorder, Simulation
@@ -71,18 +71,13 @@ def simulate_report(args: Any, show_progress: bool = True) -> dict[str, Any]:
     scenario = load_scenario(args.scenario, keys)
     recorder = Recorder(args.record, scenario.ue.supi) if args.record else None
     try:
-        return _simulate(args, scenario, recorder, keys, show_progress)
+        with terminal_progress(f"{scenario.name}, {args.ues} UE(s)", "step",
+                               len(scenario.steps), enabled=show_progress) as bar:
+            return _run_simulation(args, scenario, recorder, keys,
+                                   bar.update if bar.active else None)
     finally:
         if recorder is not None:
             recorder.close()
-
-
-def _simulate(args: Any, scenario: Scenario, recorder: Recorder | None,
-              keys: Keys | None = None, show_progress: bool = True) -> dict[str, Any]:
-    with terminal_progress(f"{scenario.name}, {args.ues} UE(s)", "step",
-                           len(scenario.steps), enabled=show_progress) as bar:
-        return _run_simulation(args, scenario, recorder, keys,
-                               bar.update if bar.active else None)
 
 
 def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,
@@ -109,8 +104,8 @@ def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,
         checked.execute(lambda sink, app1: sim.run(app1, sink))
         report = checked.report(expect)
     if recorder is not None:
-        violated = sorted(i for i, c in report["invariants"].items() if c["violations"])
-        head = sim.header({"verdict": report["verdict"], "violations": violated})
+        ids = sorted(violated(report["invariants"]))
+        head = sim.header({"verdict": report["verdict"], "violations": ids})
         if keys and head["ue"]["supi"] in keys:  # keys stay out of shareable files
             head["ue"] = {k: v for k, v in head["ue"].items() if k not in ("k", "opc", "op")}
         recorder.finish(head)

@@ -15,6 +15,7 @@ this engine is chosen, and its absence is a one-line usage error.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import socket
@@ -33,11 +34,10 @@ EXTRA = "pip install 'ue-stack[cluster]'"
 
 def require() -> ModuleType:
     """The ``ray`` module, or the usage error naming the extra that installs it."""
-    try:
-        import ray
+    try:  # import_module: typed ModuleType whether or not Ray (and its stubs) is installed
+        return importlib.import_module("ray")
     except ImportError:
         raise InputError(f"--engine ray needs Ray, which is not installed: {EXTRA}") from None
-    return ray
 
 
 def connect(address: str | None) -> int:

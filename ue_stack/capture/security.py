@@ -29,7 +29,6 @@ from ..nas.codec import (
     decode_plain,
 )
 
-ALG_NAMES = {0: "NIA0", 1: "128-NIA1", 2: "128-NIA2", 3: "128-NIA3"}
 ENC_NAMES = {0: "NEA0", 1: "128-NEA1", 2: "128-NEA2", 3: "128-NEA3"}
 
 

@@ -141,9 +141,6 @@ class DecodedPdu:
     def ciphered(self) -> bool:
         return self.security_header in CIPHERED_HEADERS
 
-    def as_message(self) -> NasMessage | None:
-        return None if self.msg is None else NasMessage(self.msg, dict(self.fields))
-
 
 # --- decoding ------------------------------------------------------------------------
 

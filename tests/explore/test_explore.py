@@ -1,4 +1,4 @@
-"""``ue-stack explore`` (issue 17; docs/schema/explore.schema.json): shortest counterexamples of the
+"""``ue-stack explore`` (issue 17; docs/explore.md): shortest counterexamples of the
 executable model as traces that replay, labelled W1 / W2 / new (docs/behaviour.md).
 Depths are the smallest where each case exists, so the tests stay fast."""
 

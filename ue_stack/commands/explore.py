@@ -1,6 +1,6 @@
 """``ue-stack explore``: bounded breadth-first exploration of the executable model
 (``ue_stack.explore``), each finding written as a trace that ``ue-stack replay`` runs.
-Exit 1 exactly when a finding labelled ``new`` exists (docs/schema/explore.schema.json)."""
+Exit 1 exactly when a finding labelled ``new`` exists (docs/explore.md)."""
 
 from __future__ import annotations
 

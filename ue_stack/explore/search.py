@@ -9,8 +9,7 @@ children out), plain picklable data through a module-level function, so
 tasks: the very same tasks. The parent merges the children in task order, so the result
 is the same for any number of jobs and either engine.
 
-Labels (docs/schema/explore.schema.json):
-``new`` for a violation of ``legacy-cache`` upper layers that
+Labels (docs/explore.md): ``new`` for a violation of ``legacy-cache`` upper layers that
 per-kaf ones do not show (the change request's desync); ``W1`` when the violation is
 gone once the same path is run with AKMA deferral on (the run had it off); ``W2`` when
 an AF session failed (AKMA-4) while the network's AKMA context is not the one the UE's

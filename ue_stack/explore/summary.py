@@ -1,5 +1,5 @@
 """What ``ue-stack explore -o DIR`` writes: each finding as an ``ue-stack/trace`` whose
-``expect`` is what replay of it shows, and ``DIR/summary.json`` (docs/schema/explore.schema.json,
+``expect`` is what replay of it shows, and ``DIR/summary.json`` (docs/explore.md,
 ``docs/schema/explore.schema.json``)."""
 
 from __future__ import annotations

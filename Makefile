@@ -22,7 +22,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The optional extra `--engine ray` needs (docs/cluster.md); only `make test-tools` installs it.
+# The optional extra `--engine ray` needs (docs/cluster.md); `make test-tools` and `make bench`
+# (benchmarks/bench_cluster.py) install it.
 $(CLUSTER): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,study,cluster]'
 	touch $(CLUSTER)
@@ -77,7 +78,7 @@ mutate: $(VENV)/.mutate-installed
 	  ({s['survived']} survived, {s['no_tests']} without tests)\")"
 	$(BIN)/mutmut results
 
-bench: $(STAMP)
+bench: $(CLUSTER)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

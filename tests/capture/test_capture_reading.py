@@ -123,3 +123,23 @@ def test_ngap_the_importer_could_not_read_is_named_in_the_report(captures, tmp_p
     lost = {p["frame"]: p["problem"] for p in problems if p["severity"] == "error"}
     assert "IP fragment" in lost[6]
     assert "first part" in lost[7]
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"frame": -5}, "messages[0]"),
+    ({"frame": True}, "messages[0]"),
+    ({"time": 1e300}, "messages[1].time"),
+])
+def test_json_capture_numbers_a_trace_could_not_hold_are_refused(
+        captures, tmp_path, change, field):
+    """docs/trace-format.md: a record's `frame` is an integer >= 0 and a trace spans at
+    most 10^7 s. A JSON capture breaking either was imported (exit 0) into traces that
+    replay then refused (exit 2); now the import is refused, naming the message."""
+    msgs = json.loads((captures / "gnbsim-free5gc-ngap.json").read_text())["messages"]
+    doc = {"messages": [{**m, "time": float(m["frame"]), **(change if m["frame"] == (
+        1 if "time" in change else 0) else {})} for m in msgs]}
+    capture = tmp_path / "odd.json"
+    capture.write_text(json.dumps(doc))
+    with pytest.raises(InputError) as caught:
+        open_capture(capture)
+    assert caught.value.field == field

@@ -7,6 +7,7 @@ it has no link layer, so it skips straight to NGAP.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import orjson
 
 from ..errors import InputError
+from ..limits import MAX_SPAN
 from .pcapio import CaptureFormatError, CaptureReader
 from .sctp import LinkStats, NgapMessage, ngap_messages
 
@@ -62,6 +64,7 @@ def _json_messages(path: Path, data: bytes) -> list[NgapMessage]:
     if not isinstance(items, list):
         raise InputError("JSON capture needs a 'messages' list of NGAP PDUs", file=str(path))
     out = []
+    lo, hi = math.inf, -math.inf
     for index, item in enumerate(items):
         where = f"messages[{index}]"
         if isinstance(item, str):
@@ -78,9 +81,13 @@ def _json_messages(path: Path, data: bytes) -> list[NgapMessage]:
             raise InputError(
                 "ngap_hex is missing or not hex", file=str(path), field=f"{where}.ngap_hex"
             ) from None
-        if not isinstance(frame, int) or not isinstance(time, int | float):
+        if type(frame) is not int or frame < 0 or type(time) not in (int, float):
             raise InputError(
-                "frame must be an integer and time a number", file=str(path), field=where
+                "frame must be an integer >= 0 and time a number", file=str(path), field=where
             )
+        lo, hi = min(lo, time), max(hi, time)
+        if hi - lo > MAX_SPAN:  # the traces it becomes could not be read (trace-format, t)
+            raise InputError(f"the times span more than {MAX_SPAN:g} s", file=str(path),
+                             field=f"{where}.time")
         out.append(NgapMessage(frame, float(time), payload, ("json",), ("json",)))
     return out

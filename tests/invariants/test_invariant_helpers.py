@@ -124,3 +124,22 @@ def test_a_usim_status_line_keeps_the_valid_kausf():
     assert violations == []
     results = checker.results()
     assert results["AKMA-2"] == results["AKMA-3"] == {"checked": 1, "violations": 0}
+
+
+def test_akma1_remembers_exactly_max_unused_confirms_per_ue():
+    """AKMA-1's bound keeps the MAX_UNUSED newest unused confirms of a UE: the oldest of
+    exactly that many can still feed a derivation; one more evicts it."""
+    from ue_stack.invariants.akma1 import MAX_UNUSED
+
+    def log(confirms: int) -> list[dict]:
+        lines = [{"event": "primitive", "src": "nas", "dst": "app:mail",
+                  "name": "ObtainAkmaKeyConfirm", "corr": f"c{n}", "k_akma_fp": "k"}
+                 for n in range(confirms)]
+        lines.append({"event": "kaf_derived", "app": "mail", "corr": "c0", "k_akma_fp": "k"})
+        return [{"seq": n, "t": 0, **r} for n, r in enumerate(lines, 1)]
+
+    def akma1(records):
+        return [v for v in check_records(records)[1] if v.invariant == "AKMA-1"]
+
+    assert akma1(log(MAX_UNUSED)) == []
+    assert len(akma1(log(MAX_UNUSED + 1))) == 1

@@ -67,3 +67,34 @@ def test_app1_holds_when_the_outcome_is_the_expected_one(tmp_path, capsys):
     capsys.readouterr()
     assert orjson.loads(report.read_bytes())["invariants"]["APP-1"] == {
         "checked": 1, "violations": 0}
+
+
+def test_replay_counts_and_notes_what_it_does_not_feed(tmp_path, capsys):
+    """docs/trace-format.md: a `dl` with `skip` and a message the model does not implement
+    are not fed (each counted and noted in the log); a simulation-only `net` op is noted
+    and ignored."""
+    key = {"k": "465b5ce8b199b49faa5f0a2ee238a6bc", "opc": "cd63cb71954a9f4e48a5994e37a02baf"}
+    lines = [
+        {"kind": "header", "format": "ue-stack/trace", "version": 1,
+         "ue": {"supi": "001010000000001", **key}, "serving_plmn": {"mcc": "001", "mnc": "01"}},
+        {"t": 0, "kind": "ue", "op": "power_on"},
+        {"t": 0.1, "kind": "ue", "op": "register"},
+        {"t": 0.2, "kind": "ul", "msg": "registration_request", "registration_type": "initial",
+         "ngksi": 7},
+        {"t": 0.3, "kind": "dl", "msg": "authentication_request", "ngksi": 0, "abba": "0000",
+         "rand": "00" * 16, "autn": "00" * 16, "skip": "gap before it"},
+        {"t": 0.4, "kind": "dl", "msg": "dl_nas_transport"},
+        {"t": 0.5, "kind": "net", "op": "reauthenticate"},
+    ]
+    trace, log, report = tmp_path / "t.jsonl", tmp_path / "x.jsonl", tmp_path / "r.json"
+    trace.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    assert main(["replay", str(trace), "--log", str(log), "--report", str(report)]) == 0
+    capsys.readouterr()
+    stats = orjson.loads(report.read_bytes())["stats"]
+    assert (stats["records"], stats["dl_skipped"], stats["dl_passed_through"],
+            stats["ignored_net_ops"]) == (6, 1, 1, 1)
+    notes = [(r["line"], r["text"]) for r in map(orjson.loads, log.read_bytes().splitlines())
+             if r["event"] == "note"]
+    assert notes == [(5, "downlink skipped: not fed to the model"),
+                     (6, "downlink not modelled: passed through"),
+                     (7, "net reauthenticate is simulation only: ignored in replay")]

@@ -191,3 +191,12 @@ def test_opc_refuses_an_op_or_k_of_the_wrong_length():
             compute_opc(bytes(16), op)
     with pytest.raises(ValueError, match="k must be 16 octets"):
         compute_opc(bytes(15), bytes(16))
+
+
+@pytest.mark.parametrize(("sqn", "amf", "bad"), [
+    (bytes(5), bytes(2), "sqn"), (bytes(7), bytes(2), "sqn"), (bytes(6), bytes(1), "amf"),
+])
+def test_milenage_refuses_an_sqn_or_amf_of_the_wrong_length(sqn, amf, bad):
+    """TS 35.206 2.3: SQN is 48 bits and AMF 16; f1 over another length is an input error."""
+    with pytest.raises(ValueError, match=f"{bad} must be"):
+        milenage(K, OPC, bytes(16), sqn, amf)

@@ -109,3 +109,15 @@ def test_challenges_and_responses_survive_encode_then_decode(ident, rand, autn, 
                 "at_res": res}
     packet = eap.encode(response, k_aut=k_aut)
     assert eap.decode(packet)["at_res"] == res and eap.mac_ok(k_aut, packet)
+
+
+def test_an_eap_packet_longer_than_255_octets_decodes_with_its_two_octet_length():
+    """RFC 3748 4: the Length field is two octets; an AKA'-Challenge with a long
+    AT_KDF_INPUT (network name) goes past 255."""
+    from ue_stack.nas import eap as eap_codec
+
+    name = "5G:mnc001.mcc001.3gppnetwork.org" + "x" * 240
+    packet = eap_codec.encode({"eap_code": "request", "eap_id": 1,
+                               "eap_subtype": "challenge", "at_kdf_input": name})
+    assert len(packet) > 255
+    assert eap_codec.decode(packet)["at_kdf_input"] == name

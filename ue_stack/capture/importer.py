@@ -29,6 +29,7 @@ from typing import Any
 from ..crypto import aka
 from ..crypto.secret import Key
 from ..errors import InputError
+from ..limits import MAX_SPAN
 from ..nas import codec
 from ..nas.codec import DecodedPdu, decode_mobile_identity, decode_pdu, decode_plmn
 from ..nas.messages import MESSAGES, is_modelled
@@ -517,6 +518,12 @@ class Importer:
         )
         probes = PROBE_PLACES.get(self.options.akma_probe or "", frozenset())
         records = _records(ue.events, plan, supi, ue_obj, skips=skips.reasons, probes=probes)
+        late = [e.frame for e in ue.events if e.time - ue.events[0].time > MAX_SPAN]
+        if late:  # a broken time stamp: the trace could not be read with it
+            problems.append(problem(
+                "error", f"{len(late)} time stamp(s) more than {MAX_SPAN:g} s after the "
+                "session's first frame: written at the time of the record before",
+                frames=late))
         for p in problems:  # docs/report.md: a UE's problem names the UE
             p.setdefault("ue", supi or suci.hex())
         return UeTrace(supi, head, records, frames, problems, suci=suci is not None,
@@ -673,6 +680,8 @@ def _records(
     who = {"supi": supi} if supi is not None else {}
     for i, ev in enumerate(events):
         t = round(max(ev.time - t0, 0.0), 6)
+        if t > MAX_SPAN:  # reported by the caller; the trace format allows no more
+            t = out[-1]["t"] if out else 0.0
         if i in plan.starts:
             if i in plan.new_usim:
                 if state != "off":

@@ -205,7 +205,7 @@ def test_akma3_summarises_held_confirms_beyond_the_bound(log):
     checker, violations = check_records(log.records, allowed_state_changes=STATES)
     found = of(violations, "AKMA-3")
     assert len(found) == MAX_HELD + 1
-    assert found[-1].seq == log.records[-2]["seq"]
+    assert (found[-1].seq, found[-1].t) == (log.records[-2]["seq"], log.records[-2]["t"])
     assert found[-1].message.startswith("3 more ObtainAkmaKeyConfirm before any KAUSF")
     assert checker.results()["AKMA-3"] == {"checked": MAX_HELD + 3,
                                           "violations": MAX_HELD + 3}

@@ -39,20 +39,6 @@ EPILOG = """exit status: 0 all invariants hold, 1 a violation, 2 unusable input 
 formats, invariants and clauses: docs/ in the source repository; `ue-stack explain ID`."""
 
 
-# commands that never log diagnostics: they skip structlog's set-up, whose import costs
-# more than `import` needs for a small capture (issue 13: faster than tshark)
-SILENT = frozenset({"import"})
-
-
-def _configure_logging() -> None:
-    import structlog
-
-    from . import logconfig
-
-    if not structlog.is_configured():  # once; an embedding application's set-up stays
-        logconfig.configure()
-
-
 class UsageError(InputError):
     pass
 
@@ -107,8 +93,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in COMMANDS and argv[0] not in SILENT:
-        _configure_logging()
     try:
         parser = build_parser(argv[0] if argv else None)
         args = parser.parse_args(argv)

@@ -90,13 +90,10 @@ def _chunk_task(fn: Callable[[T], R], chunk: list[T], cwd: str) -> list[R]:
     input and output paths mean what they mean locally (on a cluster: a shared
     filesystem at the same path). Where it has not, work that opens no file (study,
     explore) runs all the same and an input that is not there is reported by name."""
-    import structlog
-
     from . import logconfig
     from .pool import run_chunk
 
-    if not structlog.is_configured():
-        logconfig.configure()
+    logconfig.configure_once()
     with contextlib.suppress(OSError):
         os.chdir(cwd)
     return run_chunk(fn, chunk)

@@ -1,7 +1,9 @@
-"""structlog for the application's own logging, configured once by the CLI (never at
-import, never per run). The exchange log does not pass through here: the bus hands each
-exchange to an explicit sink (``ue_stack.sink``), so an application embedding ue_stack
-keeps its own logging set-up.
+"""structlog for the application's own diagnostics, configured once, when first needed:
+never at import, never per run, and not eagerly at start-up (structlog's import was about
+half of what starting ``ue-stack replay`` cost, and no command emits a diagnostic through
+it, so the CLI does not pay for it; a Ray worker calls ``configure_once``). The exchange
+log does not pass through here: the bus hands each exchange to an explicit sink
+(``ue_stack.sink``), so an application embedding ue_stack keeps its own logging set-up.
 
 The chain: context variables, ``redact_secrets`` (the same guard the bus applies to every
 exchange record), level and time stamp, one line on stderr.
@@ -23,6 +25,13 @@ def redact_secrets(_logger: Any, _method: str,
                    event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Drop every secret-named field; a ``Key`` under any other name becomes ``<redacted>``."""
     return redact(event_dict)
+
+
+def configure_once() -> None:
+    """``configure()`` unless structlog is configured already: an embedding application's
+    own set-up stays."""
+    if not structlog.is_configured():
+        configure()
 
 
 def configure(stream: TextIO | None = None, level: int = logging.WARNING) -> None:

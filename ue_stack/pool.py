@@ -20,13 +20,14 @@ exception in ``fn`` is re-raised here, in input order.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import multiprocessing.context
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -73,6 +74,8 @@ def run_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # fork where the platform has it: workers start with this process's imports
     if "fork" in multiprocessing.get_all_start_methods() and os.name == "posix":
         return multiprocessing.get_context("fork")
@@ -95,6 +98,9 @@ def run_many(fn: Callable[[T], R], items: Iterable[T], jobs: int,
     if jobs <= 1 or len(work) <= 1:
         yield from map(fn, work)
         return
+    # imported only for a pool: one short input should not pay for multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     width = min(jobs, len(work))
     with ProcessPoolExecutor(max_workers=width, mp_context=_context()) as pool:
         for done in pool.map(partial(run_chunk, fn), chunks(work, chunk_size(len(work), width))):

@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from .bus import run_virtual
-from .diagram import MermaidWriter
 from .invariants import Checker, Violation
 from .invariants.app1 import App1Tracker
 from .outputs import open_output
@@ -67,7 +66,9 @@ class CheckedRun:
         self._outputs: list[Output] = list(outputs)
         self._out = JsonLinesSink(open_output(log_path, "--log")) if log_path else None
         try:
-            if diagram_path:
+            if diagram_path:  # imported only when asked: start-up counts on short inputs
+                from .diagram import MermaidWriter
+
                 self._outputs.append(MermaidWriter(diagram_path))
         except BaseException:
             self.close_log()

@@ -164,3 +164,18 @@ def test_a_command_imports_its_own_module_only():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=120)
     assert done.stdout.splitlines()[-1] == "['ue_stack.commands.explain']", done.stdout
+
+
+def test_replaying_one_trace_imports_only_what_the_replay_uses():
+    """Start-up is most of what a short trace costs (issue 12, ``--jobs`` on many short
+    traces): replaying one trace with no output options imports no structlog (no command
+    emits a diagnostic through it), no multiprocessing (no pool for one input), and
+    neither the HTML report nor the diagram writer (only with --html / --diagram)."""
+    heavy = ("structlog", "multiprocessing", "ue_stack.html_report", "ue_stack.diagram",
+             "dpkt", "pycrate_core", "numpy", "matplotlib", "tqdm", "hypothesis")
+    probe = ("import sys; from ue_stack.cli import main\n"
+             f"status = main(['replay', {str(TRACE)!r}])\n"
+             f"print(status, sorted(m for m in sys.modules if m in {heavy!r}))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.splitlines()[-1] == "0 []", done.stdout + done.stderr

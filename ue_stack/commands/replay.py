@@ -12,11 +12,10 @@ from __future__ import annotations
 import dataclasses
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..app.akma_client import APP_MODES
 from ..errors import InputError
-from ..html_report import Timeline, write_html
 from ..invariants.checker import merge_results
 from ..keyfile import load_keys, with_keys
 from ..limits import MAX_JOBS, int_option
@@ -29,6 +28,9 @@ from ..runner import CheckedRun
 from ..trace.loader import open_trace
 from ..trace.replay import Options, Replay
 from . import add_engine_options, engine_of, jsonl_inputs, refuse_capture
+
+if TYPE_CHECKING:
+    from ..html_report import Timeline
 
 
 def register(sub: Any) -> None:
@@ -82,8 +84,11 @@ def replay_one(path: str, options: Options, log_path: str | None,
                 from ..capture.writer import PcapWriter
 
                 outputs.append(PcapWriter(pcap_path, _plmn(header)))
-            timeline = Timeline(path) if html else None
-            if timeline is not None:
+            timeline: Timeline | None = None
+            if html:  # imported only when asked, like dpkt above
+                from ..html_report import Timeline
+
+                timeline = Timeline(path)
                 outputs.append(timeline)
             with CheckedRun(path, log_path, diagram_path, outputs=outputs) as run:
                 run.checker.add_secret_values(
@@ -198,6 +203,8 @@ def replay_report(args: Any, show_progress: bool = True,
     if args.report:
         write_report(args.report, report)
     if args.html:
+        from ..html_report import write_html
+
         write_html(args.html, report, [o.timeline for o in outcomes if o.timeline],
                    "ue-stack replay")
     return report, outcomes

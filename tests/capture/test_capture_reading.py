@@ -47,6 +47,33 @@ def test_fragmented_user_message_is_reassembled():
     assert _payloads(g.pcap(frames))[0] == [A]
 
 
+@pytest.mark.parametrize("order", [(0, 2, 1), (2, 1, 0), (1, 0, 2)])
+def test_fragments_captured_out_of_order_are_reassembled_by_tsn(order):
+    """RFC 9260 3.3.1 and 6.9: the fragments of a user message take consecutive TSNs and
+    the receiver reassembles them in TSN order, whatever order the capture saw them in (a
+    capture point on several paths, or a retransmitted middle part). They were joined in
+    arrival order, so the PDU did not decode."""
+    parts = [g.data_chunk(A[:3], 1, flags=0x02), g.data_chunk(A[3:5], 2, flags=0x00),
+             g.data_chunk(A[5:], 3, flags=0x01)]
+    frames = [g.ethernet(g.sctp_ip([parts[i]])) for i in order]
+    frames.append(g.ethernet(g.sctp_ip([parts[order[0]]])))  # a duplicate: read once
+    payloads, stats, _ = _payloads(g.pcap(frames))
+    assert payloads == [A] and stats.incomplete_frames == [] and stats.retransmissions == 1
+
+
+def test_fragments_interleaved_with_another_stream_are_reassembled_per_stream():
+    """RFC 9260 6.9: reassembly is per stream; a whole message on another stream between
+    the parts of one is read as it comes, and a part that never arrives is reported."""
+    frames = [
+        g.ethernet(g.sctp_ip([g.data_chunk(A[3:], 2, flags=0x01, sid=1)])),
+        g.ethernet(g.sctp_ip([g.data_chunk(B, 3, sid=2)])),
+        g.ethernet(g.sctp_ip([g.data_chunk(A[:3], 1, flags=0x02, sid=1)])),
+        g.ethernet(g.sctp_ip([g.data_chunk(B[:4], 7, flags=0x02, sid=2)])),
+    ]
+    payloads, stats, _ = _payloads(g.pcap(frames))
+    assert payloads == [B, A] and stats.incomplete_frames == [4]
+
+
 def test_sctp_retransmission_is_read_once():
     frame = g.ethernet(g.sctp_ip([g.data_chunk(A, 7)]))
     payloads, stats, _ = _payloads(g.pcap([frame, frame]))

@@ -6,8 +6,8 @@ an import's time and dpkt's import alone costs more than reading a thousand fram
 parses what this fast path does not know. Here we pick the DATA (and I-DATA, RFC 8260)
 chunks whose payload protocol identifier is 60 (NGAP, TS 38.412 7), drop SCTP
 retransmissions (same TSN twice on one path), and reassemble user messages split over
-several chunks (B/E flags), since one packet may hold several NGAP PDUs and one NGAP PDU
-may span several packets.
+several chunks (B/E flags) per stream in TSN order (I-DATA: FSN order), since one packet
+may hold several NGAP PDUs and one NGAP PDU may span several packets.
 """
 
 from __future__ import annotations
@@ -192,8 +192,7 @@ def _surely_not_sctp(frame: Frame) -> bool:
 def ngap_messages(frames: Iterable[Frame], stats: LinkStats) -> Iterator[NgapMessage]:
     """Every NGAP PDU in the frames, in capture order, each once."""
     seen_tsn: set[tuple] = set()
-    partial: dict[tuple, list[bytes]] = {}
-    first_frame: dict[tuple, int] = {}  # stream -> frame of its open first part
+    fragments: dict[tuple, _Fragments] = {}  # stream (I-DATA: message) -> parts not yet joined
     for frame in frames:
         stats.frames += 1
         if _surely_not_sctp(frame):
@@ -215,14 +214,15 @@ def ngap_messages(frames: Iterable[Frame], stats: LinkStats) -> Iterator[NgapMes
                 if len(value) < 12:
                     continue
                 tsn, sid, _ssn, ppid = struct.unpack_from(">IHHI", value, 0)
-                user = value[12:]
+                user, group, ordinal = value[12:], (src, dst, sid), tsn
             else:
                 if len(value) < 16:
                     continue
-                tsn, sid, _res, _mid, ppid = struct.unpack_from(">IHHII", value, 0)
-                user = value[16:]
+                tsn, sid, _res, mid, ppid = struct.unpack_from(">IHHII", value, 0)
+                user, group, ordinal = value[16:], (src, dst, sid, mid), 0
                 if not cflags & 0x02:
-                    ppid = PPID_NGAP if ngap_port else ppid  # later fragments carry FSN
+                    ordinal = ppid  # later fragments carry their FSN there (RFC 8260 2.1)
+                    ppid = PPID_NGAP if ngap_port else ppid
             if ppid != PPID_NGAP and not (ppid == 0 and ngap_port):
                 continue
             key = (src, dst, tsn)
@@ -230,24 +230,43 @@ def ngap_messages(frames: Iterable[Frame], stats: LinkStats) -> Iterator[NgapMes
                 stats.retransmissions += 1
                 continue
             seen_tsn.add(key)
-            begin, end = bool(cflags & 0x02), bool(cflags & 0x01)
-            stream = (src, dst, sid)
-            if begin and end:
+            if cflags & 0x03 == 0x03:
                 message = user
-            elif begin:
-                if stream in partial:  # the last part of the previous message was lost
-                    stats.incomplete_frames.append(first_frame[stream])
-                partial[stream], first_frame[stream] = [user], frame.number
-                continue
-            elif stream in partial:
-                partial[stream].append(user)
-                if not end:
+            else:
+                parts = fragments.setdefault(group, {})
+                parts[ordinal] = (cflags & 0x03, user, frame.number)
+                joined = _join(parts)
+                if joined is None:
                     continue
-                message = b"".join(partial.pop(stream))
-            else:  # a middle/last fragment whose first part was not captured
-                if not stats.incomplete_frames or stats.incomplete_frames[-1] != frame.number:
-                    stats.incomplete_frames.append(frame.number)
-                continue
+                message = joined
+                if not parts:
+                    del fragments[group]
             stats.ngap_chunks += 1
             yield NgapMessage(frame.number, frame.time, message, association, src)
-    stats.incomplete_frames.extend(first_frame[stream] for stream in partial)
+    # messages whose first or last part never came: the frame of each run of parts left
+    stats.incomplete_frames.extend(sorted(
+        frame for parts in fragments.values() for n, (flags, _, frame) in parts.items()
+        if flags & 0x02 or ((n - 1) & 0xFFFFFFFF) not in parts))
+
+
+# ordinal (DATA: TSN; I-DATA: FSN) -> (B/E flags, user data, frame)
+_Fragments = dict[int, tuple[int, bytes, int]]
+
+
+def _join(parts: _Fragments) -> bytes | None:
+    """The user message the parts of one stream now complete, taken out of ``parts``, or
+    None. RFC 9260 3.3.1/6.9: a message's fragments have consecutive TSNs, B on the first
+    and E on the last; they are joined in TSN order whatever order they were captured in."""
+    for first, (flags, _, _) in parts.items():
+        if not flags & 0x02:
+            continue
+        run, n = [first], first
+        while True:
+            n = (n + 1) & 0xFFFFFFFF
+            nxt = parts.get(n)
+            if nxt is None or nxt[0] & 0x02:
+                break
+            run.append(n)
+            if nxt[0] & 0x01:
+                return b"".join(parts.pop(i)[1] for i in run)
+    return None

@@ -16,6 +16,7 @@ from pathlib import Path
 from .crypto.milenage import compute_opc
 from .crypto.secret import Key
 from .errors import InputError
+from .inputs import TEXT_ENCODING
 
 _SUPI = re.compile(r"^\d{6,15}$")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -27,8 +28,7 @@ def load_keys(path: str | Path) -> Keys:
     """Read a keys CSV into SUPI -> (K, OPc)."""
     name = str(path)
     try:
-        # utf-8-sig: spreadsheets put a byte order mark before the header line
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = Path(path).read_text(encoding=TEXT_ENCODING)
     except OSError as exc:
         raise InputError(f"cannot read keys file: {exc.strerror}", file=name) from None
     except UnicodeDecodeError:

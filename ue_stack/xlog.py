@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from .errors import InputError, json_line_problem
+from .inputs import lines_without_bom
 from .limits import MAX_DEPTH, finite_number, nested, too_deep
 
 
@@ -34,7 +35,7 @@ def iter_log_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise InputError(f"cannot read exchange log: {exc.strerror}", file=name) from None
     last_seq: int | None = None
     with file:
-        for line, raw in enumerate(file, start=1):
+        for line, raw in enumerate(lines_without_bom(file), start=1):
             text = raw.strip()
             if not text:
                 continue

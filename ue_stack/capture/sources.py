@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 
 from ..errors import InputError
+from ..inputs import without_bom
 from ..limits import MAX_SPAN
 from .pcapio import CaptureFormatError, CaptureReader
 from .sctp import LinkStats, NgapMessage, ngap_messages
@@ -44,9 +45,9 @@ def open_capture(path: str | Path) -> Source:
         raise InputError(f"cannot read capture: {exc.strerror}", file=str(path)) from None
     if not data:
         raise InputError("capture is empty", file=str(path))
-    head = data.lstrip()[:1]
-    if head in (b"{", b"["):
-        return Source(path, "ngap-json", iter(_json_messages(path, data)))
+    text = without_bom(data)
+    if text.lstrip()[:1] in (b"{", b"["):
+        return Source(path, "ngap-json", iter(_json_messages(path, text)))
     try:
         reader = CaptureReader(data)
     except CaptureFormatError as exc:

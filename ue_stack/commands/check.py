@@ -27,6 +27,7 @@ import orjson
 from ..diagram import MermaidWriter
 from ..errors import InputError
 from ..html_report import Timeline, write_html
+from ..inputs import without_bom
 from ..invariants import REPLAY_ONLY, Checker, Violation, merge_results
 from ..outputs import per_input
 from ..report import build_report, expect_matched, summary_lines, violated, write_report
@@ -135,7 +136,7 @@ def expectation_of(log: Path) -> dict[str, Any] | None:
     except OSError as exc:
         raise InputError(f"cannot read expectation: {exc.strerror}", file=str(sidecar)) from None
     try:
-        obj = orjson.loads(raw)
+        obj = orjson.loads(without_bom(raw))
     except orjson.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc}", file=str(sidecar)) from None
     return parse_expect(obj, str(sidecar))

@@ -70,6 +70,7 @@ from ..crypto.aka import serving_network_name
 from ..crypto.milenage import compute_opc
 from ..crypto.secret import Key
 from ..errors import InputError, not_utf8
+from ..inputs import TEXT_ENCODING
 from ..keyfile import Keys
 from ..limits import MAX_COUNT, MAX_DEPTH, seconds, too_deep, whole
 from ..nas.messages import MESSAGES
@@ -573,7 +574,7 @@ def load_scenario(path_or_name: str | Path, keys: Keys | None = None) -> Scenari
     path = Path(text_path)
     if text_path.endswith(".toml") or path.is_file() or "/" in text_path:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding=TEXT_ENCODING)
         except OSError as exc:
             raise InputError(f"cannot read scenario: {exc.strerror}", file=text_path) from None
         except UnicodeDecodeError as exc:

@@ -30,6 +30,7 @@ import orjson
 from ..crypto import compute_opc, serving_network_name
 from ..crypto.secret import Key
 from ..errors import TraceFormatError, json_line_problem
+from ..inputs import lines_without_bom
 from ..limits import MAX_DEPTH, Timeline, kdf_name, nested, too_deep
 from ..nas import eap
 from ..nas.messages import FIELD_TYPES, MESSAGES, NasMessage, is_modelled
@@ -145,7 +146,7 @@ class Trace:
 
     def _read_objects(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(line number, JSON object) for every line that is not blank or a comment."""
-        for raw in self._file:
+        for raw in lines_without_bom(self._file):
             self._line += 1
             text = raw.strip()
             if not text or text.startswith(b"//"):

@@ -56,7 +56,7 @@ def through_bus(n: int, log_file: Path | None, log_calls: bool = True) -> float:
         Bus.log_fields = lambda self, event, fields: None  # isolate pure dispatch
 
     async def main() -> None:
-        bus = Bus(sink)
+        bus = Bus(sink, driver_settles=True)  # as replay: settle() after each input
         nas = FakeNas()
         ue = UeStack(bus, "001010000000001", nas)
         ue.nas_input(lambda now: nas.set_kausf(KAUSF, now))

@@ -154,10 +154,17 @@ class Layer:
 class Bus:
     """Moves inputs into layers, outputs between them, and hands every exchange to the
     sink. ``context``: fields every record of this bus carries unless a layer's own
-    context or the record says otherwise (replay: the UE of the trace)."""
+    context or the record says otherwise (replay: the UE of the trace).
+
+    ``driver_settles``: the driver awaits ``settle()`` (or ``sleep_until``) after its
+    inputs before it awaits anything else, as replay does, so an input it submits needs no
+    loop wake-up: the settle dispatches it, in the same order the wake-up would have. That
+    saves creating and cancelling a loop handle per input. A core's timer still wakes the
+    loop (it fires inside a loop turn, with no driver to settle it)."""
 
     def __init__(self, sink: ExchangeSink | None = None,
-                 context: Mapping[str, Any] | None = None) -> None:
+                 context: Mapping[str, Any] | None = None, *,
+                 driver_settles: bool = False) -> None:
         self.loop = asyncio.get_running_loop()
         self._sink = sink
         self._seq = 0
@@ -167,6 +174,7 @@ class Bus:
         self._turns: deque[Layer] = deque()  # layers with inputs, in the order they got them
         self._dispatching = False
         self._kick: asyncio.Handle | None = None
+        self._wake_on_submit = not driver_settles
         self._error: BaseException | None = None
 
     @property
@@ -206,15 +214,21 @@ class Bus:
 
     def submit(self, layer: Layer, fn: Input) -> None:
         """Queue one input for ``layer``; ``fn(now)`` runs in the layer's turn: at once
-        when the bus is dispatching, else at the next ``settle()`` or loop iteration."""
+        when the bus is dispatching, else at the next ``settle()`` or loop iteration
+        (with ``driver_settles``: at the next ``settle()``)."""
         if self._error is not None:
             return
         layer.inbox.append(fn)
         if not layer.waiting:
             layer.waiting = True
             self._turns.append(layer)
-            if not self._dispatching and self._kick is None:
-                self._kick = self.loop.call_soon(self._dispatch)
+            if self._wake_on_submit:
+                self._wake()
+
+    def _wake(self) -> None:
+        """Dispatch at the loop's next iteration, unless dispatching or due already."""
+        if not self._dispatching and self._kick is None and self._turns:
+            self._kick = self.loop.call_soon(self._dispatch)
 
     def _dispatch(self) -> None:
         """Run every queued input and all it causes, to completion, without yielding."""
@@ -278,6 +292,7 @@ class Bus:
         layer.timer = None
         layer.timer_at = None
         self.submit(layer, layer.core.handle_timer)
+        self._wake()
 
     # -- the asyncio edge ---------------------------------------------------------------
 

@@ -26,12 +26,12 @@ UA_TLS = bytes.fromhex("0100000007")
 KAUSF_1, KAUSF_2 = bytes(range(32)), bytes(range(32, 64))
 
 
-def run(scenario, *, app_mode=PER_KAF):
+def run(scenario, *, app_mode=PER_KAF, driver_settles=False):
     """Run ``scenario(bus, ue, nas)`` on a virtual clock; return the log as dicts."""
     out = io.BytesIO()
 
     async def main():
-        bus = Bus(JsonLinesSink(out))
+        bus = Bus(JsonLinesSink(out), driver_settles=driver_settles)
         nas = FakeNas()
         ue = UeStack(bus, SUPI, nas, app_mode=app_mode)
         try:
@@ -261,3 +261,31 @@ def test_a_replay_that_never_yields_keeps_the_loop_queue_short():
     run(scenario)
     assert len(lengths) == 2000
     assert max(lengths) <= 2
+
+
+def test_a_driver_that_settles_queues_no_wake_up_and_logs_the_same():
+    """Issue 12: a driver that settles after its inputs (replay) needs no loop wake-up per
+    input: none is queued, and the exchange log is the one a bus with wake-ups writes;
+    a core's timer, firing inside a loop turn with no driver to settle it, still runs."""
+    queued = {}
+
+    async def scenario(bus, ue, nas):
+        ue.nas_input(lambda now: nas.set_kausf(KAUSF_1, now))
+        queued.setdefault(bus._wake_on_submit, []).append(len(bus.loop._ready))
+        await bus.settle()
+        for i in range(20):
+            ue.kaf_request(f"app{i % 3}", "af.example.com", UA_TLS)
+            if i % 7 == 0:
+                ue.nas_input(lambda now: nas.set_kausf(KAUSF_2, now))
+            queued[bus._wake_on_submit].append(len(bus.loop._ready))
+            await bus.settle()
+        ue.nas_input(lambda now: nas.start_timer("T3520", now, 15.0))
+        await bus.settle()
+        await bus.sleep_until(60.0)
+        bus.log("note", text=f"fired {nas.fired}")
+
+    woken, settled = run(scenario), run(scenario, driver_settles=True)
+    assert settled == woken
+    assert settled[-1]["text"] == "fired [('T3520', 15.0)]"
+    assert min(queued[True]) >= 1  # waking: a handle per input (cancelled by settle)
+    assert set(queued[False]) == {0}  # the driver settles: none

@@ -307,7 +307,8 @@ class Replay:
         header = self.header
         self.app1 = app1
         # The driver's own log lines (`input`, notes) carry the UE like the layers' do.
-        bus = Bus(sink, context={"ue": header.ue.supi})
+        # every input here is followed by settle() before anything else is awaited
+        bus = Bus(sink, context={"ue": header.ue.supi}, driver_settles=True)
         self.bus = bus
         home_mcc, home_mnc = home_plmn_of(header)
         nas3 = Nas3Matcher(self.record, lambda: bus.seq, lambda: bus.now)

@@ -203,3 +203,5 @@ def test_a_gap_longer_than_t3510_does_not_blame_the_model_for_its_own_retries(ca
     rc, replayed = _replay(trace, tmp_path)
     assert (rc, replayed["verdict"], replayed["violations"]) == (0, "pass", [])
     assert any("skipped span" in n["reason"] for n in replayed["not_checked"])
+    reasons = [n["reason"] for n in replayed["not_checked"]]
+    assert any(r.startswith("gap: ") and r.endswith("(trace lines 5-9)") for r in reasons)

@@ -162,9 +162,10 @@ class Nas3Matcher:
 
 
 def _lines(numbers: list[int]) -> str:
-    """``[3, 4, 5, 9]`` -> ``"3-5, 9"``: short, however many records were skipped."""
+    """``[3, 5, 4, 9, 4]`` -> ``"3-5, 9"``: short and in file order, however many records
+    were skipped (uplinks are noted as read, downlinks as fed)."""
     runs: list[list[int]] = []
-    for n in numbers:
+    for n in sorted(set(numbers)):
         if runs and n == runs[-1][1] + 1:
             runs[-1][1] = n
         else:

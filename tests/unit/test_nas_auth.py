@@ -204,3 +204,38 @@ def test_retransmitted_challenge_while_t3520_runs_stops_t3520_and_restarts_t3510
     assert not ue.nas.timers.running("T3520") and ue.nas.timers.running("T3510")
     out = ue.advance(14.0)
     assert "network failed the authentication check" not in notes(out)
+
+
+def test_authentication_reject_during_an_initial_registration_stops_t3519_and_t3520():
+    """TS 24.501 5.4.1.3.5: AUTHENTICATION REJECT stops T3519 (SUCI sent in the initial
+    REGISTRATION REQUEST) and T3520 (running after an AUTHENTICATION FAILURE, #26 here)."""
+    for challenge_amf, running in ((b"\x80\x00", "T3519"), (b"\x00\x00", "T3520")):
+        ue = registering()
+        ue.dl(auth_request(ue.net.challenge(amf=challenge_amf)))
+        assert ue.nas.timers.running(running)
+        ue.dl(nas("authentication_reject"))
+        assert not ue.nas.timers.running(running)
+
+
+def test_authentication_reject_after_a_failed_attempt_stops_t3511():
+    """TS 24.501 5.4.1.3.5: the USIM is invalid and the UE in 5GMM-DEREGISTERED.NO-SUPI, so
+    AUTHENTICATION REJECT also stops T3511, or the UE would retry a registration it may not
+    make (5.5.1.2.7)."""
+    ue = registering()
+    ue.nas.lower_layer_failure(ue.tick())  # abnormal case: attempt 1, T3511 started
+    assert ue.nas.timers.running("T3511")
+    ue.dl(nas("authentication_reject"))
+    assert not ue.nas.timers.running("T3511")
+    assert ue.nas.state is MmState.DEREGISTERED_NO_SUPI
+
+
+def test_authentication_request_with_a_short_rand_or_autn_is_answered_with_status_96():
+    """TS 24.501 9.11.3.16 and 9.11.3.15: RAND and AUTN are 16 octets; any other length is
+    invalid mandatory information, answered with 5GMM STATUS #96 (7.5.1)."""
+    chain = Ue().net.challenge()
+    for field in ("rand", "autn"):
+        ue = registering()
+        fields = {"ngksi": 0, "abba": b"\x00\x00", "rand": chain.rand, "autn": chain.autn}
+        fields[field] = fields[field][:15]
+        out = ue.dl(nas("authentication_request", **fields))
+        assert uplink(out) == [nas("status", cause=96)], field

@@ -147,6 +147,18 @@ def test_network_initiated_deregistration_is_accepted():
     assert ue.nas.state is S.DEREGISTERED_NORMAL_SERVICE
 
 
+def test_network_deregistration_during_a_registration_stops_t3510():
+    """TS 24.501 5.5.2.3.2: DEREGISTRATION REQUEST from the network while the UE registers
+    ends the registration: T3510 is stopped, 5GMM-DEREGISTERED."""
+    ue = Ue()
+    ue.nas.power_on(ue.tick())
+    ue.nas.register(ue.tick())
+    assert ue.nas.timers.running("T3510")
+    ue.dl(nas("deregistration_request", switch_off=False))
+    assert not ue.nas.timers.running("T3510")
+    assert ue.nas.state is S.DEREGISTERED_NORMAL_SERVICE
+
+
 def test_lower_layer_failure_during_deregistration_completes_it_locally():
     """TS 24.501 5.5.2.2.6: N1 released before the ACCEPT -> locally deregistered."""
     ue = Ue()

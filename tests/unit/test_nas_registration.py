@@ -217,3 +217,27 @@ def test_network_deregistration_3_with_re_registration_required_keeps_the_usim_v
     assert uplink(out) == [nas("deregistration_accept")]
     assert ue.nas.state is MmState.DEREGISTERED_NORMAL_SERVICE
     assert ue.usim.valid
+
+
+def test_registration_reject_with_another_cause_is_the_abnormal_case_with_t3511():
+    """TS 24.501 5.5.1.2.5 / 5.5.1.2.7: a REGISTRATION REJECT cause not handled in 5.5.1.2.5
+    (#111 protocol error) counts an attempt and starts T3511 at the time of the reject."""
+    ue = Ue()
+    ue.nas.power_on(ue.tick())
+    ue.nas.register(ue.tick())
+    ue.drain()
+    ue.dl(nas("registration_reject", cause=111))
+    assert ue.nas.state is MmState.DEREGISTERED_ATTEMPTING_REGISTRATION
+    assert ue.nas.attempt_counter == 1
+    assert ue.nas.timers.deadline("T3511") == pytest.approx(ue.now + 10.0)
+
+
+def test_registration_reject_while_registered_is_answered_with_status_98():
+    """TS 24.501 7.2 and 7.5.1: a REGISTRATION REJECT with no registration ongoing is not
+    compatible with the protocol state: 5GMM STATUS #98, the state stays."""
+    ue = Ue()
+    ue.registered()
+    ue.drain()
+    out = ue.dl(nas("registration_reject", cause=111))
+    assert uplink(out) == [nas("status", cause=98)]
+    assert ue.nas.state is MmState.REGISTERED_NORMAL_SERVICE

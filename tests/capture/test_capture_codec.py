@@ -92,6 +92,40 @@ def test_ul_nas_transport_is_named_after_its_5gsm_message():
     assert d.extra["pdu_session_id"] == 10
 
 
+def test_dl_nas_transport_gives_the_5gmm_cause_ie():
+    """TS 24.501 8.2.11: DL NAS TRANSPORT's optional 5GMM cause (IEI 58), e.g. #90 payload
+    was not forwarded, is read with the PDU session ID (IEI 12)."""
+    pdu = bytes.fromhex("7e0068010003" + "2e0a01" + "120a" + "585a")
+    d = decode_pdu(pdu)
+    assert d.msg == "dl_nas_transport"
+    assert (d.extra["pdu_session_id"], d.extra["cause"]) == (10, 90)
+
+
+def test_a_5gsm_message_outside_a_transport_is_named_with_its_pdu_session():
+    """TS 24.501 9.1.1: a 5GSM header (EPD 2E, PDU session ID, PTI, message type)."""
+    d = decode_pdu(bytes.fromhex("2e0a01c1ffff91"))
+    assert d.msg == "pdu_session_establishment_request"
+    assert d.extra["pdu_session_id"] == 10
+
+
+def test_service_request_gives_ngksi_service_type_and_the_s_tmsi():
+    """TS 24.501 8.2.16: ngKSI (here 7, "no key") and service type share octet 4; the
+    5G-S-TMSI (9.11.3.4, type 4) is the AMF set, pointer and 5G-TMSI after the type octet."""
+    s_tmsi = bytes.fromhex("0040c0000580")
+    d = decode_pdu(bytes.fromhex("7e004c71" + "0007f4") + s_tmsi)
+    assert d.msg == "service_request"
+    assert (d.extra["ngksi"], d.extra["service_type"]) == (7, 1)
+    assert decode_mobile_identity(d.extra["mobile_identity"]).s_tmsi == s_tmsi
+
+
+def test_a_protected_message_whose_inner_message_is_not_5gmm_is_not_read_as_one():
+    """TS 24.501 9.1.1: the message inside a security protected 5GMM message is a 5GMM
+    message (EPD 7E); other octets there are reported as not decoding, not guessed at."""
+    d = decode_pdu(protected_pdu(1, bytes(4), 0, bytes.fromhex("7f005b01")))  # IDENTITY REQ.
+    assert d.msg is None
+    assert d.extra["note"] == "inner message does not decode"
+
+
 EAP_CHALLENGE = {
     "eap_code": "request",
     "eap_id": 7,

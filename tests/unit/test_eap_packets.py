@@ -121,3 +121,12 @@ def test_an_eap_packet_longer_than_255_octets_decodes_with_its_two_octet_length(
                                "eap_subtype": "challenge", "at_kdf_input": name})
     assert len(packet) > 255
     assert eap_codec.decode(packet)["at_kdf_input"] == name
+
+
+def test_an_at_mac_given_without_k_aut_is_written_as_given():
+    """RFC 4187 10.15 (kept by RFC 9048): a packet rebuilt from its description keeps the
+    AT_MAC value it was captured with when no K_aut is at hand to compute one."""
+    mac = bytes(range(16))
+    packet = eap.encode({"eap_code": "response", "eap_id": 3, "eap_subtype": "challenge",
+                         "at_res": bytes(8), "at_mac": mac})
+    assert eap.decode(packet)["at_mac"] == mac

@@ -289,3 +289,51 @@ def test_deferral_starts_only_with_the_response_carrying_at_res():
     assert ue.nas.deferred_requests == 0
     assert [type(e) for e in ue.drain() if isinstance(e, ObtainAkmaKeyReject)] == [
         ObtainAkmaKeyReject]
+
+
+def _challenge_without_autn(chain: AkaChain) -> object:
+    packet = eap.encode({"eap_code": "request", "eap_id": 1, "eap_subtype": "challenge",
+                         "at_rand": chain.rand, "at_kdf_input": SNN, "at_kdf": 1},
+                        k_aut=keys_of(chain).k_aut)
+    return nas("authentication_request", ngksi=0, abba=b"\x00\x00", **eap_fields(packet))
+
+
+def test_client_error_and_authentication_reject_answers_start_no_akma_deferral():
+    """docs/behaviour.md: only the AUTHENTICATION RESPONSE carrying AT_RES starts the AKMA
+    deferral; AKA'-Client-Error (a challenge without AT_AUTN, RFC 4187 9.3) and
+    AKA'-Authentication-Reject (another network name, RFC 9048 3.1) leave an AKMA request
+    to be answered at once (TS 24.501 4.21)."""
+    other_network = "5G:mnc002.mcc001.3gppnetwork.org"
+    for request in (_challenge_without_autn,
+                    lambda chain: challenge(chain, network_name=other_network)):
+        ue = started()
+        out = ue.dl(request(ue.net.challenge()))
+        assert eap_answer(out)["eap_subtype"] in ("client-error", "authentication-reject")
+        ue.nas.handle_primitive(ObtainAkmaKeyRequest("mail", "c1"), ue.tick())
+        assert ue.nas.deferred_requests == 0
+
+
+def test_a_retransmitted_request_offering_an_unsupported_kdf_gets_the_same_reject():
+    """RFC 3748 4.1: a duplicate of a request answered with AKA'-Authentication-Reject is
+    answered with the previous response, not checked again."""
+    ue = started()
+    request = challenge(ue.net.challenge(), kdf=2)
+    first = ue.dl(request)
+    again = ue.dl(request)
+    assert uplink(again) == uplink(first)
+    assert "AKA'-Challenge offers a KDF this peer does not support" not in notes(again)
+
+
+def test_a_challenge_without_abba_derives_kamf_with_abba_0000():
+    """TS 33.501 A.7.1 and TS 24.501 9.11.3.10: without an ABBA IE the UE uses 0x0000, the
+    only value defined, so the network's SMC (its K_NASint from that KAMF) verifies."""
+    with_abba, without_abba = started(), started()
+    chain = with_abba.net.challenge()
+    request = challenge(chain)
+    with_abba.dl(request)
+    fields = dict(request.fields)
+    del fields["abba"]
+    without_abba.net.challenge()
+    without_abba.dl(nas("authentication_request", **fields))
+    mine, reference = without_abba.nas.contexts.partial, with_abba.nas.contexts.partial
+    assert (mine.k_amf, mine.abba) == (reference.k_amf, b"\x00\x00")

@@ -126,3 +126,7 @@ def test_a_stored_context_cannot_be_named_no_key(ngksi):
 def test_repr_of_the_contexts_shows_ngksi_only():
     ue = stored_ue(6)
     assert repr(ue.nas.contexts) == "SecurityContexts(current=6, partial=none)"
+    ue.nas.power_on(ue.tick())
+    ue.nas.register(ue.tick())
+    ue.authenticate(ngksi=2)
+    assert repr(ue.nas.contexts) == "SecurityContexts(current=6, partial=2)"

@@ -65,3 +65,12 @@ def test_mac_failure_leaves_the_annex_c_arrays_untouched():
 def test_an_unknown_freshness_rule_is_refused():
     with pytest.raises(ValueError):
         make_usim(freshness="lenient")
+
+
+def test_repr_of_the_usim_says_whether_a_kausf_is_stored_never_the_key():
+    """TS 33.501 6.2.2.2 / docs/keys.md: the KAUSF is kept on the USIM; logs name it only."""
+    usim = make_usim()
+    assert repr(usim).endswith("kausf=none)")
+    usim.kausf = bytes(range(32))
+    assert repr(usim).endswith("kausf=stored)")
+    assert bytes(range(32)).hex() not in repr(usim)

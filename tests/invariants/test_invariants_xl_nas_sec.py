@@ -35,8 +35,11 @@ def test_xl1_flags_a_request_never_answered(log):
 def test_xl1_flags_an_answer_without_a_request(log):
     log.register()
     log.confirm("mail", "c1")
-    (v,) = of(check(log)[1], "XL-1")
-    assert "answers no open request" in v.message
+    results, violations = check(log)
+    (v,) = of(violations, "XL-1")
+    assert v.message == ("ObtainAkmaKeyConfirm with corr 'c1' answers no open request "
+                         "(never requested, or already answered)")
+    assert results["XL-1"] == {"checked": 1, "violations": 1}
 
 
 def test_xl1_flags_a_second_answer_to_one_request(log):
@@ -53,14 +56,17 @@ def test_xl1_flags_a_request_reusing_the_corr_of_an_answered_one(log):
     """docs/exchange-log.md: corr is unique within a log. An application whose corr counter never
     advances answers every request correctly, yet each new request repeats the corr."""
     log.register()
-    log.obtain("mail", "mail-1")
+    log.request("mail", "mail-1")
+    answer = log.confirm("mail", "mail-1")
     log.kaf("mail", "mail-1")
     again = log.request("mail", "mail-1")
     log.confirm("mail", "mail-1")
     log.kaf("mail", "mail-1")
-    _, violations = check(log)
+    results, violations = check(log)
+    assert results["XL-1"] == {"checked": 3, "violations": 1}  # its own answer: no second
     (v,) = of(violations, "XL-1")
-    assert v.seq == again["seq"] and "reuses corr 'mail-1'" in v.message
+    assert v.seq == again["seq"]
+    assert f"reuses corr 'mail-1' of the request answered at seq {answer['seq']}" in v.message
     assert of(violations, "AKMA-1") == []  # the derivations each follow their own confirm
 
 
@@ -217,6 +223,15 @@ def test_sec1_flags_a_secret_field_name_even_nested(log):
     assert "detail.inner[0].k_akma" in first.message
     assert second.seq == op["seq"] and "'op'" in second.message
     assert results["SEC-1"] == {"checked": 2, "violations": 2}
+
+
+def test_sec1_lists_three_secret_fields_and_counts_the_rest(log):
+    """docs/exchange-log.md (SEC-1): one violation per line, naming its first secret fields
+    and how many more there are, so a line full of keys gives a short message."""
+    names = ("k_akma", "k_af", "k_ausf", "k_seaf", "k_amf")
+    log.add("note", text="x", **{name: "<redacted>" for name in names})
+    (v,) = of(check(log)[1], "SEC-1")
+    assert v.message.endswith(" and 2 more")
 
 
 def test_sec1_flags_a_known_key_value_without_repeating_it(log):

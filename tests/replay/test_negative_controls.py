@@ -70,9 +70,9 @@ def test_app1_holds_when_the_outcome_is_the_expected_one(tmp_path, capsys):
 
 
 def test_replay_counts_and_notes_what_it_does_not_feed(tmp_path, capsys):
-    """docs/trace-format.md: a `dl` with `skip` and a message the model does not implement
-    are not fed (each counted and noted in the log); a simulation-only `net` op is noted
-    and ignored."""
+    """docs/trace-format.md: a `dl` with `skip`, a message the model does not implement and
+    a `ciphered` downlink are not fed (each counted and noted in the log); a
+    simulation-only `net` op is noted and ignored."""
     key = {"k": "465b5ce8b199b49faa5f0a2ee238a6bc", "opc": "cd63cb71954a9f4e48a5994e37a02baf"}
     lines = [
         {"kind": "header", "format": "ue-stack/trace", "version": 1,
@@ -85,6 +85,7 @@ def test_replay_counts_and_notes_what_it_does_not_feed(tmp_path, capsys):
          "rand": "00" * 16, "autn": "00" * 16, "skip": "gap before it"},
         {"t": 0.4, "kind": "dl", "msg": "dl_nas_transport"},
         {"t": 0.5, "kind": "net", "op": "reauthenticate"},
+        {"t": 0.6, "kind": "dl", "pdu": "7e02aabbccdd01"},  # ciphered, not deciphered
     ]
     trace, log, report = tmp_path / "t.jsonl", tmp_path / "x.jsonl", tmp_path / "r.json"
     trace.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
@@ -92,9 +93,10 @@ def test_replay_counts_and_notes_what_it_does_not_feed(tmp_path, capsys):
     capsys.readouterr()
     stats = orjson.loads(report.read_bytes())["stats"]
     assert (stats["records"], stats["dl_skipped"], stats["dl_passed_through"],
-            stats["ignored_net_ops"]) == (6, 1, 1, 1)
+            stats["ciphered"], stats["ignored_net_ops"]) == (7, 1, 1, 1, 1)
     notes = [(r["line"], r["text"]) for r in map(orjson.loads, log.read_bytes().splitlines())
              if r["event"] == "note"]
     assert notes == [(5, "downlink skipped: not fed to the model"),
                      (6, "downlink not modelled: passed through"),
-                     (7, "net reauthenticate is simulation only: ignored in replay")]
+                     (7, "net reauthenticate is simulation only: ignored in replay"),
+                     (8, "downlink not modelled: passed through")]

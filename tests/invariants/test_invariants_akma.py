@@ -234,3 +234,14 @@ def test_akma4_flags_an_af_session_with_an_a_kid_the_aanf_deleted(log):
     failed = log.af_session("mail", result="unknown_a_kid")
     (v,) = of(check(log)[1], "AKMA-4")
     assert v.seq == failed["seq"] and "unknown_a_kid" in v.message
+
+
+def test_akma4_names_both_kaf_fingerprints_on_a_key_mismatch(log):
+    """TS 33.535 6.3: UE and AF derive KAF from the same KAKMA; on a mismatch the message
+    gives both (shortened) fingerprints, so the side that differs can be found."""
+    log.register()
+    log.kaf_session("mail", "c1")
+    failed = log.af_session("mail", result="key_mismatch")
+    (v,) = of(check(log)[1], "AKMA-4")
+    assert f"UE KAF fp {failed['k_af_fp_ue'][:8]}.., " in v.message
+    assert f"network KAF fp {failed['k_af_fp_net'][:8]}.." in v.message

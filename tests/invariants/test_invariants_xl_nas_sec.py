@@ -101,6 +101,7 @@ def test_nas1_flags_kausf_valid_at_authentication_response(log):
     results, violations = check(log)
     (v,) = of(violations, "NAS-1")
     assert v.seq == early["seq"] and "ul authentication_response" in v.message
+    assert v.message.endswith("not on an accepted SECURITY MODE COMMAND or EAP-Success")
     assert results["NAS-1"] == {"checked": 2, "violations": 1}
 
 

@@ -9,6 +9,7 @@ from nas_harness import OPC, SNN, SUPI, K, Ue, kausf_events, make_usim, notes, s
 from ue_stack.crypto import fp
 from ue_stack.crypto.aka import AkaChain, resync_from_auts
 from ue_stack.crypto.eap_aka_prime import challenge_keys
+from ue_stack.events import Note
 from ue_stack.nas import eap
 from ue_stack.nas.eap_aka_prime import eap_fields
 from ue_stack.nas.messages import nas
@@ -166,10 +167,13 @@ def test_a_network_name_other_than_the_serving_network_name_is_rejected():
 
 
 def test_an_unsupported_kdf_is_rejected():
-    """RFC 9048 3.2: a peer that supports none of the offered KDFs rejects."""
+    """RFC 9048 3.2: a peer that supports none of the offered KDFs rejects; the note names
+    the KDF offered."""
     ue = started()
     out = ue.dl(challenge(ue.net.challenge(), kdf=2))
     assert eap_answer(out)["eap_subtype"] == "authentication-reject"
+    (note,) = [e for e in out if isinstance(e, Note) and "KDF" in e.text]
+    assert note.fields == {"at_kdf": 2}
 
 
 def test_a_wrong_at_mac_gives_client_error_and_no_kausf():

@@ -94,12 +94,15 @@ def test_replay_counts_and_notes_what_it_does_not_feed(tmp_path, capsys):
     trace.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
     assert main(["replay", str(trace), "--log", str(log), "--report", str(report)]) == 0
     capsys.readouterr()
-    stats = orjson.loads(report.read_bytes())["stats"]
+    summary = orjson.loads(report.read_bytes())
+    stats = summary["stats"]
     assert (stats["records"], stats["dl_skipped"], stats["dl_passed_through"],
             stats["ciphered"], stats["ignored_net_ops"]) == (7, 1, 1, 1, 1)
-    notes = [(r["line"], r["text"]) for r in map(orjson.loads, log.read_bytes().splitlines())
-             if r["event"] == "note"]
-    assert notes == [(5, "downlink skipped: not fed to the model"),
-                     (6, "downlink not modelled: passed through"),
-                     (7, "net reauthenticate is simulation only: ignored in replay"),
-                     (8, "downlink not modelled: passed through")]
+    assert summary["not_checked"] == [{"invariant": "NAS-3", "input": str(trace),
+                                       "reason": "gap before it (trace lines 5)"}]
+    notes = [(r["line"], r["layer"], r["text"])
+             for r in map(orjson.loads, log.read_bytes().splitlines()) if r["event"] == "note"]
+    assert notes == [(5, "n1", "downlink skipped: not fed to the model"),
+                     (6, "n1", "downlink not modelled: passed through"),
+                     (7, "network", "net reauthenticate is simulation only: ignored in replay"),
+                     (8, "n1", "downlink not modelled: passed through")]

@@ -341,3 +341,15 @@ def test_a_challenge_without_abba_derives_kamf_with_abba_0000():
     without_abba.dl(nas("authentication_request", **fields))
     mine, reference = without_abba.nas.contexts.partial, with_abba.nas.contexts.partial
     assert (mine.k_amf, mine.abba) == (reference.k_amf, b"\x00\x00")
+
+
+def test_an_authentication_request_carrying_eap_success_gets_client_error_with_identifier_0():
+    """RFC 4187 6.3.1 / docs/behaviour.md: an EAP message other than an AKA'-Challenge in
+    AUTHENTICATION REQUEST is answered with AKA'-Client-Error; the v1 shorthand
+    ``eap: "success"`` carries no identifier, so the answer uses 0."""
+    ue = started()
+    out = ue.dl(nas("authentication_request", ngksi=0, abba=b"\x00\x00", eap_code="success"))
+    answer = eap_answer(out)
+    assert (answer["eap_subtype"], answer["eap_id"]) == ("client-error", 0)
+    ue.nas.handle_primitive(ObtainAkmaKeyRequest("mail", "c1"), ue.tick())
+    assert ue.nas.deferred_requests == 0  # no AT_RES sent: no deferral

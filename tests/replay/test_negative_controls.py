@@ -106,3 +106,52 @@ def test_replay_counts_and_notes_what_it_does_not_feed(tmp_path, capsys):
                      (6, "n1", "downlink not modelled: passed through"),
                      (7, "network", "net reauthenticate is simulation only: ignored in replay"),
                      (8, "n1", "downlink not modelled: passed through")]
+
+
+def test_usim_inserted_without_a_ue_object_puts_the_header_usim_back(tmp_path, capsys):
+    """docs/trace-format.md `usim_inserted`: the `ue` object is optional; without one the
+    header's USIM is inserted again, and the UE registers with it (TS 24.501 5.5.1.2.2)."""
+    key = {"k": "465b5ce8b199b49faa5f0a2ee238a6bc", "opc": "cd63cb71954a9f4e48a5994e37a02baf"}
+    lines = [
+        {"kind": "header", "format": "ue-stack/trace", "version": 1,
+         "ue": {"supi": "001010000000001", **key}, "serving_plmn": {"mcc": "001", "mnc": "01"}},
+        {"t": 0, "kind": "ue", "op": "power_on"},
+        {"t": 0.1, "kind": "ue", "op": "usim_removed"},
+        {"t": 0.2, "kind": "ue", "op": "usim_inserted"},
+        {"t": 0.3, "kind": "ue", "op": "register"},
+        {"t": 0.4, "kind": "ul", "msg": "registration_request", "registration_type": "initial",
+         "ngksi": 7},
+    ]
+    trace, log = tmp_path / "t.jsonl", tmp_path / "x.jsonl"
+    trace.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    assert main(["replay", str(trace), "--log", str(log)]) == 0
+    capsys.readouterr()
+    usim = [(r["action"], r["ue"]) for r in map(orjson.loads, log.read_bytes().splitlines())
+            if r["event"] == "usim"]
+    assert usim[-1] == ("inserted", "001010000000001")
+
+
+def test_nas3_reports_an_uplink_other_than_the_one_the_trace_expects(tmp_path, capsys):
+    """docs/invariants.md NAS-3: after a downlink that is fed (not skipped), the model's
+    answer is compared: AUTHENTICATION FAILURE (#20, the AUTN's MAC does not verify,
+    TS 24.501 5.4.1.3.7) where the trace has AUTHENTICATION RESPONSE is a violation."""
+    key = {"k": "465b5ce8b199b49faa5f0a2ee238a6bc", "opc": "cd63cb71954a9f4e48a5994e37a02baf"}
+    lines = [
+        {"kind": "header", "format": "ue-stack/trace", "version": 1,
+         "ue": {"supi": "001010000000001", **key}, "serving_plmn": {"mcc": "001", "mnc": "01"}},
+        {"t": 0, "kind": "ue", "op": "power_on"},
+        {"t": 0.1, "kind": "ue", "op": "register"},
+        {"t": 0.2, "kind": "ul", "msg": "registration_request", "registration_type": "initial",
+         "ngksi": 7},
+        {"t": 0.3, "kind": "dl", "msg": "authentication_request", "ngksi": 0, "abba": "0000",
+         "rand": "00" * 16, "autn": "00" * 16},
+        {"t": 0.4, "kind": "ul", "msg": "authentication_response", "res_star": "00" * 16},
+    ]
+    trace, report = tmp_path / "t.jsonl", tmp_path / "r.json"
+    trace.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    assert main(["replay", str(trace), "--report", str(report)]) == 1
+    capsys.readouterr()
+    first = orjson.loads(report.read_bytes())["violations"][0]
+    assert (first["invariant"], first["message"]) == (
+        "NAS-3", "unexpected uplink: expected authentication_response (trace line 6), "
+        "model sent authentication_failure")

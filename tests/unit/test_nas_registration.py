@@ -241,3 +241,15 @@ def test_registration_reject_while_registered_is_answered_with_status_98():
     out = ue.dl(nas("registration_reject", cause=111))
     assert uplink(out) == [nas("status", cause=98)]
     assert ue.nas.state is MmState.REGISTERED_NORMAL_SERVICE
+
+
+def test_t3519_expiry_deletes_the_stored_suci():
+    """TS 24.501 5.5.1.2.2 and table 10.2.1: T3519 starts with the REGISTRATION REQUEST that
+    carries a SUCI; at its expiry (60 s) the UE deletes the stored SUCI. A network
+    deregistration during the registration stops T3510, not T3519."""
+    ue = Ue()
+    ue.nas.power_on(ue.tick())
+    ue.nas.register(ue.tick())
+    ue.dl(nas("deregistration_request", switch_off=False))
+    assert "stored SUCI deleted" not in notes(ue.advance(59.0))
+    assert "stored SUCI deleted" in notes(ue.advance(2.0))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .crypto.secret import fp
 from .events import (
     AanfChanged,
     AfSessionResult,
@@ -48,7 +47,7 @@ LOG_FIELDS: dict[type, Mapper] = {
         "src": src, "dst": "nas", "name": "ObtainAkmaKeyRequest", "corr": e.corr}),
     ObtainAkmaKeyConfirm: lambda src, e: ("primitive", {
         "src": src, "dst": f"app:{e.app}", "name": "ObtainAkmaKeyConfirm", "corr": e.corr,
-        "a_kid": e.a_kid, "k_akma_fp": fp(e.k_akma), "k_ausf_fp": e.k_ausf_fp}),
+        "a_kid": e.a_kid, "k_akma_fp": e.k_akma_fp, "k_ausf_fp": e.k_ausf_fp}),
     ObtainAkmaKeyReject: lambda src, e: ("primitive", {
         "src": src, "dst": f"app:{e.app}", "name": "ObtainAkmaKeyReject", "corr": e.corr,
         "cause": e.cause}),

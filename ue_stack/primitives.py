@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .crypto.secret import Key
+from .crypto.secret import Key, fp
 
 # ObtainAkmaKeyReject causes (docs/exchange-log.md)
 KAUSF_UNAVAILABLE = "kausf_unavailable"
@@ -28,13 +28,19 @@ class ObtainAkmaKeyRequest:
 
 @dataclass(frozen=True, slots=True)
 class ObtainAkmaKeyConfirm:
-    """NAS answers with KAKMA and A-KID derived from the KAUSF valid now."""
+    """NAS answers with KAKMA and A-KID derived from the KAUSF valid now. ``k_akma_fp``
+    is ``fp(k_akma)``, computed once here: the log line and the application's
+    ``kaf_derived`` both name it."""
 
     app: str
     corr: str
     a_kid: str
     k_akma: Key = field(repr=False)
     k_ausf_fp: str = ""
+    k_akma_fp: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "k_akma_fp", fp(self.k_akma))
 
 
 @dataclass(frozen=True, slots=True)

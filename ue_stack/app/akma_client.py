@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from ..crypto import akma
-from ..crypto.secret import Key, fp
+from ..crypto.secret import fp
 from ..errors import LocalProtocolError
 from ..events import AfSessionRequest, KafDerived, Note, Outbox
 from ..primitives import ObtainAkmaKeyConfirm, ObtainAkmaKeyReject, ObtainAkmaKeyRequest
@@ -56,7 +56,7 @@ class AkmaClient:
         # Requests sent to NAS and not yet answered, oldest first (NAS answers in order).
         self._waiting: dict[str, KafNeed] = {}
         # legacy-cache only: the KAKMA/A-KID obtained first, reused forever.
-        self._cached: tuple[Key, str] | None = None
+        self._cached: ObtainAkmaKeyConfirm | None = None
         self._queued_for_cache: deque[KafNeed] = deque()
 
     def kaf_request(self, af_fqdn: str, ua_id: bytes, now: float) -> None:
@@ -64,8 +64,7 @@ class AkmaClient:
         need = KafNeed(af_fqdn, bytes(ua_id))
         akma.af_id(need.af_fqdn, need.ua_id)  # validates the Ua* id before anything is sent
         if self.mode == LEGACY_CACHE and self._cached is not None:
-            k_akma, a_kid = self._cached
-            self._derive_and_connect(need, None, k_akma, a_kid)
+            self._derive_and_connect(need, None, self._cached)
             return
         if self.mode == LEGACY_CACHE and self._waiting:
             # legacy: one obtain in flight; later needs wait for its answer and reuse it.
@@ -91,8 +90,8 @@ class AkmaClient:
             self._flush_queued_for_cache(now)
             return
         if self.mode == LEGACY_CACHE:
-            self._cached = (prim.k_akma, prim.a_kid)
-        self._derive_and_connect(need, prim.corr, prim.k_akma, prim.a_kid)
+            self._cached = prim
+        self._derive_and_connect(need, prim.corr, prim)
         self._flush_queued_for_cache(now)
 
     def _flush_queued_for_cache(self, now: float) -> None:
@@ -101,14 +100,15 @@ class AkmaClient:
             self.kaf_request(need.af_fqdn, need.ua_id, now)
 
     def _derive_and_connect(
-        self, need: KafNeed, corr: str | None, k_akma: Key, a_kid: str
+        self, need: KafNeed, corr: str | None, keys: ObtainAkmaKeyConfirm
     ) -> None:
         """KAF = KDF(KAKMA, 0x82, AF_ID) (TS 33.535 A.4), then the Ua* session request,
         which carries the A-KID and a key-confirmation value, never the key."""
-        k_af = akma.k_af(k_akma, akma.af_id(need.af_fqdn, need.ua_id))
+        a_kid = keys.a_kid
+        k_af = akma.k_af(keys.k_akma, akma.af_id(need.af_fqdn, need.ua_id))
         k_af_fp = fp(k_af)
         af_id = f"{need.af_fqdn}:{need.ua_id.hex()}"
-        self.outbox.put(KafDerived(self.app, corr, af_id, a_kid, fp(k_akma), k_af_fp))
+        self.outbox.put(KafDerived(self.app, corr, af_id, a_kid, keys.k_akma_fp, k_af_fp))
         self.outbox.put(AfSessionRequest(self.app, need.af_fqdn, need.ua_id, a_kid, k_af_fp))
 
     @property

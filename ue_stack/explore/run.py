@@ -145,7 +145,7 @@ def _read(replay: Replay, run: CheckedRun, rows: set[int], net_key: Any,
         client = ue.apps[name].core
         cached = client._cached  # legacy-cache: the KAKMA reused
         apps.append((name, client.waiting,
-                     gen(None if cached is None else _fp(cached[0]))))
+                     gen(None if cached is None else cached.k_akma_fp)))
     timers = tuple(sorted((n, d) for n in mm.DEFAULT_TIMERS
                           if (d := nas.timers.deadline(n)) is not None))
     usim = nas.usim

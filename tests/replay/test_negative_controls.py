@@ -19,6 +19,26 @@ def replay(name: str, tmp_path: Path) -> dict:
     return orjson.loads(report.read_bytes())
 
 
+# A UE with the TS 35.208 test set 1 K/OPc, and the start of its initial registration.
+HEADER = {"kind": "header", "format": "ue-stack/trace", "version": 1,
+          "ue": {"supi": "001010000000001", "k": "465b5ce8b199b49faa5f0a2ee238a6bc",
+                 "opc": "cd63cb71954a9f4e48a5994e37a02baf"},
+          "serving_plmn": {"mcc": "001", "mnc": "01"}}
+REGISTERING = (
+    {"t": 0, "kind": "ue", "op": "power_on"},
+    {"t": 0.1, "kind": "ue", "op": "register"},
+    {"t": 0.2, "kind": "ul", "msg": "registration_request", "registration_type": "initial",
+     "ngksi": 7},
+)
+
+
+def write_trace(tmp_path: Path, records: list[dict]) -> Path:
+    """A trace of HEADER then ``records``."""
+    trace = tmp_path / "t.jsonl"
+    trace.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in [HEADER, *records]))
+    return trace
+
+
 def only_violation(report: dict, invariant: str) -> dict:
     (v,) = report["violations"]
     assert v["invariant"] == invariant
@@ -76,22 +96,15 @@ def test_replay_counts_and_notes_what_it_does_not_feed(tmp_path, capsys):
     """docs/trace-format.md: a `dl` with `skip`, a message the model does not implement and
     a `ciphered` downlink are not fed (each counted and noted in the log); a
     simulation-only `net` op is noted and ignored."""
-    key = {"k": "465b5ce8b199b49faa5f0a2ee238a6bc", "opc": "cd63cb71954a9f4e48a5994e37a02baf"}
-    lines = [
-        {"kind": "header", "format": "ue-stack/trace", "version": 1,
-         "ue": {"supi": "001010000000001", **key}, "serving_plmn": {"mcc": "001", "mnc": "01"}},
-        {"t": 0, "kind": "ue", "op": "power_on"},
-        {"t": 0.1, "kind": "ue", "op": "register"},
-        {"t": 0.2, "kind": "ul", "msg": "registration_request", "registration_type": "initial",
-         "ngksi": 7},
+    trace = write_trace(tmp_path, [
+        *REGISTERING,
         {"t": 0.3, "kind": "dl", "msg": "authentication_request", "ngksi": 0, "abba": "0000",
          "rand": "00" * 16, "autn": "00" * 16, "skip": "gap before it"},
         {"t": 0.4, "kind": "dl", "msg": "dl_nas_transport"},
         {"t": 0.5, "kind": "net", "op": "reauthenticate"},
         {"t": 0.6, "kind": "dl", "pdu": "7e02aabbccdd01"},  # ciphered, not deciphered
-    ]
-    trace, log, report = tmp_path / "t.jsonl", tmp_path / "x.jsonl", tmp_path / "r.json"
-    trace.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    ])
+    log, report = tmp_path / "x.jsonl", tmp_path / "r.json"
     assert main(["replay", str(trace), "--log", str(log), "--report", str(report)]) == 0
     capsys.readouterr()
     summary = orjson.loads(report.read_bytes())
@@ -111,19 +124,15 @@ def test_replay_counts_and_notes_what_it_does_not_feed(tmp_path, capsys):
 def test_usim_inserted_without_a_ue_object_puts_the_header_usim_back(tmp_path, capsys):
     """docs/trace-format.md `usim_inserted`: the `ue` object is optional; without one the
     header's USIM is inserted again, and the UE registers with it (TS 24.501 5.5.1.2.2)."""
-    key = {"k": "465b5ce8b199b49faa5f0a2ee238a6bc", "opc": "cd63cb71954a9f4e48a5994e37a02baf"}
-    lines = [
-        {"kind": "header", "format": "ue-stack/trace", "version": 1,
-         "ue": {"supi": "001010000000001", **key}, "serving_plmn": {"mcc": "001", "mnc": "01"}},
+    trace = write_trace(tmp_path, [
         {"t": 0, "kind": "ue", "op": "power_on"},
         {"t": 0.1, "kind": "ue", "op": "usim_removed"},
         {"t": 0.2, "kind": "ue", "op": "usim_inserted"},
         {"t": 0.3, "kind": "ue", "op": "register"},
         {"t": 0.4, "kind": "ul", "msg": "registration_request", "registration_type": "initial",
          "ngksi": 7},
-    ]
-    trace, log = tmp_path / "t.jsonl", tmp_path / "x.jsonl"
-    trace.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    ])
+    log = tmp_path / "x.jsonl"
     assert main(["replay", str(trace), "--log", str(log)]) == 0
     capsys.readouterr()
     usim = [(r["action"], r["ue"]) for r in map(orjson.loads, log.read_bytes().splitlines())
@@ -135,20 +144,13 @@ def test_nas3_reports_an_uplink_other_than_the_one_the_trace_expects(tmp_path, c
     """docs/invariants.md NAS-3: after a downlink that is fed (not skipped), the model's
     answer is compared: AUTHENTICATION FAILURE (#20, the AUTN's MAC does not verify,
     TS 24.501 5.4.1.3.7) where the trace has AUTHENTICATION RESPONSE is a violation."""
-    key = {"k": "465b5ce8b199b49faa5f0a2ee238a6bc", "opc": "cd63cb71954a9f4e48a5994e37a02baf"}
-    lines = [
-        {"kind": "header", "format": "ue-stack/trace", "version": 1,
-         "ue": {"supi": "001010000000001", **key}, "serving_plmn": {"mcc": "001", "mnc": "01"}},
-        {"t": 0, "kind": "ue", "op": "power_on"},
-        {"t": 0.1, "kind": "ue", "op": "register"},
-        {"t": 0.2, "kind": "ul", "msg": "registration_request", "registration_type": "initial",
-         "ngksi": 7},
+    trace = write_trace(tmp_path, [
+        *REGISTERING,
         {"t": 0.3, "kind": "dl", "msg": "authentication_request", "ngksi": 0, "abba": "0000",
          "rand": "00" * 16, "autn": "00" * 16},
         {"t": 0.4, "kind": "ul", "msg": "authentication_response", "res_star": "00" * 16},
-    ]
-    trace, report = tmp_path / "t.jsonl", tmp_path / "r.json"
-    trace.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    ])
+    report = tmp_path / "r.json"
     assert main(["replay", str(trace), "--report", str(report)]) == 1
     capsys.readouterr()
     first = orjson.loads(report.read_bytes())["violations"][0]

@@ -74,7 +74,8 @@ class FanOut:
 
     def __init__(self, *sinks: ExchangeSink) -> None:
         self.sinks = sinks
-        self._calls = tuple(sinks)
+        # A plain function is called as itself: one frame less per record and consumer.
+        self._calls = tuple(s._fn if type(s) is CallbackSink else s for s in sinks)
 
     def __call__(self, record: Record) -> None:
         for call in self._calls:

@@ -299,9 +299,9 @@ class Trace:
             raise _Bad("msg", f"{name} is a {allowed} message, not {kind}")
         fields: dict[str, Any] = {}
         obj = _eap_shorthand(obj)
-        for field in names:
-            if _given(obj, field):
-                fields[field] = _typed(field, obj[field], name)
+        for field in names:  # per record and field: no _given call (null counts as absent)
+            if (value := obj.get(field)) is not None:
+                fields[field] = _typed(field, value, name)
         for field, value in decoded_fields.items():
             if field not in names or value is None:
                 continue

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from ue_stack.nas import eap
 from ue_stack.nas.codec import (
+    NasDecodeError,
+    decode_plain,
     decode_mobile_identity,
     decode_pdu,
     decode_plmn,
@@ -235,3 +237,41 @@ def test_mutated_pdus_never_raise(pdu: bytes, pos: int, junk: bytes, truncate: b
     d = decode_pdu(mutated)
     if d is not None and "mobile_identity" in d.extra:
         decode_mobile_identity(d.extra["mobile_identity"])
+
+
+def test_a_type1_optional_ie_is_keyed_by_its_high_nibble_and_carries_its_low_nibble():
+    """TS 24.007 11.2.4 / TS 24.501 8.2.25.4: IMEISV request is a type-1 TV IE (IEI 0xE-);
+    an odd value (0xE1, "IMEISV requested") still lands under 0xE0 with value 1."""
+    assert decode_pdu(SMC).extra["imeisv_request"] == 1
+
+
+def test_a_plmn_identity_with_a_non_bcd_third_mnc_digit_is_rejected():
+    """TS 24.008 10.5.1.13: the third MNC digit is 0-9 or the filler F; 0xA is neither."""
+    assert decode_plmn(bytes.fromhex("00f110")) == ("001", "01")
+    with pytest.raises(NasDecodeError, match="not BCD"):
+        decode_plmn(bytes.fromhex("00a110"))
+
+
+def test_a_registration_request_without_ngksi_says_no_key_is_available():
+    """TS 24.501 9.11.3.32: ngKSI 7 means "no key is available"; it is the default."""
+    assert decode_pdu(encode_pdu(nas("registration_request"))).fields["ngksi"] == 7
+
+
+def test_registration_accept_without_a_result_registers_over_3gpp_access():
+    """TS 24.501 9.11.3.6: the 5GS registration result is an LV of one octet, 0x01 =
+    3GPP access."""
+    assert encode_pdu(nas("registration_accept")).endswith(b"\x42\x01\x01")
+
+
+def test_an_outer_message_that_is_not_5gmm_is_not_a_plain_5gmm_message():
+    """TS 24.007 11.2.3.1.1: a protocol discriminator other than 5GMM/5GSM is refused with
+    a reason a person can read."""
+    with pytest.raises(NasDecodeError, match="^not a plain 5GMM message$"):
+        decode_plain(bytes.fromhex("0200410000"))
+
+
+def test_authentication_result_with_an_eap_failure_carries_that_failure():
+    """TS 24.501 8.2.4 / 9.11.2.2: the EAP message IE carries the EAP packet the fields
+    describe (here EAP-Failure, RFC 3748 4.2, identifier 9), not a default EAP-Success."""
+    octets = encode_pdu(nas("authentication_result", eap_code="failure", eap_id=9))
+    assert octets.endswith(bytes((4, 9, 0, 4)))

@@ -200,3 +200,11 @@ def test_milenage_refuses_an_sqn_or_amf_of_the_wrong_length(sqn, amf, bad):
     """TS 35.206 2.3: SQN is 48 bits and AMF 16; f1 over another length is an input error."""
     with pytest.raises(ValueError, match=f"{bad} must be"):
         milenage(K, OPC, bytes(16), sqn, amf)
+
+
+def test_milenage_names_an_opc_of_the_wrong_length():
+    """TS 35.206 2.3: OPc is 128 bits; a wrong one is refused by name, after K passed."""
+    from ue_stack.crypto.milenage import milenage
+
+    with pytest.raises(ValueError, match="^opc must be 16 octets, got 15$"):
+        milenage(bytes(16), bytes(15), bytes(16))

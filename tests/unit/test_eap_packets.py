@@ -130,3 +130,25 @@ def test_an_at_mac_given_without_k_aut_is_written_as_given():
     packet = eap.encode({"eap_code": "response", "eap_id": 3, "eap_subtype": "challenge",
                          "at_res": bytes(8), "at_mac": mac})
     assert eap.decode(packet)["at_mac"] == mac
+
+
+def test_an_eap_success_longer_than_its_header_is_refused():
+    """RFC 3748 4.2: EAP-Success is exactly 4 octets, even when what follows looks like an
+    EAP-AKA' type octet."""
+    with pytest.raises(eap.EapDecodeError, match="must be 4 octets"):
+        eap.decode(bytes((3, 1, 0, 8, eap.EAP_TYPE_AKA_PRIME, 1, 0, 0)))
+
+
+def test_an_at_kdf_input_that_is_not_utf8_is_refused_by_name():
+    """RFC 9048 3.1: AT_KDF_INPUT carries the network name (TS 24.501 serving network
+    name, UTF-8); other octets are a decoding error that says which attribute."""
+    attr = bytes((eap.AT_KDF_INPUT, 2, 0, 2, 0xFF, 0xFE, 0, 0))
+    packet = bytes((1, 1, 0, 16, eap.EAP_TYPE_AKA_PRIME, 1, 0, 0)) + attr
+    with pytest.raises(eap.EapDecodeError, match="^at_kdf_input is not UTF-8$"):
+        eap.decode(packet)
+
+
+def test_an_eap_success_without_an_identifier_gets_identifier_zero():
+    """RFC 3748 4.2: the Identifier octet is always present; a description without
+    ``eap_id`` is written with 0."""
+    assert eap.encode({"eap_code": "success"}) == bytes((3, 0, 0, 4))

@@ -74,3 +74,8 @@ def test_repr_of_the_usim_says_whether_a_kausf_is_stored_never_the_key():
     usim.kausf = bytes(range(32))
     assert repr(usim).endswith("kausf=stored)")
     assert bytes(range(32)).hex() not in repr(usim)
+
+
+def test_a_stored_security_context_with_ngksi_0_is_accepted():
+    """TS 24.501 9.11.3.32: ngKSI values 0..6 name a context, 7 means none; 0 is valid."""
+    assert make_usim(stored_ngksi=0).stored_ngksi == 0

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from ue_stack.nas import eap
 from ue_stack.nas.codec import (
     NasDecodeError,
-    decode_plain,
     decode_mobile_identity,
     decode_pdu,
+    decode_plain,
     decode_plmn,
     encode_pdu,
     protected_pdu,

@@ -266,7 +266,7 @@ def test_registration_accept_without_a_result_registers_over_3gpp_access():
 def test_an_outer_message_that_is_not_5gmm_is_not_a_plain_5gmm_message():
     """TS 24.007 11.2.3.1.1: a protocol discriminator other than 5GMM/5GSM is refused with
     a reason a person can read."""
-    with pytest.raises(NasDecodeError, match="^not a plain 5GMM message$"):
+    with pytest.raises(NasDecodeError, match=r"^not a plain 5GMM message$"):
         decode_plain(bytes.fromhex("0200410000"))
 
 

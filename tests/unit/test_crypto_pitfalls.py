@@ -206,5 +206,5 @@ def test_milenage_names_an_opc_of_the_wrong_length():
     """TS 35.206 2.3: OPc is 128 bits; a wrong one is refused by name, after K passed."""
     from ue_stack.crypto.milenage import milenage
 
-    with pytest.raises(ValueError, match="^opc must be 16 octets, got 15$"):
+    with pytest.raises(ValueError, match=r"^opc must be 16 octets, got 15$"):
         milenage(bytes(16), bytes(15), bytes(16))

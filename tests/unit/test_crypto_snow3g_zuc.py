@@ -222,5 +222,5 @@ def test_any_length_deciphers_back_and_ignores_padding(
 
 def test_zuc_refuses_a_key_or_iv_that_is_not_128_bits_and_says_why():
     """ZUC Document 2 3.1: the key and IV are 128 bits each."""
-    with pytest.raises(ValueError, match="^ZUC takes a 128-bit key and a 128-bit IV$"):
+    with pytest.raises(ValueError, match=r"^ZUC takes a 128-bit key and a 128-bit IV$"):
         zuc.keystream(bytes(16), bytes(15), 1)

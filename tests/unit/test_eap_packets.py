@@ -144,7 +144,7 @@ def test_an_at_kdf_input_that_is_not_utf8_is_refused_by_name():
     name, UTF-8); other octets are a decoding error that says which attribute."""
     attr = bytes((eap.AT_KDF_INPUT, 2, 0, 2, 0xFF, 0xFE, 0, 0))
     packet = bytes((1, 1, 0, 16, eap.EAP_TYPE_AKA_PRIME, 1, 0, 0)) + attr
-    with pytest.raises(eap.EapDecodeError, match="^at_kdf_input is not UTF-8$"):
+    with pytest.raises(eap.EapDecodeError, match=r"^at_kdf_input is not UTF-8$"):
         eap.decode(packet)
 
 

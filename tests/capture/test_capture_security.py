@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ue_stack.capture.security import Credentials, UeSecurity
+from ue_stack.capture.security import Credentials, NasCount, UeSecurity
 from ue_stack.crypto import aka_chain
 from ue_stack.crypto.aka import build_auts
 from ue_stack.crypto.secret import Key
@@ -49,3 +49,10 @@ def test_resync_recovers_sqn_ms_from_the_auts_of_the_last_challenge():
     sqn_ms = (4096).to_bytes(6, "big")
     resync = security.resync(build_auts(K, OPC, chain.rand, sqn_ms))
     assert resync.sqn_ms == sqn_ms and resync.mac_s_ok
+
+
+def test_nas_count_starts_at_zero_so_the_first_message_is_tried_with_count_0_first():
+    """TS 24.501 4.4.3.1: the NAS COUNT of a new context starts at 0 (overflow 0, SQN 0);
+    the receiver's estimate for the first sequence number is therefore that number."""
+    assert NasCount().candidates(0)[0] == 0
+    assert NasCount().candidates(5)[0] == 5

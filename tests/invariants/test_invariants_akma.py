@@ -234,6 +234,7 @@ def test_akma4_flags_an_af_session_with_an_a_kid_the_aanf_deleted(log):
     failed = log.af_session("mail", result="unknown_a_kid")
     (v,) = of(check(log)[1], "AKMA-4")
     assert v.seq == failed["seq"] and "unknown_a_kid" in v.message
+    assert f"with AF {failed['af_id']!r} for A-KID {failed['a_kid']!r}" in v.message
 
 
 def test_akma4_names_both_kaf_fingerprints_on_a_key_mismatch(log):

@@ -105,6 +105,26 @@ def test_nas1_flags_kausf_valid_at_authentication_response(log):
     assert results["NAS-1"] == {"checked": 2, "violations": 1}
 
 
+def test_nas1_flags_kausf_valid_on_a_downlink_authentication_request(log):
+    """TS 33.501 6.2.2.2: only an accepted SECURITY MODE COMMAND (or EAP-Success) takes a
+    new KAUSF into use; a downlink AUTHENTICATION REQUEST does not."""
+    log.register()
+    log.n1("dl", "authentication_request", ngksi=1)
+    early = log.kausf("valid", KAUSF_2)
+    (v,) = of(check(log)[1], "NAS-1")
+    assert v.seq == early["seq"] and "dl authentication_request" in v.message
+
+
+def test_nas1_flags_a_kausf_valid_before_any_n1_message():
+    """TS 33.501 6.2.2.2: a KAUSF can only become valid through NAS signalling; one valid
+    before the UE's first N1 message is a violation that says so."""
+    log = Log()
+    log.usim("valid")
+    first = log.kausf("valid", KAUSF_1)
+    (v,) = of(check(log)[1], "NAS-1")
+    assert v.seq == first["seq"] and "no N1 message" in v.message
+
+
 def test_nas1_flags_kausf_valid_after_security_mode_reject(log):
     """TS 24.501 5.4.2.5: on SECURITY MODE REJECT the old KAUSF stays valid."""
     log.register()
@@ -232,7 +252,8 @@ def test_sec1_lists_three_secret_fields_and_counts_the_rest(log):
     names = ("k_akma", "k_af", "k_ausf", "k_seaf", "k_amf")
     log.add("note", text="x", **{name: "<redacted>" for name in names})
     (v,) = of(check(log)[1], "SEC-1")
-    assert v.message.endswith(" and 2 more")
+    assert v.message == ("note line holds a secret: field 'k_akma' (a secret name), field "
+                         "'k_af' (a secret name), field 'k_ausf' (a secret name) and 2 more")
 
 
 def test_sec1_flags_a_known_key_value_without_repeating_it(log):

@@ -353,3 +353,27 @@ def test_an_authentication_request_carrying_eap_success_gets_client_error_with_i
     assert (answer["eap_subtype"], answer["eap_id"]) == ("client-error", 0)
     ue.nas.handle_primitive(ObtainAkmaKeyRequest("mail", "c1"), ue.tick())
     assert ue.nas.deferred_requests == 0  # no AT_RES sent: no deferral
+
+
+def test_an_eap_request_other_than_aka_prime_challenge_is_noted_with_its_code_and_subtype():
+    """RFC 9048 / RFC 4187 9.15: a subtype this peer does not model is answered with
+    client-error; the note names the EAP code and subtype received."""
+    ue = started()
+    packet = eap.encode({"eap_code": "request", "eap_id": 3, "eap_subtype": "notification"})
+    out = ue.dl(nas("authentication_request", ngksi=0, abba=b"\x00\x00", **eap_fields(packet)))
+    assert eap_answer(out)["eap_subtype"] == "client-error"
+    (note,) = [e for e in out if isinstance(e, Note) and "other than" in e.text]
+    assert note.fields == {"eap_code": "request", "eap_subtype": "notification"}
+
+
+def test_an_aka_prime_challenge_without_at_mac_is_noted_by_the_attribute_missing():
+    """RFC 9048 3 / RFC 4187 9.3: AT_RAND, AT_AUTN, AT_KDF_INPUT and AT_MAC are mandatory
+    in AKA'-Challenge; without one the peer answers client-error and says which."""
+    ue = started()
+    chain = ue.net.challenge()
+    packet = eap.encode({"eap_code": "request", "eap_id": 1, "eap_subtype": "challenge",
+                         "at_rand": chain.rand, "at_autn": chain.autn, "at_kdf_input": SNN,
+                         "at_kdf": 1})
+    out = ue.dl(nas("authentication_request", ngksi=0, abba=b"\x00\x00", **eap_fields(packet)))
+    assert eap_answer(out)["eap_subtype"] == "client-error"
+    assert "AKA'-Challenge without at_mac" in notes(out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nas_harness import OPC, K, Ue, auth_request, kausf_events, notes, of_type, uplink
 
 from ue_stack.crypto import fp, resync_from_auts
-from ue_stack.events import UsimChanged
+from ue_stack.events import Note, UsimChanged
 from ue_stack.nas.messages import nas
 from ue_stack.nas.states import MmState
 from ue_stack.nas.states import UpdateStatus as U
@@ -112,6 +112,8 @@ def test_three_consecutive_failures_mean_the_network_failed_the_check():
     out = ue.dl(auth_request(ue.net.challenge(amf=b"\x00\x00")))
     assert [m["cause"] for m in uplink(out)] == [26]
     assert "network failed the authentication check" in notes(out)
+    (failed,) = [e for e in of_type(out, Note) if e.text.startswith("network failed")]
+    assert failed.fields == {"reason": "3 consecutive failures"}
     assert any("cell barred" in n for n in notes(out))
     assert not ue.nas.timers.running("T3520")
     assert ue.nas.timers.running("T3510")

@@ -253,3 +253,14 @@ def test_t3519_expiry_deletes_the_stored_suci():
     ue.dl(nas("deregistration_request", switch_off=False))
     assert "stored SUCI deleted" not in notes(ue.advance(59.0))
     assert "stored SUCI deleted" in notes(ue.advance(2.0))
+
+
+def test_identity_request_for_the_5g_guti_is_answered_with_the_guti_as_a_mobile_identity():
+    """TS 24.501 5.4.3.2 / 9.11.3.4: the 5G-GUTI goes in the IDENTITY RESPONSE as a 5GS
+    mobile identity, its first octet 0xF2 (type 5G-GUTI) before the 10 octets the AMF
+    assigned."""
+    ue = Ue()
+    ue.registered(guti=bytes.fromhex("00f110020040c0000580"))
+    out = ue.dl(nas("identity_request", identity_type=2))
+    identity = bytes.fromhex("f200f110020040c0000580")
+    assert uplink(out) == [nas("identity_response", identity=identity)]

@@ -264,3 +264,31 @@ def test_identity_request_for_the_5g_guti_is_answered_with_the_guti_as_a_mobile_
     out = ue.dl(nas("identity_request", identity_type=2))
     identity = bytes.fromhex("f200f110020040c0000580")
     assert uplink(out) == [nas("identity_response", identity=identity)]
+
+
+def test_network_deregistration_stops_t3511_of_a_failed_registration_update():
+    """TS 24.501 5.5.2.3.2: on DEREGISTRATION REQUEST the UE stops T3511 and T3502 (here
+    T3511, running in 5GMM-REGISTERED.ATTEMPTING-REGISTRATION-UPDATE after a failed
+    periodic update, 5.5.1.3.7)."""
+    ue = Ue()
+    ue.registered()
+    ue.nas.register(ue.tick(), "periodic")
+    ue.nas.lower_layer_failure(ue.tick())
+    assert ue.nas.timers.running("T3511")
+    ue.dl(nas("deregistration_request", switch_off=False))
+    assert not ue.nas.timers.running("T3511")
+
+
+def test_network_deregistration_stops_t3502_after_five_failed_registration_updates():
+    """TS 24.501 5.5.2.3.2 / 5.5.1.3.7: the fifth failed update starts T3502; a
+    DEREGISTRATION REQUEST from the network stops it."""
+    ue = Ue()
+    ue.registered()
+    ue.nas.register(ue.tick(), "periodic")
+    for _ in range(5):
+        ue.nas.lower_layer_failure(ue.tick())
+        if ue.nas.timers.running("T3511"):
+            ue.advance(10.0)
+    assert ue.nas.timers.running("T3502")
+    ue.dl(nas("deregistration_request", switch_off=False))
+    assert not ue.nas.timers.running("T3502")

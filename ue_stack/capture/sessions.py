@@ -92,6 +92,12 @@ def plan_sessions(
     is left for replay to report (NAS-3), not copied.
     """
     plan = SessionPlan({}, {})
+
+    def deviation(answer: Event, text: str) -> None:
+        """The recorded UE broke the delta rule: say so, and let replay show it."""
+        notes.append(f"{where}: {text}")
+        plan.deviations.append((events.index(answer), text))
+
     last_conn = None
     for i, ev in enumerate(events):
         if _is_registration_start(ev) and ev.conn != last_conn:
@@ -137,22 +143,20 @@ def plan_sessions(
             if restart_ok and session_start is not None:
                 plan.new_usim[session_start] = model = evidence
             else:
-                text = (
+                deviation(
+                    answer,
                     f"the AUTS of frame {answer.frame} shows SQN_MS {evidence:012x}, the "
-                    f"delta rule gives {model:012x}; replay will show the difference"
+                    f"delta rule gives {model:012x}; replay will show the difference",
                 )
-                notes.append(f"{where}: {text}")
-                plan.deviations.append((events.index(answer), text))
         elif accepted and not aka.sqn_is_fresh(sqn.to_bytes(6, "big"), model.to_bytes(6, "big")):
             if restart_ok and session_start is not None:
                 plan.new_usim[session_start] = max(sqn - 1, 0)
             else:
-                text = (
+                deviation(
+                    answer,
                     f"the UE accepted SQN {sqn:012x} at frame {ev.frame} although its USIM "
-                    f"had accepted {model:012x}: a replayed SQN; replay will report it (NAS-3)"
+                    f"had accepted {model:012x}: a replayed SQN; replay will report it (NAS-3)",
                 )
-                notes.append(f"{where}: {text}")
-                plan.deviations.append((events.index(answer), text))
                 continue
         if accepted:
             model = sqn

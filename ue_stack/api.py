@@ -97,16 +97,18 @@ def _argv(options: Mapping[str, Any]) -> list[str]:
 
 
 def _args(command: str, positional: list[str], options: Mapping[str, Any]) -> Any:
-    from .cli import UsageError, build_parser
+    from .cli import UsageError, build_parser, start_run
 
     for name in ("report", "html"):
         if options.get(name) == "-":
             raise InputError("the API returns the report: '-' (stdout) is for the command line",
                              field=f"--{name}")
     try:
-        return build_parser(command).parse_args([command, *_argv(options), "--", *positional])
+        args = build_parser(command).parse_args([command, *_argv(options), "--", *positional])
     except UsageError as exc:
         raise UsageError(f"{exc} (options are the command line's, with _ for -)") from None
+    start_run(args)
+    return args
 
 
 def _paths(paths: PathLike | Iterable[PathLike]) -> list[str]:

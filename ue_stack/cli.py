@@ -12,8 +12,9 @@ import importlib
 import re
 import sys
 
-from . import __version__
+from . import __version__, inputs
 from .errors import InputError
+from .outputs import refuse_inputs_in_args
 
 # subcommand -> (module under ue_stack.commands, the line `ue-stack --help` shows). A module
 # is imported only when its command runs: `keys` does not pay for pycrate, and `--help`,
@@ -91,11 +92,30 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def start_run(args: argparse.Namespace) -> None:
+    """Before a command does any work: its inputs registered, and no output option naming
+    one of them (``ue_stack.inputs``, ``ue_stack.outputs``)."""
+    inputs.new_run()
+    inputs.register_from_args(args)
+    refuse_inputs_in_args(args)
+
+
+def _never_crash_on_encoding() -> None:
+    """A terminal or PYTHONIOENCODING that cannot show a character (λ under ASCII) gets an
+    escape (``\\u03bb``) instead of a UnicodeEncodeError mid-run."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _never_crash_on_encoding()
     try:
         parser = build_parser(argv[0] if argv else None)
         args = parser.parse_args(argv)
+        start_run(args)
         status = args.run(args)
     except UsageError as exc:
         print(exc, file=sys.stderr)

@@ -9,6 +9,19 @@
 
 from __future__ import annotations
 
+import re
+
+# What would break "one line" or could not be printed: C0/C1 controls (a newline, an
+# escape sequence), DEL, the Unicode line and paragraph separators (str.splitlines splits
+# on them) and lone surrogates (undecodable bytes of a file name under surrogateescape).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character escaped as Python writes it (``\\n``,
+    ``\\x1b``, ``\\udcff``), so an error about any file name stays one printable line."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
 
 class ProtocolError(Exception):
     """Base class of every protocol-level error."""
@@ -48,7 +61,7 @@ class InputError(Exception):
             where = self.file if self.line is None else f"{self.file}:{self.line}"
         if self.field is not None:
             where = f"{where}: field '{self.field}'" if where else f"field '{self.field}'"
-        return f"{where}: {self.message}" if where else self.message
+        return one_line(f"{where}: {self.message}" if where else self.message)
 
 
 class TraceFormatError(InputError):

@@ -11,6 +11,13 @@ Every command-line output goes through ``open_output`` (``--log``, ``--report``,
 ``--diagram``, ``--record``, ``import -o`` traces and its ``--report``), and
 ``output_folder`` for the folders (``import -o``; ``--log``/``--diagram`` with several
 inputs, which must already be folders: nothing is created silently).
+
+**An output is never an input.** ``open_output`` (and ``refuse_input`` for a file put in
+place by renaming) refuses a path that is the same file as one of the run's inputs
+(``ue_stack.inputs``) — by device and inode, so through links too — before anything is
+truncated: exit 2, one line naming both options. ``refuse_inputs_in_args`` does the same
+for every output option of the command line before any work starts; a new output option
+is covered by adding its ``dest`` to ``OUTPUT_OPTIONS`` (and opening it here).
 """
 
 from __future__ import annotations
@@ -20,7 +27,32 @@ import os
 from pathlib import Path
 from typing import Any
 
+from . import inputs
 from .errors import InputError
+
+# argparse ``dest`` of every option that names an output file, with its option name.
+OUTPUT_OPTIONS = {
+    "log": "--log", "report": "--report", "diagram": "--diagram", "html": "--html",
+    "pcap": "--pcap", "record": "--record", "junit": "--junit", "sarif": "--sarif",
+}
+
+
+def refuse_input(path: str | Path, field: str | None) -> None:
+    """``InputError`` if ``path`` is the same file as one of the run's inputs."""
+    same = inputs.input_at(path)
+    if same is not None:
+        raise InputError(
+            f"is the same file as the input {same.path} ({same.option}); refusing to "
+            "overwrite an input", file=str(path), field=field)
+
+
+def refuse_inputs_in_args(args: Any) -> None:
+    """Check every output option of a parsed command line against its inputs, before any
+    work (an output named in a folder is checked when it is opened)."""
+    for dest, option in OUTPUT_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and value not in ("", "-"):
+            refuse_input(value, option)
 
 
 def output_error(path: str | Path, field: str | None, exc: OSError) -> InputError:
@@ -55,7 +87,9 @@ def open_output(
 ) -> Any:
     """Open ``path`` for writing (binary by default; ``text``: UTF-8 text). ``field`` is
     the option that named it (``--log``...), quoted in the error. Opening, writing and
-    closing raise ``InputError`` instead of ``OSError``."""
+    closing raise ``InputError`` instead of ``OSError``; so does a path that is one of the
+    run's inputs."""
+    refuse_input(path, field)
     try:
         if Path(path).is_dir():
             raise IsADirectoryError(21, "is a folder")

@@ -4,14 +4,15 @@
 from pathlib import Path
 from typing import Any
 
+from .. import inputs
 from ..errors import InputError
 from ..pool import ENGINES, LOCAL, Engine
 
 
-def jsonl_inputs(names: list[str], what: str) -> list[Path]:
+def jsonl_inputs(names: list[str], what: str, option: str) -> list[Path]:
     """Command-line inputs: files as given; a folder stands for its ``*.jsonl`` files,
     sorted (a folder without any is unusable as a whole). ``what`` names them in errors
-    ("trace", "exchange log")."""
+    ("trace", "exchange log"), ``option`` is the argument that named them ("TRACE")."""
     paths: list[Path] = []
     for name in names:
         path = Path(name)
@@ -20,6 +21,8 @@ def jsonl_inputs(names: list[str], what: str) -> list[Path]:
             if not found:
                 raise InputError(f"folder holds no *.jsonl {what}", file=name)
             paths.extend(found)
+            for found_path in found:  # read by this run: no output may overwrite them
+                inputs.register(found_path, option)
         else:
             # a file, or a name that is neither: its reader then says why it cannot be
             # read, as one line for that input (docs/README.md, several inputs)

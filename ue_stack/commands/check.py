@@ -54,7 +54,7 @@ def check_report(args) -> tuple[dict, list[InputError]]:
     """Check the logs ``args`` names and write the report; the report (with ``errors``
     for logs that could not be read to the end) and those errors. Shared by the command
     and ``ue_stack.check``."""
-    logs = jsonl_inputs(args.logs, "exchange log")
+    logs = jsonl_inputs(args.logs, "exchange log", "LOG")
     diagrams = per_input(args.diagram, "--diagram", logs, ".mmd")
     results, violations, stats = [], [], {}
     not_checked = [{"invariant": i, "reason": "decided by replay only"} for i in REPLAY_ONLY]

@@ -16,9 +16,9 @@ from pathlib import Path
 import orjson
 
 from ..crypto.milenage import compute_opc
-from ..errors import InputError
+from ..errors import InputError, one_line
 from ..keyfile import load_keys
-from ..outputs import open_output, output_error, output_folder
+from ..outputs import open_output, output_error, output_folder, refuse_input
 from ..progress import terminal_progress
 
 _DIGITS = re.compile(r"^\d+$")
@@ -110,7 +110,8 @@ def run(args) -> int:
         for path in report["traces"]:
             print(f"wrote {path}")
     for problem in report["problems"]:
-        print(f"ue-stack: import: {problem['severity']}: {problem['problem']}", file=sys.stderr)
+        print(one_line(f"ue-stack: import: {problem['severity']}: {problem['problem']}"),
+              file=sys.stderr)
     return 0
 
 
@@ -148,6 +149,8 @@ def import_report(args, show_progress: bool = True) -> dict:
     finally:
         if report_out is not None:
             report_out.close()
+    for path in paths:  # a rename must not put a trace over an input either
+        refuse_input(path, "-o")
     for path in paths:
         try:
             Path(f"{path}{PARTIAL}").replace(path)

@@ -171,7 +171,7 @@ def replay_report(args: Any, show_progress: bool = True,
     ``errors`` for traces that could not be replayed) and each trace's outcome. Shared by
     the command and ``ue_stack.replay``."""
     engine = engine_of(args)
-    paths = jsonl_inputs(args.traces, "trace")
+    paths = jsonl_inputs(args.traces, "trace", "TRACE")
     several = len(paths) > 1
     options = Options(
         app_mode=args.app_mode,

@@ -35,11 +35,14 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..crypto import aka, akma, eap_aka_prime
+from .. import hnkeys
+from ..crypto import aka, akma, eap_aka_prime, suci
 from ..crypto.milenage import compute_opc, milenage
+from ..crypto.secret import Key
 from ..errors import InputError
 from ..limits import kdf_name
 from ..nas import eap
+from ..nas.usim import msin_bcd, suci_value
 
 METHOD_5G_AKA = "5g-aka"
 METHOD_EAP_AKA_PRIME = "eap-aka-prime"
@@ -48,7 +51,8 @@ METHOD_EAP_AKA_PRIME = "eap-aka-prime"
 OUTPUT_ORDER = (
     "opc mac_a mac_s res ck ik ak ak_star autn res_star hxres_star k_ausf k_seaf k_amf "
     "k_nas_int k_nas_enc k_akma a_tid a_kid k_af auts sqn_ms mac_s_ok ck_prime ik_prime emsk "
-    "k_aut at_res eap_request at_mac_request eap_response at_mac_response"
+    "k_aut at_res eap_request at_mac_request eap_response at_mac_response "
+    "suci ephemeral_public suci_ciphertext suci_mac supi"
 ).split()
 
 # A well-formed SNN (TS 24.501 9.12.1); anything else is used verbatim but names no PLMN.
@@ -80,6 +84,12 @@ class KeyInputs:
     method: str = METHOD_5G_AKA
     identity: str | None = None
     eap_id: int = 1
+    suci_scheme: int | None = None  # --suci-profile A/B as protection scheme id 1/2
+    hn_public: bytes | None = None
+    hn_key_id: int = 1
+    ephemeral_private: bytes | None = field(default=None, repr=False)
+    hn_private: bytes | None = field(default=None, repr=False)
+    suci: bytes | None = None
 
 
 @dataclass
@@ -181,7 +191,60 @@ def compute(inp: KeyInputs) -> KeyResult:
         resync = aka.resync_from_auts(inp.k, opc, inp.rand, inp.auts)
         out.update(sqn_ms=resync.sqn_ms.hex(), mac_s_ok=resync.mac_s_ok)
 
+    if inp.suci_scheme is not None:
+        _suci(inp, out)
+
     return KeyResult({name: out[name] for name in OUTPUT_ORDER if name in out}, notes)
+
+
+def _suci(inp: KeyInputs, out: dict[str, Any]) -> None:
+    """SUCI concealment (``--hn-public``) or de-concealment (``--hn-private``) with ECIES
+    profile A or B (TS 33.501 6.12.2, Annex C.3; the IE of TS 24.501 9.11.3.4)."""
+    assert inp.suci_scheme is not None
+    if inp.hn_public is not None:
+        assert inp.supi is not None
+        plmn = inp.home_plmn or inp.serving_plmn
+        assert plmn is not None
+        supi = inp.supi.removeprefix("imsi-")
+        if not supi.startswith(plmn[0] + plmn[1]):
+            raise InputError(
+                f"does not start with the home MCC and MNC {plmn[0]}{plmn[1]}", field="--supi"
+            )
+        msin = supi[len(plmn[0] + plmn[1]):]
+        eph = inp.ephemeral_private
+        if eph is None:
+            eph = suci.fresh_ephemeral_private(inp.suci_scheme)
+        try:
+            parts = suci.conceal(inp.suci_scheme, inp.hn_public, msin_bcd(msin), eph)
+        except suci.SuciError as exc:
+            raise InputError(str(exc), field="--hn-public") from None
+        out["suci"] = suci_value(
+            supi, len(plmn[1]), inp.rid, inp.suci_scheme, inp.hn_key_id, parts.encode()
+        ).hex()
+        out.update(
+            ephemeral_public=parts.ephemeral_public.hex(),
+            suci_ciphertext=parts.ciphertext.hex(),
+            suci_mac=parts.mac.hex(),
+        )
+    if inp.hn_private is not None and inp.suci is not None:
+        parts_of = hnkeys.concealment(inp.suci)
+        if parts_of is None:
+            raise InputError(
+                "not a SUCI of SUPI format IMSI with protection scheme 1 (profile A) or 2 "
+                "(profile B)", field="--suci",
+            )
+        if parts_of[0] != inp.suci_scheme:
+            raise InputError(
+                f"names protection scheme {parts_of[0]}, not that of --suci-profile",
+                field="--suci",
+            )
+        supi = hnkeys.supi_of(inp.suci, {(parts_of[0], parts_of[1]): Key(inp.hn_private)})
+        if supi is None:
+            raise InputError(
+                "does not de-conceal with --hn-private (MAC tag not verified, or the "
+                "ephemeral key or MSIN is malformed)", field="--suci",
+            )
+        out["supi"] = supi
 
 
 def _eap_packets(
@@ -287,6 +350,24 @@ def register(sub) -> None:
         help="EAP identifier of the AKA'-Challenge packets printed with --identity "
         "(0-255, default 1)",
     )
+    p.add_argument(
+        "--suci-profile",
+        choices=("A", "B", "a", "b"),
+        help="SUCI protection scheme, ECIES profile A (X25519) or B (secp256r1), TS 33.501 "
+        "Annex C.3: with --supi and --hn-public conceal the SUPI; with --hn-private and "
+        "--suci de-conceal it",
+    )
+    p.add_argument("--hn-public", help="home network public key, hex (B: compressed or not)")
+    p.add_argument(
+        "--hn-key-id", default="1", help="home network public key identifier 0-255 (default 1)"
+    )
+    p.add_argument(
+        "--ephemeral-private",
+        help="the UE's ephemeral private key, 64 hex digits: for test vectors only (a fresh "
+        "random key otherwise)",
+    )
+    p.add_argument("--hn-private", help="home network private key, 64 hex digits")
+    p.add_argument("--suci", help="SUCI: 5GS mobile identity IE value, hex (TS 24.501 9.11.3.4)")
     p.set_defaults(run=run)
 
 
@@ -343,7 +424,55 @@ def inputs_from_args(args: argparse.Namespace) -> KeyInputs:
         method=args.method,
         identity=_identity(args.identity),
         eap_id=_eap_id(args.eap_id),
+        **_suci_inputs(args),
     )
+
+
+def _suci_inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """The SUCI options, checked together (FORMATS §8.5)."""
+    given = [
+        opt for opt, value in (
+            ("--hn-public", args.hn_public), ("--ephemeral-private", args.ephemeral_private),
+            ("--hn-private", args.hn_private), ("--suci", args.suci),
+        ) if value is not None
+    ]
+    if args.suci_profile is None:
+        if given:
+            raise InputError("needs --suci-profile A or B", field=given[0])
+        return {}
+    scheme = suci.profile_scheme(args.suci_profile)
+    out: dict[str, Any] = {"suci_scheme": scheme}
+    if args.hn_public is None and args.hn_private is None:
+        raise InputError(
+            "needs --hn-public (with --supi: conceal) or --hn-private (with --suci: "
+            "de-conceal)", field="--suci-profile",
+        )
+    if args.hn_public is not None:
+        if args.supi is None:
+            raise InputError("needs --supi (the SUPI to conceal)", field="--hn-public")
+        if _plmn(args.home_mcc, args.home_mnc, "--home-mcc", "--home-mnc") is None and (
+            _plmn(args.mcc, args.mnc, "--mcc", "--mnc") is None
+        ):
+            raise InputError(
+                "needs --home-mcc/--home-mnc or --mcc/--mnc (where the MSIN starts)",
+                field="--hn-public",
+            )
+        out["hn_public"] = _hex_octets(args.hn_public, "--hn-public")
+        out["ephemeral_private"] = _hex(args.ephemeral_private, "--ephemeral-private", 32)
+        key_id = args.hn_key_id
+        if not (key_id.isascii() and key_id.isdigit() and int(key_id) <= 255):
+            raise InputError(f"expected an integer 0-255, got {key_id!r}", field="--hn-key-id")
+        out["hn_key_id"] = int(key_id)
+    elif args.ephemeral_private is not None:
+        raise InputError("needs --hn-public (it conceals)", field="--ephemeral-private")
+    if args.hn_private is not None:
+        if args.suci is None:
+            raise InputError("needs --suci (the SUCI to de-conceal)", field="--hn-private")
+        out["hn_private"] = _hex(args.hn_private, "--hn-private", 32)
+        out["suci"] = _hex_octets(args.suci, "--suci")
+    elif args.suci is not None:
+        raise InputError("needs --hn-private", field="--suci")
+    return out
 
 
 def _hex_octets(value: str, option: str) -> bytes:

@@ -515,7 +515,8 @@ def encode_plmn(mcc: str, mnc: str) -> bytes:
     return bytes(int(digits[i + 1], 16) << 4 | int(digits[i], 16) for i in range(0, 6, 2))
 
 
-def _bcd_digits(octets: bytes) -> str:
+def bcd_digits(octets: bytes) -> str:
+    """Telephony BCD digits, low nibble first, up to the first filler 0xF."""
     out = []
     for o in octets:
         for nib in (o & 0x0F, o >> 4):
@@ -558,11 +559,11 @@ def _mobile_identity(value: bytes) -> MobileIdentity:
     kind = value[0] & 0x07
     if kind == ID_SUCI and (value[0] >> 4) & 0x07 == 0 and len(value) >= 8:
         mcc, mnc = decode_plmn(value[1:4])
-        rid = _bcd_digits(value[4:6]) or "0"
+        rid = bcd_digits(value[4:6]) or "0"
         scheme = value[6] & 0x0F
         supi = None
         if scheme == 0:  # null scheme
-            supi = mcc + mnc + _bcd_digits(value[8:])
+            supi = mcc + mnc + bcd_digits(value[8:])
         return MobileIdentity(kind, supi, mcc, mnc, rid, scheme)
     if kind == ID_GUTI and len(value) == 11:
         mcc, mnc = decode_plmn(value[1:4])

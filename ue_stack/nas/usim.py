@@ -137,17 +137,34 @@ def _bcd(digits: str) -> bytes:
     return bytes(int(digits[i + 1], 16) << 4 | int(digits[i], 16) for i in range(0, len(digits), 2))
 
 
-def suci_null_scheme(supi: str, mnc_digits: int, rid: str = "0") -> bytes:
-    """The 5GS mobile identity IE value of a SUCI with the null protection scheme
-    (TS 24.501 9.11.3.4, TS 23.003 2.2B): SUPI format IMSI, type SUCI, MCC/MNC, routing
-    indicator (unused digits 0xF), scheme 0, home network public key id 0, MSIN in BCD."""
+def split_imsi(supi: str, mnc_digits: int) -> tuple[str, str, str]:
+    """MCC, MNC and MSIN of an IMSI-type SUPI (TS 23.003 2.2); ``mnc_digits`` says where
+    the MSIN starts (the IMSI alone cannot)."""
     imsi = supi.removeprefix("imsi-")
     if not imsi.isdigit() or mnc_digits not in (2, 3) or len(imsi) <= 3 + mnc_digits:
         raise ValueError(f"cannot build a SUCI from SUPI {supi!r}")
-    mcc, mnc, msin = imsi[:3], imsi[3 : 3 + mnc_digits], imsi[3 + mnc_digits :]
-    plmn = encode_plmn(mcc, mnc)
+    return imsi[:3], imsi[3 : 3 + mnc_digits], imsi[3 + mnc_digits :]
+
+
+def msin_bcd(msin: str) -> bytes:
+    """The scheme input of an IMSI-type SUPI: the MSIN in BCD (TS 33.501 C.3.2, C.4)."""
+    return _bcd(msin)
+
+
+def suci_value(supi: str, mnc_digits: int, rid: str, scheme: int, hn_key_id: int,
+               scheme_output: bytes) -> bytes:
+    """The 5GS mobile identity IE value of a SUCI (TS 24.501 9.11.3.4, TS 23.003 2.2B):
+    SUPI format IMSI, type SUCI, MCC/MNC, routing indicator (unused digits 0xF),
+    protection scheme id, home network public key id, scheme output."""
+    mcc, mnc, _ = split_imsi(supi, mnc_digits)
     routing = _bcd((rid + "FFFF")[:4])
-    return b"\x01" + plmn + routing + b"\x00\x00" + _bcd(msin)
+    return b"\x01" + encode_plmn(mcc, mnc) + routing + bytes((scheme, hn_key_id)) + scheme_output
+
+
+def suci_null_scheme(supi: str, mnc_digits: int, rid: str = "0") -> bytes:
+    """A SUCI with the null protection scheme: scheme 0, key id 0, the MSIN in BCD."""
+    msin = split_imsi(supi, mnc_digits)[2]
+    return suci_value(supi, mnc_digits, rid, 0, 0, _bcd(msin))
 
 
 def usim_of(ue: UeConfig) -> Usim:

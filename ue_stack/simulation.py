@@ -223,6 +223,10 @@ class Simulation:
                 **{k: v for k, v in step.fields.items() if isinstance(v, str | int | float)})
         if step.op == "aanf_context_remove" and self.recorder:
             self.recorder.write({"t": bus.now, "kind": "net", "op": step.op})
+        elif step.op == "aanf_service_disable" and self.recorder:
+            # what the AAnF does to the UE's context is what replay needs (rel18 choice 2)
+            self.recorder.write({"t": bus.now, "kind": "net", "op": "aanf_context_remove",
+                                 "note": "aanf_service_disable in the simulation"})
         op, fields = step.op, step.fields
         bus.submit(net, lambda now: twin.handle_op(op, fields, now))
 

@@ -189,6 +189,9 @@ PER_KAF_OUTCOMES = {  # what each request of each scenario gets in per-kaf mode
     "eap-aka-prime-failure": ["rejected"],
     "eap-aka-prime-w1-defer-on": ["ok", "ok"],
     "eap-aka-prime-w1-defer-off": ["ok", "unknown_a_kid"],
+    "hn-triggered-reauth": ["ok"] * 5,
+    "aanf-service-disable": ["ok", "ok"],
+    "akma-roaming": ["ok", "ok", "ok"],
 }
 
 

@@ -34,7 +34,17 @@ def a_kid(rid: str, a_tid_value: bytes, mcc: str, mnc: str) -> str:
     ``rid<RID>.atid<base64url(A-TID)>@5gc.mnc<MNC 3 digits>.mcc<MCC>.3gppnetwork.org``
     with the home PLMN. Assumption: the normative syntax was unavailable; change it here."""
     atid = base64.urlsafe_b64encode(a_tid_value).rstrip(b"=").decode("ascii")
-    return f"rid{rid}.atid{atid}@5gc.mnc{mnc.zfill(3)}.mcc{mcc}.3gppnetwork.org"
+    return f"rid{rid}.atid{atid}@{realm(mcc, mnc)}"
+
+
+def realm(mcc: str, mnc: str) -> str:
+    """The realm part of an A-KID: the home network's (the same convention as ``a_kid``)."""
+    return f"5gc.mnc{mnc.zfill(3)}.mcc{mcc}.3gppnetwork.org"
+
+
+def realm_of(a_kid_value: str) -> str:
+    """The realm of an A-KID (after the last ``@``; empty when there is none)."""
+    return a_kid_value.rpartition("@")[2] if "@" in a_kid_value else ""
 
 
 def af_id(fqdn: str, ua_id: bytes) -> bytes:

@@ -6,6 +6,12 @@ Every part shares the twin's ``outbox``, so events come out in the order they ha
 MODE COMMAND). Downlink ``SendN1`` carries the SUPI of the UE it is for. N1 link faults
 live in one ``LinkFaults`` per UE (``link(supi)``), which the bus applies to both
 directions of that UE's link.
+
+After Release 17 (``ue_stack.rel18``): the home network may re-authenticate each UE on a
+timer of its own (``hn_reauth_period``, ``hn_reauth.py``), AKMA service can be disabled
+and enabled per UE (the UDM withdraws the subscription, the AAnF notifies the AFs), and
+the AFs whose FQDN is in ``visited_afs`` sit in the visited network and reach the home
+AAnF through the NEF (``nef.py``).
 """
 
 from __future__ import annotations
@@ -16,14 +22,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..crypto.aka import serving_network_name
+from ..crypto.akma import realm
 from ..errors import LocalProtocolError
-from ..events import AfSessionRequest, AfSessionResult, Outbox
+from ..events import AfSessionRequest, AfSessionResult, Note, Outbox
 from ..nas.messages import NasMessage
+from ..rel18 import HN_REAUTH_CLAUSE
 from .aanf import KAF_LIFETIME, Aanf
 from .af import Af
 from .amf import Amf, AmfConfig
 from .ausf import Ausf
 from .faults import LinkFaults
+from .hn_reauth import HomeNetworkReauth
+from .nef import Nef
 from .udm import Subscriber, Udm
 
 # Network ops the twin executes (scenario ``net`` steps). The first three are trace ops
@@ -40,6 +50,8 @@ NET_OPS = (
     "nia0_next",
     "reject_next_registration",
     "corrupt_next_av",
+    "aanf_service_disable",
+    "aanf_service_enable",
 )
 
 
@@ -54,6 +66,8 @@ class NetworkTwin:
         amf_config: AmfConfig | None = None,
         kaf_lifetime: float = KAF_LIFETIME,
         n1_latency: float = 0.0,
+        hn_reauth_period: float | None = None,
+        visited_afs: tuple[str, ...] = (),
     ) -> None:
         self.outbox = Outbox()
         self.n1_latency = n1_latency  # one-way delay of every N1 message (LinkFaults)
@@ -62,6 +76,12 @@ class NetworkTwin:
         self.aanf = Aanf(self.outbox, kaf_lifetime)
         self.ausf = Ausf(self.udm, self.aanf)
         self.af = Af(self.aanf, self.outbox)
+        self.nef = Nef(self.outbox)
+        self.visited_af = Af(self.nef, self.outbox, name="visited-af")
+        self.visited_afs = frozenset(visited_afs)  # FQDNs of AFs in the visited network
+        self._af_by_uri = {af.disable_uri: af for af in (self.af, self.visited_af)}
+        self.hn_reauth = HomeNetworkReauth(hn_reauth_period)
+        self._kausf_seen: dict[str, object] = {}  # the AUSF's KAUSF last seen, per UE
         self.amf_config = amf_config if amf_config is not None else AmfConfig()
         self.amfs: dict[str, Amf] = {}
         self.links: dict[str, LinkFaults] = {}
@@ -73,6 +93,7 @@ class NetworkTwin:
 
     def add_subscriber(self, subscriber: Subscriber) -> None:
         self.udm.add(subscriber)
+        self.nef.add_home(realm(subscriber.home_mcc, subscriber.home_mnc), self.aanf)
 
     def attach(self, supi: str, config: AmfConfig | None = None) -> Amf:
         """Give the UE ``supi`` an AMF context (it can now register); idempotent."""
@@ -102,11 +123,16 @@ class NetworkTwin:
         amf = self.amf(supi)
         amf.handle_n1(message, now)
         self._track(amf)
+        kausf = self.ausf.k_ausf(supi)
+        if kausf is not None and kausf is not self._kausf_seen.get(supi):
+            self._kausf_seen[supi] = kausf
+            self.hn_reauth.kausf_stored(supi, now)
 
     def handle_af_session(
         self, req: AfSessionRequest, now: float, supi: str | None = None
     ) -> AfSessionResult:
-        return self.af.session_request(req, now, supi)
+        af = self.visited_af if req.af_fqdn in self.visited_afs else self.af
+        return af.session_request(req, now, supi)
 
     def handle_op(
         self, op: str, fields: Mapping[str, Any], now: float, supi: str | None = None
@@ -146,6 +172,14 @@ class NetworkTwin:
                 self.amf(supi).reject_next_registration(int(fields["cause"]))
             case "corrupt_next_av":
                 self.udm.corrupt_next(supi, fields["fault"], count)
+            case "aanf_service_disable":
+                # the UDM withdraws the AKMA subscription; the AAnF deletes the context
+                # and notifies the AFs that asked to be told (ue_stack.rel18 choice 2)
+                self.udm.subscriber(supi).akma = False
+                for uri, a_kid in self.aanf.service_disable(supi, now):
+                    self._af_by_uri[uri].service_disabled(a_kid, now)
+            case "aanf_service_enable":
+                self.udm.subscriber(supi).akma = True
 
     # -- timers -------------------------------------------------------------------------
 
@@ -155,6 +189,11 @@ class NetworkTwin:
             heapq.heappush(self._deadlines, (deadline, amf.supi))
 
     def next_deadline(self) -> float | None:
+        amf = self._next_amf_deadline()
+        hn = self.hn_reauth.next_deadline()
+        return amf if hn is None else hn if amf is None else min(amf, hn)
+
+    def _next_amf_deadline(self) -> float | None:
         heap = self._deadlines
         while heap:
             deadline, supi = heap[0]
@@ -175,4 +214,10 @@ class NetworkTwin:
             deadline = amf.next_deadline()
             if deadline is not None and deadline <= now:
                 amf.handle_timer(now)
+            self._track(amf)
+        for supi in self.hn_reauth.due(now):
+            self.outbox.put(Note("udm", "home network triggers primary re-authentication",
+                                 {"supi": supi, "clause": HN_REAUTH_CLAUSE}))
+            amf = self.amfs[supi]
+            amf.reauthenticate(now)
             self._track(amf)

@@ -29,6 +29,8 @@ Format (every table but ``[ue]`` optional; unknown keys are errors, to catch typ
     kaf_lifetime = 3600.0
     auth_method = "5g-aka"     # or "eap-aka-prime" (the UDM's choice, TS 33.501 6.1.2)
     eap_success_in = "security_mode_command"   # or "authentication_result"
+    hn_reauth_period = 600.0   # the home network re-authenticates on its own timer
+    visited_afs = ["af.visited.example"]   # AFs in the visited network (via the NEF)
     [options]     # as a trace header's options; the command line overrides them
     app_mode = "per-kaf"       # or "legacy-cache"
     akma_defer = true
@@ -50,7 +52,8 @@ initiated; optional ``cause`` and ``re_registration_required``, TS 24.501 5.5.2.
 ``sec_cap_mismatch_next`` (the next SMC replays a wrong UE security capability: #23),
 ``nia0_next`` (the next SMC selects 5G-IA0: #24), ``reject_next_registration``
 (``cause``: REGISTRATION REJECT once RES* is verified) and ``corrupt_next_av`` (``fault``
-= ``mac`` | ``separation_bit``, ``count``).
+= ``mac`` | ``separation_bit``, ``count``), ``aanf_service_disable`` and
+``aanf_service_enable`` (Release 18: AKMA service withdrawn and restored; docs/akma-rel18.md).
 
 Errors are ``InputError`` naming the file, the line where it can be found, and the field
 (``step[3].ua_id`` counts steps from 1 in file order).
@@ -135,6 +138,8 @@ class NetworkSpec:
     eap_success_in: str = "security_mode_command"
     nea: int = 2
     nia: int = 2
+    hn_reauth_period: float | None = None  # TS 33.501 6.1.5 timer; None: the HN never does
+    visited_afs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +211,8 @@ class Scenario:
                 nea=n.nea,
                 nia=n.nia,
             ),
+            hn_reauth_period=n.hn_reauth_period,
+            visited_afs=n.visited_afs,
         )
         ues = [self.ue] + [s.fields["ue"] for s in self.steps if "ue" in s.fields]
         for ue in ues:
@@ -239,6 +246,19 @@ def _nonneg_int(v: Any) -> int:
 
 def _seed(v: Any) -> int:
     return whole(v, 0, 2**64 - 1)
+
+
+def _period(v: Any) -> float:
+    t = seconds(v)
+    if t < 1:
+        raise ValueError(f"must be at least 1 second, got {t:g}")
+    return t
+
+
+def _fqdns(v: Any) -> tuple[str, ...]:
+    if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
+        raise ValueError("must be a list of AF FQDNs (non-empty strings)")
+    return tuple(v)
 
 
 def _algorithm(v: Any) -> int:
@@ -330,6 +350,8 @@ OPS: dict[str, dict[str, _Spec]] = {
         "nia0_next": {},
         "reject_next_registration": {"cause": (_cause, True)},
         "corrupt_next_av": {"fault": (_enum(*AV_FAULTS), True), "count": (_count, False)},
+        "aanf_service_disable": {},
+        "aanf_service_enable": {},
     },
 }
 
@@ -342,6 +364,7 @@ _NETWORK: _Spec = {
     "auth_method": (_enum(*AUTH_METHODS), False),
     "eap_success_in": (_enum("security_mode_command", "authentication_result"), False),
     "nea": (_algorithm, False), "nia": (_algorithm, False),
+    "hn_reauth_period": (_period, False), "visited_afs": (_fqdns, False),
 }
 _OPTIONS: _Spec = {"app_mode": (_enum(*APP_MODES), False), "akma_defer": (_bool, False)}
 _UE_KEYS = ("supi", "k", "opc", "op", "sqn_ms", "rid", "home_plmn", "sec_cap")

@@ -1,0 +1,187 @@
+"""AKMA after Release 17 in the network twin (ue_stack/rel18.py says what is assumed where
+the Rel-18 text was unavailable): the home network re-authenticates on its own timer
+(TS 33.501 6.1.5), the AAnF disables service and notifies AFs (TS 33.535 Rel-18), and an AF
+in a visited network reaches the home AAnF through the NEF (TR 33.737)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from ue_stack.cli import main
+from ue_stack.crypto import akma
+from ue_stack.crypto.secret import Key
+from ue_stack.errors import InputError
+from ue_stack.events import AanfChanged, Note
+from ue_stack.network.aanf import Aanf
+from ue_stack.network.hn_reauth import HomeNetworkReauth
+from ue_stack.network.nef import Nef
+from ue_stack.scenarios import builtin_names, parse_scenario
+
+SUPI = "001010000000001"
+KAKMA = Key(bytes(range(32)))
+A_KID = "rid0.atidAAAA@5gc.mnc001.mcc001.3gppnetwork.org"
+AF_ID = akma.af_id("af.example.com", bytes.fromhex("0100000007"))
+REL18 = ("hn-triggered-reauth", "aanf-service-disable", "akma-roaming")
+
+
+def simulated_log(name: str, tmp_path: Path, *argv: str) -> list[dict]:
+    log = tmp_path / f"{name}.jsonl"
+    assert main(["simulate", name, "--log", str(log), "--check-expect", *argv]) == 0
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def events(log: list[dict], event: str, **match: object) -> list[dict]:
+    return [r for r in log if r["event"] == event
+            and all(r.get(k) == v for k, v in match.items())]
+
+
+# -- home-network-triggered re-authentication -------------------------------------------
+
+
+def test_hn_timer_starts_at_the_first_kausf_and_keeps_a_fixed_rate():
+    """rel18 choice 1: armed once, at the first KAUSF; later KAUSFs do not move it."""
+    hn = HomeNetworkReauth(600.0)
+    hn.kausf_stored(SUPI, 3.0)
+    hn.kausf_stored(SUPI, 50.0)  # another authentication: the timer stays
+    assert hn.next_deadline() == 603.0
+    assert hn.due(602.9) == []
+    assert hn.due(603.0) == [SUPI]
+    assert hn.next_deadline() == 1203.0
+    assert hn.triggered == {SUPI: 1}
+
+
+def test_without_a_period_the_home_network_never_re_authenticates():
+    hn = HomeNetworkReauth(None)
+    hn.kausf_stored(SUPI, 0.0)
+    assert hn.next_deadline() is None and hn.due(1e9) == []
+
+
+def test_hn_triggered_reauth_changes_kausf_four_times_and_keeps_per_kaf_in_step(tmp_path):
+    """Done when: at least three KAUSF changes; every per-kaf AF session is ok."""
+    log = simulated_log("hn-triggered-reauth", tmp_path)
+    triggers = events(log, "note", layer="udm", clause="TS 33.501 6.1.5")
+    assert [r["t"] for r in triggers] == pytest.approx([600.1, 1200.1, 1800.1, 2400.1])
+    assert len(events(log, "aanf", action="replaced")) == 4
+    assert len({r["a_kid"] for r in events(log, "aanf")}) == 5
+    sessions = events(log, "af_session")
+    assert len(sessions) == 5 and all(r["result"] == "ok" for r in sessions)
+
+
+def test_hn_triggered_reauth_fails_legacy_cache_with_akma1_and_akma4(tmp_path):
+    log = simulated_log("hn-triggered-reauth", tmp_path, "--app-mode", "legacy-cache")
+    results = [r["result"] for r in events(log, "af_session")]
+    assert results == ["ok"] + ["unknown_a_kid"] * 4  # the first A-KID, presented forever
+
+
+# -- AKMA service disable ----------------------------------------------------------------
+
+
+def test_aanf_service_disable_notifies_each_consumer_that_gave_a_uri():
+    """TS 33.535 Rel-18 Naanf_AKMA_ServiceDisableNotification (input: A-KID)."""
+    aanf = Aanf()
+    aanf.register(SUPI, A_KID, KAKMA, 0.0)
+    aanf.application_key_get(A_KID, AF_ID, 1.0, "urn:af-a")
+    aanf.application_key_get(A_KID, AF_ID, 2.0, "urn:af-b")
+    aanf.application_key_get(A_KID, AF_ID, 3.0)  # no URI: not told
+    aanf.outbox.drain()
+    assert aanf.service_disable(SUPI, 4.0) == [("urn:af-a", A_KID), ("urn:af-b", A_KID)]
+    out = aanf.outbox.drain()
+    assert isinstance(out[0], AanfChanged) and out[0].action == "removed"
+    assert [n.fields["uri"] for n in out[1:] if isinstance(n, Note)] == ["urn:af-a", "urn:af-b"]
+    assert aanf.application_key_get(A_KID, AF_ID, 5.0) is None
+    assert aanf.service_disable(SUPI, 6.0) == []  # nothing left to disable
+
+
+def test_a_replaced_a_kid_takes_its_disable_subscriptions_with_it():
+    aanf = Aanf()
+    aanf.register(SUPI, A_KID, KAKMA, 0.0)
+    aanf.application_key_get(A_KID, AF_ID, 1.0, "urn:af-a")
+    aanf.register(SUPI, A_KID.replace("AAAA", "BBBB"), KAKMA, 2.0)
+    assert aanf.service_disable(SUPI, 3.0) == []
+
+
+def test_service_disable_tells_the_af_and_no_anchor_key_is_stored_until_enabled(tmp_path):
+    log = simulated_log("aanf-service-disable", tmp_path)
+    first_a_kid = events(log, "af_session")[0]["a_kid"]
+    told = events(log, "note", layer="af", a_kid=first_a_kid)
+    assert told and told[0]["t"] == 10.0 and "disabled" in told[0]["text"]
+    assert [r["action"] for r in events(log, "aanf")] == ["registered", "removed", "registered"]
+    assert events(log, "aanf", action="registered")[1]["t"] >= 25.0  # after enable + reauth
+    assert [r["result"] for r in events(log, "af_session")] == ["ok", "ok"]
+
+
+def test_a_reauthentication_while_disabled_registers_no_akma_context(tmp_path):
+    """The UDM withdrew the subscription: the AUSF registers no anchor key (rel18 choice 2),
+    so the next session's A-KID is unknown."""
+    scenario = tmp_path / "disabled.toml"
+    scenario.write_text(_DISABLED_REAUTH)
+    log = tmp_path / "d.jsonl"
+    assert main(["simulate", str(scenario), "--log", str(log)]) == 1
+    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    assert [r["action"] for r in events(lines, "aanf")] == ["registered", "removed"]
+    assert len(events(lines, "kausf", action="valid")) == 3  # every authentication succeeded
+    assert [r["result"] for r in events(lines, "af_session")] == ["ok", "unknown_a_kid"]
+
+
+def builtin_text(name: str) -> str:
+    return (resources.files("ue_stack.scenarios") / f"{name}.toml").read_text()
+
+
+# aanf-service-disable without the enable: a re-authentication instead
+_DISABLED_REAUTH = builtin_text("aanf-service-disable").replace(
+    'op = "aanf_service_enable"', 'op = "reauthenticate"')
+
+
+# -- roaming: AF in the visited network, via the NEF ---------------------------------------
+
+
+def test_akma_roaming_derives_a_kids_in_the_home_realm_and_the_nef_finds_the_home_aanf(
+        tmp_path):
+    """Done when: A-KIDs derived in the home realm (TR 33.737 key issue #1)."""
+    log = simulated_log("akma-roaming", tmp_path)
+    home = akma.realm("999", "70")
+    assert home == "5gc.mnc070.mcc999.3gppnetwork.org"
+    a_kids = {r["a_kid"] for r in events(log, "aanf")}
+    assert len(a_kids) == 2 and all(akma.realm_of(a) == home for a in a_kids)
+    relayed = events(log, "note", layer="nef")
+    assert len(relayed) == 2 and all(r["realm"] == home for r in relayed)
+    sessions = events(log, "af_session")
+    assert [(r["af_id"].split(":")[0], r["result"]) for r in sessions] == [
+        ("af.visited.example", "ok"), ("af.home.example", "ok"), ("af.visited.example", "ok")]
+
+
+def test_the_nef_answers_a_failure_indication_for_a_realm_it_has_no_aanf_for():
+    """An A-KID in the serving network's realm (the mistake roaming makes visible) is not
+    routable to the home AAnF."""
+    aanf = Aanf()
+    home_a_kid = f"rid0.atidAAAA@{akma.realm('999', '70')}"
+    aanf.register(SUPI, home_a_kid, KAKMA, 0.0)
+    nef = Nef()
+    nef.add_home(akma.realm("999", "70"), aanf)
+    assert nef.application_key_get(home_a_kid, AF_ID, 1.0) is not None
+    assert nef.application_key_get(A_KID, AF_ID, 1.0) is None  # realm 001/01: unknown
+    assert nef.application_key_get("no-realm", AF_ID, 1.0) is None
+    texts = [n.text for n in nef.outbox.drain()]
+    assert texts[0].startswith("Naanf_AKMA_ApplicationKey_Get relayed")
+    assert all("failure indication" in t for t in texts[1:])
+
+
+# -- the library ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", REL18)
+def test_rel18_scenarios_are_built_in_and_listed(name, capsys):
+    assert name in builtin_names()
+    assert main(["simulate", "--list"]) == 0
+    assert any(line.startswith(f"{name} ") for line in capsys.readouterr().out.splitlines())
+
+
+def test_a_period_under_one_second_is_refused_naming_the_field():
+    text = builtin_text("hn-triggered-reauth").replace("600.0", "0.5")
+    with pytest.raises(InputError) as err:
+        parse_scenario(text, "x.toml")
+    assert err.value.field == "network.hn_reauth_period"

@@ -23,6 +23,7 @@ import orjson
 
 from ..crypto.secret import fp
 from ..nas import mm
+from ..nas.core import MmCore
 from ..nas.messages import MESSAGES
 from ..nas.states import TRANSITIONS
 from ..runner import CheckedRun
@@ -80,7 +81,7 @@ def recording_rows(into: set[int]) -> Iterator[None]:
     ``Nas._fire`` is the one place the table is run, so wrapping it sees every row."""
     original = mm.Nas._fire
 
-    def fire(self: mm.Nas, trigger: str, *, remote: bool) -> None:
+    def fire(self: MmCore, trigger: str, *, remote: bool) -> None:
         row = ROW_OF.get((trigger, self.state))
         original(self, trigger, remote=remote)
         if row is not None:

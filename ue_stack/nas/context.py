@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..crypto.aka import k_nas_enc, k_nas_int
 from ..crypto.secret import Key, fp
-from .messages import NGKSI_NO_KEY
+from .messages import NGKSI_NO_KEY, NasMessage
 from .usim import Usim
 
 
@@ -184,3 +184,18 @@ class KausfStore:
 
     def __repr__(self) -> str:
         return f"KausfStore(valid={self.valid_fp}, pending={self.pending_fp})"
+
+
+@dataclass(slots=True)
+class EapPeer:
+    """The peer's memory between messages: the last request and our answer to it, for a
+    retransmission, and whether that answer carried AT_RES (it then reopens the AKMA
+    deferral). Whether the pending KAUSF came from EAP-AKA' is ``KausfStore.pending_eap``."""
+
+    last_request: bytes | None = None
+    last_response: NasMessage | None = None
+    res_sent: bool = False
+
+    def forget(self) -> None:
+        self.last_request = self.last_response = None
+        self.res_sent = False

@@ -1,7 +1,9 @@
 """EAP based primary authentication, UE side (TS 24.501 5.4.1.2; TS 33.501 6.1.3.1;
 RFC 9048): the EAP-AKA' peer behind AUTHENTICATION REQUEST/RESPONSE/RESULT/REJECT and the
-EAP-Success of SECURITY MODE COMMAND. ``mm.Nas`` hands these messages here when they carry
-an EAP message and keeps everything else (ngKSI, contexts, timers, AKMA deferral).
+EAP-Success of SECURITY MODE COMMAND. The authentication procedure (``authentication``)
+hands these messages here when they carry an EAP message and keeps everything else (ngKSI,
+contexts, timers, AKMA deferral). This module sees 5GMM only as ``core.MmCore``, and
+keeps its memory between messages in ``context.EapPeer``.
 
 What the peer answers to an EAP-Request/AKA'-Challenge, in this order:
 
@@ -31,14 +33,13 @@ What the peer answers to an EAP-Request/AKA'-Challenge, in this order:
 
 KAUSF becomes valid on EAP-Success: in an accepted SECURITY MODE COMMAND or in
 AUTHENTICATION RESULT (TS 24.501 5.4.1.2.2; NAS-1). An SMC carrying EAP-Success that the
-UE rejects stores nothing (mm drops the pending KAUSF). EAP-Failure in AUTHENTICATION
-RESULT deletes the partial context and the pending KAUSF only; in AUTHENTICATION REJECT mm
-applies the full authentication-reject handling.
+UE rejects stores nothing (``security_mode`` drops the pending KAUSF). EAP-Failure in
+AUTHENTICATION RESULT deletes the partial context and the pending KAUSF only; in
+AUTHENTICATION REJECT ``authentication`` applies the full authentication-reject handling.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..crypto.aka import AuthCheck, k_amf, k_seaf, supi_for_kdf
@@ -49,7 +50,7 @@ from .context import NasSecurityContext
 from .messages import CAUSE_NGKSI_ALREADY_IN_USE, NasMessage, nas
 
 if TYPE_CHECKING:
-    from .mm import Nas
+    from .core import MmCore
 
 # TS 33.501 6.1.3.1 step 5 (and the choice for the separation bit, see above).
 AUTN_FAILURES = {
@@ -58,21 +59,6 @@ AUTN_FAILURES = {
     AuthCheck.NON_5G_AUTHENTICATION_UNACCEPTABLE: "authentication-reject",
 }
 REQUIRED_ATTRIBUTES = ("at_rand", "at_autn", "at_kdf_input", "at_mac")
-
-
-@dataclass(slots=True)
-class EapPeer:
-    """The peer's memory between messages: the last request and our answer to it, for a
-    retransmission, and whether that answer carried AT_RES (it then reopens the AKMA
-    deferral). Whether the pending KAUSF came from EAP-AKA' is ``KausfStore.pending_eap``."""
-
-    last_request: bytes | None = None
-    last_response: NasMessage | None = None
-    res_sent: bool = False
-
-    def forget(self) -> None:
-        self.last_request = self.last_response = None
-        self.res_sent = False
 
 
 def carries_eap(message: NasMessage) -> bool:
@@ -84,7 +70,7 @@ def eap_fields(packet: bytes) -> dict[str, Any]:
     return {"eap": packet, **eap.decode(packet)}
 
 
-def on_authentication_request(nas_: Nas, message: NasMessage, ngksi: int, now: float) -> None:
+def on_authentication_request(nas_: MmCore, message: NasMessage, ngksi: int, now: float) -> None:
     """AUTHENTICATION REQUEST carrying an EAP-Request (TS 24.501 5.4.1.2.2), in the order
     of the module docstring."""
     peer = nas_.eap
@@ -147,7 +133,7 @@ def on_authentication_request(nas_: Nas, message: NasMessage, ngksi: int, now: f
     _respond(nas_, packet, eap.challenge_response(ident, check.res, keys.k_aut), res_sent=True)
 
 
-def _check_network_name(nas_: Nas, name: str) -> bool:
+def _check_network_name(nas_: MmCore, name: str) -> bool:
     """AT_KDF_INPUT must name the serving network the UE is in (RFC 9048 3.1; TS 33.501
     6.1.3.1: the network name is the serving network name)."""
     if name == nas_.config.snn:
@@ -166,7 +152,7 @@ def _reject(ident: int, subtype: str) -> bytes:
     return eap.encode({"eap_code": "response", "eap_id": ident, "eap_subtype": subtype})
 
 
-def _respond(nas_: Nas, request: bytes, response: bytes, *, res_sent: bool) -> None:
+def _respond(nas_: MmCore, request: bytes, response: bytes, *, res_sent: bool) -> None:
     """AUTHENTICATION RESPONSE carrying the EAP-Response (TS 24.501 5.4.1.2.2). A challenge
     answered with AT_RES opens the AKMA deferral (docs/behaviour.md)."""
     reply = nas("authentication_response", **eap_fields(response))
@@ -177,7 +163,7 @@ def _respond(nas_: Nas, request: bytes, response: bytes, *, res_sent: bool) -> N
         nas_._open_akma_deferral()
 
 
-def eap_success(nas_: Nas, where: str) -> None:
+def eap_success(nas_: MmCore, where: str) -> None:
     """EAP-Success (in an accepted SMC or in AUTHENTICATION RESULT): the pending KAUSF of
     the EAP-AKA' run becomes valid, replacing the old one (TS 24.501 5.4.1.2.2; TS 33.501
     6.1.3.1). Without one there is nothing to take into use."""
@@ -190,13 +176,13 @@ def eap_success(nas_: Nas, where: str) -> None:
     nas_.eap.forget()
 
 
-def on_authentication_result(nas_: Nas, message: NasMessage, now: float) -> None:
+def on_authentication_result(nas_: MmCore, message: NasMessage, now: float) -> None:
     """AUTHENTICATION RESULT (TS 24.501 5.4.1.2.2): EAP-Success -> the new KAUSF is valid
     and the partial context takes the message's ngKSI; EAP-Failure -> the partial context
     and the pending KAUSF are deleted, nothing else (5.4.1.2.2; the full reject handling
     belongs to AUTHENTICATION REJECT). Either ends the AKMA deferral: the trigger
-    ``authentication_result`` is in ``states.ENDS_AKMA_DEFERRAL``, answered by mm once
-    this input is complete."""
+    ``authentication_result`` is in ``states.ENDS_AKMA_DEFERRAL``, answered by
+    ``core.nas_input`` once this input is complete."""
     code = message.get("eap_code")
     if code == "success":
         partial = nas_.contexts.partial

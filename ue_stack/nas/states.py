@@ -1,11 +1,12 @@
 """5GMM states, the 5GS update status, and THE transition table of the UE's 5GMM state
 machine (TS 24.501 5.1.3.2). Everything that can move the state lives in ``TRANSITIONS``;
-``mm.py`` only decides *which* trigger an input fires and what it sends.
+the procedure modules (``registration``, ``authentication``, ... assembled in ``mm.Nas``)
+only decide *which* trigger an input fires and what it sends.
 
 A transition whose destination is ``None`` is internal: the input is legal in those states
 and leaves the state as it is (e.g. AUTHENTICATION REQUEST "in any state with an N1
-connection"). An input fired in a state the table does not list is illegal; ``mm.Nas``
-turns that into a protocol error carrying 5GMM cause #98 in one place.
+connection"). An input fired in a state the table does not list is illegal;
+``core.MmCore._fire`` turns that into a protocol error carrying 5GMM cause #98 in one place.
 """
 
 from __future__ import annotations
@@ -119,8 +120,8 @@ TRANSITIONS: list[list] = [
 # Triggers that end a primary authentication as far as AKMA is concerned (docs/behaviour.md W1,
 # TS 24.501 4.21): an AKMA request deferred since AUTHENTICATION RESPONSE is answered
 # once the input that fired one of them is complete, i.e. after every KAUSF/USIM status
-# change that input makes ("order within one input"). ``mm.Nas._fire`` marks them and
-# ``mm.Nas._input`` answers; no handler ends a deferral by hand.
+# change that input makes ("order within one input"). ``core.MmCore._fire`` marks them
+# and ``core.nas_input`` answers; no handler ends a deferral by hand.
 ENDS_AKMA_DEFERRAL: frozenset[str] = frozenset({
     "switch_off",                       # power-off: KAUSF survives (TS 33.501 6.2.2.2)
     "usim_removed",                     # the KAUSF goes with the USIM
@@ -148,7 +149,7 @@ def _sources(source) -> tuple[MmState, ...]:
     return tuple(source) if isinstance(source, list | tuple | frozenset) else (source,)
 
 
-# Triggers that never move the state, with the states where they are legal: mm.Nas checks
+# Triggers that never move the state, with the states where they are legal: MmCore checks
 # these without running the Machine (hot path), and only an illegal one goes through it.
 INTERNAL_SOURCES: dict[str, frozenset[MmState]] = {
     trigger: frozenset(_sources(source)) for trigger, source, dest in TRANSITIONS if dest is None

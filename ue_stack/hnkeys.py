@@ -12,8 +12,10 @@ lab phone's capture) and the twin's UDM (a simulated UE that conceals).
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from .crypto import suci
 from .crypto.secret import Key
@@ -21,6 +23,7 @@ from .errors import InputError
 from .inputs import TEXT_ENCODING
 from .nas import codec
 
+U = TypeVar("U")  # a trace header's ``UeConfig``
 HnKeys = Mapping[tuple[int, int], Key]  # (protection scheme id, key id) -> private key
 
 HEADER = ["key_id", "profile", "private"]
@@ -103,3 +106,18 @@ def supi_of(value: bytes, keys: HnKeys | None) -> str | None:
     except codec.NasDecodeError:
         return None
     return mcc + mnc + msin if msin else None
+
+
+def reveal(ue: U, keys: HnKeys | None) -> U:
+    """A trace header's ``ue`` whose SUPI was concealed (``ue.suci``, replay's stand-in SUPI)
+    with its real SUPI, when ``keys`` de-conceal the SUCI; its home PLMN then comes from the
+    SUCI unless the header gives one. Anything else comes back unchanged."""
+    value: bytes | None = getattr(ue, "suci", None)
+    supi = supi_of(value, keys) if value is not None else None
+    if value is None or supi is None:
+        return ue
+    from .trace.schema import Plmn
+
+    mcc, mnc = codec.decode_plmn(value[1:4])
+    home = getattr(ue, "home_plmn", None) or Plmn(mcc, mnc)
+    return dataclasses.replace(ue, supi=supi, suci=None, home_plmn=home)  # type: ignore[type-var]

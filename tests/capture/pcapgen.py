@@ -110,3 +110,29 @@ def reprotected_gnbsim(doc: dict, kamf: bytes, nea: int, nia: int) -> dict:
             m["ngap_hex"] = with_nas_pdu(m["ngap_hex"], new[m["frame"]])
             m["nas_pdu_hex"] = new[m["frame"]].hex()
     return doc
+
+
+def concealed_gnbsim(doc: dict, kamf: bytes, suci: bytes) -> dict:
+    """The gnbsim/free5GC recording as a phone with a home network public key sends it: the
+    null-scheme SUCI of frame 0's REGISTRATION REQUEST, and of the copy frame 4's SECURITY
+    MODE COMPLETE carries in its NAS message container, replaced by ``suci`` (a profile A/B
+    SUCI of the same SUPI); frame 4's NIA2 MAC is computed again with the recorded keys
+    (COUNT 0, uplink), so every MAC still verifies."""
+    doc = copy.deepcopy(doc)
+    msgs = {m["frame"]: m for m in doc["messages"]}
+    old_reg = bytes.fromhex(msgs[0]["nas_pdu_hex"])
+    # 7e 00 41 | 5GS registration type + ngKSI | 5GS mobile identity (LV-E) | optional IEs
+    ident_len = int.from_bytes(old_reg[4:6], "big")
+    reg = old_reg[:4] + len(suci).to_bytes(2, "big") + suci + old_reg[6 + ident_len:]
+    msgs[0]["nas_pdu_hex"] = reg.hex()
+    msgs[0]["ngap_hex"] = with_nas_pdu(msgs[0]["ngap_hex"], reg)
+    old_smc = bytes.fromhex(msgs[4]["nas_pdu_hex"])
+    inner = old_smc[7:]
+    container_at = inner.index(bytes.fromhex("71001c"))  # NAS message container (TLV-E)
+    inner = inner[:container_at] + b"\x71" + len(reg).to_bytes(2, "big") + reg
+    seq = old_smc[6]
+    mac = INTEGRITY[2](aka.k_nas_int(kamf, 2), seq, 1, 0, bytes((seq,)) + inner)
+    smc = protected_pdu(old_smc[1] & 0x0F, mac, seq, inner)
+    msgs[4]["nas_pdu_hex"] = smc.hex()
+    msgs[4]["ngap_hex"] = with_nas_pdu(msgs[4]["ngap_hex"], smc)
+    return doc

@@ -21,6 +21,7 @@ gets ``ue.suci`` instead of ``ue.supi``; keys go into a header only with ``embed
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Any
 from ..crypto import aka
 from ..crypto.secret import Key
 from ..errors import InputError
+from ..hnkeys import HnKeys, supi_of
 from ..limits import MAX_SPAN
 from ..nas import codec
 from ..nas.codec import DecodedPdu, decode_mobile_identity, decode_pdu, decode_plmn
@@ -84,6 +86,7 @@ class ImportOptions:
     keys: dict[str, tuple[bytes, bytes]] | None = None  # --keys FILE: SUPI -> (K, OPc)
     embed_keys: bool = False  # write K/OPc into the trace header (docs/README.md)
     akma_probe: str | None = None  # after-smc | in-w1 | all
+    hn_keys: HnKeys | None = None  # --hn-key FILE: de-conceal profile A/B SUCIs
 
 
 def problem(severity: str, text: str, *, frames: list[int] | None = None,
@@ -307,7 +310,7 @@ class Importer:
         (TS 24.501 5.5.1.2.2: SUCI or 5G-GUTI; 5.6.1: 5G-S-TMSI) or the NGAP 5G-S-TMSI."""
         ident = None
         if first is not None and "mobile_identity" in first.extra:
-            ident = decode_mobile_identity(first.extra["mobile_identity"])
+            ident = self._identity(first.extra["mobile_identity"])
         ue = None
         if ident is not None and ident.supi is not None:
             ue = self.ue_by_supi.get(ident.supi)
@@ -326,6 +329,16 @@ class Importer:
             ue.concealed = concealed
             self.ue_by_suci[concealed] = ue
         return ue
+
+    def _identity(self, value: bytes) -> codec.MobileIdentity:
+        """A 5GS mobile identity; a profile A/B SUCI whose home network key ``--hn-key``
+        lists names its SUPI like a null-scheme one (TS 33.501 6.12.2, the SIDF's job)."""
+        ident = decode_mobile_identity(value)
+        if ident.supi is None and self.options.hn_keys:
+            supi = supi_of(value, self.options.hn_keys)
+            if supi is not None:
+                return dataclasses.replace(ident, supi=supi)
+        return ident
 
     def _learn_supi(self, ue: Ue, ident: codec.MobileIdentity) -> Ue:
         """A null-scheme SUCI names the UE; merge with the UE already known by it."""
@@ -428,7 +441,7 @@ class Importer:
         """Identity and security facts carried by one decoded message."""
         msg, f = plain.msg, plain.fields
         if ev.direction == "ul" and "mobile_identity" in plain.extra:
-            ident = decode_mobile_identity(plain.extra.get("mobile_identity", b""))
+            ident = self._identity(plain.extra.get("mobile_identity", b""))
             if ident.supi is not None:
                 conn.ue = self._learn_supi(ue, ident)
                 self._snn(conn.ue, conn)

@@ -17,6 +17,7 @@ import orjson
 
 from ..crypto.milenage import compute_opc
 from ..errors import InputError, one_line
+from ..hnkeys import load_hn_keys
 from ..keyfile import load_keys
 from ..outputs import open_output, output_error, output_folder, refuse_input
 from ..progress import terminal_progress
@@ -42,6 +43,9 @@ def register(sub) -> None:
     p.add_argument("--mnc", help="serving PLMN MNC")
     p.add_argument("--keys", metavar="FILE",
                    help="credentials CSV (header supi,k,opc or supi,k,op), one row per UE")
+    p.add_argument("--hn-key", metavar="FILE",
+                   help="home network private keys CSV (key_id,profile,private): SUCIs of "
+                   "profile A/B under a listed key id are de-concealed to their SUPI")
     p.add_argument("--embed-keys", action="store_true",
                    help="write K/OPc into the trace headers (default: keys stay out of traces)")
     p.add_argument("--akma-probe", choices=("after-smc", "in-w1", "all"),
@@ -96,6 +100,7 @@ def options_from_args(args):
     return ImportOptions(
         k=k, opc=opc, supi=args.supi, mcc=args.mcc, mnc=args.mnc, expect=args.expect,
         keys=keys, embed_keys=args.embed_keys, akma_probe=args.akma_probe,
+        hn_keys=load_hn_keys(args.hn_key) if args.hn_key else None,
     )
 
 

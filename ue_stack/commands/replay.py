@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..app.akma_client import APP_MODES
 from ..errors import InputError
+from ..hnkeys import load_hn_keys, reveal
 from ..invariants.checker import merge_results
 from ..keyfile import load_keys, with_keys
 from ..limits import MAX_JOBS, int_option
@@ -53,6 +54,9 @@ def register(sub: Any) -> None:
                    help="exit status reflects whether every trace met its `expect`")
     p.add_argument("--keys", metavar="FILE",
                    help="credentials CSV (supi,k,opc or supi,k,op) for traces without K/OPc")
+    p.add_argument("--hn-key", metavar="FILE",
+                   help="home network private keys CSV (key_id,profile,private): a trace's "
+                   "concealed SUCI is de-concealed to its SUPI (and its --keys row)")
     p.add_argument("--jobs", type=int_option(1, MAX_JOBS), default=1, metavar="N",
                    help="replay N traces at once in separate processes")
     add_engine_options(p)
@@ -78,7 +82,8 @@ def replay_one(path: str, options: Options, log_path: str | None,
         refuse_capture(path, "a trace")
         with open_trace(path) as trace:
             header = dataclasses.replace(trace.header,
-                                         ue=with_keys(trace.header.ue, options.keys))
+                                         ue=with_keys(reveal(trace.header.ue, options.hn_keys),
+                                                      options.keys))
             outputs: list[Any] = []
             if pcap_path:  # dpkt only when asked: start-up counts on many short traces
                 from ..capture.writer import PcapWriter
@@ -177,6 +182,7 @@ def replay_report(args: Any, show_progress: bool = True,
         app_mode=args.app_mode,
         akma_defer=None if args.akma_defer is None else args.akma_defer == "on",
         keys=load_keys(args.keys) if args.keys else None,
+        hn_keys=load_hn_keys(args.hn_key) if args.hn_key else None,
     )
     logs = per_input(args.log, "--log", paths, ".xlog.jsonl")
     diagrams = per_input(args.diagram, "--diagram", paths, ".mmd")

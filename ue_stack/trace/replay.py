@@ -22,6 +22,7 @@ from ..crypto.aka import AMF_SEPARATION_BIT, AuthCheck, AutnVerification
 from ..crypto.milenage import milenage_from_autn
 from ..crypto.secret import Key
 from ..events import AfSessionRequest
+from ..hnkeys import HnKeys
 from ..invariants.app1 import App1Tracker
 from ..keyfile import with_keys
 from ..nas.messages import MESSAGES, NasMessage, is_modelled
@@ -59,6 +60,7 @@ class Options:
     app_mode: str | None = None
     akma_defer: bool | None = None
     keys: dict[str, tuple[bytes, bytes]] | None = None  # --keys: for traces without K/OPc
+    hn_keys: HnKeys | None = None  # --hn-key: de-conceal a header's ue.suci
 
 
 @dataclass

@@ -568,6 +568,43 @@ def log_sec1() -> None:
     log.close()
 
 
+def protected_registration(log: ForeignLog) -> None:
+    """Registration as a protecting UE logs it: sht/mac/count on every n1 line once the
+    SMC took the context into use (docs/trace-format.md "Message protection")."""
+    log.n1("ul", "registration_request", registration_type="initial", ngksi=7)
+    rand, autn, res_star = challenge(0x21, 1)
+    log.n1("dl", "authentication_request", sht=0, ngksi=0, abba="0000", rand=rand, autn=autn)
+    log.n1("ul", "authentication_response", res_star=res_star)
+    log.n1("dl", "security_mode_command", sht=3, mac="verified", count=0, ngksi=0, nea=2,
+           nia=2)
+    log.n1("ul", "security_mode_complete", sht=4, count=0)
+    log.n1("dl", "registration_accept", sht=2, mac="verified", count=1, guti=GUTI)
+    log.n1("ul", "registration_complete", sht=2, count=1)
+
+
+def log_nas4() -> None:
+    log = ForeignLog("nas-4-plain-deregistration-acted-on", fails("NAS-4"),
+                     "a UE that acts on a plain DEREGISTRATION REQUEST #3 after security is "
+                     "set up: its USIM becomes invalid, so anyone on the air can switch AKMA "
+                     "off (TS 24.501 4.4.4.2)")
+    protected_registration(log)
+    log.n1("dl", "deregistration_request", sht=0, switch_off=False,
+           re_registration_required=False, cause=3)
+    log.add("usim", action="invalid")
+    log.n1("ul", "deregistration_accept", sht=2, count=2)
+    log.close()
+
+
+def log_nas5() -> None:
+    log = ForeignLog("nas-5-replayed-accept-acted-on", fails("NAS-5"),
+                     "a UE that answers a replayed protected REGISTRATION ACCEPT (NAS COUNT 1 "
+                     "again) with a second REGISTRATION COMPLETE (TS 24.501 4.4.3.1)")
+    protected_registration(log)
+    log.n1("dl", "registration_accept", sht=2, mac="verified", count=1, guti=GUTI)
+    log.n1("ul", "registration_complete", sht=2, count=2)
+    log.close()
+
+
 def main() -> None:
     happy_path()
     reauth("reauth-between-af-sessions", "re-authentication between two AF sessions "
@@ -607,6 +644,8 @@ def main() -> None:
     log_xl1_corr_reused()
     log_nas1()
     log_nas2()
+    log_nas4()
+    log_nas5()
     log_sec1()
 
 

@@ -34,7 +34,16 @@ Mapper = Callable[[str, Any], tuple[str, Fields]]
 
 
 def n1_fields(direction: str, message: NasMessage) -> Fields:
-    return {"dir": direction, "msg": message.msg, **render_fields(message)}
+    """An ``n1`` line's fields: the message's, then its protection (``sht``, ``mac``,
+    ``count``, and the protected ``pdu`` where the sender built it) — only when it says
+    more than the default of docs/trace-format.md, so v1 logs stay as they were."""
+    fields = {"dir": direction, "msg": message.msg, **render_fields(message)}
+    protection = message.protection
+    if protection is not None:
+        fields.update(protection.log_fields())
+        if protection.pdu is not None:
+            fields["pdu"] = protection.pdu.hex()
+    return fields
 
 
 def _ue_of(event: Any) -> Fields:

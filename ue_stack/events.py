@@ -105,6 +105,16 @@ class AanfChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class Discarded:
+    """The UE did not act on a downlink message (log event ``discarded``): why, and the
+    clause that says so (``nas/protection.py``)."""
+
+    msg: str
+    reason: str
+    clause: str
+
+
+@dataclass(frozen=True, slots=True)
 class Note:
     """Anything else worth a log line (log event ``note``): a timer expiry, a message the
     model passes through, a local release."""

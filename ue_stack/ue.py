@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from .app.akma_client import PER_KAF, AkmaClient
 from .bus import Bus, Layer
 from .event_fields import LOG_FIELDS, Mapper, n1_fields
-from .events import AfSessionRequest, SendN1
+from .events import AfSessionRequest, Discarded, SendN1
 from .nas.messages import NasMessage
 from .nas.usim import Usim
 from .primitives import ObtainAkmaKeyConfirm, ObtainAkmaKeyReject, ObtainAkmaKeyRequest
@@ -51,6 +51,7 @@ class UeStack:
         self.corr_prefix = corr_prefix
         self.on_uplink = on_uplink
         self.recorded = False  # simulation: this UE's N1 goes to --record
+        self._evidence: Mapping[str, Any] = {}  # of the downlink NAS is handling
         self.apps: dict[str, Layer] = {}
         self.context: Mapping[str, Any] = {**dict(bus.context), "ue": supi}
         self.nas = bus.add_layer("nas", nas, self._route, self.context)
@@ -65,7 +66,12 @@ class UeStack:
         recorded message comes from (``line``, ``frame``, the captured ``pdu``)."""
         self.bus.log("n1", ue=self.supi, **n1_fields("dl", message), **evidence)
         nas = self.nas.core
-        self.bus.submit(self.nas, lambda now: nas.handle_n1(message, now))
+
+        def receive(now: float) -> None:
+            self._evidence = evidence  # for a `discarded` line: the record that carried it
+            nas.handle_n1(message, now)
+
+        self.bus.submit(self.nas, receive)
 
     def app(self, name: str) -> Layer:
         layer = self.apps.get(name)
@@ -117,6 +123,11 @@ class UeStack:
         if action is not None:
             action(self, event)
 
+    def _discarded(self, event: Discarded) -> None:
+        evidence = {k: v for k, v in self._evidence.items() if k in ("line", "frame")}
+        self.bus.log("discarded", msg=event.msg, reason=event.reason, clause=event.clause,
+                     **evidence)
+
     def _uplink(self, event: SendN1) -> None:
         if self.on_uplink is not None:
             self.on_uplink(event.message)
@@ -143,6 +154,7 @@ class UeStack:
 # logged) and where it goes (None: nowhere, the log line is all).
 _ACTIONS: dict[type, Callable[[UeStack, Any], None]] = {
     SendN1: UeStack._uplink,
+    Discarded: UeStack._discarded,
     ObtainAkmaKeyRequest: UeStack._to_nas,
     ObtainAkmaKeyConfirm: UeStack._to_app,
     ObtainAkmaKeyReject: UeStack._to_app,

@@ -231,6 +231,55 @@ CATALOG: dict[str, Explanation] = {e.id: e for e in (
         "a UE without a security context names ngKSI 7 (no key), not 1",
     ),
     Explanation(
+        "NAS-4", "the UE acts on no message it must not process",
+        "No downlink that TS 24.501 4.4.4.2 says must not be processed is acted on: before "
+        "secure exchange of NAS messages only IDENTITY REQUEST for the SUCI, "
+        "AUTHENTICATION REQUEST/RESULT/REJECT, REGISTRATION and SERVICE REJECT not "
+        "carrying #76 and DEREGISTRATION ACCEPT not for switch-off may be plain (or fail "
+        "their integrity check); after it, nothing plain and nothing whose integrity check "
+        "failed. A SECURITY MODE COMMAND must have security header type 3 and a good MAC. "
+        "Acting on = any uplink, 5GMM state change, KAUSF/USIM change or primitive from "
+        "NAS that the message caused. Only n1 lines that carry sht are checked.",
+        "TS 24.501 4.4.4.2, 5.4.2.2; TS 33.501 6.4.6",
+        "The UE took a message an attacker can send without keys: a plain one after "
+        "security was set up, a forged MAC, a plain request for the IMEI. Anyone on the air "
+        "can then, for instance, deregister it or switch AKMA off. The violation names the "
+        "message and why it should have been discarded.",
+        "log",
+        _log(_n1("ul", "security_mode_complete"),
+             _n1("dl", "deregistration_request", sht=0, switch_off=False, cause=3),
+             {"event": "discarded", "msg": "deregistration_request",
+              "reason": "not integrity protected, after secure exchange of NAS messages",
+              "clause": "TS 24.501 4.4.4.2"}),
+        _log(_n1("ul", "security_mode_complete"),
+             _n1("dl", "deregistration_request", sht=0, switch_off=False, cause=3),
+             _n1("ul", "deregistration_accept")),
+        "a plain DEREGISTRATION REQUEST answered after SECURITY MODE COMPLETE",
+    ),
+    Explanation(
+        "NAS-5", "no protected message is acted on twice",
+        "No protected downlink is acted on twice: a NAS COUNT at or below one already "
+        "accepted in the same 5G NAS security context is discarded. A SECURITY MODE "
+        "COMMAND naming a new ngKSI starts a new context. Only n1 lines that carry count "
+        "are checked.",
+        "TS 24.501 4.4.3.1; TS 33.501 6.4.3.1 (replay protection)",
+        "The UE took a replayed message: an attacker who recorded a protected message can "
+        "make it act again (answer, change state). The violation gives the COUNT and the "
+        "last one the UE acted on.",
+        "log",
+        _log(_n1("dl", "registration_accept", sht=2, mac="verified", count=1),
+             _n1("ul", "registration_complete"),
+             _n1("dl", "registration_accept", sht=2, mac="verified", count=1),
+             {"event": "discarded", "msg": "registration_accept",
+              "reason": "NAS COUNT 1 is not above 1, the last accepted in this context "
+                        "(replay)", "clause": "TS 24.501 4.4.3.1"}),
+        _log(_n1("dl", "registration_accept", sht=2, mac="verified", count=1),
+             _n1("ul", "registration_complete"),
+             _n1("dl", "registration_accept", sht=2, mac="verified", count=1),
+             _n1("ul", "registration_complete")),
+        "the same protected REGISTRATION ACCEPT (COUNT 1) answered twice",
+    ),
+    Explanation(
         "SEC-1", "no secret in any log",
         "No log line holds a secret: no field is named for a key (k, opc, kausf, k_akma, "
         "...; see the exchange-log format), and in replay no value equals the trace's "

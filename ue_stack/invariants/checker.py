@@ -18,6 +18,7 @@ from .akma4 import Akma4
 from .base import Invariant, Record, Violation
 from .nas1 import Nas1
 from .nas2 import Nas2, load_allowed_state_changes
+from .nas45 import Nas4, Nas5
 from .sec1 import Sec1
 from .xl1 import Xl1
 
@@ -32,6 +33,8 @@ INVARIANT_IDS: tuple[str, ...] = (
     "NAS-1",
     "NAS-2",
     "NAS-3",
+    "NAS-4",
+    "NAS-5",
     "SEC-1",
 )
 REPLAY_ONLY: tuple[str, ...] = ("APP-1", "NAS-3")
@@ -59,6 +62,7 @@ class Checker:
         self._nas1 = Nas1(input)
         self._nas2 = Nas2(input, allowed_state_changes)
         self._sec1 = Sec1(input, secret_values)
+        nas5 = Nas5(input)
         self._invariants: list[Invariant] = [
             Akma1(input),
             Akma2(input),
@@ -67,6 +71,8 @@ class Checker:
             Xl1(input),
             self._nas1,
             self._nas2,
+            Nas4(input, nas5),
+            nas5,
             self._sec1,
         ]
         # Per event, the invariants that care about it, in the order above (violations are

@@ -37,6 +37,10 @@ class NasSecurityContext:
     nea: int | None = None
     nia: int | None = None
     smc_abba: bytes | None = None
+    # NAS COUNTs (TS 24.501 4.4.3.1): the next uplink one, and the last downlink one
+    # accepted (-1: none yet). They belong to the context and outlive the connection.
+    ul_count: int = 0
+    dl_count: int = -1
 
     @classmethod
     def stored(cls, ngksi: int) -> NasSecurityContext:

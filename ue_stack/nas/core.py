@@ -36,6 +36,7 @@ from ..primitives import (
 from ..timers import Timers
 from .context import EapPeer, KausfStore, SecurityContexts
 from .messages import CAUSE_MESSAGE_NOT_COMPATIBLE_WITH_STATE, NasMessage
+from .protection import Boundary
 from .states import (
     DEREGISTERED,
     ENDS_AKMA_DEFERRAL,
@@ -77,6 +78,7 @@ class NasConfig:
     sec_cap: bytes | None = None
     timers: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TIMERS))
     freshness: str = "delta"
+    build_pdus: bool = False  # uplinks carry their protected octets (simulation)
 
     def __post_init__(self) -> None:
         if self.freshness not in FRESHNESS_RULES:
@@ -125,6 +127,7 @@ class MmCore:
         self.outbox = Outbox()
         self.timers = Timers()
         self.contexts = SecurityContexts()
+        self.boundary = Boundary(build_pdus=config.build_pdus)  # 4.4.4.2, 4.4.3.1
         self.usim = usim
         self.kausf = KausfStore(usim)
         if usim is not None:
@@ -182,9 +185,11 @@ class MmCore:
             if after is S.NULL or after in DEREGISTERED:
                 # Stored RAND/RES* do not outlive entering DEREGISTERED or NULL (5.4.1.3.2)
                 self._forget_rand_res()
+                self.boundary.released()  # nor does the NAS signalling connection
 
     def _send(self, message: NasMessage) -> None:
-        self.outbox.put(SendN1(message))
+        # Protected with the current context once one is in use (TS 24.501 4.4.5)
+        self.outbox.put(SendN1(self.boundary.protect_ul(message, self.contexts)))
 
     def _note(self, text: str, **fields: Any) -> None:
         self.outbox.put(Note(LAYER, text, fields))

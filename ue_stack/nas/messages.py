@@ -123,12 +123,50 @@ CAUSE_MESSAGE_NOT_COMPATIBLE_WITH_STATE = 98
 NGKSI_NO_KEY = 7  # "111": no key is available (TS 24.501 9.11.3.32)
 
 
+# Security header types (TS 24.501 9.3.1) and what a receiver found of the MAC
+# (docs/trace-format.md "Message protection").
+SHT_PLAIN, SHT_INTEGRITY, SHT_CIPHERED, SHT_NEW_CONTEXT, SHT_CIPHERED_NEW_CONTEXT = range(5)
+MAC_RESULTS = ("verified", "failed", "unchecked")
+PROTECTION_FIELDS = ("sht", "mac", "count")
+
+
+@dataclass(frozen=True, slots=True)
+class Protection:
+    """How one NAS message crossed N1 (TS 24.501 4.4, 9.1.1): its security header type
+    ``sht``, what became of its MAC (``mac``: verified | failed | unchecked, None when
+    plain) and the NAS COUNT it was protected with (``count``; None when plain or
+    unknown). ``pdu`` is the security protected message as sent, where the sender built
+    the octets (simulation): a receiver with keys checks the MAC in it itself rather
+    than trusting ``mac``. A message without a ``Protection`` was protected as the spec
+    says (docs/trace-format.md: the default of a hand-written record)."""
+
+    sht: int
+    mac: str | None = None
+    count: int | None = None
+    pdu: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def protected(self) -> bool:
+        return self.sht != SHT_PLAIN
+
+    def log_fields(self) -> dict[str, Any]:
+        """``sht``/``mac``/``count`` as an ``n1`` line carries them (absent ones left out)."""
+        out: dict[str, Any] = {"sht": self.sht}
+        if self.mac is not None:
+            out["mac"] = self.mac
+        if self.count is not None:
+            out["count"] = self.count
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class NasMessage:
-    """One 5GMM message: its trace-format name and its fields (typed per FIELD_TYPES)."""
+    """One 5GMM message: its trace-format name and its fields (typed per FIELD_TYPES),
+    and how it was protected on N1 (None: as the spec says, the v1 default)."""
 
     msg: str
     fields: Mapping[str, Any] = field(default_factory=dict)
+    protection: Protection | None = None
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.fields.get(name, default)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import LocalProtocolError, RemoteProtocolError
-from ..events import KausfChanged, UsimChanged
+from ..events import Discarded, KausfChanged, UsimChanged
 from ..primitives import (
     KAUSF_UNAVAILABLE,
     PROCEDURE_ABORTED,
@@ -191,6 +191,7 @@ class Nas(Registration, Authentication, SecurityModeControl, Identification, Der
         abnormally (5.5.1.2.7, 5.5.1.3.7), an ongoing deregistration is completed
         locally (5.5.2.2.6); otherwise only the connection goes."""
         state = self.state
+        self.boundary.released()
         if state is S.REGISTERED_INITIATED:
             self._note("N1 signalling connection released", reason="lower layer failure")
             self._registration_failed(now, "lower layer failure", remote=False)
@@ -220,6 +221,11 @@ class Nas(Registration, Authentication, SecurityModeControl, Identification, Der
         state = self._machine_state
         if state is S.NULL:
             self._note("downlink message while switched off: no N1 connection", msg=message.msg)
+            return
+        # The one protection boundary: TS 24.501 4.4.4.2 and 4.4.3.1 (nas/protection.py)
+        discard = self.boundary.admit(message, state.value, self.contexts)
+        if discard is not None:
+            self.outbox.put(Discarded(message.msg, discard.reason, discard.clause))
             return
         handler = self._DL_HANDLERS.get(message.msg)
         if handler is None:

@@ -63,6 +63,7 @@ class SecurityModeControl(MmCore):
         else:
             self._security_mode_rejected(CAUSE_SECURITY_MODE_REJECTED_UNSPECIFIED)
             return
+        self.boundary.established()
         self._send(nas("security_mode_complete"))
 
     def _security_mode_rejected(self, cause: int) -> None:

@@ -113,7 +113,7 @@ AUTH_METHODS = ("5g-aka", "eap-aka-prime")
 VERDICTS = ("pass", "fail")
 INVARIANT_IDS = (
     "AKMA-1", "AKMA-2", "AKMA-3", "AKMA-4", "APP-1", "XL-1",
-    "NAS-1", "NAS-2", "NAS-3", "SEC-1",
+    "NAS-1", "NAS-2", "NAS-3", "NAS-4", "NAS-5", "SEC-1",
 )
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _TOML_LINE = re.compile(r"at line (\d+)")

@@ -33,7 +33,16 @@ from ..errors import TraceFormatError, json_line_problem
 from ..inputs import lines_without_bom
 from ..limits import MAX_DEPTH, Timeline, kdf_name, nested, too_deep
 from ..nas import eap
-from ..nas.messages import FIELD_TYPES, MESSAGES, NasMessage, is_modelled
+from ..nas.messages import (
+    FIELD_TYPES,
+    MAC_RESULTS,
+    MESSAGES,
+    SHT_CIPHERED_NEW_CONTEXT,
+    SHT_PLAIN,
+    NasMessage,
+    Protection,
+    is_modelled,
+)
 from .schema import (
     APP_MODES,
     KAF_EXPECT,
@@ -54,7 +63,9 @@ CODEC_MODULE = "ue_stack.nas.codec"
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DIGITS = re.compile(r"[0-9]+")
-_RESERVED = frozenset({"t", "kind", "msg", "pdu", "skip", "frame"})
+_RESERVED = frozenset({"t", "kind", "msg", "pdu", "skip", "frame", "sht", "mac", "count"})
+EPD_5GMM = 0x7E  # extended protocol discriminator of 5GMM (TS 24.007 11.2.3.1.1A)
+MAX_NAS_COUNT = 0xFFFFFF  # 16-bit overflow and 8-bit sequence number (TS 24.501 4.4.3.1)
 
 # Fields a downlink message cannot be acted on without (the model needs them as input);
 # uplink records are expectations and may name only the fields to compare (docs/trace-format.md).
@@ -232,6 +243,8 @@ class Trace:
             if kind == "dl" and not self._powered_on:
                 raise _Bad("kind", "a dl record before 'ue power_on': the UE is switched off")
             message, pdu, extras = self._message(kind, obj)
+            if message is not None and ("sht" in obj or "mac" in obj or "count" in obj):
+                message = NasMessage(message.msg, message.fields, _protection(obj, pdu))
             return TraceRecord(line=line, t=t, kind=kind, message=message, fields=extras, pdu=pdu,
                                skip=_skip(obj), frame=_frame(obj))
         op, fields = _op(kind, obj)
@@ -406,6 +419,32 @@ def _frame(obj: dict[str, Any]) -> int | None:
     if type(value) is not int or value < 0:
         raise _Bad("frame", f"must be a frame number (an integer >= 0), got {value!r}")
     return value
+
+
+def _protection(obj: dict[str, Any], pdu: bytes | None) -> Protection | None:
+    """``sht``/``mac``/``count`` of a dl/ul record (docs/trace-format.md "Message
+    protection"). Left out, the record means what the spec says (None here). A ``pdu``
+    of 5GMM must carry the same security header type (TS 24.501 9.3.1)."""
+    sht_value, mac, count = obj.get("sht"), obj.get("mac"), obj.get("count")
+    if sht_value is None:
+        if mac is not None or count is not None:
+            raise _Bad("sht", "missing: mac and count describe a protected message; give sht")
+        return None
+    sht = sht_value
+    if type(sht) is not int or not SHT_PLAIN <= sht <= SHT_CIPHERED_NEW_CONTEXT:
+        raise _Bad("sht", f"must be a security header type 0..4, got {sht_value!r}")
+    if pdu is not None and len(pdu) > 1 and pdu[0] == EPD_5GMM and pdu[1] & 0x0F != sht:
+        raise _Bad("sht", f"contradicts the pdu, whose security header type is {pdu[1] & 0x0F}")
+    if mac is not None:
+        if sht == SHT_PLAIN:
+            raise _Bad("mac", "a plain message (sht 0) has no MAC")
+        mac = _enum(mac, "mac", MAC_RESULTS)
+    if count is not None:
+        if sht == SHT_PLAIN:
+            raise _Bad("count", "a plain message (sht 0) has no NAS COUNT")
+        if type(count) is not int or not 0 <= count <= MAX_NAS_COUNT:
+            raise _Bad("count", f"must be a NAS COUNT 0..{MAX_NAS_COUNT}, got {count!r}")
+    return Protection(sht, mac, count)
 
 
 def _stored_ngksi(value: Any, name: str) -> int:

@@ -55,6 +55,12 @@ class Report(_Document):
         return dict(self._copy("invariants"))
 
     @property
+    def results(self) -> list[dict[str, Any]]:
+        """One entry per input: ``input``, ``verdict``, ``expect``, ``matched``,
+        ``violations`` (a count) and ``ues``."""
+        return list(self._copy("results"))
+
+    @property
     def expect_matched(self) -> bool | None:
         """Whether the inputs' stated expectation was met (None when none was stated)."""
         expect = self._data.get("expect")
@@ -83,11 +89,14 @@ class ImportReport(_Document):
 
 def _argv(options: Mapping[str, Any]) -> list[str]:
     """Keyword options as command-line arguments: ``True`` is a flag, ``False``/``None``
-    leave it out, ``akma_defer`` takes a bool, anything else its string form."""
+    leave it out, ``akma_defer`` takes a bool, a list or tuple repeats the option
+    (``ue=[...]``), anything else its string form."""
     argv: list[str] = []
     for name, value in options.items():
         flag = "--" + name.replace("_", "-")
-        if name == "akma_defer" and isinstance(value, bool):
+        if isinstance(value, list | tuple):
+            argv += [arg for v in value for arg in _argv({name: v})]
+        elif name == "akma_defer" and isinstance(value, bool):
             argv += [flag, "on" if value else "off"]
         elif value is True:
             argv.append(flag)

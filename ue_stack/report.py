@@ -29,6 +29,20 @@ def expect_matched(expect: Mapping[str, Any], verdict: str, violated: Iterable[s
     return "violations" not in expect or set(expect["violations"]) == set(violated)
 
 
+def input_result(input: str | Path, verdict: str, expect: Mapping[str, Any] | None,
+                 matched: bool | None, violations: int, ues: Iterable[str]) -> dict[str, Any]:
+    """One entry of the report's ``results`` (docs/report.md): what one input came to.
+    ``verdict`` is ``pass``, ``fail`` or ``error`` (the input could not be used)."""
+    return {"input": str(input), "verdict": verdict,
+            "expect": None if expect is None else dict(expect), "matched": matched,
+            "violations": violations, "ues": sorted(set(ues))}
+
+
+def error_result(input: str | Path) -> dict[str, Any]:
+    """The ``results`` entry of an input that could not be used (its error is in ``errors``)."""
+    return input_result(input, "error", None, None, 0, ())
+
+
 def build_report(
     inputs: Iterable[str | Path],
     results: Mapping[str, Mapping[str, int]],
@@ -36,10 +50,15 @@ def build_report(
     not_checked: Iterable[Mapping[str, str]] = (),
     expect: Mapping[str, Any] | bool | None = None,
     stats: Mapping[str, int] | None = None,
+    *,
+    ues: Iterable[str] = (),
+    per_input: Iterable[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The report dict. ``results`` is ``Checker.results()`` (ids missing there are listed
     with ``checked: 0``); ``expect`` is the trace's expectation (compared here), an
-    already-computed bool, or None (then the report has no ``expect``)."""
+    already-computed bool, or None (then the report has no ``expect``). ``per_input`` is
+    the report's ``results`` (one entry per input, ``input_result``); without it the report
+    covers one input, whose entry is made here with ``ues``, the UEs it involved."""
     invariants: dict[str, dict[str, int]] = {}
     for i in (*INVARIANT_IDS, *(k for k in results if k not in INVARIANT_IDS)):
         counts = results.get(i, {})
@@ -59,9 +78,15 @@ def build_report(
         "violations": listed,
         "not_checked": [dict(n) for n in not_checked],
     }
+    matched: bool | None = None
     if expect is not None:
         matched = expect if isinstance(expect, bool) else expect_matched(expect, verdict, ids)
         report["expect"] = {"matched": matched}
+    if per_input is None:
+        stated = expect if isinstance(expect, Mapping) else None
+        per_input = [input_result(report["inputs"][0] if report["inputs"] else "", verdict,
+                                  stated, matched, len(listed), ues)]
+    report["results"] = [dict(r) for r in per_input]
     report["stats"] = {**dict.fromkeys(STAT_KEYS, 0), **(stats or {})}
     return report
 

@@ -8,7 +8,7 @@ path, so what was written before an error stays on disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Set
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -35,20 +35,44 @@ class Output(Protocol):
 class Evidence:
     """The trace line (and capture frame) behind the records being logged: replay logs
     each trace record with its ``line`` and everything it causes after it, so a
-    violation points back to the last record that carried one (docs/report.md)."""
+    violation points back to the last record that carried one (docs/report.md).
 
-    def __init__(self) -> None:
+    It also collects the UEs the log names (``ues``) and names the UE of a violation that
+    an invariant could not tie to a log line of its own (NAS-3, decided by replay): the
+    UE of the input when the log so far names exactly one — never a guess among several.
+    ``names`` renames UEs for people: a stand-in SUPI becomes the SUCI it stands for."""
+
+    def __init__(self, names: Mapping[str, str] | None = None) -> None:
         self.line: int | None = None
         self.frame: int | None = None
+        self.ues: set[str] = set()
+        self.names = dict(names or {})
 
     def feed(self, record: dict[str, Any]) -> None:
         if record.get("line") is not None:
             self.line, self.frame = record["line"], record.get("frame")
+        ue = record.get("ue")
+        if isinstance(ue, str):
+            self.ues.add(ue)
 
     def attach(self, v: Violation) -> Violation:
+        if v.ue is None and len(self.ues) == 1:
+            v = replace(v, ue=next(iter(self.ues)))
+        if v.ue in self.names:
+            v = replace(v, ue=self.names[v.ue])
         if self.line is None or v.line is not None:
             return v
         return replace(v, line=self.line, frame=self.frame)
+
+    def named_ues(self) -> list[str]:
+        """The UEs the log named, as people know them."""
+        return sorted({self.names.get(ue, ue) for ue in self.ues})
+
+
+def selected(ue: Any, only: Set[str] | None) -> bool:
+    """``--ue``: is a log line (or violation) of ``ue`` one to show and count? Lines that
+    name no UE (the network's own) always are."""
+    return only is None or not isinstance(ue, str) or ue in only
 
 
 class CheckedRun:
@@ -57,8 +81,13 @@ class CheckedRun:
 
     def __init__(self, name: str, log_path: str | None = None,
                  diagram_path: str | None = None, secret_values: Iterable[str] = (),
-                 outputs: Iterable[Output] = ()) -> None:
+                 outputs: Iterable[Output] = (), *, only_ues: Set[str] | None = None,
+                 ue_names: Mapping[str, str] | None = None) -> None:
+        """``only_ues`` (``--ue``): check and draw only the log lines of these UEs (and
+        those of no UE); the exchange log still gets every line. ``ue_names``: see
+        ``Evidence``."""
         self.name = name
+        self.only_ues = only_ues
         self.violations: list[Violation] = []
         self.checker = Checker(input=name, secret_values=secret_values)
         # every consumer of log records (diagram, pcap, HTML timeline) sees each record
@@ -77,20 +106,27 @@ class CheckedRun:
         # the file last: what every consumer saw is what the log says
         self.sink: ExchangeSink = (FanOut(CallbackSink(self._sink), self._out)
                                    if self._out is not None else CallbackSink(self._sink))
-        self.evidence = Evidence()
+        self.evidence = Evidence(ue_names)
 
     def _emit(self, v: Violation | None) -> None:
         if v is not None:
             v = self.evidence.attach(v)
+            if not selected(v.ue, self.only_ues):
+                return
             self.violations.append(v)
             for output in self._outputs:
                 output.violation(v)
 
-    def record(self, invariant: str, ok: bool, seq: int, t: float, message: str) -> None:
+    def record(self, invariant: str, ok: bool, seq: int, t: float, message: str,
+               ue: str | None = None) -> None:
         """A check decided by the driver (NAS-3, APP-1)."""
-        self._emit(self.checker.record(invariant, ok, seq, t, message))
+        if selected(ue, self.only_ues):
+            self._emit(self.checker.record(invariant, ok, seq, t, message, ue))
 
     def _sink(self, rec: dict[str, Any]) -> None:
+        if self.only_ues is not None and not selected(rec.get("ue"), self.only_ues):
+            self.app1(rec)  # APP-1 drops its decisions for this UE in ``record``
+            return
         self.evidence.feed(rec)
         for output in self._outputs:
             output.feed(rec)
@@ -109,7 +145,8 @@ class CheckedRun:
                stats: Mapping[str, int] | None = None) -> dict[str, Any]:
         listed = [{**n, "input": self.name} for n in (*not_checked, *self.checker.not_checked())]
         return build_report([self.name], self.checker.results(), self.violations, listed,
-                            expect, {**self.checker.stats(), **(stats or {})})
+                            expect, {**self.checker.stats(), **(stats or {})},
+                            ues=self.evidence.named_ues())
 
     def close_log(self) -> None:
         if self._out is not None:

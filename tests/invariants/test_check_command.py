@@ -90,7 +90,7 @@ def test_report_follows_formats_section_4(legacy):
     report = build_report(["x.jsonl"], checker.results(), violations, [], None,
                           {**checker.stats(), "ul_skipped": 0})
     assert list(report) == ["format", "version", "inputs", "verdict", "invariants",
-                            "violations", "not_checked", "stats"]
+                            "violations", "not_checked", "results", "stats"]
     assert (report["format"], report["version"], report["verdict"]) == ("ue-stack/report", 1,
                                                                          "fail")
     assert set(report["invariants"]) == FORMATS_IDS

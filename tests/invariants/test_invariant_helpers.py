@@ -66,15 +66,17 @@ def test_replay_stats_always_report_records_and_ul_skipped():
 
 
 def test_app1_reports_a_request_left_without_outcome_at_the_end():
-    """APP-1: an expectation still pending at the end is a violation at the end's seq/t."""
+    """APP-1: an expectation still pending at the end is a violation at the end's seq/t,
+    naming the UE that asked."""
     from ue_stack.invariants.app1 import App1Tracker
 
     recorded = []
-    tracker = App1Tracker(lambda *args: recorded.append(args))
-    tracker.expect("ue", "mail", "ok", 3)
+    tracker = App1Tracker(lambda *args, **kw: recorded.append((*args, kw)))
+    tracker.expect("001010000000001", "mail", "ok", 3)
     tracker.finish(9, 1.5)
-    ((invariant, ok, seq, t, message),) = recorded
+    ((invariant, ok, seq, t, message, kw),) = recorded
     assert (invariant, ok, seq, t) == ("APP-1", False, 9, 1.5)
+    assert kw == {"ue": "001010000000001"}
     assert message == "kaf_request of app 'mail' (seq 3) expected ok, got no outcome"
 
 

@@ -69,8 +69,8 @@ def silence(invariant: str, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(cls, "finish", quiet_finish)
     record = Checker.record
 
-    def quiet_record(self, inv, ok, seq, t, message):
-        return record(self, inv, ok or inv == invariant, seq, t, message)
+    def quiet_record(self, inv, ok, seq, t, message, ue=None):
+        return record(self, inv, ok or inv == invariant, seq, t, message, ue)
 
     monkeypatch.setattr(Checker, "record", quiet_record)
     assert silenced or invariant in ("APP-1", "NAS-3"), invariant

@@ -79,3 +79,41 @@ def engine_of(args: Any) -> Engine:
 
     cluster.require()
     return Engine(args.engine, args.address)
+
+
+def add_ci_options(parser: Any, per_ue: bool = False) -> None:
+    """``--junit``, ``--sarif`` and ``--ue`` (docs/report.md, "For CI")."""
+    case = "UE" if per_ue else "input"
+    parser.add_argument("--junit", metavar="FILE",
+                        help=f"JUnit XML: one testcase per {case}, a failure per violation")
+    parser.add_argument("--sarif", metavar="FILE",
+                        help="SARIF 2.1.0: one result per violation at its file and line")
+    parser.add_argument("--ue", action="append", metavar="ID",
+                        help="show and count only this UE (SUPI or SUCI; repeatable)")
+
+
+def only_ues(args: Any) -> frozenset[str] | None:
+    """The UEs ``--ue`` selects, or None for all."""
+    chosen = getattr(args, "ue", None)
+    return frozenset(chosen) if chosen else None
+
+
+def write_ci(args: Any, report: dict[str, Any], *, per_ue: bool = False,
+             logs: dict[str, str] | None = None) -> None:
+    """Write the ``--junit`` and ``--sarif`` files the options name, from the report."""
+    if not (getattr(args, "junit", None) or getattr(args, "sarif", None)):
+        return
+    import orjson
+
+    from ..ci import junit, sarif
+    from ..outputs import write_output
+
+    suite = f"ue-stack {args.command}"
+    if args.junit:
+        write_output(args.junit, "--junit", junit(
+            report, suite, check_expect=bool(getattr(args, "check_expect", False)),
+            per_ue=per_ue))
+    if args.sarif:
+        document = sarif(report, logs)
+        write_output(args.sarif, "--sarif", orjson.dumps(document, option=orjson.OPT_INDENT_2)
+                     + b"\n")

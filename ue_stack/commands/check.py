@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,19 @@ from ..html_report import Timeline, write_html
 from ..inputs import without_bom
 from ..invariants import REPLAY_ONLY, Checker, Violation, merge_results
 from ..outputs import per_input
-from ..report import build_report, expect_matched, summary_lines, violated, write_report
-from ..runner import Evidence
+from ..report import (
+    build_report,
+    error_result,
+    expect_matched,
+    input_result,
+    summary_lines,
+    violated,
+    write_report,
+)
+from ..runner import Evidence, selected
 from ..trace.loader import parse_expect
-from ..xlog import iter_log
-from . import jsonl_inputs, refuse_capture, refuse_trace
+from ..xlog import iter_log_lines
+from . import add_ci_options, jsonl_inputs, only_ues, refuse_capture, refuse_trace, write_ci
 
 
 def register(sub) -> None:
@@ -47,6 +56,7 @@ def register(sub) -> None:
     p.add_argument("--check-expect", action="store_true",
                    help="exit status reflects whether every log met the expectation "
                         "beside it (NAME.expect.json for NAME.jsonl)")
+    add_ci_options(p)
     p.set_defaults(run=run)
 
 
@@ -60,31 +70,47 @@ def check_report(args) -> tuple[dict, list[InputError]]:
     not_checked = [{"invariant": i, "reason": "decided by replay only"} for i in REPLAY_ONLY]
     errors: list[InputError] = []
     met: list[tuple[bool, str]] = []  # (expectation met, log) of logs that have one
+    entries: list[dict[str, Any]] = []  # the report's results, one per log
     timelines: list[dict] = []
+    only = only_ues(args)
     for path, diagram_path in zip(logs, diagrams, strict=True):
         checker = Checker(input=str(path))
         evidence = Evidence()  # a replay's log carries trace lines and frames
         timeline = Timeline(str(path)) if args.html else None
+        found_here: list[Violation] = []
         try:
             expect = expectation_of(path) if getattr(args, "check_expect", False) else None
             with MermaidWriter(diagram_path) if diagram_path else nullcontext() as diagram:
                 refuse_capture(path, "an exchange log")
                 refuse_trace(path)
                 outputs = [o for o in (diagram, timeline) if o is not None]
-                for record in iter_log(path):
+                log_line = 0
+                for log_line, record in iter_log_lines(path):
+                    if only is not None and not selected(record.get("ue"), only):
+                        continue  # --ue: another UE's line is neither checked nor drawn
                     evidence.feed(record)
-                    found = [evidence.attach(v) for v in checker.feed(record)]
+                    found = [replace(evidence.attach(v), log_line=log_line)
+                             for v in checker.feed(record)]
                     _draw(outputs, record, found)
-                    violations.extend(found)
-                found = [evidence.attach(v) for v in checker.finish()]
+                    found_here.extend(found)
+                # what only the end reveals is found at the log's last line
+                found = [replace(evidence.attach(v), log_line=log_line or None)
+                         for v in checker.finish()]
                 _draw(outputs, None, found)
-                violations.extend(found)
+                found_here.extend(found)
+            ids = violated(checker.results())
+            verdict = "fail" if ids else "pass"
+            matched = None
             if expect is not None:
-                ids = violated(checker.results())
-                met.append((expect_matched(expect, "fail" if ids else "pass", ids), str(path)))
+                matched = expect_matched(expect, verdict, ids)
+                met.append((matched, str(path)))
+            entries.append(input_result(path, verdict, expect, matched, len(found_here),
+                                          evidence.named_ues()))
         except InputError as exc:
             # docs/README.md, several inputs: say so once for this log and go on
             errors.append(exc)
+            entries.append(error_result(path))
+        violations.extend(found_here)
         if timeline is not None:
             timelines.append(timeline.data())
         results.append(checker.results())
@@ -94,7 +120,8 @@ def check_report(args) -> tuple[dict, list[InputError]]:
             if entry not in not_checked:
                 not_checked.append(entry)
     report = build_report(logs, merge_results(results), violations, not_checked,
-                          all(ok for ok, _ in met) if met else None, stats)
+                          all(ok for ok, _ in met) if met else None, stats,
+                          per_input=entries)
     if met:  # a compatible extension: which log met its expectation
         report["expect"]["logs"] = [{"input": log, "matched": ok} for ok, log in met]
     if errors:  # an unfinished check never passes; the report says what was checked
@@ -104,6 +131,7 @@ def check_report(args) -> tuple[dict, list[InputError]]:
         write_report(args.report, report)
     if args.html:
         write_html(args.html, report, timelines, "ue-stack check")
+    write_ci(args, report)
     return report, errors
 
 

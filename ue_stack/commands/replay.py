@@ -24,11 +24,20 @@ from ..network.shadow import plmn_of_snn
 from ..outputs import per_input
 from ..pool import LOCAL, run_many
 from ..progress import Bar, terminal_progress
-from ..report import build_report, summary_lines, violated, write_report
+from ..report import build_report, error_result, summary_lines, violated, write_report
 from ..runner import CheckedRun
 from ..trace.loader import open_trace
 from ..trace.replay import Options, Replay
-from . import add_engine_options, engine_of, jsonl_inputs, refuse_capture
+from ..trace.schema import UeConfig, suci_name
+from . import (
+    add_ci_options,
+    add_engine_options,
+    engine_of,
+    jsonl_inputs,
+    only_ues,
+    refuse_capture,
+    write_ci,
+)
 
 if TYPE_CHECKING:
     from ..html_report import Timeline
@@ -59,6 +68,7 @@ def register(sub: Any) -> None:
                    "concealed SUCI is de-concealed to its SUPI (and its --keys row)")
     p.add_argument("--jobs", type=int_option(1, MAX_JOBS), default=1, metavar="N",
                    help="replay N traces at once in separate processes")
+    add_ci_options(p)
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -72,18 +82,30 @@ class TraceOutcome:
     error: str | None = None
     exc: InputError | None = None  # the error itself (file, line, field), for the API
     timeline: dict[str, Any] | None = None  # with --html: what the page draws
+    skipped: bool = False  # --ue names none of this trace's UEs
+
+
+def ue_names(ue: UeConfig) -> dict[str, str]:
+    """How reports name the trace's UE: a concealed one by its SUCI, not the stand-in SUPI
+    replay gives it."""
+    return {ue.supi: suci_name(ue.suci)} if ue.suci is not None else {}
 
 
 def replay_one(path: str, options: Options, log_path: str | None,
                diagram_path: str | None, progress: Any = None, *,
-               pcap_path: str | None = None, html: bool = False) -> TraceOutcome:
-    """Replay one trace end to end; an input error becomes ``TraceOutcome.error``."""
+               pcap_path: str | None = None, html: bool = False,
+               only_ues: frozenset[str] | None = None) -> TraceOutcome:
+    """Replay one trace end to end; an input error becomes ``TraceOutcome.error``. With
+    ``only_ues`` (``--ue``), a trace of another UE is skipped."""
     try:
         refuse_capture(path, "a trace")
         with open_trace(path) as trace:
             header = dataclasses.replace(trace.header,
                                          ue=with_keys(reveal(trace.header.ue, options.hn_keys),
                                                       options.keys))
+            names = ue_names(header.ue)
+            if only_ues is not None and not only_ues & {header.ue.supi, *names.values()}:
+                return TraceOutcome(path, skipped=True)
             outputs: list[Any] = []
             if pcap_path:  # dpkt only when asked: start-up counts on many short traces
                 from ..capture.writer import PcapWriter
@@ -95,7 +117,8 @@ def replay_one(path: str, options: Options, log_path: str | None,
 
                 timeline = Timeline(path)
                 outputs.append(timeline)
-            with CheckedRun(path, log_path, diagram_path, outputs=outputs) as run:
+            with CheckedRun(path, log_path, diagram_path, outputs=outputs,
+                            ue_names=names) as run:
                 run.checker.add_secret_values(
                     bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None)
                 replay = Replay(header, options, run.record, progress=progress)
@@ -129,8 +152,11 @@ def _plmn(header: Any) -> tuple[str, str]:
 
 
 def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
-    """One report over every trace that could be replayed."""
+    """One report over every trace that could be replayed; ``results`` also has an entry
+    for each trace that could not."""
     reports = [o.report for o in outcomes if o.report is not None]
+    per_input = [o.report["results"][0] if o.report is not None else error_result(o.path)
+                 for o in outcomes if not o.skipped]
     expected = [r["expect"]["matched"] for r in reports if "expect" in r]
     stats: dict[str, int] = {}
     for r in reports:
@@ -143,12 +169,15 @@ def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
         [n for r in reports for n in r["not_checked"]],
         all(expected) if expected else None,
         stats,
+        per_input=per_input,
     )
 
 
 def verdict_table(outcomes: list[TraceOutcome]) -> list[str]:
     rows = [("verdict", "expect", "violated", "trace")]
     for o in outcomes:
+        if o.skipped:
+            continue
         if o.report is None:
             rows.append(("error", "-", "-", o.path))
             continue
@@ -189,7 +218,7 @@ def replay_report(args: Any, show_progress: bool = True,
     pcaps = per_input(args.pcap, "--pcap", paths, ".pcap")
     jobs: list[dict[str, Any]] = [
         {"path": str(p), "options": options, "log_path": log, "diagram_path": diagram,
-         "pcap_path": pcap, "html": bool(args.html)}
+         "pcap_path": pcap, "html": bool(args.html), "only_ues": only_ues(args)}
         for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
     with terminal_progress("replay", "trace", len(jobs), enabled=show_progress) as bar:
         if several and (args.jobs > 1 or engine != LOCAL):
@@ -213,6 +242,7 @@ def replay_report(args: Any, show_progress: bool = True,
 
         write_html(args.html, report, [o.timeline for o in outcomes if o.timeline],
                    "ue-stack replay")
+    write_ci(args, report)
     return report, outcomes
 
 

@@ -20,6 +20,7 @@ from ..report import summary_lines, violated, write_report
 from ..runner import CheckedRun
 from ..scenarios import Scenario, builtin_scenarios, load_scenario
 from ..simulation import Recorder, Simulation
+from . import add_ci_options, only_ues, write_ci
 
 
 def register(sub: Any) -> None:
@@ -46,6 +47,7 @@ def register(sub: Any) -> None:
     p.add_argument("--html", metavar="FILE", help="one self-contained HTML report")
     p.add_argument("--pcap", metavar="FILE",
                    help="what crossed N1 as a pcap (NGAP/NAS-5GS) Wireshark opens")
+    add_ci_options(p, per_ue=True)
     p.set_defaults(run=run)
 
 
@@ -100,7 +102,8 @@ def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,
     timeline = Timeline(scenario.name) if args.html else None
     if timeline is not None:
         outputs.append(timeline)
-    with CheckedRun(scenario.name, args.log, args.diagram, outputs=outputs) as checked:
+    with CheckedRun(scenario.name, args.log, args.diagram, outputs=outputs,
+                    only_ues=only_ues(args)) as checked:
         checked.execute(lambda sink, app1: sim.run(app1, sink))
         report = checked.report(expect)
     if recorder is not None:
@@ -113,4 +116,5 @@ def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,
         write_report(args.report, report)
     if timeline is not None:
         write_html(args.html, report, [timeline.data()], f"ue-stack simulate {scenario.name}")
+    write_ci(args, report, per_ue=True, logs={scenario.name: args.log} if args.log else None)
     return report

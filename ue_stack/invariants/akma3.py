@@ -45,7 +45,7 @@ class Akma3(Invariant):
         ue = ue_of(record)
         if self._view.update(record):
             held = self._held.pop(ue, None)
-            return self._decide_held(held) if held is not None else []
+            return self._decide_held(held, ue) if held is not None else []
         name = primitive_name(record)
         if name not in (AKMA_CONFIRM, AKMA_REJECT):
             return []
@@ -79,7 +79,7 @@ class Akma3(Invariant):
             held.extra_confirms += 1
             held.last = (record.get("seq"), record.get("t"))
 
-    def _decide_held(self, held: _Held) -> list[Violation]:
+    def _decide_held(self, held: _Held, ue: Any) -> list[Violation]:
         self.checked += held.rejects + len(held.confirms) + held.extra_confirms
         out = [
             self.violation(
@@ -87,6 +87,7 @@ class Akma3(Invariant):
                 t,
                 f"ObtainAkmaKeyConfirm {corr!r} before any KAUSF was valid: NAS must answer "
                 "ObtainAkmaKeyReject",
+                ue,
             )
             for seq, t, corr in held.confirms
         ]
@@ -94,6 +95,7 @@ class Akma3(Invariant):
             v = self.violation(
                 *held.last,
                 f"{held.extra_confirms} more ObtainAkmaKeyConfirm before any KAUSF was valid",
+                ue,
             )
             self.violations += held.extra_confirms - 1
             out.append(v)

@@ -22,7 +22,7 @@ APP1 = "APP-1"
 class App1Tracker:
     """``expect(ue, app, outcome, seq)`` when a request is fed; ``tracker(record)`` for
     every exchange record; ``finish(seq, t)`` at the end. Decisions go to
-    ``record(APP1, ok, seq, t, message)``."""
+    ``record(APP1, ok, seq, t, message, ue=...)``."""
 
     def __init__(self, record: Callable[..., Any]) -> None:
         self._record = record
@@ -53,14 +53,14 @@ class App1Tracker:
         ok = outcome == expect
         self._record(APP1, ok, rec["seq"], rec["t"], "" if ok else
                      f"kaf_request of app '{app}' (seq {request_seq}) expected {expect}, "
-                     f"got {outcome}")
+                     f"got {outcome}", ue=rec.get("ue"))
 
     def finish(self, seq: int, t: float) -> None:
-        for (_ue, app), queue in self._pending.items():
+        for (ue, app), queue in self._pending.items():
             for expect, request_seq in queue:
                 if expect is not None:
                     self._record(APP1, False, seq, t, f"kaf_request of app '{app}' (seq "
-                                 f"{request_seq}) expected {expect}, got no outcome")
+                                 f"{request_seq}) expected {expect}, got no outcome", ue=ue)
         self._pending.clear()
 
     def close(self) -> None:

@@ -30,16 +30,22 @@ class Violation:
     input: str | None = None
     line: int | None = None  # the trace line whose record led to it (replay)
     frame: int | None = None  # that record's capture frame
+    ue: str | None = None  # the UE (SUPI or SUCI) whose log lines revealed it, where known
+    log_line: int | None = None  # check: the exchange-log line that revealed it
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"invariant": self.invariant}
         if self.input is not None:
             out["input"] = self.input
+        if self.ue is not None:
+            out["ue"] = self.ue
         out.update(seq=self.seq, t=self.t, message=self.message)
         if self.line is not None:
             out["line"] = self.line
         if self.frame is not None:
             out["frame"] = self.frame
+        if self.log_line is not None:
+            out["log_line"] = self.log_line
         return out
 
 
@@ -62,14 +68,16 @@ class Invariant:
     def finish(self) -> list[Violation]:
         return []
 
-    def violation(self, seq: int | None, t: float | None, message: str) -> Violation:
-        """Count and build a violation found at ``seq``/``t``."""
+    def violation(self, seq: int | None, t: float | None, message: str,
+                  ue: Any = None) -> Violation:
+        """Count and build a violation found at ``seq``/``t`` (of ``ue``, where known)."""
         self.violations += 1
-        return Violation(self.id, seq, t, message, self.input)
+        return Violation(self.id, seq, t, message, self.input,
+                         ue=ue if isinstance(ue, str) else None)
 
     def at(self, record: Record, message: str) -> Violation:
-        """A violation at this record."""
-        return self.violation(record.get("seq"), record.get("t"), message)
+        """A violation at this record, of the UE the record names."""
+        return self.violation(record.get("seq"), record.get("t"), message, ue_of(record))
 
 
 def ue_of(record: Record) -> Any:

@@ -114,7 +114,8 @@ class Checker:
         return out
 
     def record(
-        self, invariant: str, ok: bool, seq: int | None, t: float | None, message: str
+        self, invariant: str, ok: bool, seq: int | None, t: float | None, message: str,
+        ue: str | None = None,
     ) -> Violation | None:
         """Count a check decided outside the log (replay: APP-1, NAS-3)."""
         if invariant not in INVARIANT_IDS:
@@ -124,7 +125,7 @@ class Checker:
         if ok:
             return None
         counts[1] += 1
-        return Violation(invariant, seq, t, message, self.input)
+        return Violation(invariant, seq, t, message, self.input, ue=ue)
 
     def add_secret_values(self, values: Iterable[str | bytes]) -> None:
         """More keys for SEC-1's by-value check (replay learns them as it runs)."""

@@ -33,7 +33,7 @@ class Xl1(Invariant):
     def __init__(self, input: str | None = None) -> None:
         super().__init__(input)
         # corr is unique within a log (docs/exchange-log.md), so it alone keys an open request.
-        self._open: dict[str, tuple[str, int | None, float | None]] = {}
+        self._open: dict[str, tuple[str, int | None, float | None, Any]] = {}
         # ue -> corr -> seq of the answer, the UE's last MAX_ANSWERED answered requests
         self._answered: dict[Any, OrderedDict[str, int | None]] = {}
 
@@ -55,7 +55,7 @@ class Xl1(Invariant):
                         f"{self._open[corr][1]}",
                     )
                 ]
-            self._open[corr] = (name, record.get("seq"), record.get("t"))
+            self._open[corr] = (name, record.get("seq"), record.get("t"), ue_of(record))
             answered = self._answered.get(ue_of(record))
             if answered is not None and corr in answered:
                 # still open: its own answer is not a second violation
@@ -89,8 +89,8 @@ class Xl1(Invariant):
 
     def finish(self) -> list[Violation]:
         out = []
-        for corr, (name, seq, t) in self._open.items():
+        for corr, (name, seq, t, ue) in self._open.items():
             self.checked += 1
-            out.append(self.violation(seq, t, f"{name} {corr!r} was never answered"))
+            out.append(self.violation(seq, t, f"{name} {corr!r} was never answered", ue))
         self._open.clear()
         return out

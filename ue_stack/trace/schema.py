@@ -55,6 +55,20 @@ def stand_in_supi(suci: bytes) -> str:
     return prefix + digits[: 15 - len(prefix)]
 
 
+def suci_name(suci: bytes) -> str:
+    """A SUCI as people write it (TS 23.003 2.2B): ``suci-0-MCC-MNC-RID-SCHEME-KEYID-OUTPUT``
+    for an IMSI-type SUCI, the scheme output in hex; other octets as ``suci-HEX``. Reports
+    name a concealed UE so, never by its stand-in SUPI."""
+    from ..nas.codec import decode_mobile_identity
+
+    ident = decode_mobile_identity(suci)
+    if ident.mcc is None or len(suci) < 8:
+        return f"suci-{suci.hex()}"
+    supi_format = (suci[0] >> 4) & 0x07
+    return (f"suci-{supi_format}-{ident.mcc}-{ident.mnc}-{ident.routing_indicator}-"
+            f"{ident.protection_scheme}-{suci[7]}-{suci[8:].hex()}")
+
+
 @dataclass(frozen=True, slots=True)
 class Plmn:
     """A PLMN identity: MCC 3 digits, MNC 2 or 3 digits, kept as written."""

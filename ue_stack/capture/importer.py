@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..authkeys import AuthKeys
 from ..crypto import aka
 from ..crypto.secret import Key
 from ..errors import InputError
@@ -87,6 +88,7 @@ class ImportOptions:
     embed_keys: bool = False  # write K/OPc into the trace header (docs/README.md)
     akma_probe: str | None = None  # after-smc | in-w1 | all
     hn_keys: HnKeys | None = None  # --hn-key FILE: de-conceal profile A/B SUCIs
+    auth_keys: AuthKeys | None = None  # --keys rows per RAND: KAUSF, KSEAF or KAMF
 
 
 def problem(severity: str, text: str, *, frames: list[int] | None = None,
@@ -300,7 +302,7 @@ class Importer:
 
     def _new_ue(self) -> Ue:
         # --keys: the UE's row is found once its SUPI is known (_learn_supi)
-        security = UeSecurity(None if self.keys else self.credentials)
+        security = UeSecurity(None if self.keys else self.credentials, self.options.auth_keys)
         ue = Ue(len(self.ues) + 1, security)
         self.ues.append(ue)
         return ue
@@ -540,7 +542,7 @@ class Importer:
         for p in problems:  # docs/report.md: a UE's problem names the UE
             p.setdefault("ue", supi or suci.hex())
         return UeTrace(supi, head, records, frames, problems, suci=suci is not None,
-                       keyless=creds is None)
+                       keyless=creds is None and not ue.security.keyed)
 
     def _credentials_of(self, ue: Ue, supi: str | None) -> Credentials | None:
         """The UE's keys: its --keys row, or --k/--opc (for --supi's UE only, if given)."""

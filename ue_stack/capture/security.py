@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
+from ..authkeys import AuthKeys
 from ..crypto import aka
 from ..crypto.milenage import milenage
 from ..crypto.nas_security import CIPHERING, DOWNLINK, INTEGRITY, NAS_BEARER, UPLINK
@@ -108,8 +109,13 @@ class Protection:
 class UeSecurity:
     """NAS security state of one UE across its connections."""
 
-    def __init__(self, credentials: Credentials | None) -> None:
+    def __init__(self, credentials: Credentials | None,
+                 auth_keys: AuthKeys | None = None) -> None:
         self.credentials = credentials
+        # --keys rows per RAND (KAUSF, KSEAF or KAMF taken in the network), for UEs whose K
+        # is unknown; ``keyed`` says whether one of them gave a KAMF.
+        self.auth_keys = auth_keys or {}
+        self.keyed = False
         self.supi: str | None = None
         self.snn: str | None = None
         self.pending: dict[int, AuthEvidence] = {}  # partial contexts by ngKSI
@@ -121,17 +127,27 @@ class UeSecurity:
     def authentication_request(self, fields: dict) -> AuthEvidence | None:
         """Derive what the USIM/ME would from one AUTHENTICATION REQUEST (TS 33.102 6.3.3,
         TS 33.501 A.2-A.7): SQN, whether MAC-A verifies, RES*, and KAMF for the partial
-        context named by the ngKSI. None for EAP-AKA' (no RAND/AUTN)."""
-        rand, autn = fields.get("rand"), fields.get("autn")
-        if rand is None or autn is None or len(autn) != 16:
+        context named by the ngKSI. Where K is unknown, a key taken in the network for this
+        RAND (``authkeys``) gives the KAMF alone, for 5G AKA and EAP-AKA' alike (KSEAF comes
+        from KAUSF the same way for both, A.6). None for EAP-AKA' otherwise."""
+        rand: bytes | None = fields.get("rand")
+        autn: bytes | None = fields.get("autn")
+        key = rand if rand is not None else fields.get("at_rand")
+        row = self.auth_keys.get(key) if key is not None and self.credentials is None else None
+        if row is not None and rand is None:  # EAP-AKA' (RFC 9048): AT_RAND, AT_AUTN
+            rand, autn = key, fields.get("at_autn") or b""
+        if rand is None or autn is None or (row is None and len(autn) != 16):
             return None
         ev = AuthEvidence(rand, autn, fields.get("ngksi", 0), fields.get("abba", b"\x00\x00"))
-        if self.credentials is not None:
+        if row is not None:
+            ev.kamf = row.kamf(self.snn, self.supi, ev.abba)
+            self.keyed = self.keyed or ev.kamf is not None
+        elif self.credentials is not None:
             k, opc = self.credentials.k, self.credentials.opc
             ak = milenage(k, opc, rand).ak
             ev.sqn = bytes(a ^ b for a, b in zip(autn[:6], ak, strict=True))
             m = milenage(k, opc, rand, ev.sqn, autn[6:8])
-            ev.mac_ok = hmac.compare_digest(m.mac_a, autn[8:])
+            ev.mac_ok = hmac.compare_digest(m.mac_a or b"", autn[8:])
             if self.snn is not None:
                 ev.res_star = aka.res_star(m.ck, m.ik, self.snn, rand, m.res)
                 if self.supi is not None:
@@ -229,7 +245,7 @@ class UeSecurity:
                     out.plain, out.cipher = None, None
                     out.note = f"{ENC_NAMES[ctx.nea]} output does not parse (COUNT or keys wrong?)"
         elif ctx.nea in CIPHERING:
-            out.note = f"ciphered with {ENC_NAMES[ctx.nea]} and no K/OPc for this UE"
+            out.note = f"ciphered with {ENC_NAMES[ctx.nea]} and no keys for this UE"
         else:
             out.note = f"ciphered with NEA{ctx.nea}, an identifier that names no algorithm"
         return out

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import orjson
 
+from ..authkeys import load_key_file
 from ..crypto.milenage import compute_opc
 from ..errors import InputError, one_line
 from ..hnkeys import load_hn_keys
-from ..keyfile import load_keys
 from ..outputs import open_output, output_error, output_folder, refuse_input
 from ..progress import terminal_progress
 
@@ -42,7 +42,9 @@ def register(sub) -> None:
     p.add_argument("--mcc", help="serving PLMN MCC (default: from NGAP's user location TAI)")
     p.add_argument("--mnc", help="serving PLMN MNC")
     p.add_argument("--keys", metavar="FILE",
-                   help="credentials CSV (header supi,k,opc or supi,k,op), one row per UE")
+                   help="credentials CSV (header supi,k,opc or supi,k,op), one row per UE; or "
+                   "keys taken in the network per authentication (supi,rand,kausf | "
+                   "supi,rand,kseaf | supi,rand,kamf,abba)")
     p.add_argument("--hn-key", metavar="FILE",
                    help="home network private keys CSV (key_id,profile,private): SUCIs of "
                    "profile A/B under a listed key id are de-concealed to their SUPI")
@@ -87,7 +89,7 @@ def options_from_args(args):
         raise InputError("give --k together with --opc or --op", field="--k")
     if args.keys is not None and k is not None:
         raise InputError("give --keys or --k/--opc, not both", field="--keys")
-    keys = load_keys(args.keys) if args.keys is not None else None
+    keys, auth_keys = load_key_file(args.keys) if args.keys is not None else (None, None)
     if args.supi is not None and not (_DIGITS.match(args.supi) and 6 <= len(args.supi) <= 15):
         raise InputError("must be 6-15 IMSI digits", field="--supi")
     if (args.mcc is None) != (args.mnc is None):
@@ -99,7 +101,8 @@ def options_from_args(args):
             raise InputError("must be 2 or 3 digits", field="--mnc")
     return ImportOptions(
         k=k, opc=opc, supi=args.supi, mcc=args.mcc, mnc=args.mnc, expect=args.expect,
-        keys=keys, embed_keys=args.embed_keys, akma_probe=args.akma_probe,
+        keys=keys or None, auth_keys=auth_keys or None, embed_keys=args.embed_keys,
+        akma_probe=args.akma_probe,
         hn_keys=load_hn_keys(args.hn_key) if args.hn_key else None,
     )
 

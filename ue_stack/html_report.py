@@ -247,6 +247,7 @@ def render_page(report: Mapping[str, Any], timelines: Iterable[Mapping[str, Any]
                  f'{len(violations)} violation{"s" if len(violations) != 1 else ""}'
                  + _expect_text(report) + "</p>")
     parts += _invariant_table(report)
+    parts += [f'<p class="muted">{_esc(note)}</p>' for note in report.get("notes", [])]
     parts += _violation_table(violations, index_of)
     if report.get("errors"):
         parts.append("<h2>Inputs that could not be used</h2><ul>")

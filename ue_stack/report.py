@@ -103,6 +103,24 @@ def write_report(path: str | Path, report: Mapping[str, Any]) -> None:
         write_output(path, "--report", data)
 
 
+def not_checked_lines(entries: Iterable[Mapping[str, Any]], most: int = 3) -> list[str]:
+    """One line per distinct reason, naming the invariants and the inputs it concerns: the
+    same reason for many traces (or for AKMA-1..4 at once) is said once, never repeated."""
+    grouped: dict[str, tuple[list[str], list[str]]] = {}
+    for n in entries:
+        ids, names = grouped.setdefault(str(n.get("reason")), ([], []))
+        for value, seen in ((n.get("invariant"), ids), (n.get("input"), names)):
+            if value is not None and str(value) not in seen:
+                seen.append(str(value))
+    lines = []
+    for reason, (ids, names) in grouped.items():
+        where = ", ".join(names[:most]) + (f" and {len(names) - most} more"
+                                           if len(names) > most else "")
+        lines.append(f"  not checked: {', '.join(ids)}: {reason}"
+                     + (f" [{where}]" if where else ""))
+    return lines
+
+
 def summary_lines(report: Mapping[str, Any], max_violations: int = 5) -> list[str]:
     """A few lines for people: verdict, counts per invariant, the first violations."""
     violations = report.get("violations", [])
@@ -123,8 +141,8 @@ def summary_lines(report: Mapping[str, Any], max_violations: int = 5) -> list[st
         lines.append(f"  {v['invariant']} at {at}: {v['message']}")
     if len(violations) > max_violations:
         lines.append(f"  ... and {len(violations) - max_violations} more (see the report)")
-    for n in report.get("not_checked", []):
-        lines.append(f"  not checked: {n.get('invariant')}: {n.get('reason')}")
+    lines.extend(not_checked_lines(report.get("not_checked", [])))
+    lines.extend(f"  note: {n}" for n in report.get("notes", []))
     if "expect" in report:
         lines.append(f"expectation {'matched' if report['expect']['matched'] else 'NOT matched'}")
     return lines

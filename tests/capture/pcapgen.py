@@ -43,11 +43,23 @@ def sll2(ip: bytes) -> bytes:
     return struct.pack(">HHiHBB8s", 0x0800, 0, 1, 1, 0, 6, b"\x00" * 8) + ip
 
 
-def pcap(frames: list[bytes], linktype: int = 1) -> bytes:
+def pcap(frames: list[bytes], linktype: int = 1, times: list[float] | None = None) -> bytes:
+    """A classic pcap; frame ``i`` at ``times[i]`` seconds (µs resolution), else 1000 + i."""
     out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype)
     for i, f in enumerate(frames):
-        out += struct.pack("<IIII", 1000 + i, 0, len(f), len(f)) + f
+        sec, usec = divmod(round((times[i] if times else 1000 + i) * 1_000_000), 1_000_000)
+        out += struct.pack("<IIII", sec, usec, len(f), len(f)) + f
     return out
+
+
+def ngap_pcap(messages: list[dict]) -> bytes:
+    """NGAP-JSON messages (``ngap_hex``, ``direction`` UL/DL, optional ``time``) as a pcap
+    over Ethernet/IPv4/SCTP (PPID 60), one DATA chunk per frame, as a gNB's N2 tap shows."""
+    frames = [ethernet(sctp_ip([data_chunk(bytes.fromhex(m["ngap_hex"]), tsn)],
+                               uplink=m["direction"] == "UL"))
+              for tsn, m in enumerate(messages)]
+    times = [float(m.get("time", 1000 + i)) for i, m in enumerate(messages)]
+    return pcap(frames, times=times)
 
 
 def _block(btype: int, body: bytes) -> bytes:

@@ -43,7 +43,7 @@ def test_truncated_capture_imports_what_it_has_and_says_where_it_ends(captures, 
     rc, err = _run(
         capsys, str(path), "-o", str(tmp_path / "out"), "--report", str(tmp_path / "r.json")
     )
-    assert rc == 0 and "truncated" in err
+    assert rc == 1 and "truncated" in err
     assert "truncated" in (tmp_path / "r.json").read_text()
 
 

@@ -52,7 +52,7 @@ def test_an_answer_without_its_question_is_a_gap_skipped_to_the_end(captures, tm
     later records get `skip`; the report names frames 2-6 as an error, `ok` is false; the
     trace still replays to its expectation without a false NAS-3."""
     rc, report, trace = _import(_without(captures, tmp_path, 1), tmp_path / "out")
-    assert rc == 0 and report["ok"] is False
+    assert rc == 1 and report["ok"] is False
     (gap,) = [p for p in report["problems"] if p["severity"] == "error"]
     assert gap["frame"] == 2 and gap["problem"].startswith("frames 2-6: ")
     assert "authentication_response without its authentication_request" in gap["problem"]
@@ -74,7 +74,7 @@ def test_an_answer_to_a_downlink_that_does_not_decode_is_a_gap(captures, tmp_pat
     kept = [{"frame": m["frame"], "ngap_hex": with_nas_pdu(m["ngap_hex"], cut)
              if m["frame"] == 1 else m["ngap_hex"]} for m in msgs]
     rc, report, trace = _import(_write(tmp_path, "cut.json", kept), tmp_path / "out")
-    assert rc == 0 and report["ok"] is False
+    assert rc == 1 and report["ok"] is False
     gaps = [p for p in report["problems"] if "could not be read" in p["problem"]]
     assert [p["frame"] for p in gaps] == [2]
     assert [r["frame"] for r in _records(trace) if "skip" in r] == [2, 3, 4, 5, 6]
@@ -111,9 +111,9 @@ def test_a_question_without_an_answer_is_no_gap(captures, tmp_path):
 def test_no_false_nas3_whatever_frames_the_capture_lost(captures, tmp_path, removed):
     """Property (issue 13): take any set of frames out of a real 7-PDU capture; the
     importer's expectation is what replay finds (exit 0 with --check-expect)."""
-    rc, _, trace = _import(_without(captures, tmp_path, *removed), tmp_path / "out",
-                           "--akma-probe", "all")
-    assert rc == 0
+    rc, report, trace = _import(_without(captures, tmp_path, *removed), tmp_path / "out",
+                                "--akma-probe", "all")
+    assert rc == (0 if report["ok"] else 1)  # FORMATS 8.3: exit 1 when `ok` is false
     if trace is not None:
         rc, replayed = _replay(trace, tmp_path)
         assert rc == 0, replayed["violations"]
@@ -182,7 +182,7 @@ def test_a_mac_that_does_not_verify_with_the_given_keys_is_an_error(captures, tm
     path = _write(tmp_path, "bad-mac.json", [
         {"frame": m["frame"], "ngap_hex": m["ngap_hex"]} for m in msgs])
     rc, report, _ = _import(path, tmp_path / "out", "--keys", str(captures / "keys.csv"))
-    assert rc == 0 and report["ok"] is False and report["nia_failed"] == 1
+    assert rc == 1 and report["ok"] is False and report["nia_failed"] == 1
     (error,) = [p for p in report["problems"] if p["severity"] == "error"]
     assert error["frame"] == 6 and "do NOT verify" in error["problem"]
 
@@ -198,7 +198,7 @@ def test_a_gap_longer_than_t3510_does_not_blame_the_model_for_its_own_retries(ca
     kept = [{"frame": m["frame"], "time": 12.0 * m["frame"], "ngap_hex": m["ngap_hex"]}
             for m in msgs if m["frame"] != 1]
     rc, report, trace = _import(_write(tmp_path, "slow-gap.json", kept), tmp_path / "out")
-    assert rc == 0 and report["ok"] is False
+    assert rc == 1 and report["ok"] is False
     assert [r["frame"] for r in _records(trace) if "skip" in r] == [2, 3, 4, 5, 6]
     rc, replayed = _replay(trace, tmp_path)
     assert (rc, replayed["verdict"], replayed["violations"]) == (0, "pass", [])

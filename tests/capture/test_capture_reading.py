@@ -146,7 +146,7 @@ def test_ngap_the_importer_could_not_read_is_named_in_the_report(captures, tmp_p
     capture.write_bytes(g.pcap([g.ethernet(p) for p in packets]))
     report = tmp_path / "import.json"
     assert main(["import", str(capture), "-o", str(tmp_path / "out"),
-                 "--report", str(report)]) == 0
+                 "--report", str(report)]) == 1  # errors: `ok` is false
     problems = json.loads(report.read_text())["problems"]
     lost = {p["frame"]: p["problem"] for p in problems if p["severity"] == "error"}
     assert "IP fragment" in lost[6]
@@ -188,7 +188,7 @@ def test_a_broken_time_stamp_in_a_pcap_is_reported_and_the_trace_still_reads(
     capture.write_bytes(bytes(data))
     report = tmp_path / "import.json"
     out = tmp_path / "out"
-    assert main(["import", str(capture), "-o", str(out), "--report", str(report)]) == 0
+    assert main(["import", str(capture), "-o", str(out), "--report", str(report)]) == 1
     problems = json.loads(report.read_text())["problems"]
     assert [p["frame"] for p in problems if "time stamp" in p["problem"]] == [5]
     assert main(["replay", str(out)]) in (0, 1)

@@ -373,7 +373,7 @@ def test_import_survives_mutated_captures(doc, as_pcap, keys, data):
         if keys:
             argv += ["--k", GNBSIM_K, "--opc", GNBSIM_OPC]
         status, _out, _err = run_cli(argv, [GNBSIM_K, GNBSIM_OPC])
-        if status == 0:  # what import wrote replays under the contract too
+        if status in (0, 1):  # what import wrote replays under the contract too
             run_cli(["replay", f"{tmp}/out"])
 
 

@@ -38,7 +38,7 @@ from ..nas.codec import DecodedPdu, decode_mobile_identity, decode_pdu, decode_p
 from ..nas.messages import MESSAGES, is_modelled
 from ..trace.writer import TraceWriter, header
 from .ngap import NgapDecodeError, decode_ngap
-from .security import Credentials, Protection, UeSecurity
+from .security import ENC_NAMES, Credentials, Protection, UeSecurity
 from .sessions import Event, SessionPlan, answer_of, expectation, find_gaps, plan_sessions
 from .sources import open_capture
 
@@ -553,10 +553,12 @@ class Importer:
         return self.credentials
 
     def _unchecked(self, ue: Ue, creds, where: str, problems: list) -> None:
-        """What could not be read or checked (docs/report.md): an undecodable or undecipherable
-        message is an error; so are a MAC that fails and, where keys were given, an
-        algorithm that cannot be checked (without keys only a note)."""
-        unreadable, ciphered, failed, unsupported = [], [], [], []
+        """What could not be read or checked (docs/report.md): an undecodable message is an
+        error; so are a MAC that fails and, where keys were given, a message not deciphered
+        or an algorithm that cannot be checked. Without keys these are notes: a ciphered
+        message then names its algorithm (the capture is fine, the keys are missing)."""
+        unreadable, failed, unsupported = [], [], []
+        ciphered: dict[str, list[int]] = {}  # algorithm -> frames not deciphered
         for ev in ue.events:
             p = ev.protection
             if p.integrity == "failed":
@@ -565,19 +567,22 @@ class Importer:
                 unsupported.append(ev.frame)
             if ev.plain is not None:
                 continue
-            if ev.pdu[:1] == b"\x7e" and ev.pdu[1:2] and ev.pdu[1] & 0x0F in (2, 4) and (
-                    p.cipher not in (None, "nea0")):
-                ciphered.append(ev.frame)
+            if ev.pdu[:1] == b"\x7e" and ev.pdu[1:2] and ev.pdu[1] & 0x0F in (2, 4):
+                alg = ("an algorithm no SECURITY MODE COMMAND in the capture names"
+                       if p.nea is None else ENC_NAMES.get(p.nea, f"NEA{p.nea}"))
+                ciphered.setdefault(alg, []).append(ev.frame)
             else:
                 unreadable.append(ev.frame)
         keyed = "error" if creds is not None else "note"
         why = "with the given keys" if creds is not None else "without keys"
-        for severity, frames, text in (
-            ("error", unreadable, "message(s) that do not decode as NAS-5GS"),
-            ("error", ciphered, f"message(s) not deciphered {why}: written as 'ciphered'"),
+        found = [("error", unreadable, "message(s) that do not decode as NAS-5GS")]
+        found.extend((keyed, frames, f"message(s) ciphered with {alg}, not deciphered {why}: "
+                      "written as 'ciphered'") for alg, frames in ciphered.items())
+        found.extend((
             ("error", failed, "NAS MAC(s) that do NOT verify with the given keys"),
             (keyed, unsupported, "NAS MAC(s) whose algorithm cannot be checked"),
-        ):
+        ))
+        for severity, frames, text in found:
             if frames:
                 problems.append(problem(severity, f"{where}: {len(frames)} {text}",
                                         frames=frames))
@@ -693,6 +698,7 @@ def _records(
         deviations.setdefault(index, []).append(text)
     state = "off"  # off | on (deregistered) | registered
     who = {"supi": supi} if supi is not None else {}
+    probes_due = 0
     for i, ev in enumerate(events):
         t = round(max(ev.time - t0, 0.0), 6)
         if t > MAX_SPAN:  # reported by the caller; the trace format allows no more
@@ -742,7 +748,13 @@ def _records(
             rec["skip"] = skip
         out.append(rec)
         if ev.direction == "ul" and ev.name in probes and not skip:
-            out.append({"t": t, "kind": "app", "op": "kaf_request", **PROBE})
+            probes_due += 1
+        if probes_due and (i + 1 == len(events) or events[i + 1].direction != "ul"):
+            # after the run of uplinks it follows: a probe between two answers would be an
+            # input that the second answer's question must precede (docs/invariants.md)
+            out.extend({"t": t, "kind": "app", "op": "kaf_request", **PROBE}
+                       for _ in range(probes_due))
+            probes_due = 0
     return out
 
 

@@ -102,6 +102,7 @@ class Protection:
     integrity: str = "none"
     cipher: str | None = None  # nea0 | nea1 | nea2 | nea3 | None
     nia: str | None = None  # the integrity algorithm in use, e.g. NIA1
+    nea: int | None = None  # the ciphering algorithm of a ciphered PDU, when an SMC named it
     count: int | None = None
     note: str | None = None
 
@@ -213,7 +214,8 @@ class UeSecurity:
             candidates = [seq]
         else:
             candidates = counter.candidates(seq)
-        out = Protection(None, count=candidates[0], nia=f"NIA{ctx.nia}")
+        out = Protection(None, count=candidates[0], nia=f"NIA{ctx.nia}",
+                         nea=ctx.nea if decoded.ciphered else None)
         nia = INTEGRITY.get(ctx.nia)
         if ctx.nia == 0:
             out.integrity = "null"

@@ -217,6 +217,15 @@ def _asks(key: tuple[str, str], ev: Event) -> bool:
     return key[0] == DL and key in QUESTIONS
 
 
+def _same_question(a: Event, b: Event) -> bool:
+    """The same downlink sent again: the same decoded fields (an AUTHENTICATION REQUEST
+    with the same RAND and AUTN, an SMC naming the same algorithms and ngKSI), whatever its
+    NAS COUNT; or the same octets where it could not be read."""
+    if a.plain is not None and b.plain is not None:
+        return a.name == b.name and a.plain.fields == b.plain.fields
+    return a.pdu == b.pdu
+
+
 def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
     """Half-exchanges the capture shows (docs/trace-format.md ``skip``), so replay reports no
     false NAS-3:
@@ -243,6 +252,8 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
     def gap(first: int, why: str) -> None:
         nonlocal skipping, start
         skipping, start = why, first
+        copies.clear()
+        answered.clear()
         for j in range(first, i):
             out.reasons[j] = f"gap: {why}"
 
@@ -260,9 +271,35 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
             out.gaps.append((j, end, why, "note"))
         open_q.clear()
 
+    # a question the network sent again, identical, before the UE answered (a RAN-level
+    # duplicate or a retransmission): its pending copies, in order, and how many of them the
+    # UE answered. Each answer is paired with one copy (TS 24.501 5.4.1.3.7: the same
+    # RAND while T3516 runs is answered again, with the stored RES*), so neither answer is
+    # a gap; copies left without an answer are skipped with a note once the burst is over.
+    copies: dict[tuple[str, str], list[int]] = {}
+    answered: dict[tuple[str, str], int] = {}
+
+    def end_bursts(key: tuple[str, str] | None) -> None:
+        answers = QUESTION_OF.get(key) if key is not None else None
+        for q in [q for q in copies if key != q and answers != q]:
+            pending = copies.pop(q)
+            if answered.pop(q, 0):
+                unanswered = pending  # the UE answered some copies, not these
+                open_q.pop(q, None)
+            else:
+                unanswered = pending[:-1]  # the last copy is the question still open
+            for j in unanswered:
+                out.reasons[j] = f"{q[1]} repeated; the UE's answer to this copy is not " \
+                    "in the capture"
+                out.gaps.append((j, j + 1, out.reasons[j], "note"))
+
     for i, ev in enumerate(events):
         key = _gap_key(ev)
+        if copies and skipping is None:
+            end_bursts(key)
         if i in plan.starts and i > 0:
+            copies.clear()
+            answered.clear()
             end_session(i)
         if i in plan.starts:
             authenticated, stored = False, plan.stored_ngksi.get(i)
@@ -303,12 +340,26 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
             elif question is not None and question not in open_q:
                 gap(i, f"{key[1]} without its {question[1]}: that is not in the capture")
             elif question is not None:
-                open_q.pop(question, None)
+                pending = copies.get(question)
+                if pending:  # one copy of a repeated question answered
+                    pending.pop(0)
+                    answered[question] = answered.get(question, 0) + 1
+                    if not pending:
+                        del copies[question], answered[question]
+                if not pending:
+                    open_q.pop(question, None)
                 open_q.pop(UNREADABLE, None)
             elif key in open_q and key[0] == DL and _asks(key, events[open_q[key]]):
-                earlier = open_q[key]  # asked again before any answer: that copy is lost
-                out.reasons[earlier] = f"{key[1]} repeated before an answer"
-                out.gaps.append((earlier, earlier + 1, out.reasons[earlier], "note"))
+                earlier = open_q[key]
+                if _same_question(events[earlier], ev):
+                    copies.setdefault(key, [earlier]).append(i)
+                    open_q[key] = i
+                    continue
+                # asked again, differently, before any answer: the earlier copy is lost
+                for j in copies.pop(key, [earlier]):
+                    out.reasons[j] = f"{key[1]} repeated before an answer"
+                    out.gaps.append((j, j + 1, out.reasons[j], "note"))
+                answered.pop(key, None)
             if skipping is None:
                 if key in QUESTIONS:
                     open_q[key] = i
@@ -316,5 +367,7 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
         if key == (DL, "authentication_request"):
             skipped_rand = ev.plain.fields.get("rand") if ev.plain is not None else None
         out.reasons[i] = f"gap: {skipping}"
+    if copies and skipping is None:
+        end_bursts(None)
     end_session(len(events))
     return out

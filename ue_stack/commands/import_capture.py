@@ -120,7 +120,7 @@ def run(args) -> int:
     for problem in report["problems"]:
         print(one_line(f"ue-stack: import: {problem['severity']}: {problem['problem']}"),
               file=sys.stderr)
-    return 0
+    return 0 if report["ok"] else 1  # FORMATS 8.3: the traces are written either way
 
 
 def import_report(args, show_progress: bool = True) -> dict:

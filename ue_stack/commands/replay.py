@@ -27,7 +27,7 @@ from ..progress import Bar, terminal_progress
 from ..report import build_report, error_result, summary_lines, violated, write_report
 from ..runner import CheckedRun
 from ..trace.loader import open_trace
-from ..trace.replay import Options, Replay
+from ..trace.replay import AKMA_ON_CAPTURE, Options, Replay
 from ..trace.schema import UeConfig, suci_name
 from . import (
     add_ci_options,
@@ -129,6 +129,8 @@ def replay_one(path: str, options: Options, log_path: str | None,
                         exc.file = path
                     raise
                 report = run.report(header.expect, replay.not_checked, replay.stats.as_dict())
+                if replay.from_capture:
+                    report["notes"] = [AKMA_ON_CAPTURE]
         return TraceOutcome(path, report=report,
                             timeline=timeline.data() if timeline is not None else None)
     except InputError as exc:
@@ -162,7 +164,7 @@ def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
     for r in reports:
         for k, v in r["stats"].items():
             stats[k] = stats.get(k, 0) + v
-    return build_report(
+    merged = build_report(
         [r["inputs"][0] for r in reports],
         merge_results(r["invariants"] for r in reports),
         [v for r in reports for v in r["violations"]],
@@ -171,6 +173,10 @@ def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
         stats,
         per_input=per_input,
     )
+    notes = list(dict.fromkeys(n for r in reports for n in r.get("notes", ())))
+    if notes:  # said once however many traces they concern
+        merged["notes"] = notes
+    return merged
 
 
 def verdict_table(outcomes: list[TraceOutcome]) -> list[str]:

@@ -38,6 +38,18 @@ INVARIANT_IDS: tuple[str, ...] = (
     "SEC-1",
 )
 REPLAY_ONLY: tuple[str, ...] = ("APP-1", "NAS-3")
+AKMA_IDS: tuple[str, ...] = ("AKMA-1", "AKMA-2", "AKMA-3", "AKMA-4")
+# Why an AKMA invariant was checked 0 (the report's not_checked): nobody asked, or what
+# was asked never reached the point the invariant judges.
+NO_AKMA_REQUEST = ("no AKMA key request in the log: nothing asked NAS for KAKMA (a capture "
+                   "carries no AKMA traffic: import it with --akma-probe to check AKMA)")
+AKMA_NOT_REACHED = {
+    "AKMA-1": "no KAF derived: every AKMA key request was rejected",
+    "AKMA-2": "no ObtainAkmaKeyConfirm while a KAUSF was valid: every AKMA key request was "
+              "rejected, or answered before any KAUSF status",
+    "AKMA-3": "no answer to an AKMA key request came after a KAUSF status to judge it by",
+    "AKMA-4": "no AF session: no KAF reached an AF",
+}
 EXCHANGE_EVENTS = frozenset({"primitive", "n1", "kaf_derived", "af_session"})
 
 
@@ -88,6 +100,7 @@ class Checker:
         self._records = 0
         self._exchanges = 0
         self._kaf_derivations = 0
+        self._akma_requests = 0
 
     def feed(self, record: Record) -> list[Violation]:
         """Check one exchange-log record (a dict of docs/exchange-log.md)."""
@@ -97,6 +110,8 @@ class Checker:
             self._exchanges += 1
             if event == "kaf_derived":
                 self._kaf_derivations += 1
+            elif event == "primitive" and record.get("name") == "ObtainAkmaKeyRequest":
+                self._akma_requests += 1
         out: list[Violation] = []
         for invariant in self._routes.get(event, self._catch_all):
             if found := invariant.feed(record):  # usually none: nothing to extend
@@ -143,10 +158,17 @@ class Checker:
         return out
 
     def not_checked(self) -> list[dict[str, str]]:
-        """Invariants this checker could not check at all, with the reason."""
+        """Invariants this checker could not check at all, with the reason: every AKMA
+        invariant checked 0 says why (docs/invariants.md)."""
+        out = []
+        results = self.results()
+        for i in AKMA_IDS:
+            if not results[i]["checked"]:
+                reason = AKMA_NOT_REACHED[i] if self._akma_requests else NO_AKMA_REQUEST
+                out.append({"invariant": i, "reason": reason})
         if self._nas2.allowed is None:
-            return [{"invariant": "NAS-2", "reason": "no 5GMM transition table available"}]
-        return []
+            out.append({"invariant": "NAS-2", "reason": "no 5GMM transition table available"})
+        return out
 
     def stats(self) -> dict[str, int]:
         return {

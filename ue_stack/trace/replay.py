@@ -34,6 +34,11 @@ from ..ue import UeStack, log_network_event
 from .schema import TraceHeader, TraceRecord, UeConfig
 
 NAS3 = "NAS-3"
+# What an AKMA verdict on an imported capture means, said once in the report and the HTML
+AKMA_ON_CAPTURE = (
+    "AKMA verdicts on a capture judge the model's upper layers on the capture's timing: a NAS "
+    "capture carries no AKMA traffic, so the AKMA key requests are the model's (--akma-probe), "
+    "not the recorded UE's.")
 PROGRESS_EVERY = 5000
 
 
@@ -297,6 +302,7 @@ class Replay:
     stats: ReplayStats = field(default_factory=ReplayStats)
     # called with the number of records read so far, every PROGRESS_EVERY records
     progress: Callable[[int], None] | None = None
+    from_capture: bool = False  # a record carries a capture `frame` (an imported trace)
 
     def effective_app_mode(self) -> str:
         return self.options.app_mode or self.header.options.get("app_mode") or PER_KAF
@@ -348,7 +354,12 @@ class Replay:
                           "the UE sends, KSEAF, the A-KID username and KAKMA depend on it"})
 
         last_t = 0.0
-        pending: TraceRecord | None = None
+        # Inputs read but not yet fed, with their index. NAS-3's queue holds the `ul`
+        # records in file order (docs/invariants.md), so an input is fed only once the `ul`
+        # records after it are queued; a run of `dl` records is held together, since the
+        # answers to a downlink sent twice in a row (a duplicated challenge) follow the
+        # last copy in a capture.
+        held: list[tuple[TraceRecord, int]] = []
         index = 0
         try:
             for rec in records:
@@ -356,15 +367,19 @@ class Replay:
                 if self.progress is not None and not self.stats.records % PROGRESS_EVERY:
                     self.progress(self.stats.records)
                 last_t = max(last_t, rec.t)
+                if rec.frame is not None:
+                    self.from_capture = True
                 if rec.kind == "ul":
                     nas3.expect(rec, index, self.stats)
                     continue
-                if pending is not None:
-                    await self._feed(pending, index, bus, ue, link, nas3)
-                pending = rec
                 index += 1
-            if pending is not None:
-                await self._feed(pending, index, bus, ue, link, nas3)
+                if held and not (rec.kind == "dl" and held[-1][0].kind == "dl"):
+                    for pending, at in held:
+                        await self._feed(pending, at, bus, ue, link, nas3)
+                    held.clear()
+                held.append((rec, index))
+            for pending, at in held:
+                await self._feed(pending, at, bus, ue, link, nas3)
             # Timers fire only up to the last record's t; then deferred AKMA requests are
             # rejected (procedure_aborted), so every request is answered (docs/trace-format.md).
             await bus.sleep_until(last_t)

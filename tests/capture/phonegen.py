@@ -1,0 +1,83 @@
+"""Phone-like captures (issue 26), built from the gnbsim/free5GC recording of tests/data/captures
+the way commercial phones were seen to behave on a test core's N2 tap:
+
+- the AMF's AUTHENTICATION REQUEST reaches the phone twice, 1 ms apart (a RAN-level
+  duplicate), and the phone answers both with the same RES* (TS 24.501 5.4.1.3.7: the
+  same RAND while T3516 runs is answered with the stored RES*); a SECURITY MODE COMMAND
+  duplicated likewise is answered twice;
+- later, a re-authentication whose ngKSI is the one in use and whose AUTN fails the
+  USIM's MAC check: the phone answers #20 (MAC failure) where the model checks the ngKSI
+  first and would answer #71 (TS 24.501 5.4.1.3.5/5.4.1.3.7 order neither check first).
+
+Protected messages are protected again with the keys of the recorded 5G AKA (NEA0/NIA2,
+as the recording selects), so the capture verifies with the subscriber's keys.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ue_stack.crypto import aka
+from ue_stack.crypto.nas_security import INTEGRITY
+from ue_stack.nas.codec import protected_pdu
+
+from .pcapgen import with_nas_pdu
+
+# KAMF of the recording's 5G AKA (tests/data/vectors; test_capture_nea2.py)
+KAMF = bytes.fromhex("79d732bed7bbf1e729e9807e417b09967bae88f6870b53d5e6367f06c8e1e5a8")
+K_NAS_INT = aka.k_nas_int(KAMF, 2)
+T0 = 1_733_000_000.0  # epoch seconds, as a real tap stamps them
+
+
+def protect(count: int, downlink: bool, plain: bytes, sht: int = 2) -> bytes:
+    """A 5GMM message integrity protected (NIA2) and "ciphered" with NEA0 under the
+    recording's context (TS 24.501 9.1.1, TS 33.501 D.3.1: bearer 1)."""
+    mac = INTEGRITY[2](K_NAS_INT, count, 1, int(downlink), bytes((count & 0xFF,)) + plain)
+    return protected_pdu(sht, mac, count & 0xFF, plain)
+
+
+def _at(m: dict, frame: int, time: float, nas: bytes | None = None) -> dict:
+    out = {"frame": frame, "time": round(time, 6), "direction": m["direction"],
+           "ngap_hex": m["ngap_hex"] if nas is None else with_nas_pdu(m["ngap_hex"], nas)}
+    return out
+
+
+def phone_capture(doc: dict, *, duplicate_challenge: bool = True, duplicate_smc: bool = False,
+                  reauth_cause: int | None = None, reauth_bad_mac: bool = True) -> list[dict]:
+    """The recording's registration as a phone shows it, frames numbered from 1 (Wireshark)
+    with epoch times: ``duplicate_challenge`` doubles the AUTHENTICATION REQUEST and its
+    answer; ``duplicate_smc`` doubles the SECURITY MODE COMMAND and its COMPLETE;
+    ``reauth_cause`` appends a re-authentication with the ngKSI in use (its AUTN's MAC
+    broken when ``reauth_bad_mac``) answered by AUTHENTICATION FAILURE with that cause."""
+    msgs = copy.deepcopy(doc["messages"])
+    out: list[dict] = []
+    t = T0
+
+    def add(m: dict, gap: float, nas: bytes | None = None) -> None:
+        nonlocal t
+        t += gap
+        out.append(_at(m, len(out) + 1, t, nas))
+
+    add(msgs[0], 0.0)                      # REGISTRATION REQUEST (InitialUEMessage)
+    add(msgs[1], 0.012)                    # AUTHENTICATION REQUEST
+    if duplicate_challenge:
+        add(msgs[1], 0.001)                # the same challenge again, 1 ms later
+    add(msgs[2], 0.045)                    # AUTHENTICATION RESPONSE
+    if duplicate_challenge:
+        add(msgs[2], 0.001)                # ... and the answer to the copy
+    add(msgs[3], 0.010)                    # SECURITY MODE COMMAND
+    if duplicate_smc:
+        add(msgs[3], 0.001)
+    add(msgs[4], 0.030)                    # SECURITY MODE COMPLETE
+    if duplicate_smc:
+        add(msgs[4], 0.001)
+    add(msgs[5], 0.020)                    # REGISTRATION ACCEPT (DL COUNT 1)
+    add(msgs[6], 0.015)                    # REGISTRATION COMPLETE (UL COUNT 1)
+    if reauth_cause is not None:
+        challenge = bytearray(bytes.fromhex(msgs[1]["nas_pdu_hex"]))
+        if reauth_bad_mac:
+            challenge[-1] ^= 0x01          # the last octet of AUTN is in its MAC
+        add(msgs[5], 5.0, protect(2, True, bytes(challenge)))
+        failure = bytes((0x7E, 0x00, 0x59, reauth_cause))
+        add(msgs[6], 0.040, protect(2, False, failure))
+    return out

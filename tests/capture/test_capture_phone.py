@@ -1,0 +1,159 @@
+"""Captures of real phones replay honestly (issue 26): what phones do on a test core's N2 tap
+(tests/capture/phonegen.py), imported with `--expect` and replayed with `--check-expect`,
+with and without keys, with and without AKMA probes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from ue_stack.cli import main
+
+from .pcapgen import ngap_pcap
+from .phonegen import phone_capture
+
+GNBSIM = "gnbsim-free5gc-ngap.json"
+
+
+def _capture(captures: Path, tmp_path: Path, **kw) -> Path:
+    doc = orjson.loads((captures / GNBSIM).read_bytes())
+    path = tmp_path / "phone.pcap"
+    path.write_bytes(ngap_pcap(phone_capture(doc, **kw)))
+    return path
+
+
+def _import(capture: Path, out: Path, *options: str) -> tuple[int, dict, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    report = out / "import.json"
+    rc = main(["import", str(capture), "-o", str(out), "--expect", "--report", str(report),
+               *options])
+    data = orjson.loads(report.read_bytes())
+    (trace,) = data["traces"]
+    return rc, data, Path(trace)
+
+
+def _records(trace: Path) -> list[dict]:
+    return [orjson.loads(line) for line in trace.read_bytes().splitlines()][1:]
+
+
+def _replay(trace: Path, out: Path, *options: str) -> tuple[int, dict]:
+    report = out / "replay.json"
+    rc = main(["replay", str(trace), "--check-expect", "--report", str(report), *options])
+    return rc, orjson.loads(report.read_bytes())
+
+
+def _keys(captures: Path, keyed: bool) -> tuple[str, ...]:
+    return ("--keys", str(captures / "keys.csv")) if keyed else ()
+
+
+@pytest.mark.parametrize("keyed", [True, False])
+@pytest.mark.parametrize("smc_too", [False, True])
+def test_a_challenge_received_twice_is_answered_twice_and_nothing_after_it_is_skipped(
+        captures, tmp_path, keyed, smc_too):
+    """The phone gets the same AUTHENTICATION REQUEST twice, 1 ms apart, and answers both
+    (TS 24.501 5.4.1.3.7: the stored RES* for the same RAND); a SECURITY MODE COMMAND
+    received twice is completed twice. Each answer is paired with a copy: no gap, no
+    `skip`, `ok` stays true, and the model, fed both copies, sends both answers, so the
+    importer's `pass` is what replay finds — and the model gets its KAUSF (AKMA-1 checked)."""
+    capture = _capture(captures, tmp_path, duplicate_smc=smc_too)
+    keys = _keys(captures, keyed)
+    rc, report, trace = _import(capture, tmp_path / "out", "--akma-probe", "all", *keys)
+    assert (rc, report["ok"]) == (0, True), report["problems"]
+    records = _records(trace)
+    assert not [r for r in records if "skip" in r]
+    answers = [r["frame"] for r in records if r.get("msg") == "authentication_response"]
+    assert answers == [4, 5]
+    rc, replayed = _replay(trace, tmp_path, *keys)
+    assert (rc, replayed["verdict"], replayed["violations"]) == (0, "pass", [])
+    assert replayed["invariants"]["NAS-3"]["checked"] == (6 if smc_too else 5)
+    assert replayed["invariants"]["AKMA-1"]["checked"] > 0
+
+
+def test_a_copy_the_phone_did_not_answer_is_skipped_with_a_note(captures, tmp_path):
+    """Two copies, one answer: the copy left unanswered is skipped (a note, not an error),
+    and the SECURITY MODE COMMAND after it is no gap."""
+    doc = orjson.loads((captures / GNBSIM).read_bytes())
+    msgs = [m for m in phone_capture(doc) if m["frame"] != 5]  # the second RESPONSE
+    path = tmp_path / "one-answer.pcap"
+    path.write_bytes(ngap_pcap(msgs))
+    rc, report, trace = _import(path, tmp_path / "out")
+    assert (rc, report["ok"]) == (0, True)
+    assert [r["frame"] for r in _records(trace) if "skip" in r] == [3]
+    (note,) = [p for p in report["problems"] if "repeated" in p["problem"]]
+    assert note["severity"] == "note" and note["frame"] == 3
+    rc, replayed = _replay(trace, tmp_path)
+    assert (rc, replayed["violations"]) == (0, [])
+
+
+def test_ciphered_without_keys_is_a_note_naming_the_algorithm(captures, tmp_path):
+    """A capture whose AMF selected 128-NEA1, imported without keys: the ciphered
+    messages are a note naming 128-NEA1 (the capture is fine, the keys are missing), not
+    an error saying they do not decode; `ok` stays true and the import exits 0."""
+    from .pcapgen import reprotected_gnbsim
+    from .phonegen import KAMF
+
+    doc = orjson.loads((captures / GNBSIM).read_bytes())
+    path = tmp_path / "nea1.json"
+    path.write_bytes(orjson.dumps(reprotected_gnbsim(doc, KAMF, nea=1, nia=2)))
+    rc, report, _trace = _import(path, tmp_path / "out")
+    (ciphered,) = [p for p in report["problems"] if "ciphered" in p["problem"]]
+    assert ciphered["severity"] == "note" and "128-NEA1" in ciphered["problem"]
+    assert not any("do not decode" in p["problem"] for p in report["problems"])
+    assert (rc, report["ok"]) == (0, True)
+
+
+def test_import_exits_1_when_its_report_is_not_ok_and_still_writes_the_trace(captures,
+                                                                               tmp_path):
+    """FORMATS 8.3: a gap (the challenge lost) is an error, `ok` is false, exit 1; the
+    trace is on disk and replays to its expectation."""
+    doc = orjson.loads((captures / GNBSIM).read_bytes())
+    msgs = [m for m in phone_capture(doc, duplicate_challenge=False) if m["frame"] != 2]
+    path = tmp_path / "lost.pcap"
+    path.write_bytes(ngap_pcap(msgs))
+    rc, report, trace = _import(path, tmp_path / "out")
+    assert (rc, report["ok"]) == (1, False) and trace.exists()
+    assert _replay(trace, tmp_path)[0] == 0
+
+
+def test_each_not_checked_line_names_its_inputs_and_is_said_once(captures, tmp_path,
+                                                                   capsys):
+    """Two keyless traces share the stand-in reason: one line for both, naming them."""
+    capture = _capture(captures, tmp_path)
+    _rc, _report, trace = _import(capture, tmp_path / "out")
+    twin = trace.with_name("twin.jsonl")
+    twin.write_bytes(trace.read_bytes())
+    capsys.readouterr()
+    main(["replay", str(trace), str(twin)])
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if "not checked" in ln]
+    stand_in = [ln for ln in lines if "stand-ins" in ln]
+    assert len(stand_in) == 1
+    assert str(trace) in stand_in[0] and str(twin) in stand_in[0]
+    assert len(lines) == len(set(lines))
+
+
+@pytest.mark.parametrize("probe", [None, "all"])
+def test_akma_on_a_capture_is_explained_and_never_silently_unchecked(captures, tmp_path,
+                                                                      probe):
+    """A capture carries no AKMA traffic. Without probes, AKMA-1..4 are checked 0 and
+    `not_checked` says why (naming --akma-probe); with them they are checked. Either way
+    the report and the HTML say in one sentence what an AKMA verdict on a capture means."""
+    capture = _capture(captures, tmp_path)
+    options = ("--akma-probe", probe) if probe else ()
+    _rc, _report, trace = _import(capture, tmp_path / "out", *options)
+    html = tmp_path / "r.html"
+    rc, replayed = _replay(trace, tmp_path, "--html", str(html))
+    assert rc == 0
+    akma = {i: replayed["invariants"][i]["checked"] for i in
+            ("AKMA-1", "AKMA-2", "AKMA-3", "AKMA-4")}
+    reasons = {n["invariant"]: n["reason"] for n in replayed["not_checked"]
+               if n["invariant"].startswith("AKMA")}
+    if probe:
+        assert akma["AKMA-1"] > 0 and akma["AKMA-4"] > 0
+    else:
+        assert set(akma.values()) == {0}
+        assert set(reasons) == set(akma) and all("--akma-probe" in r for r in reasons.values())
+    (note,) = replayed["notes"]
+    assert "no AKMA traffic" in note and "capture's timing" in note
+    assert "no AKMA traffic" in html.read_text()

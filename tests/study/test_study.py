@@ -78,7 +78,7 @@ def test_command_writes_table_plots_and_json_that_validates(tmp_path: Path, caps
                    "--jobs", "1"])
     assert status in (0, 1)
     assert {p.name for p in out.iterdir()} == {"study.csv", "study.json", "study.png",
-                                              "study.svg"}
+                                              "study.svg", "staleness.png", "staleness.svg"}
     with (out / "study.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert tuple(rows[0])[: len(COLUMNS)] == COLUMNS and len(rows) == 3

@@ -1,6 +1,9 @@
 """``ue-stack study``: the desync study on the network twin (docs/study.md) — failure share of AF
 sessions against the re-authentication interval, per upper-layer mode, with and without
-SMC loss, checked against arithmetic. Writes study.csv, study.json, study.png, study.svg.
+SMC loss, checked against arithmetic; and how long a stale A-KID stays in use after each
+KAUSF change and how many A-KID/AF pairs an observer could link. ``--refresh-period``
+lets the twin's home network re-authenticate on its own timer instead (TS 33.501 6.1.5).
+Writes study.csv, study.json, study.png/.svg and staleness.png/.svg.
 
 Exit status: 0 when every simulated point agrees with the arithmetic within its 95%
 interval, 1 when one does not (the table says which), 2 unusable input.
@@ -32,7 +35,7 @@ def _floats(lo: float, hi: float, name: str):
 
 
 def register(sub: Any) -> None:
-    from ..study.sweep import DEFAULT_LOSS, DEFAULT_RATES, DEFAULT_T
+    from ..study.sweep import DEFAULT_LOSS, DEFAULT_RATES
 
     p = sub.add_parser("study")
     p.add_argument("-o", "--out", default="study", metavar="DIR",
@@ -49,8 +52,15 @@ def register(sub: Any) -> None:
                    default=0.5, metavar="S",
                    help="one-way N1 delay in seconds, the length of W1 (default 0.5)")
     p.add_argument("--reauth-interval", type=_floats(10.0, 1e5, "interval"),
-                   default=DEFAULT_T, metavar="T,...",
-                   help="re-authentication intervals T in seconds (default 60,120,240,480)")
+                   default=None, metavar="T,...",
+                   help="re-authentication intervals T in seconds, the study starting each "
+                   "(default 60,120,240,480)")
+    p.add_argument("--refresh-period", type=_floats(10.0, 1e5, "period"), default=None,
+                   metavar="T,...",
+                   help="instead: the home network re-authenticates every T seconds on its "
+                   "own timer (KAUSF refresh, TS 33.501 6.1.5)")
+    p.add_argument("--afs", type=int_option(1, 1000), default=4, metavar="N",
+                   help="AFs the application spreads its requests over (default 4)")
     p.add_argument("--kaf-rate", type=_floats(0.0, 600.0, "rate"), default=DEFAULT_RATES,
                    metavar="R,...", help="KAF requests per minute per UE (default 0.5,2)")
     p.add_argument("--smc-loss", type=_floats(0.0, 1.0, "probability"), default=DEFAULT_LOSS,
@@ -63,21 +73,28 @@ def register(sub: Any) -> None:
 def run(args: Any) -> int:
     from ..errors import InputError
     from ..progress import terminal_progress
-    from ..study.model import Setup
-    from ..study.sweep import measured_w1, points, run_all, summarise, write_outputs
+    from ..study.model import HOME_NETWORK, SCHEDULED, Setup
+    from ..study.sweep import DEFAULT_T, measured_w1, points, run_all, summarise, write_outputs
 
     if not 0.0 <= args.latency <= 5.0:
         raise InputError(f"study: argument --latency: must be in 0..5 s, got {args.latency:g}")
-    if min(args.reauth_interval) <= 8 * args.latency + 40:
+    if args.refresh_period is not None and args.reauth_interval is not None:
+        raise InputError("study: argument --refresh-period: not with --reauth-interval "
+                         "(the home network's timer or the study's schedule, not both)")
+    option, intervals, trigger = (
+        ("--refresh-period", args.refresh_period, HOME_NETWORK)
+        if args.refresh_period is not None else
+        ("--reauth-interval", args.reauth_interval or DEFAULT_T, SCHEDULED))
+    if min(intervals) <= 8 * args.latency + 40:
         # a lost SMC keeps the AMF busy for 5 x T3560 (30 s): the next re-authentication
         # must find it idle, and W1 must stay small against T (docs/study.md: w << T)
-        raise InputError("study: argument --reauth-interval: each T must exceed "
+        raise InputError(f"study: argument {option}: each T must exceed "
                          f"40 s + 8 x latency ({40 + 8 * args.latency:g} s)")
     engine = engine_of(args)
     outdir = output_folder(args.out, "-o", create=True)
     setup = Setup(ues=args.ues, intervals=args.intervals, latency_s=args.latency,
-                  seed=args.seed)
-    todo = points(args.reauth_interval, args.kaf_rate, args.smc_loss)
+                  seed=args.seed, afs=args.afs)
+    todo = points(intervals, args.kaf_rate, args.smc_loss, trigger)
 
     with terminal_progress("study", "point", len(todo)) as bar:
         def progress(items: Any, _total: int) -> Any:
@@ -88,7 +105,7 @@ def run(args: Any) -> int:
         results = run_all(todo, setup, min(args.jobs, len(todo)), progress, engine)
     rows = [summarise(r, setup) for r in results]
     written = write_outputs(outdir, rows, setup, measured_w1(results))
-    for line in table(rows):
+    for line in [*table(rows), "", *privacy_table(rows)]:
         print(line)
     print("wrote " + " ".join(str(p) for p in written))
     return 0 if all(r["agrees"] for r in rows) else 1
@@ -111,4 +128,28 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
     agree = sum(r["agrees"] for r in rows)
     out.append(f"{agree} of {len(rows)} points agree with the arithmetic within their "
                "95% interval")
+    return out
+
+
+def privacy_table(rows: list[dict[str, Any]]) -> list[str]:
+    """After each KAUSF change: how long a replaced A-KID stays in use, and the A-KID/AF
+    pairs per UE an observer could link across the change, each beside its arithmetic."""
+    from ..study.model import mode_label
+
+    out = [f"{'mode':<26} {'T/s':>6} {'λ/min':>6} {'q':>5} {'changes':>8} "
+           f"{'stale A-KID s':>13} {'95% interval':>17} {'expected':>9} "
+           f"{'linkable/UE':>11} {'95% interval':>15} {'expected':>9}"]
+    for r in rows:
+        out.append(
+            f"{mode_label(r['mode'], r['akma_defer']):<26} {r['reauth_interval_s']:>6g} "
+            f"{r['kaf_rate_per_min']:>6g} {r['smc_loss']:>5g} {r['kausf_changes']:>8} "
+            f"{r['stale_a_kid_s']:>13.2f} [{r['stale_a_kid_ci_low']:.1f}, "
+            f"{r['stale_a_kid_ci_high']:.1f}]".ljust(0) + f" {r['expected_stale_a_kid_s']:>9.2f} "
+            f"{r['linkable_pairs_per_ue']:>11.2f} [{r['linkable_ci_low']:.1f}, "
+            f"{r['linkable_ci_high']:.1f}] {r['expected_linkable_pairs']:>9.2f}")
+    trigger = rows[0]["reauth_trigger"] if rows else "scheduled"
+    who = ("the home network's own timer" if trigger == "home-network"
+           else "the study's schedule")
+    out.append(f"re-authentications started by {who}; 'stale A-KID s': from a KAUSF change "
+               "to the last session presenting a replaced A-KID (docs/study.md)")
     return out

@@ -11,6 +11,13 @@ accepts RES* -> UE accepts the SMC) lasts one latency.
 The real cores run it: the UE's NAS and AKMA client, the twin's AMF/AUSF/AAnF/AF, on the
 bus. A sink counts, per UE, the AF sessions and their failures, and the KAF requests NAS
 answered later than asked (deferred) with that latency; nothing is written to disk.
+
+With ``--refresh-period`` the study schedules no re-authentication: the twin's home network
+does, on its own timer (TS 33.501 6.1.5, ``network/hn_reauth.py``), every ``T`` from the
+UE's first KAUSF. The application spreads its requests over ``afs`` AFs, and the sink also
+measures what a stale A-KID costs in privacy: after each KAUSF change, how long the UE
+keeps presenting a replaced A-KID, and to how many AFs (docs/study.md "Staleness and
+linkability").
 """
 
 from __future__ import annotations
@@ -24,13 +31,15 @@ from ..app.akma_client import LEGACY_CACHE
 from ..bus import Bus, Layer, run_virtual
 from ..nas.mm import Nas
 from ..nas.usim import Usim
+from ..network.hn_reauth import HomeNetworkReauth
 from ..scenarios import load_scenario
 from ..simulation import Simulation, _TwinLink, nth_supi
 from ..trace.replay import usim_of
 from ..trace.schema import UeConfig
 from ..ue import UeStack
 
-APP, AF_FQDN, UA_ID = "app", "af.example.com", bytes.fromhex("0100000007")
+APP, UA_ID = "app", bytes.fromhex("0100000007")
+SCHEDULED, HOME_NETWORK = "scheduled", "home-network"  # who starts re-authentications
 SMC_TRANSMISSIONS = 5  # the SMC and its four retransmissions on T3560 (TS 24.501 5.4.2.7)
 SETTLE_S = 120.0  # after the last UE's run: timers (T3560, T3516) and deferrals end
 
@@ -44,13 +53,21 @@ class Point:
     reauth_interval_s: float
     kaf_rate_per_min: float
     smc_loss: float
+    trigger: str = SCHEDULED  # or HOME_NETWORK: the twin's own timer (--refresh-period)
 
     def seed(self, base: int) -> int:
         """A seed of its own, derived from ``--seed`` and the parameters: results do not
         depend on which process runs the point, nor on the order."""
         text = (f"{base}:{self.mode}:{self.akma_defer}:{self.reauth_interval_s!r}:"
                 f"{self.kaf_rate_per_min!r}:{self.smc_loss!r}")
+        if self.trigger != SCHEDULED:  # the scheduled points keep their seeds of before
+            text += f":{self.trigger}"
         return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+    def offset(self, latency_s: float) -> float:
+        """When re-authentication k starts after registration, minus kT: the home
+        network's timer starts at the first KAUSF, three one-way delays in."""
+        return 3 * latency_s if self.trigger == HOME_NETWORK else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +76,7 @@ class Setup:
     intervals: int = 20
     latency_s: float = 0.5
     seed: int = 0
+    afs: int = 4  # the application's AFs, one chosen uniformly per KAF request
 
 
 @dataclass(slots=True)
@@ -68,6 +86,9 @@ class UeCounts:
     requests: int = 0
     deferred: int = 0
     rejected: int = 0
+    kausf_changes: int = 0  # A-KID replaced at the AAnF during the UE's run
+    stale_s: float = 0.0  # summed over changes: change -> last session with a replaced A-KID
+    linkable: int = 0  # summed over changes: AFs shown a replaced A-KID before the next one
 
 
 @dataclass(slots=True)
@@ -78,15 +99,29 @@ class PointResult:
     w1_s: list[float] = field(default_factory=list)  # AAnF switch -> UE's KAUSF valid
 
 
-class _Counter:
-    """The study's exchange sink: counts what the study measures, keeps nothing else."""
+@dataclass(slots=True)
+class _Period:
+    """From one KAUSF change of a UE to its next (or the end of the run)."""
 
-    def __init__(self, supis: list[str]) -> None:
+    start: float
+    a_kid: str  # the AAnF's A-KID in this period
+    last_stale: float | None = None
+    stale_afs: set[str] = field(default_factory=set)
+
+
+class _Counter:
+    """The study's exchange sink: counts what the study measures, keeps nothing else.
+    ``ends`` gives each UE's end of run: KAUSF changes after it are not counted."""
+
+    def __init__(self, supis: list[str], ends: dict[str, float] | None = None) -> None:
         self.by_ue = {s: UeCounts() for s in supis}
         self.latencies: list[float] = []
         self.w1: list[float] = []
         self._asked: dict[Any, float] = {}
         self._aanf_switch: dict[str, float] = {}
+        self._ends = ends if ends is not None else {}
+        self._current: dict[str, str] = {}  # UE -> the A-KID the AAnF holds
+        self._period: dict[str, _Period] = {}  # UE -> its period since the last change
 
     def __call__(self, record: dict[str, Any]) -> None:
         event, ue = record["event"], str(record.get("ue"))
@@ -106,13 +141,35 @@ class _Counter:
             counts = self.by_ue[ue]
             counts.sessions += 1
             counts.failed += record["result"] != "ok"
-        elif event == "aanf" and record.get("action") == "replaced":
-            self._aanf_switch[ue] = record["t"]
+            period = self._period.get(ue)
+            if period is not None and record["a_kid"] != period.a_kid:
+                period.last_stale = record["t"]
+                period.stale_afs.add(record["af_id"])
+        elif event == "aanf" and record.get("action") in ("registered", "replaced"):
+            if record["action"] == "replaced":
+                self._aanf_switch[ue] = record["t"]
+                self._changed(ue, record["t"], record["a_kid"])
+            self._current[ue] = record["a_kid"]
         elif event == "kausf" and record.get("action") == "valid" and ue in self._aanf_switch:
             self.w1.append(record["t"] - self._aanf_switch.pop(ue))
 
+    def _changed(self, ue: str, t: float, a_kid: str) -> None:
+        self._close(ue)
+        if t < self._ends.get(ue, float("inf")):
+            self.by_ue[ue].kausf_changes += 1
+            self._period[ue] = _Period(t, a_kid)
+
+    def _close(self, ue: str) -> None:
+        period = self._period.pop(ue, None)
+        if period is not None:
+            counts = self.by_ue[ue]
+            if period.last_stale is not None:
+                counts.stale_s += period.last_stale - period.start
+            counts.linkable += len(period.stale_afs)
+
     def close(self) -> None:
-        pass
+        for ue in list(self._period):
+            self._close(ue)
 
 
 class StudyRun(Simulation):
@@ -124,10 +181,12 @@ class StudyRun(Simulation):
                          akma_defer=point.akma_defer, ues=setup.ues)
         self.point, self.setup = point, setup
         self.supis = [nth_supi(self.scenario.ue.supi, i) for i in range(setup.ues)]
+        self.ends: dict[str, float] = {}  # each UE's end of run (filled by _drive)
 
     def run_point(self) -> PointResult:
-        counter = _Counter(self.supis)
+        counter = _Counter(self.supis, self.ends)
         run_virtual(self._drive(counter))
+        counter.close()
         return PointResult(self.point, list(counter.by_ue.values()), counter.latencies,
                            counter.w1)
 
@@ -138,12 +197,19 @@ class StudyRun(Simulation):
         scenario = replace(self.scenario, network=replace(self.scenario.network, seed=seed))
         twin = scenario.build_twin()
         twin.n1_latency = setup.latency_s
+        T, n = point.reauth_interval_s, setup.intervals
+        home_network = point.trigger == HOME_NETWORK
+        if home_network:
+            twin.hn_reauth = HomeNetworkReauth(T)
+        # the AF of each request from a stream of its own: the other draws stay as they were
+        af_rng = random.Random(f"{seed}:af")
+        afs = [f"af{j}.example.com" for j in range(setup.afs)]
         bus = Bus(counter)
         by_supi: dict[str, UeStack] = {}
         net: Layer = bus.add_layer("network", twin, self._network_router(bus, twin, by_supi))
         link = _TwinLink(bus, net, twin, None)
-        T, n = point.reauth_interval_s, setup.intervals
         rate = point.kaf_rate_per_min / 60.0
+        first_kausf = point.offset(setup.latency_s)
         for i, supi in enumerate(self.supis):
             ue_cfg = replace(scenario.ue, supi=supi)
             if i > 0:
@@ -152,14 +218,23 @@ class StudyRun(Simulation):
                             app_mode=self.app_mode, network=link, corr_prefix=f"ue{i}/")
             by_supi[supi] = stack
             start = rng.uniform(0.0, T)
+            self.ends[supi] = start + n * T
             bus.loop.call_at(start, _register, stack)
             for k in range(1, n):
                 lost = rng.random() < point.smc_loss
-                bus.loop.call_at(start + k * T, _reauthenticate, bus, net, twin, supi, lost)
+                if home_network:
+                    # the timer fires at start + kT + 3d: arm the loss 1 ms before it
+                    if lost:
+                        bus.loop.call_at(start + k * T + first_kausf - 1e-3, _lose_smc,
+                                         bus, net, twin, supi)
+                else:
+                    bus.loop.call_at(start + k * T, _reauthenticate, bus, net, twin, supi,
+                                     lost)
             if rate > 0:
                 t = start + rng.expovariate(rate)
                 while t < start + n * T:
-                    bus.loop.call_at(t, stack.kaf_request, APP, AF_FQDN, UA_ID)
+                    af = afs[af_rng.randrange(len(afs))]
+                    bus.loop.call_at(t, stack.kaf_request, APP, af, UA_ID)
                     t += rng.expovariate(rate)
         try:
             await bus.sleep_until(T + n * T + SETTLE_S)
@@ -186,6 +261,11 @@ def _reauthenticate(bus: Bus, net: Layer, twin: Any, supi: str, lost: bool) -> N
         twin.handle_op("reauthenticate", {}, now, supi)
 
     bus.submit(net, op)
+
+
+def _lose_smc(bus: Bus, net: Layer, twin: Any, supi: str) -> None:
+    bus.submit(net, lambda _now: twin.link(supi).drop_next("security_mode_command",
+                                                            SMC_TRANSMISSIONS))
 
 
 def run_point(point: Point, setup: Setup) -> PointResult:

@@ -20,14 +20,17 @@ import orjson
 
 from ..outputs import open_output, write_output
 from ..pool import LOCAL, Engine, run_many
-from .arithmetic import expected_share
-from .model import MODES, Point, PointResult, Setup, mode_label, run_point
+from .arithmetic import expected_linkable, expected_share, expected_stale_s
+from .model import MODES, SCHEDULED, Point, PointResult, Setup, mode_label, run_point
 
 FORMAT, VERSION = "ue-stack/study", 1
 COLUMNS = ("mode", "akma_defer", "reauth_interval_s", "kaf_rate_per_min", "smc_loss",
            "sessions", "failed", "fail_share", "ci_low", "ci_high", "expected_share",
            "defer_latency_p50_ms", "defer_latency_p99_ms")
-EXTRA = ("deferred_share", "requests", "agrees")  # compatible additions, after the contract
+EXTRA = ("deferred_share", "requests", "agrees",  # compatible additions, after the contract
+         "reauth_trigger", "kausf_changes", "stale_a_kid_s", "stale_a_kid_ci_low",
+         "stale_a_kid_ci_high", "expected_stale_a_kid_s", "linkable_pairs_per_ue",
+         "linkable_ci_low", "linkable_ci_high", "expected_linkable_pairs")
 BOOTSTRAP = 2000
 
 DEFAULT_T = (60.0, 120.0, 240.0, 480.0)
@@ -36,8 +39,8 @@ DEFAULT_LOSS = (0.0, 0.1)
 
 
 def points(intervals: Iterable[float], rates: Iterable[float],
-           losses: Iterable[float]) -> list[Point]:
-    return [Point(mode, defer, T, rate, q)
+           losses: Iterable[float], trigger: str = SCHEDULED) -> list[Point]:
+    return [Point(mode, defer, T, rate, q, trigger)
             for q, rate, (mode, defer), T in itertools.product(losses, rates, MODES, intervals)]
 
 
@@ -70,8 +73,19 @@ def summarise(result: PointResult, setup: Setup) -> dict[str, Any]:
         # nothing failed: resampling has no spread to show. The upper end is then the
         # exact (Clopper-Pearson) 97.5% bound for zero events in `total` sessions.
         high = 1.0 - 0.025 ** (1.0 / total)
-    expected = expected_share(p.mode, p.akma_defer, p.reauth_interval_s, p.kaf_rate_per_min,
-                              p.smc_loss, setup.intervals, setup.latency_s)
+    args = (p.mode, p.akma_defer, p.reauth_interval_s, p.kaf_rate_per_min, p.smc_loss,
+            setup.intervals, setup.latency_s, p.offset(setup.latency_s))
+    expected = expected_share(*args)
+    # staleness: summed spans over summed changes; linkability: pairs per UE
+    changes = np.array([u.kausf_changes for u in result.ues], dtype=float)
+    stale = np.array([u.stale_s for u in result.ues], dtype=float)
+    linkable = np.array([u.linkable for u in result.ues], dtype=float)
+    n_changes = changes[idx].sum(axis=1)
+    stale_boot = np.divide(stale[idx].sum(axis=1), n_changes, out=np.zeros(BOOTSTRAP),
+                           where=n_changes > 0)
+    stale_low, stale_high = (float(x) for x in np.percentile(stale_boot, [2.5, 97.5]))
+    link_low, link_high = (float(x) for x in np.percentile(linkable[idx].mean(axis=1),
+                                                           [2.5, 97.5]))
     lat = np.array(result.defer_latencies_s) * 1000.0
     requests = sum(u.requests for u in result.ues)
     deferred = sum(u.deferred for u in result.ues)
@@ -87,6 +101,14 @@ def summarise(result: PointResult, setup: Setup) -> dict[str, Any]:
         # the arithmetic lies in the interval (an interval of width 0 at 0 failures
         # agrees with an expectation of exactly 0 only)
         "agrees": bool(low - 1e-12 <= expected <= high + 1e-12),
+        "reauth_trigger": p.trigger,
+        "kausf_changes": int(changes.sum()),
+        "stale_a_kid_s": float(stale.sum() / changes.sum()) if changes.sum() else 0.0,
+        "stale_a_kid_ci_low": stale_low, "stale_a_kid_ci_high": stale_high,
+        "expected_stale_a_kid_s": expected_stale_s(*args),
+        "linkable_pairs_per_ue": float(linkable.mean()),
+        "linkable_ci_low": link_low, "linkable_ci_high": link_high,
+        "expected_linkable_pairs": expected_linkable(*args, afs=setup.afs),
     }
     return row
 
@@ -111,7 +133,7 @@ def write_outputs(outdir: Path, rows: list[dict[str, Any]], setup: Setup,
                      "bootstrap_resamples": BOOTSTRAP},
            "points": rows}
     write_output(json_path, "-o", orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
-    return [csv_path, json_path, *plot(outdir, rows, setup)]
+    return [csv_path, json_path, *plot(outdir, rows, setup), *plot_privacy(outdir, rows, setup)]
 
 
 def plot(outdir: Path, rows: list[dict[str, Any]], setup: Setup) -> list[Path]:
@@ -131,26 +153,20 @@ def plot(outdir: Path, rows: list[dict[str, Any]], setup: Setup) -> list[Path]:
     markers = dict(zip(rates, "osD^v", strict=False))
     for ax, q in zip(axes[0], losses, strict=True):
         for (mode, defer), rate in itertools.product(MODES, rates):
-            sel = sorted((r for r in rows if r["mode"] == mode and r["akma_defer"] == defer
-                          and r["kaf_rate_per_min"] == rate and r["smc_loss"] == q),
-                         key=lambda r: r["reauth_interval_s"])
+            sel = _line(rows, mode, defer, rate, q)
             if not sel:
                 continue
-            t = np.array([r["reauth_interval_s"] for r in sel])
-            y = np.array([r["fail_share"] for r in sel])
-            err = np.array([[r["fail_share"] - r["ci_low"] for r in sel],
-                            [r["ci_high"] - r["fail_share"] for r in sel]]).clip(min=0)
+            t, y, err = _with_interval(sel, "fail_share", "ci_low", "ci_high")
             colour = colours[(mode, defer)]
             ax.errorbar(t, y, yerr=err, color=colour, marker=markers[rate], capsize=3,
                         linewidth=1.4, label=f"{mode_label(mode, defer)}, λ={rate:g}/min")
             grid = np.geomspace(t.min(), t.max(), 60)
+            offset = Point(mode, defer, 0, rate, q, sel[0]["reauth_trigger"]).offset(
+                setup.latency_s)
             ax.plot(grid, [expected_share(mode, defer, x, rate, q, setup.intervals,
-                                          setup.latency_s) for x in grid],
+                                          setup.latency_s, offset) for x in grid],
                     color=colour, linestyle="--", linewidth=1, alpha=0.8)
-        ax.set_xscale("log")
-        ticks = sorted({r["reauth_interval_s"] for r in rows})
-        ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
-        ax.minorticks_off()
+        _t_axis(ax, rows)
         ax.set_yscale("symlog", linthresh=1e-3)
         ax.set_ylim(-2e-4, 1.5)
         ax.set_xlabel("re-authentication interval T (s)")
@@ -158,16 +174,94 @@ def plot(outdir: Path, rows: list[dict[str, Any]], setup: Setup) -> list[Path]:
         ax.grid(True, which="both", alpha=0.3)
     axes[0][0].set_ylabel("share of AF sessions that fail (95% interval)")
     axes[0][-1].plot([], [], color="grey", linestyle="--", label="arithmetic (docs/study.md)")
-    handles, labels = axes[0][-1].get_legend_handles_labels()
+    title = (f"KAF desync after re-authentication — {setup.ues} UEs per point, "
+             f"D = {setup.intervals}·T, N1 one-way {setup.latency_s:g} s (W1)")
+    return save_figure(fig, axes[0][-1], title, 0.11, outdir, "study")
+
+
+def _line(rows: list[dict[str, Any]], mode: str, defer: bool, rate: float,
+          q: float) -> list[dict[str, Any]]:
+    """The rows of one plotted line, by T."""
+    return sorted((r for r in rows if r["mode"] == mode and r["akma_defer"] == defer
+                   and r["kaf_rate_per_min"] == rate and r["smc_loss"] == q),
+                  key=lambda r: r["reauth_interval_s"])
+
+
+def _with_interval(sel: list[dict[str, Any]], key: str, lo: str,
+                   hi: str) -> tuple[Any, Any, Any]:
+    """T, the value and its error bars (distances to the interval's ends)."""
+    t = np.array([r["reauth_interval_s"] for r in sel])
+    y = np.array([r[key] for r in sel])
+    err = np.array([[r[key] - r[lo] for r in sel], [r[hi] - r[key] for r in sel]]).clip(min=0)
+    return t, y, err
+
+
+def _t_axis(ax: Any, rows: list[dict[str, Any]]) -> None:
+    """T on a log axis, ticked at the swept values."""
+    ax.set_xscale("log")
+    ticks = sorted({r["reauth_interval_s"] for r in rows})
+    ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
+    ax.minorticks_off()
+
+
+def save_figure(fig: Any, legend_ax: Any, title: str, legend_height: float, outdir: Path,
+                stem: str) -> list[Path]:
+    """The legend of ``legend_ax`` below the panels and the title above, then
+    ``stem``.png and ``stem``.svg in ``outdir``; the figure is closed."""
+    import matplotlib.pyplot as plt
+
+    handles, labels = legend_ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
-    fig.suptitle(f"KAF desync after re-authentication — {setup.ues} UEs per point, "
-                 f"D = {setup.intervals}·T, N1 one-way {setup.latency_s:g} s (W1)", fontsize=11)
-    fig.tight_layout(rect=(0, 0.11, 1, 1))
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, legend_height, 1, 1))
     written = []
     for ext in ("png", "svg"):
-        path = outdir / f"study.{ext}"
+        path = outdir / f"{stem}.{ext}"
         with open_output(path, "-o") as out:
             fig.savefig(out, format=ext, dpi=130)
         written.append(path)
     plt.close(fig)
     return written
+
+
+def plot_privacy(outdir: Path, rows: list[dict[str, Any]], setup: Setup) -> list[Path]:
+    """staleness.png/.svg: against T, the time a stale A-KID stays in use after a KAUSF
+    change and the A-KID/AF pairs an observer can link per UE, one line per mode (and
+    loss), 95% intervals over UEs, the arithmetic dashed (docs/study.md)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12.8, 4.8), squeeze=False)
+    colours = {("legacy-cache", True): "#cf222e", ("per-kaf", False): "#bf8700",
+               ("per-kaf", True): "#1a7f37"}
+    rate = max({r["kaf_rate_per_min"] for r in rows})  # one rate: the busiest
+    losses = sorted({r["smc_loss"] for r in rows})
+    styles = dict(zip(losses, ("-", ":", "-.", "--"), strict=False))
+    panels = (("stale_a_kid_s", "stale_a_kid_ci_low", "stale_a_kid_ci_high",
+               "expected_stale_a_kid_s", "stale A-KID in use after a KAUSF change (s)"),
+              ("linkable_pairs_per_ue", "linkable_ci_low", "linkable_ci_high",
+               "expected_linkable_pairs", f"linkable A-KID/AF pairs per UE ({setup.afs} AFs)"))
+    for ax, (key, lo, hi, exp, label) in zip(axes[0], panels, strict=True):
+        for (mode, defer), q in itertools.product(MODES, losses):
+            sel = _line(rows, mode, defer, rate, q)
+            if not sel:
+                continue
+            t, y, err = _with_interval(sel, key, lo, hi)
+            colour = colours[(mode, defer)]
+            ax.errorbar(t, y, yerr=err, color=colour, marker="o", capsize=3,
+                        linestyle=styles[q], label=f"{mode_label(mode, defer)}, q={q:g}")
+            ax.plot(t, [r[exp] for r in sel], color=colour, linestyle="--", marker="x",
+                    linewidth=0.8, alpha=0.7)
+        _t_axis(ax, rows)
+        ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("KAUSF refresh period T (s)")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][-1].plot([], [], color="grey", linestyle="--", marker="x",
+                     label="arithmetic (docs/study.md)")
+    title = (f"What a stale A-KID costs — λ = {rate:g}/min, {setup.ues} UEs per point, "
+             f"D = {setup.intervals}·T")
+    return save_figure(fig, axes[0][-1], title, 0.13, outdir, "staleness")

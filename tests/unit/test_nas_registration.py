@@ -85,12 +85,12 @@ def test_registration_reject_for_an_illegal_ue_invalidates_the_usim(cause):
     assert not ue.nas.timers.running("T3510")
 
 
-def test_registration_reject_plmn_not_allowed_leaves_limited_service():
-    """TS 24.501 5.5.1.2.5 (#11): 5U3, 5GMM-DEREGISTERED.LIMITED-SERVICE."""
+def test_registration_reject_plmn_not_allowed_goes_to_plmn_search():
+    """TS 24.501 5.5.1.2.5 (#11): 5U3, 5GMM-DEREGISTERED.PLMN-SEARCH (PLMN selection)."""
     ue = switched_on()
     ue.nas.register(ue.tick())
     ue.dl(nas("registration_reject", cause=11))
-    assert ue.nas.state is S.DEREGISTERED_LIMITED_SERVICE
+    assert ue.nas.state is S.DEREGISTERED_PLMN_SEARCH
     assert ue.nas.update_status is U.ROAMING_NOT_ALLOWED
     assert ue.usim.valid
 
@@ -141,14 +141,31 @@ def test_lower_layer_failure_during_registration_is_an_abnormal_case():
 
 
 def test_failed_mobility_registration_goes_to_attempting_registration_update():
-    """TS 24.501 5.5.1.3.7: counter < 5 -> T3511, 5U2, REGISTERED.ATTEMPTING-
-    REGISTRATION-UPDATE; T3511 expiry retries the same registration type."""
+    """TS 24.501 5.5.1.3.7: counter < 5 and the TA not in the list (a mobility update) ->
+    T3511, 5U2, REGISTERED.ATTEMPTING-REGISTRATION-UPDATE; T3511 expiry retries the same
+    registration type."""
+    ue = Ue()
+    ue.registered()
+    ue.nas.register(ue.tick(), "mobility")
+    ue.nas.lower_layer_failure(ue.tick())
+    assert ue.nas.state is S.REGISTERED_ATTEMPTING_REGISTRATION_UPDATE
+    assert ue.nas.update_status is U.NOT_UPDATED
+    ue.drain()
+    out = ue.advance(10.0)
+    assert [m.get("registration_type") for m in uplink(out)] == ["mobility"]
+
+
+def test_failed_periodic_update_below_five_attempts_keeps_5u1_and_normal_service():
+    """TS 24.501 5.5.1.3.7: counter < 5, the TA in the list and 5U1 (a periodic update) ->
+    5U1 kept, 5GMM-REGISTERED.NORMAL-SERVICE, T3511; its expiry retries the periodic
+    update."""
     ue = Ue()
     ue.registered()
     ue.nas.register(ue.tick(), "periodic")
     ue.nas.lower_layer_failure(ue.tick())
-    assert ue.nas.state is S.REGISTERED_ATTEMPTING_REGISTRATION_UPDATE
-    assert ue.nas.update_status is U.NOT_UPDATED
+    assert ue.nas.state is S.REGISTERED_NORMAL_SERVICE
+    assert ue.nas.update_status is U.UPDATED
+    assert ue.nas.attempt_counter == 1 and ue.nas.timers.running("T3511")
     ue.drain()
     out = ue.advance(10.0)
     assert [m.get("registration_type") for m in uplink(out)] == ["periodic"]
@@ -174,14 +191,14 @@ def test_identity_request_for_suci_is_answered_with_the_null_scheme_suci():
     assert expected.hex() == "0100f110f0ff00000000000010"
 
 
-def test_mobility_update_rejected_for_the_tracking_area_stays_registered_limited():
-    """TS 24.501 5.5.1.3.5 (#13): 5U3, 5GMM-REGISTERED.LIMITED-SERVICE; the 5G-GUTI and
-    the security context stay."""
+def test_mobility_update_rejected_for_roaming_in_the_area_searches_a_plmn_registered():
+    """TS 24.501 5.5.1.3.5 (#13, Rel-18): 5U3, 5GMM-REGISTERED.PLMN-SEARCH for 3GPP
+    access; the 5G-GUTI and the security context stay."""
     ue = Ue()
     ue.registered()
     ue.nas.register(ue.tick(), "mobility")
     ue.dl(nas("registration_reject", cause=13))
-    assert ue.nas.state is S.REGISTERED_LIMITED_SERVICE
+    assert ue.nas.state is S.REGISTERED_PLMN_SEARCH
     assert ue.nas.update_status is U.ROAMING_NOT_ALLOWED
     assert ue.nas.guti is not None and ue.nas.contexts.current is not None
 
@@ -210,23 +227,25 @@ def test_network_deregistration_3_6_7_without_re_registration_invalidates_the_us
 
 def test_network_deregistration_3_with_re_registration_required_keeps_the_usim_valid():
     """TS 24.501 5.5.2.3.2: the #3/#6/#7 handling applies only with "re-registration not
-    required"; otherwise a plain deregistration."""
+    required"; with it required the cause is ignored: DEREGISTRATION ACCEPT, then the UE
+    starts an initial registration itself."""
     ue = Ue()
     ue.registered(ngksi=0)
     out = ue.dl(nas("deregistration_request", re_registration_required=True, cause=3))
-    assert uplink(out) == [nas("deregistration_accept")]
-    assert ue.nas.state is MmState.DEREGISTERED_NORMAL_SERVICE
+    assert [m.msg for m in uplink(out)] == ["deregistration_accept", "registration_request"]
+    assert uplink(out)[1].get("registration_type") == "initial"
+    assert ue.nas.state is MmState.REGISTERED_INITIATED
     assert ue.usim.valid
 
 
 def test_registration_reject_with_another_cause_is_the_abnormal_case_with_t3511():
     """TS 24.501 5.5.1.2.5 / 5.5.1.2.7: a REGISTRATION REJECT cause not handled in 5.5.1.2.5
-    (#111 protocol error) counts an attempt and starts T3511 at the time of the reject."""
+    (#5, unassigned) counts an attempt and starts T3511 at the time of the reject."""
     ue = Ue()
     ue.nas.power_on(ue.tick())
     ue.nas.register(ue.tick())
     ue.drain()
-    ue.dl(nas("registration_reject", cause=111))
+    ue.dl(nas("registration_reject", cause=5))
     assert ue.nas.state is MmState.DEREGISTERED_ATTEMPTING_REGISTRATION
     assert ue.nas.attempt_counter == 1
     assert ue.nas.timers.deadline("T3511") == pytest.approx(ue.now + 10.0)
@@ -290,5 +309,5 @@ def test_network_deregistration_stops_t3502_after_five_failed_registration_updat
         if ue.nas.timers.running("T3511"):
             ue.advance(10.0)
     assert ue.nas.timers.running("T3502")
-    ue.dl(nas("deregistration_request", switch_off=False))
+    ue.dl(nas("deregistration_request", switch_off=False, cause=12))
     assert not ue.nas.timers.running("T3502")

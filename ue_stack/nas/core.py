@@ -61,9 +61,56 @@ DEFAULT_TIMERS: dict[str, float] = {
     "T3519": 60.0,  # SUCI sent; the stored SUCI is deleted at expiry
     "T3520": 15.0,  # AUTHENTICATION FAILURE sent, awaiting a new challenge
     "T3521": 15.0,  # DEREGISTRATION REQUEST sent, awaiting ACCEPT
+    # Started with the value the network gives (REGISTRATION/SERVICE REJECT #22 "T3346
+    # value"); this default is used only when a row starts it without one.
+    "T3346": 900.0,
 }
 
 CAUSE_INVALID_MANDATORY_INFORMATION = 96  # TS 24.501 9.11.3.2
+
+# What a cause row can delete (TS 24.501 5.5.1.2.5 and the clauses after it). TAI lists
+# and the last visited registered TAI are not modelled: a row that names them says what
+# the clause says, and nothing else happens for them.
+GUTI, TAI_LIST, LAST_VISITED_TAI, NGKSI = "5g-guti", "tai-list", "last-visited-tai", "ngksi"
+PARTIAL_CONTEXT = "partial-context"  # a partial native context (and its pending KAUSF)
+ALL_IDENTITIES = frozenset({GUTI, TAI_LIST, LAST_VISITED_TAI, NGKSI})
+TAIS = frozenset({TAI_LIST, LAST_VISITED_TAI})
+
+
+@dataclass(frozen=True, slots=True)
+class CauseRow:
+    """What the UE does on one 5GMM cause in one procedure: one row of that procedure's
+    cause table (``registration.INITIAL_REJECT``, ``registration.UPDATE_REJECT``,
+    ``deregistration.NETWORK_DEREGISTRATION``, ``service_request.SERVICE_REJECT``).
+
+    ``state`` is where the UE ends (the procedure maps it to the trigger of the one
+    transition table that goes there); ``update_status`` None keeps the 5GS update status;
+    ``deletes`` names what is deleted (``GUTI``, ``NGKSI``, ...); ``timers`` are started
+    (T3346 with the message's value); ``reset_counter`` resets the registration attempt
+    counter; ``usim_invalid`` makes the USIM invalid for 5GS until switch-off or removal;
+    ``then_register`` makes the UE start an initial registration itself; ``needs`` names a
+    message field without which the cause is the procedure's abnormal case (#22 needs a
+    T3346 value). ``clause`` cites the text and ``source`` says how far we could read it."""
+
+    name: str
+    state: MmState
+    update_status: UpdateStatus | None
+    deletes: frozenset[str] = frozenset()
+    timers: tuple[str, ...] = ()
+    reset_counter: bool = True
+    usim_invalid: bool = False
+    then_register: bool = False
+    needs: str | None = None
+    clause: str = ""
+    source: str = "Rel-18 text"
+
+
+def usim_invalid_row(name: str, clause: str) -> CauseRow:
+    """#3/#6/#7 in every procedure (5.5.1.2.5, 5.5.1.3.5, 5.5.2.3.2, 5.6.1.5): 5U3, 5G-GUTI,
+    TAI list, last visited TAI and ngKSI deleted, the USIM invalid for 5GS until switch-off
+    or removal, 5GMM-DEREGISTERED.NO-SUPI; the attempt counter is not touched."""
+    return CauseRow(name, MmState.DEREGISTERED_NO_SUPI, UpdateStatus.ROAMING_NOT_ALLOWED,
+                    ALL_IDENTITIES, reset_counter=False, usim_invalid=True, clause=clause)
 
 
 @dataclass
@@ -144,6 +191,9 @@ class MmCore:
         self._rand: bytes | None = None
         self._res_star: bytes | None = None
         self._t3521_expiries = 0
+        # A switch-off DEREGISTRATION REQUEST was sent and the N1 connection is not yet
+        # released: every downlink is ignored (5.5.2.2.6; deregistration.AFTER_SWITCH_OFF).
+        self._switch_off_sent = False
         self._deferring = False
         self._deferred: list[ObtainAkmaKeyRequest] = []
         self._deferral_ended = False  # set by _fire, acted on by nas_input
@@ -233,7 +283,41 @@ class MmCore:
         if usim_invalid:
             self._invalidate_usim()
 
-    # -- declared here, defined by ``authentication`` (used by ``eap_aka_prime``) -----
+    def _apply_cause(self, row: CauseRow, trigger: str, reason: str, now: float,
+                     t3346: float | None = None, reply: NasMessage | None = None) -> None:
+        """Apply one cause row (the caller has stopped its procedure's timers): the state
+        move, the ``reply`` (DEREGISTRATION ACCEPT), the update status, the deletions, the
+        attempt counter, the USIM, the timers — the order of the clauses' sentences."""
+        self._fire(trigger, remote=True)
+        if reply is not None:
+            self._send(reply)
+        if row.update_status is not None:
+            self.update_status = row.update_status
+        if GUTI in row.deletes:
+            self.guti = None
+        if NGKSI in row.deletes:
+            self.contexts.clear()
+            self._drop_partial(reason)
+        elif PARTIAL_CONTEXT in row.deletes:
+            self._drop_partial(reason)
+        if row.reset_counter:
+            self.attempt_counter = 0
+        if row.usim_invalid:
+            self._invalidate_usim()
+        for name in row.timers:
+            if name == "T3346" and t3346:
+                self.timers.start(name, now, float(t3346))
+            else:
+                self._start(name, now)
+        self._note("cause handled", reason=reason, clause=row.clause)
+
+    # -- declared here, defined by one procedure, used by another (like a C++ header) ---
+
+    def _start_initial_registration(self, now: float) -> None:
+        """Defined by ``registration``; a network deregistration that requires
+        re-registration starts one (5.5.2.3.2)."""
+        raise NotImplementedError
+
 
     def _authentication_failed(self, now: float, cause: int, auts: bytes | None) -> None:
         raise NotImplementedError

@@ -60,6 +60,9 @@ FIELD_TYPES: dict[str, tuple] = {
     "replayed_ue_sec_cap": ("hex", None),
     "identity": ("hex", None),
     "pdu": ("hex", None),
+    # GPRS timer values in seconds (TS 24.501 9.11.2.4/9.11.2.5; FORMATS 8.2)
+    "t3346": ("int", 0, 11_160_000),
+    "t3512": ("int", 0, 11_160_000),
     "note": ("str",),
 }
 
@@ -82,8 +85,8 @@ EAP_FIELDS = (
 # msg -> (allowed directions, fields). Direction "dl" is network to UE.
 MESSAGES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "registration_request": (frozenset({"ul"}), ("registration_type", "ngksi")),
-    "registration_accept": (frozenset({"dl"}), ("guti",)),
-    "registration_reject": (frozenset({"dl"}), ("cause",)),
+    "registration_accept": (frozenset({"dl"}), ("guti", "t3512")),
+    "registration_reject": (frozenset({"dl"}), ("cause", "t3346", *EAP_FIELDS)),
     "registration_complete": (frozenset({"ul"}), ()),
     "authentication_request": (
         frozenset({"dl"}),
@@ -104,7 +107,7 @@ MESSAGES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     # dl only: re_registration_required, cause (UE-terminated, TS 24.501 8.2.14)
     "deregistration_request": (
         frozenset({"ul", "dl"}),
-        ("switch_off", "re_registration_required", "cause"),
+        ("switch_off", "re_registration_required", "cause", "t3346"),
     ),
     "deregistration_accept": (frozenset({"ul", "dl"}), ()),
     "status": (frozenset({"ul", "dl"}), ("cause",)),

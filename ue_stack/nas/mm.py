@@ -111,6 +111,7 @@ class Nas(Registration, Authentication, SecurityModeControl, Identification, Der
         the current context is kept; the pending KAUSF and partial context are volatile
         (TS 33.501 6.2.2.2). Deferred AKMA requests are answered from that KAUSF."""
         self._fire("switch_off", remote=False)
+        self._switch_off_sent = False
         self.timers.clear()
         self._suspended.clear()
         self._auth_failures = 0
@@ -192,6 +193,7 @@ class Nas(Registration, Authentication, SecurityModeControl, Identification, Der
         locally (5.5.2.2.6); otherwise only the connection goes."""
         state = self.state
         self.boundary.released()
+        self._switch_off_sent = False  # the connection it was sent on is gone
         if state is S.REGISTERED_INITIATED:
             self._note("N1 signalling connection released", reason="lower layer failure")
             self._registration_failed(now, "lower layer failure", remote=False)
@@ -221,6 +223,12 @@ class Nas(Registration, Authentication, SecurityModeControl, Identification, Der
         state = self._machine_state
         if state is S.NULL:
             self._note("downlink message while switched off: no N1 connection", msg=message.msg)
+            return
+        if self._switch_off_sent:
+            # Not listening at all (5.5.2.2.6): before the protection boundary, so an
+            # ignored message moves no NAS COUNT either
+            self._note("downlink ignored: switch-off deregistration sent", msg=message.msg,
+                       clause=deregistration.AFTER_SWITCH_OFF)
             return
         # The one protection boundary: TS 24.501 4.4.4.2 and 4.4.3.1 (nas/protection.py)
         discard = self.boundary.admit(message, state.value, self.contexts)

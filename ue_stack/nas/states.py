@@ -27,6 +27,7 @@ class MmState(Enum):
     REGISTERED_NORMAL_SERVICE = "5GMM-REGISTERED.NORMAL-SERVICE"
     REGISTERED_LIMITED_SERVICE = "5GMM-REGISTERED.LIMITED-SERVICE"
     REGISTERED_ATTEMPTING_REGISTRATION_UPDATE = "5GMM-REGISTERED.ATTEMPTING-REGISTRATION-UPDATE"
+    REGISTERED_PLMN_SEARCH = "5GMM-REGISTERED.PLMN-SEARCH"
     DEREGISTERED_INITIATED = "5GMM-DEREGISTERED-INITIATED"
     SERVICE_REQUEST_INITIATED = "5GMM-SERVICE-REQUEST-INITIATED"
 
@@ -85,13 +86,24 @@ TRANSITIONS: list[list] = [
     ["initial_registration_started",   INITIAL_REGISTRATION_FROM,   S.REGISTERED_INITIATED],
     ["registration_update_started",    REGISTRATION_UPDATE_FROM,    S.REGISTERED_INITIATED],
     ["registration_accepted",          S.REGISTERED_INITIATED,      S.REGISTERED_NORMAL_SERVICE],
+    # REGISTRATION REJECT: one trigger per state a cause row ends in (registration.py
+    # INITIAL_REJECT / UPDATE_REJECT say which cause goes where)
     ["registration_rejected_no_supi",  S.REGISTERED_INITIATED,      S.DEREGISTERED_NO_SUPI],
     ["registration_rejected_limited",  S.REGISTERED_INITIATED,      S.DEREGISTERED_LIMITED_SERVICE],
+    ["registration_rejected_plmn_search", S.REGISTERED_INITIATED,   S.DEREGISTERED_PLMN_SEARCH],
+    ["registration_rejected_attempting", S.REGISTERED_INITIATED,
+                                       S.DEREGISTERED_ATTEMPTING_REGISTRATION],
+    ["registration_rejected_normal",   S.REGISTERED_INITIATED,      S.DEREGISTERED_NORMAL_SERVICE],
     ["update_rejected_in_this_area",   S.REGISTERED_INITIATED,      S.REGISTERED_LIMITED_SERVICE],
+    ["update_rejected_plmn_search",    S.REGISTERED_INITIATED,      S.REGISTERED_PLMN_SEARCH],
+    ["update_rejected_attempting",     S.REGISTERED_INITIATED,
+                                       S.REGISTERED_ATTEMPTING_REGISTRATION_UPDATE],
     ["initial_registration_failed",    S.REGISTERED_INITIATED,
                                        S.DEREGISTERED_ATTEMPTING_REGISTRATION],
     ["registration_update_failed",     S.REGISTERED_INITIATED,
                                        S.REGISTERED_ATTEMPTING_REGISTRATION_UPDATE],
+    # a failed update with the counter below 5 in a TA of the list, 5U1 kept (5.5.1.3.7)
+    ["registration_update_failed_in_list", S.REGISTERED_INITIATED,  S.REGISTERED_NORMAL_SERVICE],
     # -- 5G AKA (5.4.1.3), security mode control (5.4.2), identification (5.4.3) -------
     ["authentication_request",         _all(WITH_N1),               None],
     ["authentication_rejected",        _all(WITH_N1),               S.DEREGISTERED_NO_SUPI],
@@ -105,8 +117,18 @@ TRANSITIONS: list[list] = [
     ["switch_off_deregistration",      REGISTRATION_UPDATE_FROM,    S.DEREGISTERED_NORMAL_SERVICE],
     ["deregistration_accepted",        S.DEREGISTERED_INITIATED,    S.DEREGISTERED_NORMAL_SERVICE],
     ["deregistration_aborted",         S.DEREGISTERED_INITIATED,    S.DEREGISTERED_NORMAL_SERVICE],
+    # network DEREGISTRATION REQUEST: one trigger per state a row of deregistration.py
+    # NETWORK_DEREGISTRATION ends in
     ["network_deregistration",         NETWORK_DEREGISTRATION_FROM, S.DEREGISTERED_NORMAL_SERVICE],
     ["network_deregistration_no_supi", NETWORK_DEREGISTRATION_FROM, S.DEREGISTERED_NO_SUPI],
+    ["network_deregistration_limited", NETWORK_DEREGISTRATION_FROM, S.DEREGISTERED_LIMITED_SERVICE],
+    ["network_deregistration_plmn_search", NETWORK_DEREGISTRATION_FROM,
+                                       S.DEREGISTERED_PLMN_SEARCH],
+    ["network_deregistration_attempting", NETWORK_DEREGISTRATION_FROM,
+                                       S.DEREGISTERED_ATTEMPTING_REGISTRATION],
+    # 5.5.1.3.7 g: during a mobility or periodic update, a DEREGISTRATION REQUEST with
+    # #11/#12/#13/#15/#36/#62/#74/#75/#78 is ignored and the update progressed
+    ["network_deregistration_ignored", S.REGISTERED_INITIATED,      None],
     # -- service request (5.6.1): FORMATS v1 has no SERVICE REQUEST message, so nothing
     #    fires these; they are listed so NAS-2 accepts logs of UEs that do use it.
     ["service_request_started",        S.REGISTERED_NORMAL_SERVICE, S.SERVICE_REQUEST_INITIATED],
@@ -129,9 +151,15 @@ ENDS_AKMA_DEFERRAL: frozenset[str] = frozenset({
     "registration_accepted",
     "registration_rejected_no_supi",    # #3/#6/#7: USIM invalid first (5.5.1.2.5)
     "registration_rejected_limited",
+    "registration_rejected_plmn_search",
+    "registration_rejected_attempting",
+    "registration_rejected_normal",
     "update_rejected_in_this_area",
+    "update_rejected_plmn_search",
+    "update_rejected_attempting",
     "initial_registration_failed",
     "registration_update_failed",
+    "registration_update_failed_in_list",
     "authentication_rejected",          # USIM invalid first (5.4.1.3.5)
     "security_mode_command",            # accepted (new KAUSF valid) or rejected (5.4.2)
     "authentication_result",            # EAP-Success (KAUSF valid) or EAP-Failure (5.4.1.2)
@@ -142,6 +170,9 @@ ENDS_AKMA_DEFERRAL: frozenset[str] = frozenset({
     "deregistration_aborted",
     "network_deregistration",
     "network_deregistration_no_supi",   # #3/#6/#7: USIM invalid first (5.5.2.3.2)
+    "network_deregistration_limited",
+    "network_deregistration_plmn_search",
+    "network_deregistration_attempting",
 })
 
 

@@ -148,3 +148,14 @@ def concealed_gnbsim(doc: dict, kamf: bytes, suci: bytes) -> dict:
     msgs[4]["nas_pdu_hex"] = smc.hex()
     msgs[4]["ngap_hex"] = with_nas_pdu(msgs[4]["ngap_hex"], smc)
     return doc
+
+
+def as_pcap(doc: dict, uplink_frames: frozenset[int] = frozenset({0, 2, 4, 6})) -> bytes:
+    """A JSON list of NGAP PDUs (tests/data/captures) as an Ethernet pcap, one SCTP DATA
+    chunk per frame (uplink frames gNB -> AMF)."""
+    frames = [
+        ethernet(sctp_ip([data_chunk(bytes.fromhex(m["ngap_hex"]), i + 1)],
+                         uplink=m["frame"] in uplink_frames))
+        for i, m in enumerate(doc["messages"])
+    ]
+    return pcap(frames)

@@ -208,6 +208,8 @@ class Importer:
         self.by_amf: dict[tuple, Conn] = {}
         self.ue_by_supi: dict[str, Ue] = {}
         self.ue_by_s_tmsi: dict[bytes, Ue] = {}
+        # every NAS PDU with what security made of it: (frame, pdu, outer, protection)
+        self.on_nas: Callable[[int, bytes, DecodedPdu, Protection], None] | None = None
 
     # -- pass 1: NGAP -> connections -> UEs, with NAS security ---------------------------
 
@@ -403,6 +405,8 @@ class Importer:
             return
         prot = ue.security.protect_in(direction, outer)
         self._count_protection(prot, outer)
+        if self.on_nas is not None:  # --decipher-pcap (capture/decipher.py)
+            self.on_nas(frame, pdu, outer, prot)
         plain: DecodedPdu | None
         if outer.security_header == codec.SHT_PLAIN or not outer.ciphered:
             plain = outer if outer.msg is not None else None

@@ -48,6 +48,10 @@ def register(sub) -> None:
     p.add_argument("--hn-key", metavar="FILE",
                    help="home network private keys CSV (key_id,profile,private): SUCIs of "
                    "profile A/B under a listed key id are de-concealed to their SUPI")
+    p.add_argument("--decipher-pcap", metavar="OUT",
+                   help="write the capture again as pcapng with every NAS message it "
+                   "deciphered in plain (security header type 1, MAC kept) and a comment on "
+                   "each rewritten or undecipherable frame, for Wireshark")
     p.add_argument("--embed-keys", action="store_true",
                    help="write K/OPc into the trace headers (default: keys stay out of traces)")
     p.add_argument("--akma-probe", choices=("after-smc", "in-w1", "all"),
@@ -117,10 +121,30 @@ def run(args) -> int:
         print(" ".join(f"{name}={report[name]}" for name in COUNT_NAMES))
         for path in report["traces"]:
             print(f"wrote {path}")
+        if args.decipher_pcap:
+            print(f"wrote {args.decipher_pcap}")
     for problem in report["problems"]:
         print(one_line(f"ue-stack: import: {problem['severity']}: {problem['problem']}"),
               file=sys.stderr)
     return 0 if report["ok"] else 1  # FORMATS 8.3: the traces are written either way
+
+
+def _decipher_plan(args, capture: Path):
+    """``--decipher-pcap OUT``: the plan the importer fills, or None."""
+    if not args.decipher_pcap:
+        return None
+    from ..capture.decipher import DecipherPlan
+    from ..capture.pcapio import PCAP_MAGICS, PCAPNG_SHB
+
+    try:
+        with capture.open("rb") as f:
+            magic = f.read(4)
+    except OSError:
+        return None  # the import itself names the unreadable capture
+    if magic not in PCAP_MAGICS and magic != PCAPNG_SHB.to_bytes(4, "little"):
+        raise InputError("needs a pcap or pcapng capture (a JSON list of NGAP PDUs has no "
+                         "frames to write again)", field="--decipher-pcap")
+    return DecipherPlan()
 
 
 def import_report(args, show_progress: bool = True) -> dict:
@@ -132,6 +156,9 @@ def import_report(args, show_progress: bool = True) -> dict:
     options = options_from_args(args)
     capture = Path(args.capture)
     importer = Importer(options)
+    plan = _decipher_plan(args, capture)
+    if plan is not None:
+        importer.on_nas = plan.nas
     try:
         with terminal_progress(capture.name, " NGAP PDUs", enabled=show_progress) as bar:
             result = importer.run(capture, bar.update if bar.active else None)
@@ -142,6 +169,11 @@ def import_report(args, show_progress: bool = True) -> dict:
             f"could not import ({type(exc).__name__}: {exc}); please report this capture",
             file=str(capture),
         ) from None
+    if plan is not None:
+        from ..capture.decipher import write_deciphered
+
+        with open_output(args.decipher_pcap, "--decipher-pcap") as out:
+            write_deciphered(capture, out, plan)
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", capture.stem).strip("-") or "capture"
     # Traces are written as NAME.partial and get their names only once the report too
     # is on disk: an import whose report cannot be written leaves no trace that looks

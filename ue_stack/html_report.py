@@ -253,6 +253,15 @@ def render_page(report: Mapping[str, Any], timelines: Iterable[Mapping[str, Any]
         parts.append("<h2>Inputs that could not be used</h2><ul>")
         parts += [f'<li class="msg">{_esc(e)}</li>' for e in report["errors"]]
         parts.append("</ul>")
+    if report.get("alternatives"):
+        parts.append("<h2>Permitted alternatives the recorded UE took</h2><table><tr>"
+                     "<th>alternative</th><th>clause</th><th>recorded</th><th>model</th>"
+                     "<th>input</th><th>line</th></tr>")
+        parts += [f'<tr><td>{_esc(a["alternative"])}</td><td>{_esc(a["clause"])}</td>'
+                  f'<td>{_esc(a["recorded"])}</td><td>{_esc(a["model"])}</td>'
+                  f'<td>{_esc(a["input"])}</td><td>{_esc(a.get("line"))}</td></tr>'
+                  for a in report["alternatives"]]
+        parts.append("</table>")
     if report.get("not_checked"):
         parts.append("<h2>Not checked</h2><table><tr><th>invariant</th><th>input</th>"
                      "<th>reason</th></tr>")

@@ -143,6 +143,13 @@ def summary_lines(report: Mapping[str, Any], max_violations: int = 5) -> list[st
         lines.append(f"  ... and {len(violations) - max_violations} more (see the report)")
     lines.extend(not_checked_lines(report.get("not_checked", [])))
     lines.extend(f"  note: {n}" for n in report.get("notes", []))
+    chosen = report.get("alternatives", [])
+    if chosen:
+        kinds = {f"{a['alternative']} ({a['clause']})": 0 for a in chosen}
+        for a in chosen:
+            kinds[f"{a['alternative']} ({a['clause']})"] += 1
+        lines.append(f"  permitted alternatives the recorded UE took: {len(chosen)} — "
+                     + ", ".join(f"{k} x{n}" for k, n in kinds.items()))
     if "expect" in report:
         lines.append(f"expectation {'matched' if report['expect']['matched'] else 'NOT matched'}")
     return lines

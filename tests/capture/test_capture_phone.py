@@ -157,3 +157,40 @@ def test_akma_on_a_capture_is_explained_and_never_silently_unchecked(captures, t
     (note,) = replayed["notes"]
     assert "no AKMA traffic" in note and "capture's timing" in note
     assert "no AKMA traffic" in html.read_text()
+
+
+@pytest.mark.parametrize("keyed", [True, False])
+def test_a_phone_answering_20_where_the_model_checks_the_ngksi_first_is_a_permitted_choice(
+        captures, tmp_path, keyed):
+    """A re-authentication with the ngKSI in use and an AUTN whose MAC fails: the phone
+    answers #20, the model would answer #71, and TS 24.501 5.4.1.3.5/5.4.1.3.7 order neither
+    check first. Replay takes the phone's choice (the model follows it), counts it under
+    `alternatives` with its clause, and finds no NAS-3: the importer's `pass` holds."""
+    capture = _capture(captures, tmp_path, reauth_cause=20)
+    keys = _keys(captures, keyed)
+    rc, _report, trace = _import(capture, tmp_path / "out", *keys)
+    assert rc == 0
+    rc, replayed = _replay(trace, tmp_path, *keys)
+    assert (rc, replayed["verdict"], replayed["violations"]) == (0, "pass", [])
+    (alt,) = replayed["alternatives"]
+    assert alt["alternative"] == "ngksi-or-autn-first"
+    assert alt["clause"] == "TS 24.501 5.4.1.3.5, 5.4.1.3.7"
+    assert (alt["recorded"], alt["model"]) == ("authentication_failure #20",
+                                               "authentication_failure #71")
+    assert alt["input"] == str(trace) and isinstance(alt["line"], int)
+
+
+def test_20_for_an_autn_whose_mac_verifies_is_still_nas3(captures, tmp_path):
+    """With keys the importer sees that the AUTN's MAC-A verifies: #20 is not a permitted
+    choice there (only #71 or the USIM's #21 for this stale SQN), so replay reports NAS-3 and
+    the importer's expectation says so."""
+    capture = _capture(captures, tmp_path, reauth_cause=20, reauth_bad_mac=False)
+    keys = _keys(captures, True)
+    _rc, _report, trace = _import(capture, tmp_path / "out", *keys)
+    header = orjson.loads(trace.read_bytes().splitlines()[0])
+    assert header["expect"] == {"verdict": "fail", "violations": ["NAS-3"]}
+    rc, replayed = _replay(trace, tmp_path, *keys)
+    assert rc == 0 and replayed["expect"]["matched"]
+    (violation,) = replayed["violations"]
+    assert violation["invariant"] == "NAS-3" and "expected 20, model 71" in violation["message"]
+    assert "alternatives" not in replayed

@@ -39,7 +39,15 @@ from ..nas.messages import MESSAGES, is_modelled
 from ..trace.writer import TraceWriter, header
 from .ngap import NgapDecodeError, decode_ngap
 from .security import ENC_NAMES, Credentials, Protection, UeSecurity
-from .sessions import Event, SessionPlan, answer_of, expectation, find_gaps, plan_sessions
+from .sessions import (
+    Event,
+    SessionPlan,
+    answer_of,
+    expectation,
+    find_gaps,
+    forbidden_causes,
+    plan_sessions,
+)
 from .sources import open_capture
 
 COUNT_NAMES = (
@@ -497,6 +505,7 @@ class Importer:
         plan = plan_sessions(ue.events, with_sqn=creds is not None, notes=notes, where=where)
         problems.extend(problem("note", text) for text in notes)
         plan.deviations.extend(self._res_star_deviations(ue, creds))
+        plan.deviations.extend(forbidden_causes(ue.events))
         skips = find_gaps(ue.events, plan)
         for start, end, text, severity in skips.gaps:
             then = "; skipped until the UE can resynchronise" if severity == "error" else (

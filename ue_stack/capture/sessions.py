@@ -70,6 +70,30 @@ def answer_of(events: list[Event], i: int) -> Event | None:
     return None
 
 
+def forbidden_causes(events: list[Event]) -> list[tuple[int, str]]:
+    """AUTHENTICATION FAILUREs whose cause the AUTN, checked with the UE's keys, rules out
+    (no entry of nas/alternatives.py permits them): #20 for an AUTN whose MAC-A verifies,
+    #21 for one whose MAC-A fails (TS 33.102 6.3.3: MAC-A first, the SQN only after it).
+    Replay reports NAS-3 there, so the expectation says so."""
+    out = []
+    for i, ev in enumerate(events):
+        if ev.auth is None or ev.auth.mac_ok is None:
+            continue
+        answer = answer_of(events, i)
+        if answer is None or answer.name != "authentication_failure" or answer.plain is None:
+            continue
+        cause = answer.plain.fields.get("cause")
+        if cause == 20 and ev.auth.mac_ok:
+            why = "MAC failure (#20) for an AUTN whose MAC-A verifies with the UE's keys"
+        elif cause == 21 and not ev.auth.mac_ok:
+            why = ("synch failure (#21) for an AUTN whose MAC-A fails: the USIM checks MAC-A "
+                   "first (TS 33.102 6.3.3), so the answer is #20")
+        else:
+            continue
+        out.append((events.index(answer), f"frame {answer.frame}: {why}"))
+    return out
+
+
 def _is_registration_start(ev: Event) -> bool:
     return (
         ev.direction == "ul"

@@ -131,6 +131,8 @@ def replay_one(path: str, options: Options, log_path: str | None,
                 report = run.report(header.expect, replay.not_checked, replay.stats.as_dict())
                 if replay.from_capture:
                     report["notes"] = [AKMA_ON_CAPTURE]
+                if replay.alternatives:  # permitted choices the recorded UE made
+                    report["alternatives"] = [{**a, "input": path} for a in replay.alternatives]
         return TraceOutcome(path, report=report,
                             timeline=timeline.data() if timeline is not None else None)
     except InputError as exc:
@@ -176,6 +178,9 @@ def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
     notes = list(dict.fromkeys(n for r in reports for n in r.get("notes", ())))
     if notes:  # said once however many traces they concern
         merged["notes"] = notes
+    chosen = [a for r in reports for a in r.get("alternatives", ())]
+    if chosen:
+        merged["alternatives"] = chosen
     return merged
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..crypto.aka import k_amf, k_ausf, k_seaf, res_star
+from ..crypto.aka import AMF_SEPARATION_BIT, AuthCheck, k_amf, k_ausf, k_seaf, res_star
 from ..errors import RemoteProtocolError
 from ..events import KausfChanged
-from . import eap_aka_prime
+from . import alternatives, eap_aka_prime
 from .context import NasSecurityContext
 from .core import CAUSE_INVALID_MANDATORY_INFORMATION, MmCore, required
 from .messages import CAUSE_NGKSI_ALREADY_IN_USE, NGKSI_NO_KEY, NasMessage, nas
@@ -33,6 +33,10 @@ RETRANSMISSION_TIMERS: dict[str, MmState | None] = {
 
 class Authentication(MmCore):
     """AUTHENTICATION REQUEST/RESPONSE/FAILURE/REJECT/RESULT."""
+
+    # Where the spec leaves the UE a choice (nas/alternatives.py): the model's own by
+    # default; replay sets a chooser that follows the recorded UE.
+    choose: alternatives.Chooser = staticmethod(alternatives.model_choice)
 
     def _on_authentication_request(self, message: NasMessage, now: float) -> None:
         """AUTHENTICATION REQUEST, in the order of docs/behaviour.md: retransmitted RAND while
@@ -66,12 +70,28 @@ class Authentication(MmCore):
             return
 
         if self.contexts.ngksi_in_use(ngksi):
-            self._authentication_failed(now, CAUSE_NGKSI_ALREADY_IN_USE, None)
-            return
+            # #71 first, unless the AUTN fails too and the chooser takes that check's cause
+            # (nas/alternatives.py): then the USIM checks it below, as for any ngKSI
+            failing = usim.verify(rand, autn).cause
+            if failing is None or not self.choose(alternatives.Choice(
+                    alternatives.NGKSI_OR_AUTN_FIRST,
+                    (nas("authentication_failure", cause=CAUSE_NGKSI_ALREADY_IN_USE),
+                     nas("authentication_failure", cause=failing)))):
+                self._authentication_failed(now, CAUSE_NGKSI_ALREADY_IN_USE, None)
+                return
 
         check = usim.authenticate(rand, autn)
         if check.cause is not None:
-            self._authentication_failed(now, check.cause, check.auts)
+            cause, auts = check.cause, check.auts
+            if cause in (AuthCheck.MAC_FAILURE, AuthCheck.SYNCH_FAILURE) and not (
+                    autn[6] & AMF_SEPARATION_BIT) and self.choose(alternatives.Choice(
+                        alternatives.SEPARATION_BIT_OR_USIM_FIRST,
+                        (nas("authentication_failure", cause=int(cause)),
+                         nas("authentication_failure",
+                             cause=int(AuthCheck.NON_5G_AUTHENTICATION_UNACCEPTABLE))))):
+                # the ME refused the AMF before the USIM saw RAND: SQN state untouched
+                cause, auts = int(AuthCheck.NON_5G_AUTHENTICATION_UNACCEPTABLE), None
+            self._authentication_failed(now, cause, auts)
             return
 
         # an accepted AUTN always yields CK, IK and RES (crypto.aka.AuthCheck)

@@ -109,6 +109,13 @@ class Usim:
         elif rule == "delta":
             self._annex_c = None
 
+    def verify(self, rand: bytes, autn: bytes) -> AutnVerification:
+        """What ``authenticate`` would answer, without taking the SQN (the ME asking before
+        it decides which check to report, nas/alternatives.py)."""
+        annex_c = self._annex_c
+        is_fresh = sqn_is_fresh if annex_c is None else annex_c.is_fresh
+        return verify_autn(self._k, self._opc, rand, autn, self.sqn_ms, is_fresh=is_fresh)
+
     def authenticate(self, rand: bytes, autn: bytes) -> AutnVerification:
         """Check AUTN for RAND (TS 33.102 6.3.3; TS 33.501 6.1.3.2 for the separation bit).
 
@@ -116,8 +123,7 @@ class Usim:
         refuses the AMF after the USIM took the SQN). #20 and #21 leave it untouched.
         """
         annex_c = self._annex_c
-        is_fresh = sqn_is_fresh if annex_c is None else annex_c.is_fresh
-        result = verify_autn(self._k, self._opc, rand, autn, self.sqn_ms, is_fresh=is_fresh)
+        result = self.verify(rand, autn)
         if result.outcome in (AuthCheck.OK, AuthCheck.NON_5G_AUTHENTICATION_UNACCEPTABLE):
             self.sqn_ms = result.sqn_ms if annex_c is None else annex_c.accept(result.sqn)
         return result

@@ -25,6 +25,7 @@ from ..events import AfSessionRequest
 from ..hnkeys import HnKeys
 from ..invariants.app1 import App1Tracker
 from ..keyfile import with_keys
+from ..nas.alternatives import Choice, Chooser, recorded_option
 from ..nas.messages import MESSAGES, NasMessage, is_modelled
 from ..nas.mm import Nas, NasConfig
 from ..nas.usim import Usim, usim_of
@@ -106,6 +107,9 @@ class Nas3Matcher:
         """The next uplink the trace expects (the stand-in USIM's oracle)."""
         return next((e.message for e in self._queue if not e.skipped), None)
 
+    def head_line(self) -> int | None:
+        return next((e.line for e in self._queue if not e.skipped), None)
+
     def expect(self, rec: TraceRecord, owner: int, stats: ReplayStats) -> None:
         if rec.skip is not None:
             stats.ul_skipped += 1
@@ -178,6 +182,12 @@ def _lines(numbers: list[int]) -> str:
         else:
             runs.append([n, n])
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def _option_text(message: NasMessage) -> str:
+    """``authentication_failure #20``: a message and its cause, for the report."""
+    cause = message.get("cause")
+    return message.msg if cause is None else f"{message.msg} #{cause}"
 
 
 def _show(value: Any) -> str:
@@ -257,6 +267,9 @@ class StandInUsim(Usim):
 
     stand_in = True
 
+    def verify(self, rand: bytes, autn: bytes) -> AutnVerification:
+        return self.authenticate(rand, autn)  # it never takes an SQN
+
     def authenticate(self, rand: bytes, autn: bytes) -> AutnVerification:
         head = self._expected()
         cause = _recorded_autn_failure(head)
@@ -323,11 +336,13 @@ class Replay:
         nas3 = Nas3Matcher(self.record, lambda: bus.seq, lambda: bus.now)
         self.make_usim = lambda ue_cfg: make_usim(with_keys(ue_cfg, self.options.keys),
                                                   nas3.head)
+        self.alternatives: list[dict[str, Any]] = []
         nas = Nas(
             NasConfig(snn=header.snn, home_mcc=home_mcc, home_mnc=home_mnc,
                       akma_defer=self.effective_akma_defer(), sec_cap=header.ue.sec_cap),
             self.make_usim(header.ue),
         )
+        nas.choose = self._follow_recording(nas3)
         ue_cfg = header.ue
         k, opc = (ue_cfg.k, ue_cfg.opc) if ue_cfg.has_credentials else stand_in_credentials(
             ue_cfg.supi)
@@ -392,6 +407,23 @@ class Replay:
             self.not_checked.extend(
                 {"invariant": NAS3, "reason": f"{reason} (trace lines {_lines(lines)})"}
                 for reason, lines in nas3.skipped.items())
+
+    def _follow_recording(self, nas3: Nas3Matcher) -> Chooser:
+        """Where the spec leaves the UE a choice (nas/alternatives.py), take the one the
+        recorded UE took — the trace's next expected uplink — so the model stays in step;
+        each such choice is counted in the report's ``alternatives``."""
+
+        def choose(choice: Choice) -> int:
+            index = recorded_option(choice, nas3.head())
+            if index:
+                alt = choice.alternative
+                self.alternatives.append({
+                    "alternative": alt.id, "clause": alt.clause,
+                    "recorded": _option_text(choice.options[index]),
+                    "model": _option_text(choice.options[0]), "line": nas3.head_line()})
+            return index
+
+        return choose
 
     async def _feed(self, rec: TraceRecord, index: int, bus: Bus, ue: UeStack,
                     link: ShadowLink, nas3: Nas3Matcher) -> None:

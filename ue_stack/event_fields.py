@@ -12,6 +12,7 @@ from typing import Any
 
 from .events import (
     AanfChanged,
+    AfFailureIndication,
     AfSessionResult,
     KafDerived,
     KausfChanged,
@@ -27,6 +28,7 @@ from .primitives import (
     ObtainAkmaKeyReject,
     ObtainAkmaKeyRequest,
 )
+from .rel18 import FAILURE_INDICATION_CLAUSE
 
 Fields = dict[str, Any]
 # (layer that emitted the output, the output) -> (log event, fields)
@@ -74,6 +76,11 @@ LOG_FIELDS: dict[type, Mapper] = {
     AfSessionResult: lambda src, e: ("af_session", {
         **_ue_of(e), "app": e.app, "af_id": e.af_id, "a_kid": e.a_kid, "result": e.result,
         "k_af_fp_ue": e.k_af_fp_ue, "k_af_fp_net": e.k_af_fp_net}),
+    AfFailureIndication: lambda src, e: ("note", {
+        **_ue_of(e), "layer": "af", "text": "failure indication: the AAnF does not know the "
+        "A-KID; the application may obtain a new one and retry", "app": e.app,
+        "af_id": e.af_id, "a_kid": e.a_kid, "attempt": e.attempt,
+        "clause": FAILURE_INDICATION_CLAUSE}),
     AanfChanged: lambda src, e: ("aanf", {
         **_ue_of(e), "action": e.action, "supi": e.supi, "a_kid": e.a_kid,
         "k_akma_fp": e.k_akma_fp}),

@@ -73,6 +73,26 @@ class AfSessionRequest:
     ua_id: bytes
     a_kid: str
     k_af_fp: str
+    attempt: int = 0  # retries after a failure indication (ue_stack.rel18 choice 3)
+
+    @property
+    def af_id(self) -> str:
+        return f"{self.af_fqdn}:{self.ua_id.hex()}"
+
+
+@dataclass(frozen=True, slots=True)
+class AfFailureIndication:
+    """An AF answers a Ua* request with the AAnF's failure indication (the A-KID is
+    unknown) instead of failing the session: the application may obtain KAKMA/A-KID from
+    NAS again and retry (TS 33.535 Rel-18; ``ue_stack.rel18`` choice 3). Logged as a
+    ``note``; the session's outcome is the ``af_session`` of the last attempt."""
+
+    app: str
+    af_fqdn: str
+    ua_id: bytes
+    a_kid: str
+    attempt: int
+    supi: str | None = None
 
     @property
     def af_id(self) -> str:

@@ -28,10 +28,12 @@ choices (``docs/akma-rel18.md`` explains them for people):
    AF then releases its AKMA context for the A-KID. Enabling again restores the
    subscription; the AAnF holds a context again after the next primary authentication.
 3. **Failure indication** (``network/af.py``): the AAnF's answer for an A-KID it does not
-   hold. An AF that passes it on to the UE (``FAILURE_INDICATION_AFS``, option
-   ``af_failure_indication``) answers the Ua* request with it instead of failing the
-   session; the application asks NAS for KAKMA/A-KID again and retries after
-   ``RETRY_DELAY_S``, at most ``MAX_RETRIES`` times; the last failure fails the session.
+   hold. An AF that passes it on to the UE (option ``af_failure_indication``, in a
+   scenario and a trace header) answers the Ua* request with it instead of failing the
+   session (a ``note``, not an ``af_session``: the session is still being set up); the
+   application tries again after ``RETRY_DELAY_S`` — ``per-kaf`` asks NAS for KAKMA/A-KID
+   first, ``legacy-cache`` uses its cache — and after ``MAX_RETRIES`` indications the AF
+   fails the session (``af_session``, AKMA-4).
 4. **Roaming** (``network/nef.py``): the NEF relays the AF's request to the AAnF of the
    A-KID's realm — the home network's, as the UE derives it (``crypto.akma.a_kid``) — and
    answers a failure indication for a realm it has no AAnF for.

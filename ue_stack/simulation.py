@@ -169,7 +169,7 @@ class Simulation:
 
         def route(_layer: Layer, event: object) -> None:
             if not isinstance(event, SendN1):
-                log_network_event(bus, _layer, event)
+                log_network_event(bus, _layer, event, lambda supi: by_supi.get(supi or ""))
                 return
             stack = by_supi.get(event.supi or "")
             if stack is None:
@@ -241,7 +241,9 @@ class Simulation:
             ue=ue_config_record(s.ue),
             serving_plmn={"mcc": s.network.mcc, "mnc": s.network.mnc},
             **net,
-            options={"app_mode": self.app_mode, "akma_defer": self.akma_defer},
+            options={"app_mode": self.app_mode, "akma_defer": self.akma_defer,
+                     **({"af_failure_indication": True}
+                        if s.options.get("af_failure_indication") else {})},
             expect=expect,
         )
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from .app.akma_client import PER_KAF, AkmaClient
 from .bus import Bus, Layer
 from .event_fields import LOG_FIELDS, Mapper, n1_fields
-from .events import AfSessionRequest, Discarded, SendN1
+from .events import AfFailureIndication, AfSessionRequest, Discarded, SendN1
 from .nas.messages import NasMessage
 from .nas.usim import Usim
 from .primitives import ObtainAkmaKeyConfirm, ObtainAkmaKeyReject, ObtainAkmaKeyRequest
@@ -85,6 +85,13 @@ class UeStack:
         layer = self.app(app)
         client = layer.core
         self.bus.submit(layer, lambda now: client.kaf_request(af_fqdn, ua_id, now))
+
+    def af_failure(self, indication: AfFailureIndication) -> None:
+        """An AF answered one of this UE's applications with a failure indication (Ua*)."""
+        layer = self.apps.get(indication.app)
+        if layer is not None:
+            client = layer.core
+            self.bus.submit(layer, lambda now: client.handle_af_failure(indication, now))
 
     def ue_op(self, op: str | None, fields: Mapping[str, Any],
               usim_for: Callable[[UeConfig | None], Usim]) -> None:
@@ -165,9 +172,16 @@ _OUTPUTS: dict[type, tuple[Mapper | None, Callable[[UeStack, Any], None] | None]
 }
 
 
-def log_network_event(bus: Bus, layer: Layer, event: object) -> None:
-    """Log an output of a network function (twin or shadow) that needs no routing."""
+def log_network_event(bus: Bus, layer: Layer, event: object,
+                      ue_of: Callable[[str | None], UeStack | None] = lambda _supi: None
+                      ) -> None:
+    """Log an output of a network function (twin or shadow) other than N1; an AF's
+    failure indication also goes back over Ua* to the UE ``ue_of(supi)`` gives."""
     mapper = LOG_FIELDS.get(type(event))
     if mapper is None or isinstance(event, SendN1):
         raise TypeError(f"network emitted an unexpected {type(event).__name__}")
     bus.log_fields(*mapper(layer.name, event))
+    if isinstance(event, AfFailureIndication):
+        stack = ue_of(event.supi)
+        if stack is not None:
+            stack.af_failure(event)

@@ -6,26 +6,38 @@ in a visited network reaches the home AAnF through the NEF (TR 33.737)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
+from ue_stack.app.akma_client import AkmaClient
 from ue_stack.cli import main
 from ue_stack.crypto import akma
 from ue_stack.crypto.secret import Key
 from ue_stack.errors import InputError
-from ue_stack.events import AanfChanged, Note
+from ue_stack.events import (
+    AanfChanged,
+    AfFailureIndication,
+    AfSessionRequest,
+    AfSessionResult,
+    Note,
+)
 from ue_stack.network.aanf import Aanf
+from ue_stack.network.af import Af
 from ue_stack.network.hn_reauth import HomeNetworkReauth
 from ue_stack.network.nef import Nef
+from ue_stack.primitives import ObtainAkmaKeyRequest
+from ue_stack.rel18 import MAX_RETRIES, RETRY_DELAY_S
 from ue_stack.scenarios import builtin_names, parse_scenario
 
 SUPI = "001010000000001"
 KAKMA = Key(bytes(range(32)))
 A_KID = "rid0.atidAAAA@5gc.mnc001.mcc001.3gppnetwork.org"
 AF_ID = akma.af_id("af.example.com", bytes.fromhex("0100000007"))
-REL18 = ("hn-triggered-reauth", "aanf-service-disable", "akma-roaming")
+REL18 = ("hn-triggered-reauth", "aanf-service-disable", "akma-roaming",
+         "af-recovers-stale-a-kid")
 
 
 def simulated_log(name: str, tmp_path: Path, *argv: str) -> list[dict]:
@@ -185,3 +197,106 @@ def test_a_period_under_one_second_is_refused_naming_the_field():
     with pytest.raises(InputError) as err:
         parse_scenario(text, "x.toml")
     assert err.value.field == "network.hn_reauth_period"
+
+
+# -- the AF's failure indication and the application's recovery ----------------------------
+
+
+def recovery(log: list[dict]) -> list[tuple[float, float, int]]:
+    """Per failure-indicated session: (first indication, ok session, retries), as the
+    docs measure recovery."""
+    out, first, retries = [], None, 0
+    for r in log:
+        if r["event"] == "note" and r.get("layer") == "af" and "failure indication" in r["text"]:
+            first = r["t"] if first is None else first
+            retries += 1
+        elif r["event"] == "af_session" and first is not None:
+            if r["result"] == "ok":
+                out.append((first, r["t"], retries))
+            first, retries = None, 0
+    return out
+
+
+def test_per_kaf_recovers_a_stale_a_kid_one_second_later_by_asking_nas_again(tmp_path):
+    """rel18 choice 3: the AF answers the A-KID the AAnF just replaced with a failure
+    indication; the application obtains KAKMA/A-KID again (a new corr), now from the new
+    KAUSF, and the session succeeds — measured: one session recovered, after 1 retry,
+    1.0 s after the indication."""
+    log = simulated_log("af-recovers-stale-a-kid", tmp_path)
+    assert recovery(log) == [(61.0, 62.0, 1)]
+    indication = events(log, "note", layer="af")[0]
+    stale, fresh = (r["a_kid"] for r in events(log, "aanf"))
+    assert indication["a_kid"] == stale and indication["attempt"] == 0
+    asked = [r["t"] for r in events(log, "primitive", name="ObtainAkmaKeyRequest")]
+    assert asked == [5.0, 61.0, 62.0]
+    assert [(r["a_kid"], r["result"]) for r in events(log, "af_session")][1:] == [
+        (fresh, "ok")]
+
+
+def test_legacy_cache_retries_from_its_cache_and_the_session_fails(tmp_path):
+    """The cache holds the first KAKMA: every retry presents the same stale A-KID; after
+    MAX_RETRIES indications the AF fails the session (AKMA-4), each KAF from the cache
+    (AKMA-1)."""
+    log = simulated_log("af-recovers-stale-a-kid", tmp_path, "--app-mode", "legacy-cache")
+    assert [r["t"] for r in events(log, "note", layer="af")] == [61.0, 62.0, 63.0]
+    assert [(r["t"], r["result"]) for r in events(log, "af_session")] == [
+        (5.0, "ok"), (64.0, "unknown_a_kid")]
+    assert recovery(log) == []
+
+
+def test_without_failure_indications_the_same_timeline_fails_akma4(tmp_path):
+    """The AF's answer is what makes recovery possible: with the option off, the W1
+    request's session fails at once, per-kaf or not."""
+    scenario = tmp_path / "no-indication.toml"
+    scenario.write_text(builtin_text("af-recovers-stale-a-kid").replace(
+        "af_failure_indication = true", "af_failure_indication = false"))
+    log = tmp_path / "n.jsonl"
+    assert main(["simulate", str(scenario), "--log", str(log)]) == 1
+    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    assert [r["result"] for r in events(lines, "af_session")] == ["ok", "unknown_a_kid"]
+
+
+def test_the_af_fails_the_session_after_max_retries():
+    aanf = Aanf()
+    af = Af(aanf, failure_indication=True)
+    req = AfSessionRequest("mail", "af.example.com", bytes.fromhex("0100000007"), A_KID, "00")
+    assert isinstance(af.session_request(req, 0.0), AfFailureIndication)
+    last = replace(req, attempt=MAX_RETRIES)
+    result = af.session_request(last, 1.0)
+    assert isinstance(result, AfSessionResult) and result.result == "unknown_a_kid"
+
+
+def test_the_client_asks_nas_again_after_the_retry_delay():
+    client = AkmaClient("mail", "per-kaf")
+    client.handle_af_failure(AfFailureIndication(
+        "mail", "af.example.com", bytes.fromhex("0100000007"), A_KID, 0), now=10.0)
+    assert client.next_deadline() == 10.0 + RETRY_DELAY_S
+    client.handle_timer(10.5)
+    assert client.outbox.drain() == []
+    client.handle_timer(11.0)
+    assert client.outbox.drain() == [ObtainAkmaKeyRequest(app="mail", corr="mail-1")]
+    assert client.next_deadline() is None
+
+
+def test_a_recorded_recovery_replays_with_the_option_in_its_header(tmp_path):
+    trace = tmp_path / "r.jsonl"
+    assert main(["simulate", "af-recovers-stale-a-kid", "--record", str(trace)]) == 0
+    header = json.loads(trace.read_text().splitlines()[0])
+    assert header["options"]["af_failure_indication"] is True
+    assert main(["replay", str(trace), "--check-expect"]) == 0
+    without = tmp_path / "w.jsonl"
+    lines = trace.read_text().splitlines()
+    del header["options"]["af_failure_indication"]
+    without.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    assert main(["replay", str(without)]) == 1  # the replayed AF fails the W1 session
+
+
+def test_a_non_boolean_af_failure_indication_is_refused_naming_the_field(tmp_path, capsys):
+    trace = tmp_path / "bad.jsonl"
+    assert main(["simulate", "af-recovers-stale-a-kid", "--record", str(trace)]) == 0
+    lines = trace.read_text().splitlines()
+    header = json.loads(lines[0])
+    header["options"]["af_failure_indication"] = "yes"
+    trace.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    assert main(["replay", str(trace)]) == 2
+    assert "options.af_failure_indication" in capsys.readouterr().err

@@ -17,8 +17,9 @@ import pytest
 
 from ue_stack.crypto import akma
 from ue_stack.crypto.secret import fp
-from ue_stack.events import AfSessionRequest, AfSessionResult, SendN1
+from ue_stack.events import AfFailureIndication, AfSessionRequest, AfSessionResult, SendN1
 from ue_stack.primitives import ObtainAkmaKeyConfirm, ObtainAkmaKeyReject, ObtainAkmaKeyRequest
+from ue_stack.rel18 import RETRY_DELAY_S
 from ue_stack.scenarios import builtin_scenarios
 
 mm = pytest.importorskip("ue_stack.nas.mm")
@@ -95,18 +96,20 @@ class Run:
         elif step.op != "advance":
             getattr(nas, step.op)(now)
 
-    def kaf_request(self, app: str, fqdn: str, ua_id: bytes, now: float) -> None:
+    def kaf_request(self, app: str, fqdn: str, ua_id: bytes, now: float,
+                    attempt: int = 0) -> None:
         if self.mode == "legacy-cache" and app in self.cache:
             self.akma1 = True  # a KAF derived without a fresh confirm
-            self.af_session(self.cache[app], fqdn, ua_id, now)
+            self.af_session(self.cache[app], fqdn, ua_id, now, attempt)
             return
         corr = f"{app}-{next(self.seq)}"
-        self.pending[corr] = (fqdn, ua_id)
+        self.pending[corr] = (fqdn, ua_id, attempt)
         self.nas.handle_primitive(ObtainAkmaKeyRequest(app, corr), now)
 
-    def af_session(self, confirm: ObtainAkmaKeyConfirm, fqdn: str, ua_id: bytes, now: float):
+    def af_session(self, confirm: ObtainAkmaKeyConfirm, fqdn: str, ua_id: bytes, now: float,
+                   attempt: int = 0):
         k_af = akma.k_af(confirm.k_akma, akma.af_id(fqdn, ua_id))
-        req = AfSessionRequest(confirm.app, fqdn, ua_id, confirm.a_kid, fp(k_af))
+        req = AfSessionRequest(confirm.app, fqdn, ua_id, confirm.a_kid, fp(k_af), attempt)
         self.twin.handle_af_session(req, now, self.supi)
 
     def route(self, now: float) -> None:
@@ -118,9 +121,9 @@ class Run:
                     for delay, m in self.link.apply(event.message):
                         self.at(now + delay, lambda t, m=m: self.twin.handle_n1(self.supi, m, t))
                 elif isinstance(event, ObtainAkmaKeyConfirm):
-                    fqdn, ua_id = self.pending.pop(event.corr)
+                    fqdn, ua_id, attempt = self.pending.pop(event.corr)
                     self.cache.setdefault(event.app, event)
-                    self.af_session(event, fqdn, ua_id, now)
+                    self.af_session(event, fqdn, ua_id, now, attempt)
                 elif isinstance(event, ObtainAkmaKeyReject):
                     self.pending.pop(event.corr)
                     self.outcomes.append((now, event.app, "rejected"))
@@ -131,6 +134,9 @@ class Run:
                         self.at(now + delay, lambda t, m=m: self.nas.handle_n1(m, t))
                 elif isinstance(event, AfSessionResult):
                     self.outcomes.append((now, event.app, event.result))
+                elif isinstance(event, AfFailureIndication):  # try again (rel18 choice 3)
+                    self.at(now + RETRY_DELAY_S, lambda t, e=event: self.kaf_request(
+                        e.app, e.af_fqdn, e.ua_id, t, e.attempt + 1))
             if not moved:
                 return
 
@@ -192,6 +198,7 @@ PER_KAF_OUTCOMES = {  # what each request of each scenario gets in per-kaf mode
     "hn-triggered-reauth": ["ok"] * 5,
     "aanf-service-disable": ["ok", "ok"],
     "akma-roaming": ["ok", "ok", "ok"],
+    "af-recovers-stale-a-kid": ["ok", "ok"],
 }
 
 

@@ -11,18 +11,26 @@ Two modes:
 - ``legacy-cache`` (the pre-CR behaviour, a negative control for the checker): the first
   KAKMA/A-KID obtained is kept and reused for every later KAF, so a re-authentication that
   replaces KAUSF leaves the application on a stale KAKMA.
+
+An AF may answer a stale A-KID with a failure indication (Release 18, ``ue_stack.rel18``
+choice 3). The client then tries the session again ``RETRY_DELAY_S`` later, as its mode
+says: ``per-kaf`` asks NAS for KAKMA/A-KID again first — which is what lets it recover once
+the UE has the new KAUSF — while ``legacy-cache`` derives from its cache again.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import deque
 from dataclasses import dataclass
 
 from ..crypto import akma
 from ..crypto.secret import fp
 from ..errors import LocalProtocolError
-from ..events import AfSessionRequest, KafDerived, Note, Outbox
+from ..events import AfFailureIndication, AfSessionRequest, KafDerived, Note, Outbox
 from ..primitives import ObtainAkmaKeyConfirm, ObtainAkmaKeyReject, ObtainAkmaKeyRequest
+from ..rel18 import RETRY_DELAY_S
 
 PER_KAF = "per-kaf"
 LEGACY_CACHE = "legacy-cache"
@@ -35,6 +43,7 @@ class KafNeed:
 
     af_fqdn: str
     ua_id: bytes
+    attempt: int = 0  # 0: the first try; n: the n-th retry after a failure indication
 
 
 class AkmaClient:
@@ -58,10 +67,15 @@ class AkmaClient:
         # legacy-cache only: the KAKMA/A-KID obtained first, reused forever.
         self._cached: ObtainAkmaKeyConfirm | None = None
         self._queued_for_cache: deque[KafNeed] = deque()
+        # retries after a failure indication: (when, order, need), earliest first
+        self._retries: list[tuple[float, int, KafNeed]] = []
+        self._retry_order = itertools.count()
 
     def kaf_request(self, af_fqdn: str, ua_id: bytes, now: float) -> None:
         """The application needs KAF for ``af_fqdn`` over the Ua* protocol ``ua_id``."""
-        need = KafNeed(af_fqdn, bytes(ua_id))
+        self._need(KafNeed(af_fqdn, bytes(ua_id)), now)
+
+    def _need(self, need: KafNeed, now: float) -> None:
         akma.af_id(need.af_fqdn, need.ua_id)  # validates the Ua* id before anything is sent
         if self.mode == LEGACY_CACHE and self._cached is not None:
             self._derive_and_connect(need, None, self._cached)
@@ -97,7 +111,20 @@ class AkmaClient:
     def _flush_queued_for_cache(self, now: float) -> None:
         queued, self._queued_for_cache = self._queued_for_cache, deque()
         for need in queued:
-            self.kaf_request(need.af_fqdn, need.ua_id, now)
+            self._need(need, now)
+
+    def handle_af_failure(self, indication: AfFailureIndication, now: float) -> None:
+        """The AF answered a failure indication (rel18 choice 3): try again
+        ``RETRY_DELAY_S`` from now, as a new need of the same AF (``_need``)."""
+        need = KafNeed(indication.af_fqdn, indication.ua_id, indication.attempt + 1)
+        heapq.heappush(self._retries, (now + RETRY_DELAY_S, next(self._retry_order), need))
+
+    def next_deadline(self) -> float | None:
+        return self._retries[0][0] if self._retries else None
+
+    def handle_timer(self, now: float) -> None:
+        while self._retries and self._retries[0][0] <= now:
+            self._need(heapq.heappop(self._retries)[2], now)
 
     def _derive_and_connect(
         self, need: KafNeed, corr: str | None, keys: ObtainAkmaKeyConfirm
@@ -109,7 +136,8 @@ class AkmaClient:
         k_af_fp = fp(k_af)
         af_id = f"{need.af_fqdn}:{need.ua_id.hex()}"
         self.outbox.put(KafDerived(self.app, corr, af_id, a_kid, keys.k_akma_fp, k_af_fp))
-        self.outbox.put(AfSessionRequest(self.app, need.af_fqdn, need.ua_id, a_kid, k_af_fp))
+        self.outbox.put(AfSessionRequest(self.app, need.af_fqdn, need.ua_id, a_kid, k_af_fp,
+                                         need.attempt))
 
     @property
     def waiting(self) -> int:

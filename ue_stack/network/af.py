@@ -21,8 +21,8 @@ from typing import Protocol
 
 from ..crypto.akma import af_id as build_af_id
 from ..crypto.secret import fp
-from ..events import AfSessionRequest, AfSessionResult, Note, Outbox
-from ..rel18 import SERVICE_DISABLE_CLAUSE
+from ..events import AfFailureIndication, AfSessionRequest, AfSessionResult, Note, Outbox
+from ..rel18 import MAX_RETRIES, SERVICE_DISABLE_CLAUSE
 from .aanf import ApplicationKey
 
 OK = "ok"
@@ -39,8 +39,11 @@ class KeyProvider(Protocol):
 
 class Af:
     def __init__(self, aanf: KeyProvider, outbox: Outbox | None = None, *,
-                 name: str = "af") -> None:
+                 name: str = "af", failure_indication: bool = False) -> None:
         self.aanf = aanf
+        # pass the AAnF's failure indication on to the UE (rel18 choice 3), at most
+        # MAX_RETRIES times per session, rather than fail the session at once
+        self.failure_indication = failure_indication
         self.outbox = outbox if outbox is not None else Outbox()
         self.name = name
         # The Service Disable URI this AF gives the AAnF (the twin routes notifications
@@ -49,11 +52,17 @@ class Af:
 
     def session_request(
         self, req: AfSessionRequest, now: float, supi: str | None = None
-    ) -> AfSessionResult:
+    ) -> AfSessionResult | AfFailureIndication:
         """Check a UE's AKMA session request (TS 33.535 6.2 steps 1-4) and record the
-        outcome (log event ``af_session``)."""
+        outcome (log event ``af_session``), or answer a failure indication the UE may
+        recover from."""
         key = self.aanf.application_key_get(req.a_kid, build_af_id(req.af_fqdn, req.ua_id), now,
                                             self.disable_uri)
+        if key is None and self.failure_indication and req.attempt < MAX_RETRIES:
+            indication = AfFailureIndication(req.app, req.af_fqdn, req.ua_id, req.a_kid,
+                                             req.attempt, supi)
+            self.outbox.put(indication)
+            return indication
         if key is None:
             result, net_fp = UNKNOWN_A_KID, None
         else:

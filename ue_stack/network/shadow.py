@@ -21,7 +21,7 @@ from typing import Any
 
 from ..crypto.secret import Key
 from ..errors import InputError
-from ..events import AfSessionRequest, AfSessionResult, Note, Outbox
+from ..events import AfFailureIndication, AfSessionRequest, AfSessionResult, Note, Outbox
 from ..nas.messages import NasMessage
 from .aanf import KAF_LIFETIME, Aanf
 from .af import Af
@@ -45,6 +45,7 @@ class ShadowNetwork:
         home_mnc: str | None = None,
         akma: bool = True,
         kaf_lifetime: float = KAF_LIFETIME,
+        af_failure_indication: bool = False,
     ) -> None:
         self.supi = supi
         self.snn = snn
@@ -58,7 +59,7 @@ class ShadowNetwork:
                                     home_mcc=str(home_mcc), home_mnc=str(home_mnc)))
         self.aanf = Aanf(self.outbox, kaf_lifetime)
         self.ausf = Ausf(self.udm, self.aanf)
-        self.af = Af(self.aanf, self.outbox)
+        self.af = Af(self.aanf, self.outbox, failure_indication=af_failure_indication)
         self._challenge_rand: bytes | None = None
         self._confirmed_rand: bytes | None = None
 
@@ -104,7 +105,8 @@ class ShadowNetwork:
             return
         self._confirmed_rand = self._challenge_rand
 
-    def handle_af_session(self, req: AfSessionRequest, now: float) -> AfSessionResult | None:
+    def handle_af_session(self, req: AfSessionRequest,
+                          now: float) -> AfSessionResult | AfFailureIndication | None:
         if not self.can_verify:
             self._note("AF session not checked: the trace has no K/OPc", app=req.app)
             return None

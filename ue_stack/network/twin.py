@@ -11,7 +11,8 @@ After Release 17 (``ue_stack.rel18``): the home network may re-authenticate each
 timer of its own (``hn_reauth_period``, ``hn_reauth.py``), AKMA service can be disabled
 and enabled per UE (the UDM withdraws the subscription, the AAnF notifies the AFs), and
 the AFs whose FQDN is in ``visited_afs`` sit in the visited network and reach the home
-AAnF through the NEF (``nef.py``).
+AAnF through the NEF (``nef.py``); with ``af_failure_indication`` the AFs answer an unknown
+A-KID with a failure indication the UE's application can recover from.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from ..crypto.aka import serving_network_name
 from ..crypto.akma import realm
 from ..errors import LocalProtocolError
-from ..events import AfSessionRequest, AfSessionResult, Note, Outbox
+from ..events import AfFailureIndication, AfSessionRequest, AfSessionResult, Note, Outbox
 from ..nas.messages import NasMessage
 from ..rel18 import HN_REAUTH_CLAUSE
 from .aanf import KAF_LIFETIME, Aanf
@@ -68,6 +69,7 @@ class NetworkTwin:
         n1_latency: float = 0.0,
         hn_reauth_period: float | None = None,
         visited_afs: tuple[str, ...] = (),
+        af_failure_indication: bool = False,
     ) -> None:
         self.outbox = Outbox()
         self.n1_latency = n1_latency  # one-way delay of every N1 message (LinkFaults)
@@ -75,9 +77,10 @@ class NetworkTwin:
         self.udm = Udm(random.Random(seed))
         self.aanf = Aanf(self.outbox, kaf_lifetime)
         self.ausf = Ausf(self.udm, self.aanf)
-        self.af = Af(self.aanf, self.outbox)
+        self.af = Af(self.aanf, self.outbox, failure_indication=af_failure_indication)
         self.nef = Nef(self.outbox)
-        self.visited_af = Af(self.nef, self.outbox, name="visited-af")
+        self.visited_af = Af(self.nef, self.outbox, name="visited-af",
+                             failure_indication=af_failure_indication)
         self.visited_afs = frozenset(visited_afs)  # FQDNs of AFs in the visited network
         self._af_by_uri = {af.disable_uri: af for af in (self.af, self.visited_af)}
         self.hn_reauth = HomeNetworkReauth(hn_reauth_period)
@@ -130,7 +133,7 @@ class NetworkTwin:
 
     def handle_af_session(
         self, req: AfSessionRequest, now: float, supi: str | None = None
-    ) -> AfSessionResult:
+    ) -> AfSessionResult | AfFailureIndication:
         af = self.visited_af if req.af_fqdn in self.visited_afs else self.af
         return af.session_request(req, now, supi)
 

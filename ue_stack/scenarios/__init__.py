@@ -34,6 +34,7 @@ Format (every table but ``[ue]`` optional; unknown keys are errors, to catch typ
     [options]     # as a trace header's options; the command line overrides them
     app_mode = "per-kaf"       # or "legacy-cache"
     akma_defer = true
+    af_failure_indication = false   # AFs answer a stale A-KID with a failure indication
     [expect."per-kaf"]         # what `simulate` should conclude, per app mode
     verdict = "pass"
     violations = []
@@ -213,6 +214,7 @@ class Scenario:
             ),
             hn_reauth_period=n.hn_reauth_period,
             visited_afs=n.visited_afs,
+            af_failure_indication=bool(self.options.get("af_failure_indication", False)),
         )
         ues = [self.ue] + [s.fields["ue"] for s in self.steps if "ue" in s.fields]
         for ue in ues:
@@ -366,7 +368,8 @@ _NETWORK: _Spec = {
     "nea": (_algorithm, False), "nia": (_algorithm, False),
     "hn_reauth_period": (_period, False), "visited_afs": (_fqdns, False),
 }
-_OPTIONS: _Spec = {"app_mode": (_enum(*APP_MODES), False), "akma_defer": (_bool, False)}
+_OPTIONS: _Spec = {"app_mode": (_enum(*APP_MODES), False), "akma_defer": (_bool, False),
+                   "af_failure_indication": (_bool, False)}
 _UE_KEYS = ("supi", "k", "opc", "op", "sqn_ms", "rid", "home_plmn", "sec_cap")
 _TOP_KEYS = ("name", "description", "ue", "network", "options", "expect", "step")
 

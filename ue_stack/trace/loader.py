@@ -484,6 +484,9 @@ def _options(obj: Any) -> dict[str, Any]:
         options["app_mode"] = _enum(obj["app_mode"], "options.app_mode", APP_MODES)
     if _given(obj, "akma_defer"):
         options["akma_defer"] = _bool(obj["akma_defer"], "options.akma_defer")
+    if _given(obj, "af_failure_indication"):
+        options["af_failure_indication"] = _bool(obj["af_failure_indication"],
+                                                  "options.af_failure_indication")
     return options
 
 

@@ -347,9 +347,12 @@ class Replay:
         k, opc = (ue_cfg.k, ue_cfg.opc) if ue_cfg.has_credentials else stand_in_credentials(
             ue_cfg.supi)
         shadow = ShadowNetwork(ue_cfg.supi, header.snn, k=k, opc=opc, rid=ue_cfg.rid,
-                               home_mcc=home_mcc, home_mnc=home_mnc)
+                               home_mcc=home_mcc, home_mnc=home_mnc,
+                               af_failure_indication=bool(
+                                   header.options.get("af_failure_indication", False)))
         link = ShadowLink(bus, bus.add_layer(
-            "network", shadow, lambda layer, ev: log_network_event(bus, layer, ev)), shadow)
+            "network", shadow, lambda layer, ev: log_network_event(bus, layer, ev,
+                                                                   lambda _supi: ue)), shadow)
         ue = UeStack(bus, header.ue.supi, nas, app_mode=self.effective_app_mode(),
                      network=link, on_uplink=nas3.uplink)
         self.ue, self.shadow = ue, shadow  # the explorer reads the cores between records

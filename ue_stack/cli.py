@@ -1,7 +1,8 @@
 """``ue-stack`` command line (docs/README.md).
 
-Exit status: 0 all invariants hold, 1 a violation, 2 unusable input or usage. Errors are
-for people: one line naming file, line and field, never a traceback.
+Exit status: 0 all invariants hold, 1 a violation, 2 unusable input or usage, 3 an
+internal error (a bug). Errors are for people: one line naming file, line and field, never
+a traceback — except for a bug, with ``--debug`` or ``UE_STACK_DEBUG=1``.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import os
 import re
 import sys
+import traceback
 
 from . import __version__, inputs
 from .errors import InputError
@@ -36,8 +39,11 @@ DESCRIPTION = """\
 A 5G UE protocol stack model (NAS 5GMM, AKMA upper layers, a network twin) that replays
 NAS traces and checks cross-layer invariants, such as TS 24.501 4.21: upper layers obtain
 KAKMA from NAS before every KAF derivation."""
-EPILOG = """exit status: 0 all invariants hold, 1 a violation, 2 unusable input or usage.
+EPILOG = """exit status: 0 all invariants hold, 1 a violation, 2 unusable input or usage,
+3 an internal error (a bug: --debug or UE_STACK_DEBUG=1 shows its traceback).
 formats, invariants and clauses: docs/ in the source repository; `ue-stack explain ID`."""
+INTERNAL_ERROR = 3
+DEBUG_FLAG = "--debug"
 
 
 class UsageError(InputError):
@@ -82,6 +88,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=__version__,
                         help="print the version and exit")
+    parser.add_argument(DEBUG_FLAG, action="store_true",
+                        help="on an internal error, print its traceback (also "
+                             "UE_STACK_DEBUG=1); may come anywhere before `--`")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     if command in COMMANDS:
         module, _ = COMMANDS[command]
@@ -109,9 +118,32 @@ def _never_crash_on_encoding() -> None:
             reconfigure(errors="backslashreplace")
 
 
+def _without_debug(argv: list[str]) -> tuple[list[str], bool]:
+    """``--debug`` may come anywhere before ``--`` (after it, it is a file name)."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    head = [a for a in argv[:end] if a != DEBUG_FLAG]
+    return head + argv[end:], len(head) < end
+
+
+def _bug(command: str, exc: BaseException, debug: bool) -> int:
+    """One line for an internal error: the command, the exception's type and where it was
+    raised — not its message, which may hold an input's values (keys included)."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+    hint = "" if debug else f"; {DEBUG_FLAG} (or UE_STACK_DEBUG=1) shows the traceback"
+    print(f"ue-stack: {command or 'ue-stack'}: internal error ({type(exc).__name__}{where}): "
+          f"this is a bug in ue-stack, please report it{hint}", file=sys.stderr)
+    return INTERNAL_ERROR
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _never_crash_on_encoding()
+    argv, debug = _without_debug(argv)
+    debug = debug or os.environ.get("UE_STACK_DEBUG", "") not in ("", "0")
+    command = argv[0] if argv and argv[0] in COMMANDS else ""
     try:
         parser = build_parser(argv[0] if argv else None)
         args = parser.parse_args(argv)
@@ -128,7 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         status = 130
     except BrokenPipeError:
         status = 0
-    sys.stdout.flush()
+    except Exception as exc:  # a bug, never exit 1 (a violation) nor a bare traceback
+        status = _bug(command, exc, debug)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
     return status
 
 

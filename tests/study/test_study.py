@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+import ue_stack
 from ue_stack.cli import main
+from ue_stack.study.agreement import agreement, binomial_tail
 from ue_stack.study.arithmetic import expected_share
 from ue_stack.study.model import Point, Setup, run_point
-from ue_stack.study.sweep import COLUMNS, run_all, summarise
+from ue_stack.study.sweep import COLUMNS, plot, run_all, summarise
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = Setup(ues=4, intervals=4, latency_s=0.5, seed=7)
@@ -78,7 +80,8 @@ def test_command_writes_table_plots_and_json_that_validates(tmp_path: Path, caps
                    "--jobs", "1"])
     assert status in (0, 1)
     assert {p.name for p in out.iterdir()} == {"study.csv", "study.json", "study.png",
-                                              "study.svg", "staleness.png", "staleness.svg"}
+                                              "study.svg", "study.pdf", "staleness.png",
+                                              "staleness.svg", "staleness.pdf"}
     with (out / "study.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert tuple(rows[0])[: len(COLUMNS)] == COLUMNS and len(rows) == 3
@@ -88,7 +91,46 @@ def test_command_writes_table_plots_and_json_that_validates(tmp_path: Path, caps
     assert not list(Draft202012Validator(schema).iter_errors(doc))
     assert (out / "study.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in (out / "study.svg").read_bytes()[:2000]
+    assert (out / "study.pdf").read_bytes()[:5] == b"%PDF-"
     assert "points agree with the arithmetic" in capsys.readouterr().out
+    assert doc["agreement"]["rule"] == "binomial" and doc["agreement"]["points"] == 3
+    assert status == (0 if doc["agreement"]["agrees"] else 1)
+    assert doc["ue_stack_version"] == ue_stack.__version__
+    assert doc["argv"][:2] == ["ue-stack", "study"]
+
+
+def test_the_figure_files_are_the_same_bytes_for_the_same_rows(tmp_path: Path) -> None:
+    """SVG and PDF carry no date and fixed ids: a paper's build does not change."""
+    rows = [summarise(r, SMALL) for r in run_all(
+        [Point("legacy-cache", True, 60.0, 4.0, 0.0), Point("per-kaf", True, 60.0, 4.0, 0.0),
+         Point("per-kaf", False, 60.0, 4.0, 0.0)], SMALL, 1, _serial)]
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        out.mkdir()
+        plot(out, rows, SMALL)
+    for ext in ("svg", "pdf"):
+        assert (first / f"study.{ext}").read_bytes() == (second / f"study.{ext}").read_bytes()
+    assert b"<dc:date>" not in (first / "study.svg").read_bytes()
+
+
+def test_a_few_misses_are_chance_and_many_are_not() -> None:
+    """3 of 48 points outside their 95% interval is what chance predicts (2.4): exit 0;
+    7 is not (p < 0.01): exit 1; --strict fails on one."""
+    def rows(misses: int) -> list[dict]:
+        return [{"agrees": i >= misses} for i in range(48)]
+
+    assert agreement(rows(3))["agrees"] is True
+    assert agreement(rows(3))["p_value"] == pytest.approx(0.4330, abs=1e-4)
+    assert agreement(rows(6))["agrees"] is True
+    assert agreement(rows(7))["agrees"] is False
+    assert agreement(rows(0), strict=True)["agrees"] is True
+    assert agreement(rows(1), strict=True)["agrees"] is False
+
+
+def test_binomial_tail_is_exact() -> None:
+    assert binomial_tail(0, 10, 0.3) == 1.0
+    assert binomial_tail(10, 10, 0.5) == pytest.approx(0.5**10)
+    assert binomial_tail(1, 2, 0.5) == pytest.approx(0.75)
 
 
 @pytest.mark.parametrize("argv", [["--smc-loss", "1.5"], ["--reauth-interval", "20"],

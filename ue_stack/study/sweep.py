@@ -19,6 +19,7 @@ import numpy as np
 import orjson
 
 from ..outputs import open_output, write_output
+from ..app.akma_client import LEGACY_CACHE
 from ..pool import LOCAL, Engine, run_many
 from .arithmetic import expected_linkable, expected_share, expected_stale_s
 from .model import MODES, SCHEDULED, Point, PointResult, Setup, mode_label, run_point
@@ -120,8 +121,10 @@ def measured_w1(results: list[PointResult]) -> float | None:
 
 
 def write_outputs(outdir: Path, rows: list[dict[str, Any]], setup: Setup,
-                  w1: float | None) -> list[Path]:
-    """study.csv, study.json, study.png and study.svg in ``outdir``."""
+                  w1: float | None, meta: dict[str, Any] | None = None) -> list[Path]:
+    """study.csv, study.json, study.png/.svg/.pdf and staleness.png/.svg/.pdf in
+    ``outdir``. ``meta``: what else study.json records (the decision over all points,
+    version, argv)."""
     csv_path, json_path = outdir / "study.csv", outdir / "study.json"
     with open_output(csv_path, "-o", text=True) as out:
         writer = csv.DictWriter(out, fieldnames=[*COLUMNS, *EXTRA], lineterminator="\n")
@@ -131,52 +134,110 @@ def write_outputs(outdir: Path, rows: list[dict[str, Any]], setup: Setup,
     doc = {"format": FORMAT, "version": VERSION,
            "setup": {**asdict(setup), "w1_measured_s": w1,
                      "bootstrap_resamples": BOOTSTRAP},
+           **(meta or {}),
            "points": rows}
     write_output(json_path, "-o", orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
     return [csv_path, json_path, *plot(outdir, rows, setup), *plot_privacy(outdir, rows, setup)]
 
 
+COLOURS = {("legacy-cache", True): "#cf222e", ("per-kaf", False): "#bf8700",
+           ("per-kaf", True): "#1a7f37"}
+# Figures are byte-for-byte the same for the same rows: no dates, fixed SVG ids.
+SAVE_METADATA: dict[str, dict[str, Any]] = {
+    "svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}, "png": {}}
+STABLE_RC = {"svg.hashsalt": "ue-stack study", "svg.fonttype": "path", "pdf.fonttype": 42}
+
+
 def plot(outdir: Path, rows: list[dict[str, Any]], setup: Setup) -> list[Path]:
     """Failure share against T (log axis), one line per mode and rate, 95% intervals,
-    the arithmetic dashed; one panel without SMC loss, one per loss probability > 0."""
+    the arithmetic dashed; one column without SMC loss, one per loss probability > 0.
+    Each column has two panels: legacy-cache near 1 on a linear axis (where its gap to
+    1 - T/D can be read), per-kaf on a symmetric log axis. A point with no failure shows
+    its one-sided upper bound (an arrow pointing down); a point whose interval misses the
+    arithmetic is ringed."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     losses = sorted({r["smc_loss"] for r in rows})
-    fig, axes = plt.subplots(1, len(losses), figsize=(6.4 * len(losses), 4.8), sharey=True,
-                             squeeze=False)
-    colours = {("legacy-cache", True): "#cf222e", ("per-kaf", False): "#bf8700",
-               ("per-kaf", True): "#1a7f37"}
     rates = sorted({r["kaf_rate_per_min"] for r in rows})
     markers = dict(zip(rates, "osD^v", strict=False))
-    for ax, q in zip(axes[0], losses, strict=True):
-        for (mode, defer), rate in itertools.product(MODES, rates):
-            sel = _line(rows, mode, defer, rate, q)
-            if not sel:
-                continue
-            t, y, err = _with_interval(sel, "fail_share", "ci_low", "ci_high")
-            colour = colours[(mode, defer)]
-            ax.errorbar(t, y, yerr=err, color=colour, marker=markers[rate], capsize=3,
-                        linewidth=1.4, label=f"{mode_label(mode, defer)}, λ={rate:g}/min")
-            grid = np.geomspace(t.min(), t.max(), 60)
-            offset = Point(mode, defer, 0, rate, q, sel[0]["reauth_trigger"]).offset(
-                setup.latency_s)
-            ax.plot(grid, [expected_share(mode, defer, x, rate, q, setup.intervals,
-                                          setup.latency_s, offset) for x in grid],
-                    color=colour, linestyle="--", linewidth=1, alpha=0.8)
-        _t_axis(ax, rows)
+    legacy = any(r["mode"] == LEGACY_CACHE for r in rows)
+    with plt.rc_context(STABLE_RC):
+        fig, axes = plt.subplots(
+            2 if legacy else 1, len(losses), figsize=(6.4 * len(losses), 6.4 if legacy else 4.8),
+            sharex=True, squeeze=False, height_ratios=[1, 2] if legacy else None)
+        for column, q in enumerate(losses):
+            top, bottom = (axes[0][column], axes[1][column]) if legacy else (None, axes[0][column])
+            for (mode, defer), rate in itertools.product(MODES, rates):
+                sel = _line(rows, mode, defer, rate, q)
+                if sel:
+                    ax = top if mode == LEGACY_CACHE and top is not None else bottom
+                    _series(ax, sel, mode, defer, rate, markers[rate], q, setup)
+            _decorate(bottom, rows, q, log=True, title=top is None)
+            if top is not None:
+                _decorate(top, rows, q, log=False, title=True)
+        for row_axes in axes:
+            row_axes[0].set_ylabel("share of AF sessions\nthat fail (95% interval)")
+        title = (f"KAF desync after re-authentication — {setup.ues} UEs per point, "
+                 f"D = {setup.intervals}·T, N1 one-way {setup.latency_s:g} s (W1)")
+        return save_figure(fig, list(axes.flat), title, 0.13, outdir, "study", key=_key())
+
+
+def _series(ax: Any, sel: list[dict[str, Any]], mode: str, defer: bool, rate: float,
+            marker: str, q: float, setup: Setup) -> None:
+    """One line of the failure-share figure: points with intervals (one-sided where
+    nothing failed), disagreeing points ringed, the arithmetic dashed."""
+    colour = COLOURS[(mode, defer)]
+    t, y, err = _with_interval(sel, "fail_share", "ci_low", "ci_high")
+    zero = np.array([r["failed"] == 0 for r in sel])
+    err[:, zero] = 0  # drawn below as one-sided bounds
+    ax.errorbar(t, y, yerr=err, color=colour, marker=marker, capsize=3, linewidth=1.4,
+                label=f"{mode_label(mode, defer)}, λ={rate:g}/min")
+    if zero.any():
+        high = np.array([r["ci_high"] for r in sel])[zero]
+        ax.errorbar(t[zero], high, yerr=high * 0.6, uplims=True, color=colour, linestyle="none",
+                    marker="_", markersize=8, capsize=0, linewidth=1)
+    missed = np.array([not r["agrees"] for r in sel])
+    if missed.any():
+        ax.plot(t[missed], y[missed], linestyle="none", marker="o", markersize=13,
+                markerfacecolor="none", markeredgecolor="black", markeredgewidth=1.2)
+    grid = np.geomspace(t.min(), t.max(), 60)
+    offset = Point(mode, defer, 0, rate, q, sel[0]["reauth_trigger"]).offset(setup.latency_s)
+    ax.plot(grid, [expected_share(mode, defer, x, rate, q, setup.intervals, setup.latency_s,
+                                  offset) for x in grid],
+            color=colour, linestyle="--", linewidth=1, alpha=0.8)
+
+
+def _decorate(ax: Any, rows: list[dict[str, Any]], q: float, log: bool, title: bool) -> None:
+    _t_axis(ax, rows)
+    if log:
         ax.set_yscale("symlog", linthresh=1e-3)
         ax.set_ylim(-2e-4, 1.5)
         ax.set_xlabel("re-authentication interval T (s)")
+    else:  # legacy-cache: a linear axis from just below its lowest interval to 1
+        low = min(min(r["ci_low"], r["expected_share"]) for r in rows
+                  if r["mode"] == LEGACY_CACHE)
+        ax.set_ylim(max(0.0, low - 0.05), 1.005)
+    if title:
         ax.set_title(f"SMC loss q = {q:g}" + ("  (W1 only)" if q == 0 else "  (W1 + W2)"))
-        ax.grid(True, which="both", alpha=0.3)
-    axes[0][0].set_ylabel("share of AF sessions that fail (95% interval)")
-    axes[0][-1].plot([], [], color="grey", linestyle="--", label="arithmetic (docs/study.md)")
-    title = (f"KAF desync after re-authentication — {setup.ues} UEs per point, "
-             f"D = {setup.intervals}·T, N1 one-way {setup.latency_s:g} s (W1)")
-    return save_figure(fig, axes[0][-1], title, 0.11, outdir, "study")
+    ax.grid(True, which="both", alpha=0.3)
+
+
+def _key() -> list[tuple[str, Any]]:
+    """Legend entries every series shares: the arithmetic, a one-sided bound, a point
+    outside its interval."""
+    from matplotlib.lines import Line2D
+
+    return [
+        ("arithmetic (docs/study.md)", Line2D([], [], color="grey", linestyle="--")),
+        ("no failure: one-sided 97.5% upper bound",
+         Line2D([], [], color="grey", marker="v", linestyle="none")),
+        ("interval misses the arithmetic",
+         Line2D([], [], marker="o", markersize=10, markerfacecolor="none",
+                markeredgecolor="black", linestyle="none")),
+    ]
 
 
 def _line(rows: list[dict[str, Any]], mode: str, defer: bool, rate: float,
@@ -204,22 +265,33 @@ def _t_axis(ax: Any, rows: list[dict[str, Any]]) -> None:
     ax.minorticks_off()
 
 
-def save_figure(fig: Any, legend_ax: Any, title: str, legend_height: float, outdir: Path,
-                stem: str) -> list[Path]:
-    """The legend of ``legend_ax`` below the panels and the title above, then
-    ``stem``.png and ``stem``.svg in ``outdir``; the figure is closed."""
+def save_figure(fig: Any, legend_axes: Any, title: str, legend_height: float, outdir: Path,
+                stem: str, key: list[tuple[str, Any]] | None = None) -> list[Path]:
+    """The legend of ``legend_axes`` (one axis or several; each label once, then ``key``)
+    below the panels and the title above, then ``stem``.png, .svg and .pdf in ``outdir``,
+    the SVG and PDF byte-stable; the figure is closed."""
     import matplotlib.pyplot as plt
 
-    handles, labels = legend_ax.get_legend_handles_labels()
+    handles: list[Any] = []
+    labels: list[str] = []
+    for ax in legend_axes if isinstance(legend_axes, list) else [legend_axes]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    for label, handle in key or ():
+        handles.append(handle)
+        labels.append(label)
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout(rect=(0, legend_height, 1, 1))
     written = []
-    for ext in ("png", "svg"):
-        path = outdir / f"{stem}.{ext}"
-        with open_output(path, "-o") as out:
-            fig.savefig(out, format=ext, dpi=130)
-        written.append(path)
+    with plt.rc_context(STABLE_RC):
+        for ext in ("png", "svg", "pdf"):
+            path = outdir / f"{stem}.{ext}"
+            with open_output(path, "-o") as out:
+                fig.savefig(out, format=ext, dpi=130, metadata=SAVE_METADATA[ext])
+            written.append(path)
     plt.close(fig)
     return written
 
@@ -234,8 +306,6 @@ def plot_privacy(outdir: Path, rows: list[dict[str, Any]], setup: Setup) -> list
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(12.8, 4.8), squeeze=False)
-    colours = {("legacy-cache", True): "#cf222e", ("per-kaf", False): "#bf8700",
-               ("per-kaf", True): "#1a7f37"}
     rate = max({r["kaf_rate_per_min"] for r in rows})  # one rate: the busiest
     losses = sorted({r["smc_loss"] for r in rows})
     styles = dict(zip(losses, ("-", ":", "-.", "--"), strict=False))
@@ -249,7 +319,7 @@ def plot_privacy(outdir: Path, rows: list[dict[str, Any]], setup: Setup) -> list
             if not sel:
                 continue
             t, y, err = _with_interval(sel, key, lo, hi)
-            colour = colours[(mode, defer)]
+            colour = COLOURS[(mode, defer)]
             ax.errorbar(t, y, yerr=err, color=colour, marker="o", capsize=3,
                         linestyle=styles[q], label=f"{mode_label(mode, defer)}, q={q:g}")
             ax.plot(t, [r[exp] for r in sel], color=colour, linestyle="--", marker="x",

@@ -162,10 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         status = 0
     except Exception as exc:  # a bug, never exit 1 (a violation) nor a bare traceback
         status = _bug(command, exc, debug)
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        pass
+    sys.stdout.flush()
     return status
 
 

@@ -76,9 +76,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: Any) -> int:
+    from .. import __version__
     from ..errors import InputError
     from ..progress import terminal_progress
-    from .. import __version__
     from ..study.agreement import agreement, verdict_line
     from ..study.model import HOME_NETWORK, SCHEDULED, Setup
     from ..study.sweep import DEFAULT_T, measured_w1, points, run_all, summarise, write_outputs

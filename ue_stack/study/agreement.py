@@ -6,10 +6,10 @@ simulation and arithmetic agree perfectly, so some points outside their interval
 what chance predicts: 3 of 48 is close to the 2.4 expected. The study therefore fails
 only when the number of disagreeing points is implausible under that chance: a
 one-sided binomial test of ``k`` misses among ``n`` points against a miss rate of 5%,
-rejected at α = 1%. ``--strict`` keeps the old rule (every point must agree).
+rejected at alpha = 1%. ``--strict`` keeps the old rule (every point must agree).
 
 The intervals are bootstrapped (and one-sided Clopper-Pearson at zero failures), so 5%
-is an approximation of their miss rate; α = 1% leaves room for that.
+is an approximation of their miss rate; alpha = 1% leaves room for that.
 """
 
 from __future__ import annotations
@@ -54,4 +54,4 @@ def verdict_line(a: Mapping[str, Any]) -> str:
         return head + ("" if a["agrees"] else " (--strict: every point must)")
     judged = ("as chance predicts" if a["agrees"] else "more misses than chance explains")
     return (f"{head}; {k} outside, {a['expected_disagreeing']:.1f} expected by chance "
-            f"(binomial p = {a['p_value']:.3g}, α = {a['alpha']:g}): {judged}")
+            f"(binomial p = {a['p_value']:.3g}, alpha = {a['alpha']:g}): {judged}")

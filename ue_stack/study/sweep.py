@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from ..outputs import open_output, write_output
 from ..app.akma_client import LEGACY_CACHE
+from ..outputs import open_output, write_output
 from ..pool import LOCAL, Engine, run_many
 from .arithmetic import expected_linkable, expected_share, expected_stale_s
 from .model import MODES, SCHEDULED, Point, PointResult, Setup, mode_label, run_point
@@ -145,7 +145,7 @@ COLOURS = {("legacy-cache", True): "#cf222e", ("per-kaf", False): "#bf8700",
 # Figures are byte-for-byte the same for the same rows: no dates, fixed SVG ids.
 SAVE_METADATA: dict[str, dict[str, Any]] = {
     "svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}, "png": {}}
-STABLE_RC = {"svg.hashsalt": "ue-stack study", "svg.fonttype": "path", "pdf.fonttype": 42}
+STABLE_RC: Any = {"svg.hashsalt": "ue-stack study", "svg.fonttype": "path", "pdf.fonttype": 42}
 
 
 def plot(outdir: Path, rows: list[dict[str, Any]], setup: Setup) -> list[Path]:

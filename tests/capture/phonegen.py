@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 
+from ue_stack.capture.ngap import _ngap_pdu
 from ue_stack.crypto import aka
 from ue_stack.crypto.nas_security import INTEGRITY
 from ue_stack.nas.codec import protected_pdu
@@ -36,19 +37,61 @@ def protect(count: int, downlink: bool, plain: bytes, sht: int = 2) -> bytes:
     return protected_pdu(sht, mac, count & 0xFF, plain)
 
 
+def _release(amf: int, ran: int) -> tuple[dict, dict]:
+    """NGAP UE Context Release Command (AMF -> gNB) and Complete (TS 38.413 8.3.3)."""
+    pdu = _ngap_pdu()
+    pdu.set_val(("initiatingMessage", {"procedureCode": 41, "criticality": "reject", "value": (
+        "UEContextReleaseCommand", {"protocolIEs": [
+            {"id": 114, "criticality": "reject", "value": (
+                "UE-NGAP-IDs", ("uE-NGAP-ID-pair", {"aMF-UE-NGAP-ID": amf,
+                                                    "rAN-UE-NGAP-ID": ran}))},
+            {"id": 15, "criticality": "ignore", "value": ("Cause", ("nas", "normal-release"))},
+        ]})}))
+    command = {"direction": "DL", "ngap_hex": pdu.to_aper().hex()}
+    pdu.set_val(("successfulOutcome", {"procedureCode": 41, "criticality": "reject", "value": (
+        "UEContextReleaseComplete", {"protocolIEs": [
+            {"id": 10, "criticality": "ignore", "value": ("AMF-UE-NGAP-ID", amf)},
+            {"id": 85, "criticality": "ignore", "value": ("RAN-UE-NGAP-ID", ran)},
+        ]})}))
+    return command, {"direction": "UL", "ngap_hex": pdu.to_aper().hex()}
+
+
+def _renumbered(m: dict, ran: int, amf: int) -> dict:
+    """The NGAP message ``m`` on another UE-associated connection (RAN/AMF UE NGAP IDs)."""
+    pdu = _ngap_pdu()
+    pdu.from_aper(bytes.fromhex(m["ngap_hex"]))
+    value = copy.deepcopy(pdu.get_val())
+    for ie in value[1]["value"][1]["protocolIEs"]:
+        if ie["id"] == 85:
+            ie["value"] = ("RAN-UE-NGAP-ID", ran)
+        elif ie["id"] == 10:
+            ie["value"] = ("AMF-UE-NGAP-ID", amf)
+    pdu.set_val(value)
+    return {**m, "ngap_hex": pdu.to_aper().hex()}
+
+
 def _at(m: dict, frame: int, time: float, nas: bytes | None = None) -> dict:
     out = {"frame": frame, "time": round(time, 6), "direction": m["direction"],
            "ngap_hex": m["ngap_hex"] if nas is None else with_nas_pdu(m["ngap_hex"], nas)}
     return out
 
 
+# REGISTRATION REQUEST for a registration update by a registered UE: ngKSI 0, the 5G-GUTI
+# the recording's REGISTRATION ACCEPT assigned (TS 24.501 8.2.6, 9.11.3.7)
+GUTI_IE = bytes.fromhex("000bf202f839cafe0000000001")
+UPDATE_TYPES = {"mobility": 2, "periodic": 3}
+
+
 def phone_capture(doc: dict, *, duplicate_challenge: bool = True, duplicate_smc: bool = False,
-                  reauth_cause: int | None = None, reauth_bad_mac: bool = True) -> list[dict]:
+                  reauth_cause: int | None = None, reauth_bad_mac: bool = True,
+                  update: str | None = None) -> list[dict]:
     """The recording's registration as a phone shows it, frames numbered from 1 (Wireshark)
     with epoch times: ``duplicate_challenge`` doubles the AUTHENTICATION REQUEST and its
     answer; ``duplicate_smc`` doubles the SECURITY MODE COMMAND and its COMPLETE;
     ``reauth_cause`` appends a re-authentication with the ngKSI in use (its AUTN's MAC
-    broken when ``reauth_bad_mac``) answered by AUTHENTICATION FAILURE with that cause."""
+    broken when ``reauth_bad_mac``) answered by AUTHENTICATION FAILURE with that cause;
+    ``update`` (``mobility`` or ``periodic``) appends an NGAP UE context release and, on a
+    new connection, the UE's registration update of that type, accepted and completed."""
     msgs = copy.deepcopy(doc["messages"])
     out: list[dict] = []
     t = T0
@@ -80,4 +123,16 @@ def phone_capture(doc: dict, *, duplicate_challenge: bool = True, duplicate_smc:
         add(msgs[5], 5.0, protect(2, True, bytes(challenge)))
         failure = bytes((0x7E, 0x00, 0x59, reauth_cause))
         add(msgs[6], 0.040, protect(2, False, failure))
+    if update is not None:
+        ul, dl = (3, 3) if reauth_cause is not None else (2, 2)  # next NAS COUNTs
+        command, complete = _release(amf=1, ran=0)
+        add(command, 1.0)
+        add(complete, 0.003)
+        request = bytes((0x7E, 0x00, 0x41, UPDATE_TYPES[update])) + GUTI_IE
+        add(_renumbered(msgs[0], ran=1, amf=0), 30.0 if update == "mobility" else 3240.0,
+            protect(ul, False, request, sht=1))
+        accept = bytes.fromhex(msgs[5]["nas_pdu_hex"])[7:]  # the plain REGISTRATION ACCEPT
+        add(_renumbered(msgs[5], ran=1, amf=2), 0.020, protect(dl, True, accept))
+        complete_nas = bytes.fromhex(msgs[6]["nas_pdu_hex"])[7:]
+        add(_renumbered(msgs[6], ran=1, amf=2), 0.015, protect(ul + 1, False, complete_nas))
     return out

@@ -194,3 +194,52 @@ def test_20_for_an_autn_whose_mac_verifies_is_still_nas3(captures, tmp_path):
     (violation,) = replayed["violations"]
     assert violation["invariant"] == "NAS-3" and "expected 20, model 71" in violation["message"]
     assert "alternatives" not in replayed
+
+
+@pytest.mark.parametrize("update", ["mobility", "periodic"])
+@pytest.mark.parametrize("keyed", [True, False])
+def test_a_registration_update_after_a_release_replays_to_its_expectation(
+        captures, tmp_path, update, keyed):
+    """The UE goes idle (NGAP UE context release) and later starts a mobility or periodic
+    registration update on a new connection (FORMATS 8.2). Where the trace format has the
+    `ue` ops, the importer writes `release` at the release and the op before the UE's
+    REGISTRATION REQUEST, so replay drives the model into the same procedure; where it has
+    not, that procedure is skipped with a note. Either way the expectation is what replay
+    finds — never a "missing uplink registration_request"."""
+    from ue_stack.trace.schema import UE_OPS
+
+    capture = _capture(captures, tmp_path, update=update)
+    keys = _keys(captures, keyed)
+    rc, report, trace = _import(capture, tmp_path / "out", *keys)
+    assert (rc, report["ok"]) == (0, True)
+    records = _records(trace)
+    ops = [r["op"] for r in records if r["kind"] == "ue"]
+    request = next(r for r in records if r.get("registration_type") == update)
+    if f"{update}_update" in UE_OPS:
+        assert ops == ["power_on", "register", "release", f"{update}_update"]
+        assert "skip" not in request
+    else:
+        assert ops == ["power_on", "register"] and "skip" in request
+    rc, replayed = _replay(trace, tmp_path, *keys)
+    assert (rc, replayed["verdict"], replayed["violations"]) == (0, "pass", [])
+
+
+def test_the_importer_writes_release_and_the_update_op_the_format_defines(
+        captures, tmp_path, monkeypatch):
+    """The importer's side of FORMATS 8.2, whatever the model supports: with the ops in
+    the trace format, `release` comes at the NGAP UE Context Release Command (no frame:
+    synthetic) and `mobility_update` just before the REGISTRATION REQUEST it starts."""
+    from ue_stack.trace import schema
+
+    for op in ("release", "mobility_update", "periodic_update", "service_request"):
+        monkeypatch.setitem(schema.UE_OPS, op, {})
+    from ue_stack.capture.importer import Importer, ImportOptions
+
+    result = Importer(ImportOptions()).run(_capture(captures, tmp_path, update="mobility"))
+    records = result.traces[0].records
+    kinds = [(r["kind"], r.get("op") or r.get("msg")) for r in records]
+    at = kinds.index(("ue", "release"))
+    assert kinds[at - 1] == ("ul", "registration_complete")
+    assert kinds[at + 1:at + 3] == [("ue", "mobility_update"), ("ul", "registration_request")]
+    assert "frame" not in records[at] and records[at]["t"] == pytest.approx(1.134)
+    assert not any("skip" in r for r in records)

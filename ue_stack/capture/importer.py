@@ -36,6 +36,7 @@ from ..limits import MAX_SPAN
 from ..nas import codec
 from ..nas.codec import DecodedPdu, decode_mobile_identity, decode_pdu, decode_plmn
 from ..nas.messages import MESSAGES, is_modelled
+from ..trace.schema import UE_OPS
 from ..trace.writer import TraceWriter, header
 from .ngap import NgapDecodeError, decode_ngap
 from .security import ENC_NAMES, Credentials, Protection, UeSecurity
@@ -47,6 +48,7 @@ from .sessions import (
     find_gaps,
     forbidden_causes,
     plan_sessions,
+    ue_initiated_op,
 )
 from .sources import open_capture
 
@@ -79,6 +81,9 @@ PROBE_PLACES = {  # --akma-probe WHERE -> the uplinks a probe follows (docs/READ
     "in-w1": frozenset({"authentication_response"}),
     "all": frozenset({"security_mode_complete", "authentication_response"}),
 }
+# NGAP procedures that end a UE's N1 signalling connection (TS 38.413 8.3.2, 8.3.3): the
+# first of them on a connection is written as `ue release` (FORMATS 8.2)
+RELEASE_PROCEDURES = frozenset({"UEContextReleaseCommand", "UEContextReleaseComplete"})
 PROBE = {"app": "probe", "af_fqdn": "akma-probe.example.org", "ua_id": "0100000007",
          "note": "akma probe"}
 MAX_PROBLEM = 200  # characters in one problem line (docs/report.md)
@@ -124,6 +129,8 @@ class Ue:
     events: list[Event] = field(default_factory=list)
     merged_into: Ue | None = None
     concealed: bytes | None = None  # a SUCI with protection scheme A/B (never the SUPI)
+    releases: list[tuple[float, int]] = field(default_factory=list)  # NGAP UE context
+    # releases of the UE's connections: (time, frame)
 
     def resolve(self) -> Ue:
         ue = self
@@ -143,6 +150,7 @@ class Conn:
     ue: Ue | None = None
     tai_plmn: bytes | None = None
     s_tmsi: bytes | None = None
+    released: bool = False  # an NGAP UE context release was seen (TS 38.413 8.3.3)
 
 
 @dataclass(slots=True)
@@ -243,6 +251,10 @@ class Importer:
                 conn.tai_plmn = facts.tai_plmn
             if facts.s_tmsi is not None:
                 conn.s_tmsi = facts.s_tmsi
+            if facts.procedure in RELEASE_PROCEDURES and conn.ue is not None and (
+                    not conn.released):
+                conn.released = True  # the N1 signalling connection ends here
+                conn.ue.resolve().releases.append((message.time, message.frame))
             if facts.direction is None:
                 continue
             for pdu in facts.nas_pdus:
@@ -361,6 +373,7 @@ class Importer:
             other = other.resolve()
             other.events.extend(ue.events)
             other.events.sort(key=lambda e: (e.time, e.frame))
+            other.releases = sorted(other.releases + ue.releases)
             if ue.security.last_auth is not None or other.security.current is None:
                 other.security = ue.security
             ue.merged_into = other
@@ -545,7 +558,8 @@ class Importer:
             **extra,
         )
         probes = PROBE_PLACES.get(self.options.akma_probe or "", frozenset())
-        records = _records(ue.events, plan, supi, ue_obj, skips=skips.reasons, probes=probes)
+        records = _records(ue.events, plan, supi, ue_obj, skips=skips.reasons, probes=probes,
+                           releases=ue.releases)
         late = [e.frame for e in ue.events if e.time - ue.events[0].time > MAX_SPAN]
         if late:  # a broken time stamp: the trace could not be read with it
             problems.append(problem(
@@ -700,6 +714,7 @@ def _concealed_suci(first: DecodedPdu | None) -> bytes | None:
 def _records(
     events: list[Event], plan: SessionPlan, supi: str | None, ue_obj: dict[str, Any],
     *, skips: dict[int, str] | None = None, probes: frozenset[str] = frozenset(),
+    releases: list[tuple[float, int]] | None = None,
 ) -> list[dict[str, Any]]:
     """The trace's records after the header: strict JSON objects, annotations as `note`
     (docs/trace-format.md); every imported message carries its `frame`, synthetic records none."""
@@ -712,7 +727,20 @@ def _records(
     state = "off"  # off | on (deregistered) | registered
     who = {"supi": supi} if supi is not None else {}
     probes_due = 0
+    pending_releases = list(releases or ())
+
+    def release_until(time: float) -> None:
+        # NGAP UE context releases up to ``time``: the N1 connection ends (5GMM-IDLE)
+        while pending_releases and pending_releases[0][0] <= time:
+            at, _frame = pending_releases.pop(0)
+            if state != "off" and "release" in UE_OPS:
+                t_rel = round(max(at - t0, 0.0), 6)
+                if t_rel > MAX_SPAN:  # as for messages: the record before's time
+                    t_rel = out[-1]["t"] if out else 0.0
+                out.append({"t": t_rel, "kind": "ue", "op": "release"})
+
     for i, ev in enumerate(events):
+        release_until(ev.time)
         t = round(max(ev.time - t0, 0.0), 6)
         if t > MAX_SPAN:  # reported by the caller; the trace format allows no more
             t = out[-1]["t"] if out else 0.0
@@ -753,6 +781,10 @@ def _records(
             out.append(op)
             state = "off" if switch_off else "on"
         rec = _message_record(t, ev)
+        op_name = ue_initiated_op(ev)
+        if op_name is not None and not skip and state == "registered":
+            # the UE starts a procedure of its own: the model is told to start it too
+            out.append({"t": t, "kind": "ue", "op": op_name})
         notes = [rec["note"]] if "note" in rec else []
         notes.append(_note(ev))
         notes.extend(f"the recorded UE breaks a rule here: {x}" for x in deviations.get(i, ()))
@@ -768,6 +800,7 @@ def _records(
             out.extend({"t": t, "kind": "app", "op": "kaf_request", **PROBE}
                        for _ in range(probes_due))
             probes_due = 0
+    release_until(float("inf"))
     return out
 
 

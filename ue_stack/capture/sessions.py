@@ -13,6 +13,7 @@ from ..crypto import aka
 from ..nas import codec
 from ..nas.codec import DecodedPdu, decode_pdu
 from ..nas.messages import NGKSI_NO_KEY, is_modelled
+from ..trace.schema import UE_OPS
 from .security import Protection
 
 
@@ -92,6 +93,22 @@ def forbidden_causes(events: list[Event]) -> list[tuple[int, str]]:
             continue
         out.append((events.index(answer), f"frame {answer.frame}: {why}"))
     return out
+
+
+# (uplink, its registration type) -> the `ue` op that makes the model start that
+# UE-initiated procedure (FORMATS 8.2; `register` and `deregister` are written elsewhere)
+UE_INITIATED = {
+    ("registration_request", "mobility"): "mobility_update",
+    ("registration_request", "periodic"): "periodic_update",
+    ("service_request", None): "service_request",
+}
+
+
+def ue_initiated_op(ev: Event) -> str | None:
+    """The `ue` op that starts the UE-initiated procedure ``ev`` begins, if it begins one."""
+    if ev.direction != "ul" or ev.plain is None or ev.name is None:
+        return None
+    return UE_INITIATED.get((ev.name, ev.plain.fields.get("registration_type")))
 
 
 def _is_registration_start(ev: Event) -> bool:
@@ -268,23 +285,26 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
     out = Gaps()
     open_q: dict[tuple[str, str], int] = {}  # question -> event index
     skipping: str | None = None
+    severity, label = "error", "gap: "  # of the span being skipped
     skipped_rand: bytes | None = None
     start = 0
     authenticated = False
+    started = False  # a session start (initial registration) seen: the UE is registered
     stored: int | None = None
 
-    def gap(first: int, why: str) -> None:
-        nonlocal skipping, start
+    def gap(first: int, why: str, kind: str = "error") -> None:
+        nonlocal skipping, start, severity, label
         skipping, start = why, first
+        severity, label = kind, "gap: " if kind == "error" else ""
         copies.clear()
         answered.clear()
         for j in range(first, i):
-            out.reasons[j] = f"gap: {why}"
+            out.reasons[j] = f"{label}{why}"
 
     def end_session(end: int) -> None:
         nonlocal skipping
         if skipping is not None:
-            out.gaps.append((start, end, skipping, "error"))
+            out.gaps.append((start, end, skipping, severity))
             skipping = None
         asked = sorted(j for q, j in open_q.items() if q != UNREADABLE and _asks(q, events[j]))
         if asked:
@@ -326,11 +346,11 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
             answered.clear()
             end_session(i)
         if i in plan.starts:
-            authenticated, stored = False, plan.stored_ngksi.get(i)
+            authenticated, stored, started = False, plan.stored_ngksi.get(i), True
         if skipping is not None and (i in plan.starts or (
                 key == (DL, "authentication_request") and ev.plain is not None
                 and ev.plain.fields.get("rand") != skipped_rand)):
-            out.gaps.append((start, i, skipping, "error"))
+            out.gaps.append((start, i, skipping, severity))
             skipping = None
         if skipping is None:
             if key is None:  # unreadable: it may answer anything open, or ask anything
@@ -340,6 +360,16 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
                     open_q[UNREADABLE] = i
                 continue
             question = QUESTION_OF.get(key)
+            op = ue_initiated_op(ev)
+            if op is not None and (op not in UE_OPS or not started):
+                # replay has no way to make the model start it: an honest expectation
+                # skips it up to the next point of re-synchronisation (a note, no gap)
+                why = (f"`ue {op}` is not an operation of this version's traces"
+                       if op not in UE_OPS else "the UE is not registered in the trace")
+                gap(i, f"{key[1]} starts a UE-initiated procedure replay cannot start: {why}",
+                    "note")
+                out.reasons[i] = f"{label}{skipping}"
+                continue
             lost = [q for q in NEEDS_ANSWER.get(key, ()) if q in open_q]
             asked = sorted((j, q) for q, j in open_q.items()
                            if q != UNREADABLE and _asks(q, events[j]))
@@ -390,7 +420,7 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
                 continue
         if key == (DL, "authentication_request"):
             skipped_rand = ev.plain.fields.get("rand") if ev.plain is not None else None
-        out.reasons[i] = f"gap: {skipping}"
+        out.reasons[i] = f"{label}{skipping}"
     if copies and skipping is None:
         end_bursts(None)
     end_session(len(events))

@@ -300,3 +300,16 @@ def test_a_non_boolean_af_failure_indication_is_refused_naming_the_field(tmp_pat
     trace.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
     assert main(["replay", str(trace)]) == 2
     assert "options.af_failure_indication" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", REL18)
+def test_each_recorded_rel18_trace_fails_legacy_cache_with_exactly_akma1_and_akma4(
+        name, tmp_path):
+    """traces/sim-NAME.jsonl replays to pass (tests/replay/test_traces.py); with legacy-cache
+    upper layers the same N1 exchange fails exactly AKMA-1 and AKMA-4."""
+    trace = Path(__file__).resolve().parents[2] / "traces" / f"sim-{name}.jsonl"
+    report = tmp_path / "r.json"
+    assert main(["replay", str(trace), "--app-mode", "legacy-cache",
+                 "--report", str(report)]) == 1
+    invariants = json.loads(report.read_text())["invariants"]
+    assert sorted(i for i, c in invariants.items() if c["violations"]) == ["AKMA-1", "AKMA-4"]

@@ -22,6 +22,13 @@ def violated(invariants: Mapping[str, Mapping[str, int]]) -> list[str]:
     return [i for i, c in invariants.items() if c["violations"]]
 
 
+def violated_invariants(report: Mapping[str, Any]) -> list[str]:
+    """The violated ids of a report that are invariants, not ``--property`` properties
+    (expectations name invariants: a trace's ``expect`` never names a property)."""
+    properties = report.get("properties", {})
+    return [i for i in violated(report["invariants"]) if i not in properties]
+
+
 def expect_matched(expect: Mapping[str, Any], verdict: str, violated: Iterable[str]) -> bool:
     """Does the outcome match a trace's ``expect`` (verdict, and the set of violated ids)?"""
     if "verdict" in expect and expect["verdict"] != verdict:
@@ -53,12 +60,16 @@ def build_report(
     *,
     ues: Iterable[str] = (),
     per_input: Iterable[Mapping[str, Any]] | None = None,
+    properties: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The report dict. ``results`` is ``Checker.results()`` (ids missing there are listed
     with ``checked: 0``); ``expect`` is the trace's expectation (compared here), an
     already-computed bool, or None (then the report has no ``expect``). ``per_input`` is
     the report's ``results`` (one entry per input, ``input_result``); without it the report
-    covers one input, whose entry is made here with ``ues``, the UEs it involved."""
+    covers one input, whose entry is made here with ``ues``, the UEs it involved.
+    ``properties``: what each ``--property`` says (``Checker.described_properties()``);
+    their counts are in ``results`` beside the invariants', and an expectation is
+    compared with the invariants only."""
     invariants: dict[str, dict[str, int]] = {}
     for i in (*INVARIANT_IDS, *(k for k in results if k not in INVARIANT_IDS)):
         counts = results.get(i, {})
@@ -78,9 +89,13 @@ def build_report(
         "violations": listed,
         "not_checked": [dict(n) for n in not_checked],
     }
+    if properties:
+        report["properties"] = {i: dict(p) for i, p in properties.items()}
     matched: bool | None = None
     if expect is not None:
-        matched = expect if isinstance(expect, bool) else expect_matched(expect, verdict, ids)
+        invariant_ids = [i for i in ids if i not in (properties or {})]
+        matched = (expect if isinstance(expect, bool)
+                   else expect_matched(expect, verdict, invariant_ids))
         report["expect"] = {"matched": matched}
     if per_input is None:
         stated = expect if isinstance(expect, Mapping) else None
@@ -130,10 +145,13 @@ def summary_lines(report: Mapping[str, Any], max_violations: int = 5) -> list[st
         f"{'' if len(violations) == 1 else 's'}, {len(inputs)} input"
         f"{'' if len(inputs) == 1 else 's'})"
     ]
-    for i, counts in report.get("invariants", {}).items():
+    ids = report.get("invariants", {})
+    width = max((len(i) for i in ids), default=7)  # --property ids may be longer
+    for i, counts in ids.items():
         mark = "FAIL" if counts["violations"] else ("ok" if counts["checked"] else "-")
         lines.append(
-            f"  {i:<7} {mark:<4} checked {counts['checked']:>6}  violations {counts['violations']}"
+            f"  {i:<{width}} {mark:<4} checked {counts['checked']:>6}  "
+            f"violations {counts['violations']}"
         )
     for v in violations[:max_violations]:
         where = f"{v['input']} " if v.get("input") else ""

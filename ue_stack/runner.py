@@ -8,7 +8,7 @@ path, so what was written before an error stays on disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable, Mapping, Set
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence, Set
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -82,14 +82,15 @@ class CheckedRun:
     def __init__(self, name: str, log_path: str | None = None,
                  diagram_path: str | None = None, secret_values: Iterable[str] = (),
                  outputs: Iterable[Output] = (), *, only_ues: Set[str] | None = None,
-                 ue_names: Mapping[str, str] | None = None) -> None:
+                 ue_names: Mapping[str, str] | None = None,
+                 properties: Sequence[Any] = ()) -> None:
         """``only_ues`` (``--ue``): check and draw only the log lines of these UEs (and
         those of no UE); the exchange log still gets every line. ``ue_names``: see
-        ``Evidence``."""
+        ``Evidence``. ``properties`` (``--property``): checked beside the invariants."""
         self.name = name
         self.only_ues = only_ues
         self.violations: list[Violation] = []
-        self.checker = Checker(input=name, secret_values=secret_values)
+        self.checker = Checker(input=name, secret_values=secret_values, properties=properties)
         # every consumer of log records (diagram, pcap, HTML timeline) sees each record
         # and each violation right after the record that revealed it
         self._outputs: list[Output] = list(outputs)
@@ -146,7 +147,8 @@ class CheckedRun:
         listed = [{**n, "input": self.name} for n in (*not_checked, *self.checker.not_checked())]
         return build_report([self.name], self.checker.results(), self.violations, listed,
                             expect, {**self.checker.stats(), **(stats or {})},
-                            ues=self.evidence.named_ues())
+                            ues=self.evidence.named_ues(),
+                            properties=self.checker.described_properties())
 
     def close_log(self) -> None:
         if self._out is not None:

@@ -117,3 +117,23 @@ def write_ci(args: Any, report: dict[str, Any], *, per_ue: bool = False,
         document = sarif(report, logs)
         write_output(args.sarif, "--sarif", orjson.dumps(document, option=orjson.OPT_INDENT_2)
                      + b"\n")
+
+
+def add_property_option(parser: Any) -> None:
+    """``--property FILE`` (repeatable): properties checked beside the invariants
+    (docs/properties.md)."""
+    parser.add_argument("--property", action="append", metavar="FILE", dest="property",
+                        help="a property file (TOML, docs/properties.md) checked beside the "
+                             "invariants; repeatable")
+
+
+def properties_of(args: Any) -> tuple[Any, ...]:
+    """The properties ``--property`` names, loaded and checked before any work (an error
+    is one line naming the file, the property and the column)."""
+    files = getattr(args, "property", None)
+    if not files:
+        return ()
+    from ..invariants import INVARIANT_IDS
+    from ..properties import load_properties
+
+    return load_properties(files, reserved=INVARIANT_IDS)

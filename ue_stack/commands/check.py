@@ -43,7 +43,16 @@ from ..report import (
 from ..runner import Evidence, selected
 from ..trace.loader import parse_expect
 from ..xlog import iter_log_lines
-from . import add_ci_options, jsonl_inputs, only_ues, refuse_capture, refuse_trace, write_ci
+from . import (
+    add_ci_options,
+    add_property_option,
+    jsonl_inputs,
+    only_ues,
+    properties_of,
+    refuse_capture,
+    refuse_trace,
+    write_ci,
+)
 
 
 def register(sub) -> None:
@@ -57,6 +66,7 @@ def register(sub) -> None:
                    help="exit status reflects whether every log met the expectation "
                         "beside it (NAME.expect.json for NAME.jsonl)")
     add_ci_options(p)
+    add_property_option(p)
     p.set_defaults(run=run)
 
 
@@ -65,6 +75,8 @@ def check_report(args) -> tuple[dict, list[InputError]]:
     for logs that could not be read to the end) and those errors. Shared by the command
     and ``ue_stack.check``."""
     logs = jsonl_inputs(args.logs, "exchange log", "LOG")
+    properties = properties_of(args)
+    described = {p.id: p.describe() for p in properties}
     diagrams = per_input(args.diagram, "--diagram", logs, ".mmd")
     results, violations, stats = [], [], {}
     not_checked = [{"invariant": i, "reason": "decided by replay only"} for i in REPLAY_ONLY]
@@ -74,7 +86,7 @@ def check_report(args) -> tuple[dict, list[InputError]]:
     timelines: list[dict] = []
     only = only_ues(args)
     for path, diagram_path in zip(logs, diagrams, strict=True):
-        checker = Checker(input=str(path))
+        checker = Checker(input=str(path), properties=properties)
         evidence = Evidence()  # a replay's log carries trace lines and frames
         timeline = Timeline(str(path)) if args.html else None
         found_here: list[Violation] = []
@@ -102,7 +114,8 @@ def check_report(args) -> tuple[dict, list[InputError]]:
             verdict = "fail" if ids else "pass"
             matched = None
             if expect is not None:
-                matched = expect_matched(expect, verdict, ids)
+                invariant_ids = [i for i in ids if i not in described]
+                matched = expect_matched(expect, verdict, invariant_ids)
                 met.append((matched, str(path)))
             entries.append(input_result(path, verdict, expect, matched, len(found_here),
                                           evidence.named_ues()))
@@ -121,7 +134,7 @@ def check_report(args) -> tuple[dict, list[InputError]]:
                 not_checked.append(entry)
     report = build_report(logs, merge_results(results), violations, not_checked,
                           all(ok for ok, _ in met) if met else None, stats,
-                          per_input=entries)
+                          per_input=entries, properties=described)
     if met:  # a compatible extension: which log met its expectation
         report["expect"]["logs"] = [{"input": log, "matched": ok} for ok, log in met]
     if errors:  # an unfinished check never passes; the report says what was checked

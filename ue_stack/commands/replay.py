@@ -32,9 +32,11 @@ from ..trace.schema import UeConfig, suci_name
 from . import (
     add_ci_options,
     add_engine_options,
+    add_property_option,
     engine_of,
     jsonl_inputs,
     only_ues,
+    properties_of,
     refuse_capture,
     write_ci,
 )
@@ -69,6 +71,7 @@ def register(sub: Any) -> None:
     p.add_argument("--jobs", type=int_option(1, MAX_JOBS), default=1, metavar="N",
                    help="replay N traces at once in separate processes")
     add_ci_options(p)
+    add_property_option(p)
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -94,9 +97,11 @@ def ue_names(ue: UeConfig) -> dict[str, str]:
 def replay_one(path: str, options: Options, log_path: str | None,
                diagram_path: str | None, progress: Any = None, *,
                pcap_path: str | None = None, html: bool = False,
-               only_ues: frozenset[str] | None = None) -> TraceOutcome:
+               only_ues: frozenset[str] | None = None,
+               properties: tuple[Any, ...] = ()) -> TraceOutcome:
     """Replay one trace end to end; an input error becomes ``TraceOutcome.error``. With
-    ``only_ues`` (``--ue``), a trace of another UE is skipped."""
+    ``only_ues`` (``--ue``), a trace of another UE is skipped. ``properties``
+    (``--property``) are checked beside the invariants."""
     try:
         refuse_capture(path, "a trace")
         with open_trace(path) as trace:
@@ -118,7 +123,7 @@ def replay_one(path: str, options: Options, log_path: str | None,
                 timeline = Timeline(path)
                 outputs.append(timeline)
             with CheckedRun(path, log_path, diagram_path, outputs=outputs,
-                            ue_names=names) as run:
+                            ue_names=names, properties=properties) as run:
                 run.checker.add_secret_values(
                     bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None)
                 replay = Replay(header, options, run.record, progress=progress)
@@ -163,9 +168,11 @@ def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
                  for o in outcomes if not o.skipped]
     expected = [r["expect"]["matched"] for r in reports if "expect" in r]
     stats: dict[str, int] = {}
+    properties: dict[str, Any] = {}
     for r in reports:
         for k, v in r["stats"].items():
             stats[k] = stats.get(k, 0) + v
+        properties.update(r.get("properties", {}))
     merged = build_report(
         [r["inputs"][0] for r in reports],
         merge_results(r["invariants"] for r in reports),
@@ -174,6 +181,7 @@ def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
         all(expected) if expected else None,
         stats,
         per_input=per_input,
+        properties=properties,
     )
     notes = list(dict.fromkeys(n for r in reports for n in r.get("notes", ())))
     if notes:  # said once however many traces they concern
@@ -217,6 +225,7 @@ def replay_report(args: Any, show_progress: bool = True,
     the command and ``ue_stack.replay``."""
     engine = engine_of(args)
     paths = jsonl_inputs(args.traces, "trace", "TRACE")
+    properties = properties_of(args)
     several = len(paths) > 1
     options = Options(
         app_mode=args.app_mode,
@@ -229,7 +238,8 @@ def replay_report(args: Any, show_progress: bool = True,
     pcaps = per_input(args.pcap, "--pcap", paths, ".pcap")
     jobs: list[dict[str, Any]] = [
         {"path": str(p), "options": options, "log_path": log, "diagram_path": diagram,
-         "pcap_path": pcap, "html": bool(args.html), "only_ues": only_ues(args)}
+         "pcap_path": pcap, "html": bool(args.html), "only_ues": only_ues(args),
+         "properties": properties}
         for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
     with terminal_progress("replay", "trace", len(jobs), enabled=show_progress) as bar:
         if several and (args.jobs > 1 or engine != LOCAL):

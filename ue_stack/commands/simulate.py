@@ -16,11 +16,11 @@ from ..html_report import Timeline, write_html
 from ..keyfile import Keys, load_keys
 from ..limits import MAX_UES, int_option
 from ..progress import terminal_progress
-from ..report import summary_lines, violated, write_report
+from ..report import summary_lines, violated_invariants, write_report
 from ..runner import CheckedRun
 from ..scenarios import Scenario, builtin_scenarios, load_scenario
 from ..simulation import Recorder, Simulation
-from . import add_ci_options, only_ues, write_ci
+from . import add_ci_options, add_property_option, only_ues, properties_of, write_ci
 
 
 def register(sub: Any) -> None:
@@ -48,6 +48,7 @@ def register(sub: Any) -> None:
     p.add_argument("--pcap", metavar="FILE",
                    help="what crossed N1 as a pcap (NGAP/NAS-5GS) Wireshark opens")
     add_ci_options(p, per_ue=True)
+    add_property_option(p)
     p.set_defaults(run=run)
 
 
@@ -70,13 +71,14 @@ def simulate_report(args: Any, show_progress: bool = True) -> dict[str, Any]:
     if not args.scenario:
         raise InputError("simulate: give a scenario name or file (or --list)")
     keys = load_keys(args.keys) if args.keys else None
+    properties = properties_of(args)
     scenario = load_scenario(args.scenario, keys)
     recorder = Recorder(args.record, scenario.ue.supi) if args.record else None
     try:
         with terminal_progress(f"{scenario.name}, {args.ues} UE(s)", "step",
                                len(scenario.steps), enabled=show_progress) as bar:
             return _run_simulation(args, scenario, recorder, keys,
-                                   bar.update if bar.active else None)
+                                   bar.update if bar.active else None, properties)
     finally:
         if recorder is not None:
             recorder.close()
@@ -84,7 +86,7 @@ def simulate_report(args: Any, show_progress: bool = True) -> dict[str, Any]:
 
 def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,
                     keys: Keys | None, progress: Callable[[int], None] | None,
-                    ) -> dict[str, Any]:
+                    properties: tuple[Any, ...] = ()) -> dict[str, Any]:
     sim = Simulation(
         scenario,
         app_mode=args.app_mode,
@@ -103,11 +105,11 @@ def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,
     if timeline is not None:
         outputs.append(timeline)
     with CheckedRun(scenario.name, args.log, args.diagram, outputs=outputs,
-                    only_ues=only_ues(args)) as checked:
+                    only_ues=only_ues(args), properties=properties) as checked:
         checked.execute(lambda sink, app1: sim.run(app1, sink))
         report = checked.report(expect)
     if recorder is not None:
-        ids = sorted(violated(report["invariants"]))
+        ids = sorted(violated_invariants(report))
         head = sim.header({"verdict": report["verdict"], "violations": ids})
         if keys and head["ue"]["supi"] in keys:  # keys stay out of shareable files
             head["ue"] = {k: v for k, v in head["ue"].items() if k not in ("k", "opc", "op")}

@@ -8,7 +8,7 @@ decided by replay (which knows the trace) and recorded with ``record(...)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Sequence, Set
 from typing import Any
 
 from .akma1 import Akma1
@@ -67,6 +67,7 @@ class Checker:
         input: str | None = None,
         secret_values: Iterable[str | bytes] = (),
         allowed_state_changes: Set[tuple[str, str]] | None = None,
+        properties: Sequence[Any] = (),
     ) -> None:
         self.input = input
         if allowed_state_changes is None:
@@ -95,6 +96,14 @@ class Checker:
             event: tuple(i for i in self._invariants if i.events is None or event in i.events)
             for inv in self._invariants if inv.events is not None for event in inv.events
         }
+        # --property (docs/properties.md): checked like the invariants, on every record,
+        # and reported beside them in the same shape
+        self.properties = tuple(properties)
+        self._monitors: list[Any] = []
+        if self.properties:  # lark is imported only when a property is given
+            from ..properties import monitors
+
+            self._monitors = monitors(self.properties, input)
         self._recorded: dict[str, list[int]] = {}  # id -> [checked, violations]
         self._finished = False
         self._records = 0
@@ -116,6 +125,9 @@ class Checker:
         for invariant in self._routes.get(event, self._catch_all):
             if found := invariant.feed(record):  # usually none: nothing to extend
                 out.extend(found)
+        for monitor in self._monitors:
+            if (violation := monitor.feed(record)) is not None:
+                out.append(violation)
         return out
 
     def finish(self) -> list[Violation]:
@@ -155,7 +167,13 @@ class Checker:
         for i, (checked, violations) in self._recorded.items():
             out[i]["checked"] += checked
             out[i]["violations"] += violations
+        for monitor in self._monitors:
+            out[monitor.id] = {"checked": monitor.checked, "violations": monitor.violations}
         return out
+
+    def described_properties(self) -> dict[str, dict[str, Any]]:
+        """The report's ``properties``: what each ``--property`` says (docs/report.md)."""
+        return {p.id: p.describe() for p in self.properties}
 
     def not_checked(self) -> list[dict[str, str]]:
         """Invariants this checker could not check at all, with the reason: every AKMA

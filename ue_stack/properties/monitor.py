@@ -1,0 +1,294 @@
+"""Online monitors for past-time properties (docs/properties.md).
+
+A formula is compiled once into one Python function over a flat list of state slots (a
+"flat program": no tree is walked and nothing is allocated per line). Past-time operators
+need only the previous step: ``Y p`` keeps p's value from the previous step, ``O p``,
+``H p`` and ``p S q`` their own value, ``last`` and ``prev`` the value they hold. So a
+slice's whole state is one short list, and a log line costs one update per temporal
+node (children first) and one evaluation of the formula; nothing is re-read and no
+history is kept.
+
+The function is generated as source and compiled with ``compile``: field names (checked
+identifiers) appear in it only through ``repr``, literal values never (they are bound as
+constants), so a formula cannot inject code. The updates run for every temporal node at
+every step, before the formula is evaluated: the formula itself may then short-circuit
+freely (an ``and`` that stops early does not leave an ``O`` below it behind). A missing
+field, and a JSON null, read as None; a comparison with None is false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ..invariants.base import Record, Violation
+from .syntax import Binary, Compare, Field, Has, Last, Literal, Member, Node, Unary, parse
+
+State = list[Any]
+Step = Callable[[Record, State], int]  # 0: the guard is false, 1: holds, 2: violated
+
+_NUMBERS = (int, float)  # exact classes: a JSON true is no number here
+MAX_SHOWN = 4  # values named in a violation's message
+MAX_TEXT = 40  # characters of a value shown there (a fingerprint's 16 in full)
+_TURNED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def equal(a: Any, b: Any) -> bool:
+    """``==`` of the language: nothing equals a missing value; a boolean never equals a
+    number (Python's ``True == 1`` is not JSON's)."""
+    if a is None or b is None:
+        return False
+    if a.__class__ is b.__class__:
+        return bool(a == b)
+    return a.__class__ in _NUMBERS and b.__class__ in _NUMBERS and a == b
+
+
+def differ(a: Any, b: Any) -> bool:
+    """``!=``: both present and not equal."""
+    return a is not None and b is not None and not equal(a, b)
+
+
+def _ordering(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def compare(a: Any, b: Any) -> bool:
+        return a.__class__ in _NUMBERS and b.__class__ in _NUMBERS and test(a, b)
+
+    return compare
+
+
+# the helpers generated code calls, by the names it uses
+_RUNTIME: dict[str, Any] = {
+    "_eq": equal, "_ne": differ,
+    "_lt": _ordering(lambda a, b: a < b), "_le": _ordering(lambda a, b: a <= b),
+    "_gt": _ordering(lambda a, b: a > b), "_ge": _ordering(lambda a, b: a >= b),
+}
+_ORDER_NAMES = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
+
+
+@dataclass(frozen=True)
+class Program:
+    """A compiled formula: the initial slots, ``step`` (updates, then the verdict at this
+    line) and what a violation's message shows: (label, field name or slot index)."""
+
+    init: tuple[Any, ...]
+    step: Step
+    stateful: bool
+    shown: tuple[tuple[str, str | int], ...]
+    source: str  # the generated function, for people debugging a formula
+
+
+class _Generator:
+    def __init__(self) -> None:
+        self.init: list[Any] = []
+        self.updates: list[str] = []
+        self.consts: dict[str, Any] = {}
+        self.shown: dict[str, str | int] = {}
+        self._slot_of: dict[Node, str] = {}  # one slot per distinct temporal subformula
+
+    def const(self, value: Any) -> str:
+        name = f"_c{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def slot(self, value: Any) -> int:
+        self.init.append(value)
+        return len(self.init) - 1
+
+    def formula(self, node: Node, now: bool = True) -> str:
+        """A Python expression, true exactly when the formula holds at this step.
+        ``now``: outside every temporal operator (its values describe this line)."""
+        if isinstance(node, Compare):
+            return self._compare(node, now)
+        if isinstance(node, Member):
+            return self._member(node, now)
+        if isinstance(node, Has):
+            return f"(get({node.field!r}) is not None)"
+        if isinstance(node, Unary):
+            if node.op == "not":
+                return f"(not {self.formula(node.arg, now)})"
+            return self._temporal(node)
+        if isinstance(node, Binary):
+            if node.op == "S":
+                return self._temporal(node)
+            a, b = self.formula(node.left, now), self.formula(node.right, now)
+            if node.op == "and":
+                return f"({a} and {b})"
+            if node.op == "or":
+                return f"({a} or {b})"
+            return f"(not {a} or {b})"  # ->
+        raise AssertionError(f"not a formula: {node!r}")  # parse() rejects these
+
+    def _temporal(self, node: Unary | Binary) -> str:
+        known = self._slot_of.get(node)
+        if known is not None:
+            return known
+        if isinstance(node, Binary):  # p S q
+            p, q = self.formula(node.left, False), self.formula(node.right, False)
+            j = self.slot(False)
+            self.updates.append(f"st[{j}] = {q} or (st[{j}] and {p})")
+        else:
+            p = self.formula(node.arg, False)
+            if node.op == "Y":  # slots: Y p now, p now (Y p at the next step)
+                j = self.slot(False)
+                self.slot(False)
+                self.updates.append(f"st[{j}] = st[{j + 1}]")
+                self.updates.append(f"st[{j + 1}] = {p}")
+            elif node.op == "O":
+                j = self.slot(False)
+                self.updates.append(f"if not st[{j}] and {p}: st[{j}] = True")
+            else:  # H
+                j = self.slot(True)
+                self.updates.append(f"if st[{j}] and not {p}: st[{j}] = False")
+        self._slot_of[node] = f"st[{j}]"
+        return f"st[{j}]"
+
+    def term(self, node: Node, now: bool) -> str:
+        """A Python expression for a value (None when missing)."""
+        if isinstance(node, Field):
+            if now:
+                self.shown.setdefault(node.name, node.name)
+            return f"get({node.name!r})"
+        if isinstance(node, Last):
+            expr = self._slot_of.get(node)
+            if expr is None:
+                expr = self._last(node)
+            if now:
+                self.shown.setdefault(node.text, int(expr[3:-1]))
+            return expr
+        raise AssertionError(f"not a term: {node!r}")
+
+    def _last(self, node: Last) -> str:
+        cond = self.formula(node.cond, False)
+        if node.strict:  # slots: the value before this line, the value up to this line
+            j = self.slot(None)
+            self.slot(None)
+            self.updates.append(f"st[{j}] = st[{j + 1}]")
+            self.updates.append(f"if {cond}: st[{j + 1}] = get({node.field!r})")
+        else:
+            j = self.slot(None)
+            self.updates.append(f"if {cond}: st[{j}] = get({node.field!r})")
+        self._slot_of[node] = f"st[{j}]"
+        return f"st[{j}]"
+
+    def _compare(self, node: Compare, now: bool) -> str:
+        op, left, right = node.op, node.left, node.right
+        if isinstance(left, Literal):  # literal first: turn it round
+            op, left, right = _TURNED.get(op, op), right, left
+        a = self.term(left, now)
+        if isinstance(right, Literal):
+            if op == "==" and right.value.__class__ is str:
+                return f"({a} == {self.const(right.value)})"  # the common atom: one lookup
+            b = self.const(right.value)
+        else:
+            b = self.term(right, now)
+        if op == "==":
+            return f"_eq({a}, {b})"
+        if op == "!=":
+            return f"_ne({a}, {b})"
+        return f"{_ORDER_NAMES[op]}({a}, {b})"
+
+    def _member(self, node: Member, now: bool) -> str:
+        a = self.term(node.left, now)
+        values = tuple(v.value for v in node.values)
+        if all(v.__class__ is str for v in values):  # a str is hashable; nothing else is in
+            return f"((_v := {a}).__class__ is str and _v in {self.const(frozenset(values))})"
+        return "(" + " or ".join(f"_eq({a}, {self.const(v)})" for v in values) + ")"
+
+
+@cache
+def compile_formula(formula: str) -> Program:
+    """The program of a formula (checked by ``parse``; compiled once per process)."""
+    node = parse(formula)
+    gen = _Generator()
+    if isinstance(node, Binary) and node.op == "->":
+        # a violation shows the consequent's values: the guard's held, by definition
+        guard: str | None = gen.formula(node.left, now=False)
+        body = gen.formula(node.right)
+    else:
+        guard, body = None, gen.formula(node)
+    lines = ["def step(r, st):", "    get = r.get", *(f"    {u}" for u in gen.updates)]
+    if guard is not None:
+        lines.append(f"    if not {guard}: return 0")
+    lines.append(f"    return 1 if {body} else 2")
+    source = "\n".join(lines) + "\n"
+    namespace: dict[str, Any] = {**_RUNTIME, **gen.consts}
+    exec(compile(source, f"<property {formula[:40]!r}>", "exec"), namespace)
+    return Program(tuple(gen.init), namespace["step"], bool(gen.updates),
+                   tuple(gen.shown.items()), source)
+
+
+def _slicer(per: tuple[str, ...]) -> Callable[[Record], Any]:
+    if not per:
+        return lambda r: None
+    if len(per) == 1:
+        name = per[0]
+        return lambda r: r.get(name)
+    return lambda r: tuple(r.get(name) for name in per)
+
+
+class PropertyMonitor:
+    """One property over one log: ``feed(record)`` per line (the violation it reveals, or
+    None), ``checked`` and ``violations`` like an invariant's counts."""
+
+    def __init__(self, id: str, formula: str, text: str = "", per: Iterable[str] = ("ue",),
+                 input: str | None = None) -> None:
+        self.id = id
+        self.text = text
+        self.input = input
+        self.checked = 0
+        self.violations = 0
+        program = compile_formula(formula)
+        self._init = list(program.init)
+        self._step = program.step
+        self._stateful = program.stateful
+        self._shown = program.shown
+        self._key = _slicer(tuple(per))
+        self._slices: dict[Any, State] = {}
+        self._stateless: State = []
+
+    def feed(self, record: Record) -> Violation | None:
+        if self._stateful:
+            key = self._key(record)
+            try:
+                st = self._slices.get(key)
+            except TypeError:  # a slicing field holding a list or an object
+                key = repr(key)
+                st = self._slices.get(key)
+            if st is None:
+                st = self._slices[key] = self._init.copy()
+        else:
+            st = self._stateless
+        verdict = self._step(record, st)
+        if verdict == 1:
+            self.checked += 1
+            return None
+        if verdict == 0:
+            return None
+        self.checked += 1
+        self.violations += 1
+        ue = record.get("ue")
+        return Violation(self.id, record.get("seq"), record.get("t"),
+                         self._message(record, st), self.input,
+                         ue=ue if isinstance(ue, str) else None)
+
+    def _message(self, record: Record, st: State) -> str:
+        values = ", ".join(
+            f"{label} = {_shown(record.get(where) if isinstance(where, str) else st[where])}"
+            for label, where in self._shown[:MAX_SHOWN])
+        what = self.text or f"property {self.id}"
+        at = f"{record.get('event')} line" if record.get("event") is not None else "line"
+        return f"{what}: false at this {at}" + (f" ({values})" if values else "")
+
+    @property
+    def slices(self) -> int:
+        """How many slices hold state (memory: this times the slots of the formula)."""
+        return len(self._slices)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "missing"
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        value = value[:MAX_TEXT] + ".."
+    return repr(value)

@@ -22,6 +22,7 @@ from .app.akma_client import PER_KAF
 from .bus import Bus, Layer
 from .events import AfSessionRequest, SendN1
 from .invariants.app1 import App1Tracker
+from .nas.concealment import suci_config
 from .nas.messages import NasMessage
 from .nas.mm import Nas, NasConfig
 from .nas.usim import Usim, usim_of
@@ -47,6 +48,9 @@ def ue_config_record(ue: UeConfig) -> dict[str, Any]:
         out["sec_cap"] = ue.sec_cap.hex()
     if ue.ngksi is not None:
         out["ngksi"] = ue.ngksi
+    if ue.suci_profile is not None and ue.hn_public is not None:
+        out.update(suci_profile=ue.suci_profile, hn_public=ue.hn_public.hex(),
+                   hn_key_id=ue.hn_key_id)
     return out
 
 
@@ -161,7 +165,9 @@ class Simulation:
     def _nas_config(self, scenario: Scenario) -> NasConfig:
         home = scenario.home_plmn
         return NasConfig(snn=scenario.network.snn, home_mcc=home.mcc, home_mnc=home.mnc,
-                         akma_defer=self.akma_defer, sec_cap=scenario.ue.sec_cap)
+                         akma_defer=self.akma_defer, sec_cap=scenario.ue.sec_cap,
+                         # fresh per concealment, the same per seed (nas/concealment.py)
+                         suci=suci_config(scenario.ue, str(scenario.network.seed).encode()))
 
     def _network_router(self, bus: Bus, twin: Any,
                         by_supi: dict[str, UeStack]) -> Callable[[Layer, object], None]:

@@ -15,6 +15,8 @@ import pytest
 from ue_stack.capture.importer import Importer, ImportOptions
 from ue_stack.cli import main
 
+HN_KEYS = Path(__file__).resolve().parents[1] / "data" / "captures" / "hn-keys.csv"
+
 
 def _eap_lines(records: list[dict], kind_key: str) -> list[tuple[str, str, str | None]]:
     return [(r[kind_key], r["msg"], r.get("eap")) for r in records
@@ -67,8 +69,10 @@ def _import_eap(tmp_path: Path, scenario: str, *keys: str) -> Path:
     pcap = tmp_path / "run.pcap"
     assert main(["simulate", scenario, "--pcap", str(pcap)]) in (0, 1)
     out = tmp_path / "imported"
+    # the simulated UE conceals its SUPI (profile A, Annex C.4 key): the home network key
+    # names it
     assert main(["import", str(pcap), "-o", str(out), "--expect", "--akma-probe", "all",
-                 *keys]) == 0
+                 "--hn-key", str(HN_KEYS), *keys]) == 0
     (trace,) = sorted(out.glob("*.jsonl"))
     return trace
 

@@ -17,6 +17,7 @@ from ue_stack.capture.ngap import decode_ngap
 from ue_stack.capture.sources import open_capture
 from ue_stack.capture.writer import PcapWriter
 from ue_stack.cli import main
+from ue_stack.hnkeys import load_hn_keys
 from ue_stack.nas.codec import encode_plmn
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +37,9 @@ def _n1_lines(log: Path) -> list[tuple[str, str, str]]:
 def _imported(pcap: Path, outdir: Path) -> list[tuple[str, str, str]]:
     """(SUPI, direction, msg) of every dl/ul record the importer writes back."""
     outdir.mkdir()
-    importer = Importer(ImportOptions())
+    # simulated UEs conceal their SUPIs (profile A, the Annex C.4 key of hn-keys.csv)
+    importer = Importer(ImportOptions(hn_keys=load_hn_keys(
+        Path(__file__).resolve().parents[1] / "data" / "captures" / "hn-keys.csv")))
     result = importer.run(pcap)
     importer.write(result, outdir, "back")
     out = []

@@ -29,6 +29,7 @@ from typing import Any
 
 from ..authkeys import AuthKeys
 from ..crypto import aka
+from ..crypto import suci as ecies
 from ..crypto.secret import Key
 from ..errors import InputError
 from ..hnkeys import HnKeys, supi_of
@@ -224,6 +225,7 @@ class Importer:
         self.by_amf: dict[tuple, Conn] = {}
         self.ue_by_supi: dict[str, Ue] = {}
         self.ue_by_s_tmsi: dict[bytes, Ue] = {}
+        self.hn_key_ids: dict[str, int] = {}  # SUPI -> key id of the SUCI --hn-key revealed
         # every NAS PDU with what security made of it: (frame, pdu, outer, protection)
         self.on_nas: Callable[[int, bytes, DecodedPdu, Protection], None] | None = None
 
@@ -361,8 +363,20 @@ class Importer:
         if ident.supi is None and self.options.hn_keys:
             supi = supi_of(value, self.options.hn_keys)
             if supi is not None:
+                self.hn_key_ids[supi] = value[7]  # for the header's ue.hn_key_id
                 return dataclasses.replace(ident, supi=supi)
         return ident
+
+    def _concealment(self, ident: codec.MobileIdentity, supi: str) -> dict[str, Any]:
+        """``ue.suci_profile``/``hn_public``/``hn_key_id`` of a UE whose SUCI ``--hn-key``
+        revealed: replayed, the model then conceals as the phone did (FORMATS 8.5)."""
+        key_id = self.hn_key_ids.get(supi)
+        scheme = ident.protection_scheme
+        if key_id is None or scheme not in ecies.PROFILE_OF_SCHEME or not self.options.hn_keys:
+            return {}
+        private = self.options.hn_keys[(scheme, key_id)]
+        return {"suci_profile": ecies.PROFILE_OF_SCHEME[scheme],
+                "hn_public": ecies.public_key(scheme, private).hex(), "hn_key_id": key_id}
 
     def _learn_supi(self, ue: Ue, ident: codec.MobileIdentity) -> Ue:
         """A null-scheme SUCI names the UE; merge with the UE already known by it."""
@@ -533,6 +547,7 @@ class Importer:
         if ue.suci is not None and ue.suci.supi == supi:
             ue_obj["rid"] = ue.suci.routing_indicator or "0"
             ue_obj["home_plmn"] = {"mcc": ue.suci.mcc, "mnc": ue.suci.mnc}
+            ue_obj.update(self._concealment(ue.suci, supi))
         elif suci is not None:
             ident = codec.decode_mobile_identity(suci)
             if ident.mcc is not None:

@@ -107,7 +107,9 @@ class PcapWriter:
         if message.msg == "registration_request" and "identity" not in message.fields:
             supi = str(record.get("ue") or "")
             try:
-                identity = suci_null_scheme(supi, len(self.plmn[1]))
+                # a concealed SUCI is on the line (nas/concealment.py); the null scheme not
+                identity = (bytes.fromhex(record["identity"]) if record.get("identity")
+                            else suci_null_scheme(supi, len(self.plmn[1])))
             except ValueError:
                 identity = None  # not an IMSI: the codec writes "no identity"
             if identity is not None:

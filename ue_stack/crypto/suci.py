@@ -42,6 +42,17 @@ PROFILE_OF_SCHEME = {v: k for k, v in PROFILES.items()}
 
 _ENC_KEY, _ICB, _MAC_KEY, _MAC_TAG = 16, 16, 32, 8
 
+# The home network key pairs of the Annex C.4 test data (C.4.3 profile A, C.4.4 profile B):
+# lab cores ship them, built-in scenarios conceal with profile A's, and the twin's UDM holds
+# both private keys (test keys, published: not secrets). (private, public) hex.
+ANNEX_C4_KEYS = {
+    "A": ("c53c22208b61860b06c62e5406a7b330c2b577aa5558981510d128247d38bd1d",
+          "5a8d38864820197c3394b92613b20b91633cbd897119273bf8e4a6f4eec0a650"),
+    "B": ("f1ab1074477ebcc7f554ea1c5fc368b1616730155e0041ac447d6301975fecda",
+          "0272da71976234ce833a6907425867b82e074d44ef907dfb4b3e21c1c2256ebcd1"),
+}
+ANNEX_C4_KEY_ID = 1  # the key id built-in scenarios and the twin use for them
+
 
 class SuciError(ValueError):
     """A key or scheme output that cannot be used. The message never carries key material."""

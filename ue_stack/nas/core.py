@@ -34,6 +34,7 @@ from ..primitives import (
     ObtainAkmaKeyRequest,
 )
 from ..timers import Timers
+from .concealment import SuciConfig, make_suci
 from .context import EapPeer, KausfStore, SecurityContexts
 from .messages import CAUSE_MESSAGE_NOT_COMPATIBLE_WITH_STATE, NasMessage
 from .protection import Boundary
@@ -126,6 +127,8 @@ class NasConfig:
     timers: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TIMERS))
     freshness: str = "delta"
     build_pdus: bool = False  # uplinks carry their protected octets (simulation)
+    # SUCI concealment (ue.suci_profile/hn_public/hn_key_id); None: the null scheme
+    suci: SuciConfig | None = None
 
     def __post_init__(self) -> None:
         if self.freshness not in FRESHNESS_RULES:
@@ -185,6 +188,8 @@ class MmCore:
         self.guti: bytes | None = None
         self.attempt_counter = 0
         self.registration_identity: str | None = None  # "suci" | "5g-guti", last sent
+        self.stored_suci: bytes | None = None  # sent again while T3519 runs (5.4.3.2)
+        self._concealments = 0
         self._registration_type = "initial"
         self._auth_failures = 0
         self._suspended: set[str] = set()
@@ -240,6 +245,19 @@ class MmCore:
     def _send(self, message: NasMessage) -> None:
         # Protected with the current context once one is in use (TS 24.501 4.4.5)
         self.outbox.put(SendN1(self.boundary.protect_ul(message, self.contexts)))
+
+    def _suci(self) -> bytes:
+        """The SUCI to send (TS 24.501 5.4.3.2, 5.5.1.2.2): the stored one while T3519 runs,
+        else a fresh one — concealed with a new ephemeral key when the USIM has a home
+        network public key (TS 33.501 6.12.2), else the null scheme — which is stored."""
+        if self.stored_suci is not None and self.timers.running("T3519"):
+            return self.stored_suci
+        usim = self.usim
+        assert usim is not None
+        self._concealments += 1
+        self.stored_suci = make_suci(self.config.suci, usim.supi, len(self.config.home_mnc),
+                                     usim.rid, self._concealments)
+        return self.stored_suci
 
     def _note(self, text: str, **fields: Any) -> None:
         self.outbox.put(Note(LAYER, text, fields))

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from .core import MmCore, required
 from .messages import NasMessage, nas
-from .usim import suci_null_scheme
 
 IDENTITY_SUCI, IDENTITY_GUTI = 1, 2  # 5GS identity type (9.11.3.3)
 GUTI_IE_TYPE = 0xF2  # first octet of a 5G-GUTI mobile identity IE value (9.11.3.4)
@@ -24,7 +23,7 @@ class Identification(MmCore):
         usim = self.usim
         assert usim is not None
         if identity_type == IDENTITY_SUCI:
-            identity = suci_null_scheme(usim.supi, len(self.config.home_mnc), usim.rid)
+            identity = self._suci()
             self._start("T3519", now)
         elif identity_type == IDENTITY_GUTI and self.guti is not None:
             identity = self.guti if len(self.guti) == 11 else bytes((GUTI_IE_TYPE,)) + self.guti

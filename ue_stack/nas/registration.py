@@ -134,11 +134,16 @@ class Registration(MmCore):
         self._registration_type = registration_type
         # SUCI (null scheme) when no valid 5G-GUTI is stored; ngKSI "111" with no key.
         self.registration_identity = "5g-guti" if self.guti is not None else "suci"
+        # A concealed SUCI is in the message (it changes per concealment); the null-scheme
+        # one is left to the codec, which builds it from the SUPI (capture/writer.py).
+        concealed = {"identity": self._suci()} if (
+            self.guti is None and self.config.suci is not None) else {}
         self._send(
             nas(
                 "registration_request",
                 registration_type=registration_type,
                 ngksi=self.contexts.registration_ngksi(),
+                **concealed,
             )
         )
         self._start("T3510", now)

@@ -20,6 +20,7 @@ from enum import Enum
 
 from transitions import MachineError
 
+from .. import hnkeys
 from ..crypto.aka import hxres_star, k_amf
 from ..crypto.secret import Key
 from ..errors import LocalProtocolError
@@ -262,6 +263,7 @@ class Amf:
         self._stop("T3550")
         self._state_before = self.state
         self._registration = msg
+        self._identify(msg.get("identity"))
         ue_ngksi = msg.get("ngksi", NGKSI_NO_KEY)
         initial = msg.get("registration_type", "initial") == "initial"
         known_key = self.has_security_context and ue_ngksi == self.ngksi
@@ -269,6 +271,19 @@ class Amf:
             self._start_authentication(now)
         else:
             self._send_registration_accept(now)
+
+    def _identify(self, identity: bytes | None) -> None:
+        """A concealed SUCI goes to the UDM's SIDF (TS 33.501 6.12.2): the note says whom
+        it names. (This twin serves one known UE per AMF, so the answer is checked, not
+        used to find the subscription.)"""
+        if identity is None or hnkeys.concealment(identity) is None:
+            return
+        supi = self.ausf.udm.sidf(identity)
+        if supi == self.supi:
+            self._note("SUCI de-concealed by the UDM (SIDF)", scheme=identity[6] & 0x0F)
+        else:
+            self._note("SUCI not de-concealed to this UE by the UDM (SIDF): unknown home "
+                       "network key, or a wrong MAC tag", scheme=identity[6] & 0x0F)
 
     def _send_registration_accept(self, now: float) -> None:
         """REGISTRATION ACCEPT (TS 24.501 5.5.1.2.4); with a new 5G-GUTI the AMF waits for

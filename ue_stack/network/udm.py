@@ -17,8 +17,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from ..crypto import suci
 from ..crypto.aka import AMF_SEPARATION_BIT, aka_chain, resync_from_auts, sqn_is_fresh
 from ..crypto.secret import Key
+from ..hnkeys import supi_of
 
 IND_BITS = 5  # TS 33.102 C.1.2: the array index occupies the 5 least significant bits
 SQN_MAX = (1 << 48) - 1
@@ -75,6 +77,11 @@ class Udm:
 
     def __init__(self, rng: random.Random | None = None) -> None:
         self.rng = rng if rng is not None else random.Random(0)
+        # The SIDF's home network private keys (TS 33.501 6.12.2): the Annex C.4 pairs
+        self.hn_keys: dict[tuple[int, int], Key] = {
+            (suci.PROFILES[p], suci.ANNEX_C4_KEY_ID): Key(bytes.fromhex(private))
+            for p, (private, _) in suci.ANNEX_C4_KEYS.items()
+        }
         self._subscribers: dict[str, Subscriber] = {}
         self._faults: dict[str, list[str]] = {}
 
@@ -146,3 +153,8 @@ class Udm:
             seq_ms = int.from_bytes(resync.sqn_ms, "big") >> IND_BITS
             sub.sqn = (seq_ms << IND_BITS).to_bytes(6, "big")
         return True
+
+    def sidf(self, suci_value: bytes) -> str | None:
+        """The SIDF (TS 33.501 6.12.2): the SUPI a profile A/B SUCI conceals, when it was
+        concealed with one of this home network's public keys; else None."""
+        return supi_of(suci_value, self.hn_keys)

@@ -13,6 +13,9 @@ Format (every table but ``[ue]`` optional; unknown keys are errors, to catch typ
     rid = "0"                  # routing indicator
     home_plmn = {mcc = "001", mnc = "01"}   # A-KID realm; default the serving PLMN
     sec_cap = "f0f0"           # UE security capability (the AMF replays it in SMC)
+    suci_profile = "A"         # SUCI: ECIES profile "A" (default) or "B", or "null"
+    hn_public = "<hex>"        # home network public key; default the Annex C.4 key of
+    hn_key_id = 1              #   the profile, which the twin's UDM holds (key id 1)
     [network]     # the twin; all optional
     mcc = "001"                # serving PLMN (SNN of TS 24.501 9.12.1)
     mnc = "01"
@@ -70,6 +73,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..crypto import suci
 from ..crypto.aka import serving_network_name
 from ..crypto.milenage import compute_opc
 from ..crypto.secret import Key
@@ -370,7 +374,8 @@ _NETWORK: _Spec = {
 }
 _OPTIONS: _Spec = {"app_mode": (_enum(*APP_MODES), False), "akma_defer": (_bool, False),
                    "af_failure_indication": (_bool, False)}
-_UE_KEYS = ("supi", "k", "opc", "op", "sqn_ms", "rid", "home_plmn", "sec_cap")
+_UE_KEYS = ("supi", "k", "opc", "op", "sqn_ms", "rid", "home_plmn", "sec_cap",
+            "suci_profile", "hn_public", "hn_key_id")
 _TOP_KEYS = ("name", "description", "ue", "network", "options", "expect", "step")
 
 
@@ -475,8 +480,44 @@ def _ue(src: _Source, table: Any, where: str, start: int | None, keys: Keys | No
     return UeConfig(
         supi=supi, k=k, opc=opc, sqn_ms=get("sqn_ms", _hex(6), bytes(6)),
         rid=get("rid", _digits(*range(1, 5)), "0"), home_plmn=home,
-        sec_cap=get("sec_cap", _hex(None)),
+        sec_cap=get("sec_cap", _hex(None)), **_concealment(get),
     )
+
+
+def _suci_profile(value: Any) -> str:
+    if value not in ("A", "B", "null"):
+        raise ValueError(f'must be "A", "B" or "null", got {value!r}')
+    return str(value)
+
+
+def _key_id(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 255:
+        raise ValueError(f"must be an integer 0-255, got {value!r}")
+    return value
+
+
+def _concealment(get: Callable[..., Any]) -> dict[str, Any]:
+    """How the UE conceals its SUPI (FORMATS 8.5): profile A with the Annex C.4 key by
+    default, so a simulated UE sends what a real one does; ``suci_profile = "null"`` for the
+    null scheme."""
+    profile = get("suci_profile", _suci_profile, "A")
+    if profile == "null":
+        return {}
+    default = bytes.fromhex(suci.ANNEX_C4_KEYS[profile][1])
+    hn_public = get("hn_public", _hn_public(profile), default)
+    return {"suci_profile": profile, "hn_public": hn_public,
+            "hn_key_id": get("hn_key_id", _key_id, suci.ANNEX_C4_KEY_ID)}
+
+
+def _hn_public(profile: str) -> Callable[[Any], bytes]:
+    def check(value: Any) -> bytes:
+        raw = _hex(None)(value)
+        try:
+            suci.conceal(suci.PROFILES[profile], raw, b"\x00", bytes(31) + b"\x01")
+        except suci.SuciError as exc:
+            raise ValueError(str(exc)) from None
+        return bytes(raw)
+    return check
 
 
 def _step(src: _Source, index: int, raw: Any, keys: Keys | None = None) -> Step:

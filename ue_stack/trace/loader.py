@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from ..crypto import compute_opc, serving_network_name
+from ..crypto import compute_opc, serving_network_name, suci
 from ..crypto.secret import Key
 from ..errors import TraceFormatError, json_line_problem
 from ..inputs import lines_without_bom
@@ -398,8 +398,32 @@ def _ue_config(obj: Any, prefix: str) -> UeConfig:
     ngksi = _stored_ngksi(obj["ngksi"], f"{prefix}.ngksi") if _given(obj, "ngksi") else None
     return UeConfig(
         supi=supi, k=k, opc=opc, sqn_ms=sqn_ms, rid=rid, home_plmn=home, sec_cap=sec_cap,
-        ngksi=ngksi, suci=suci,
+        ngksi=ngksi, suci=suci, **_concealment(obj, prefix),
     )
+
+
+def _concealment(obj: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """``ue.suci_profile``/``hn_public``/``hn_key_id`` (FORMATS 8.5), checked together: the
+    public key must be a key of the profile."""
+    given = [k for k in ("suci_profile", "hn_public", "hn_key_id") if _given(obj, k)]
+    if not given:
+        return {}
+    if "suci_profile" not in given:
+        raise _Bad(f"{prefix}.suci_profile", f"missing: {prefix}.{given[0]} needs it")
+    profile = obj["suci_profile"]
+    if profile not in suci.PROFILES:
+        raise _Bad(f"{prefix}.suci_profile", f"must be \"A\" or \"B\", got {profile!r}")
+    if "hn_public" not in given:
+        raise _Bad(f"{prefix}.hn_public", "missing: the home network public key (hex)")
+    hn_public = _hex(obj["hn_public"], f"{prefix}.hn_public")
+    try:
+        suci.conceal(suci.PROFILES[profile], hn_public, b"\x00", bytes(31) + b"\x01")
+    except suci.SuciError as exc:
+        raise _Bad(f"{prefix}.hn_public", str(exc)) from None
+    key_id = obj.get("hn_key_id", 1)
+    if not isinstance(key_id, int) or isinstance(key_id, bool) or not 0 <= key_id <= 255:
+        raise _Bad(f"{prefix}.hn_key_id", f"must be an integer 0-255, got {key_id!r}")
+    return {"suci_profile": profile, "hn_public": hn_public, "hn_key_id": key_id}
 
 
 def _skip(obj: dict[str, Any]) -> str | None:

@@ -98,6 +98,11 @@ class UeConfig:
     # The SUCI (5GS mobile identity IE contents) of a UE whose SUPI is concealed and never
     # revealed (protection scheme A/B); ``supi`` is then a stand-in (``stand_in_supi``).
     suci: bytes | None = None
+    # The USIM's SUCI calculation (FORMATS 8.5): ECIES profile "A"/"B", the home network
+    # public key and its identifier; None: the UE sends the null scheme.
+    suci_profile: str | None = None
+    hn_public: bytes | None = None
+    hn_key_id: int = 1
 
     @property
     def has_credentials(self) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import math
 import selectors
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -67,8 +68,8 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
     _selector: selectors.BaseSelector
 
     def __init__(self, start: float = 0.0) -> None:
-        super().__init__(selectors.DefaultSelector())
         self._model_time = start
+        super().__init__(selectors.DefaultSelector())
 
         def select(timeout: float | None = None) -> list[Any]:
             # A model-time run does no I/O, so there is never anything to poll: skipping
@@ -98,6 +99,18 @@ class VirtualClockLoop(asyncio.SelectorEventLoop):
 
     def time(self) -> float:
         return self._model_time
+
+    # asyncio runs the timers due before ``time() + _clock_resolution``. With the host
+    # clock's 1 ns that sum equals ``time()`` once model time passes about 1.7e7 s (a
+    # double's spacing there exceeds 1 ns): a timer due now would never run and the loop
+    # would spin. So "now" is as wide as the spacing of doubles at the model time.
+    @property
+    def _clock_resolution(self) -> float:
+        return max(self._host_resolution, math.ulp(self._model_time))
+
+    @_clock_resolution.setter
+    def _clock_resolution(self, value: float) -> None:
+        self._host_resolution = value  # what asyncio's __init__ measured
 
     def jump_to(self, t: float) -> bool:
         """Move model time to ``t`` at once if nothing could happen before: nothing
@@ -164,8 +177,9 @@ class Bus:
 
     def __init__(self, sink: ExchangeSink | None = None,
                  context: Mapping[str, Any] | None = None, *,
-                 driver_settles: bool = False) -> None:
+                 driver_settles: bool = False, epoch: float = 0.0) -> None:
         self.loop = asyncio.get_running_loop()
+        self.epoch = epoch  # logged t = epoch + model time (limits.model_epoch)
         self._sink = sink
         self._seq = 0
         self.context: tuple[tuple[str, Any], ...] = tuple((context or {}).items())
@@ -182,6 +196,11 @@ class Bus:
         return self.loop.time()
 
     @property
+    def t(self) -> float:
+        """The time as logged and reported: ``epoch`` plus model time."""
+        return self.epoch + self.loop.time()
+
+    @property
     def seq(self) -> int:
         """``seq`` of the last line logged."""
         return self._seq
@@ -196,7 +215,7 @@ class Bus:
     def log_fields(self, event: str, fields: Mapping[str, Any]) -> None:
         """``log`` with the fields as one mapping (the routers' hot path: no repacking)."""
         self._seq += 1
-        record = {"seq": self._seq, "t": self.loop.time(), "event": event}
+        record = {"seq": self._seq, "t": self.epoch + self.loop.time(), "event": event}
         record.update(fields)
         for name, value in self._ctx:
             record.setdefault(name, value)

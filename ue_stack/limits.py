@@ -5,7 +5,9 @@ and docs/README.md).
   ``NaN`` and ``±Infinity`` are input errors in every format we read, although Python's
   ``json`` and ``tomllib`` accept them — non-decreasing in a trace, and the span from the
   first to the last at most ``MAX_SPAN`` seconds (10^7 s, about four months of model time;
-  a trace stamped in epoch seconds is fine). A scenario starts at 0, so its times lie in
+  a trace stamped in epoch seconds or milliseconds, or at any finite ``t``, is fine: model
+  time starts at ``model_epoch``), and within ±2^43 s (``MAX_ABS_T``), where a double
+  still resolves a millisecond. A scenario starts at 0, so its times lie in
   [0, ``MAX_SPAN``].
 - **Counts** from the command line or a file (``--ues``, ``--jobs``, fault counts): whole
   numbers within stated bounds, so an absurd value is a one-line error, not an hour of
@@ -30,6 +32,10 @@ from collections.abc import Callable
 from typing import Any
 
 MAX_SPAN = 1e7  # seconds (docs/trace-format.md)
+# |t| of a trace record: up to 2^43 s (8.8e12, epoch milliseconds read as seconds) a
+# double still tells apart times 1 ms apart; beyond, records 50 ms apart would collapse
+# into one instant and timers would fire at the wrong records (a false NAS-3)
+MAX_ABS_T = float(2**43)
 MAX_DEPTH = 64  # JSON nesting; our own formats nest at most 4 deep
 MAX_UES = 100_000  # `simulate --ues`: one bus, every UE in memory
 MAX_JOBS = 64  # `replay --jobs`: processes
@@ -63,8 +69,8 @@ def seconds(value: Any, limit: float = MAX_SPAN) -> float:
 
 
 class Timeline:
-    """Record times in file order: each finite, none before the previous, and the span
-    from the first at most ``MAX_SPAN``."""
+    """Record times in file order: each finite and within ``MAX_ABS_T``, none before the
+    previous, and the span from the first at most ``MAX_SPAN``."""
 
     def __init__(self) -> None:
         self.first: float | None = None
@@ -72,6 +78,10 @@ class Timeline:
 
     def feed(self, value: Any) -> float:
         t = finite_number(value)
+        if abs(t) > MAX_ABS_T:
+            raise ValueError(
+                f"{t:g} is beyond ±2^43 s ({MAX_ABS_T:.3g}), where a time in seconds no "
+                "longer resolves a millisecond; give t in seconds from any origin")
         if self.last is not None and t < self.last:
             raise ValueError(f"goes backwards: {t:g} after {self.last:g}")
         if self.first is None:
@@ -82,6 +92,20 @@ class Timeline:
                 f"({self.first:g}): a trace spans at most {MAX_SPAN:g} s")
         self.last = t
         return t
+
+
+def model_epoch(first: float) -> float:
+    """Where replay's model time starts: the first record's ``t`` when it lies far from 0
+    (a trace stamped in epoch seconds, 1.7e9, or milliseconds, 1.7e12), else 0.
+
+    The model runs on ``t - epoch`` and logs and reports ``epoch + model time``. Far from 0
+    a double cannot hold small steps (above 1.7e7 s it no longer resolves the event loop's
+    nanosecond), so model time must start near 0. And the recorded ``t`` comes back
+    exactly: for ``|epoch| >= 2 * MAX_SPAN`` every ``t`` of the trace lies within a
+    factor of 2 of ``epoch`` (same sign), so ``t - epoch`` is exact (Sterbenz's lemma)
+    and so is ``epoch + (t - epoch)``. Nearer 0 the times are kept as recorded (epoch
+    0), which is exact too."""
+    return first if abs(first) >= 2 * MAX_SPAN else 0.0
 
 
 def whole(value: Any, lo: int, hi: int) -> int:

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 import dpkt
 from dpkt import crc32c
 
+from ..limits import MAX_SPAN
 from ..nas.codec import encode_pdu, encode_plmn
 from ..nas.messages import FIELD_TYPES, MESSAGES, NasMessage
 from ..nas.usim import suci_null_scheme
@@ -33,6 +34,9 @@ GNB = (bytes((10, 0, 0, 1)), 9487)
 AMF = (bytes((10, 0, 0, 2)), NGAP_PORT)
 _MAC_GNB, _MAC_AMF = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
 _VTAG = 0x5A5A0001
+# a pcap record's seconds are an unsigned 32-bit field; the fraction is rounded to ns,
+# so stay a second short of the end
+PCAP_MAX_SECONDS = float(2**32 - 2)
 
 
 def message_of(record: dict[str, Any]) -> NasMessage | None:
@@ -75,6 +79,7 @@ class PcapWriter:
         self._pcap = dpkt.pcap.Writer(self._file, linktype=dpkt.pcap.DLT_EN10MB, nano=True)
         self._ues: dict[Any, _Ue] = {}
         self._tsn = {"ul": 1, "dl": 1}
+        self._offset: float | None = None  # subtracted from model times (_stamp)
         self.frames = 0
         self.unwritten = 0  # n1 lines with neither a PDU nor an encodable message
 
@@ -134,7 +139,18 @@ class PcapWriter:
         else:
             ngap = ngap_aper.downlink_nas_transport(ue.ran_id, ue.amf_id, nas_pdu)
             ue.connected = True
-        self._frame(direction, ue, ngap, float(record.get("t") or 0.0))
+        self._frame(direction, ue, ngap, self._stamp(float(record.get("t") or 0.0)))
+
+    def _stamp(self, t: float) -> float:
+        """The frame's time stamp: the model time itself where a pcap record holds it
+        (0 <= t < 2^32 s: 1970..2106, epoch seconds included). A trace at other times
+        (epoch milliseconds, negative t, 1e300) has its frames stamped from 0 at its
+        first frame instead — the span of a run is at most MAX_SPAN plus its last
+        timers, far below 2^32 s; anything still outside is clamped, never a crash."""
+        if self._offset is None:
+            fits = 0 <= t <= PCAP_MAX_SECONDS - 2 * MAX_SPAN
+            self._offset = 0.0 if fits else t
+        return min(max(t - self._offset, 0.0), PCAP_MAX_SECONDS)
 
     def _frame(self, direction: str, ue: _Ue, ngap: bytes, t: float) -> None:
         (src, sport), (dst, dport) = (GNB, AMF) if direction == "ul" else (AMF, GNB)

@@ -11,6 +11,7 @@ checked online by the invariant checker, so memory stays flat on long traces.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from ..events import AfSessionRequest
 from ..hnkeys import HnKeys
 from ..invariants.app1 import App1Tracker
 from ..keyfile import with_keys
+from ..limits import model_epoch
 from ..nas.alternatives import Choice, Chooser, recorded_option
 from ..nas.concealment import same_concealed_identity, suci_config
 from ..nas.messages import MESSAGES, NasMessage, is_modelled
@@ -340,10 +342,15 @@ class Replay:
         self.app1 = app1
         # The driver's own log lines (`input`, notes) carry the UE like the layers' do.
         # every input here is followed by settle() before anything else is awaited
-        bus = Bus(sink, context={"ue": header.ue.supi}, driver_settles=True)
+        records = iter(records)
+        first = next(records, None)
+        if first is not None:
+            records = itertools.chain((first,), records)
+        bus = Bus(sink, context={"ue": header.ue.supi}, driver_settles=True,
+                  epoch=model_epoch(first.t) if first is not None else 0.0)
         self.bus = bus
         home_mcc, home_mnc = home_plmn_of(header)
-        nas3 = Nas3Matcher(self.record, lambda: bus.seq, lambda: bus.now)
+        nas3 = Nas3Matcher(self.record, lambda: bus.seq, lambda: bus.t)
         self.make_usim = lambda ue_cfg: make_usim(with_keys(ue_cfg, self.options.keys),
                                                   nas3.head)
         self.alternatives: list[dict[str, Any]] = []
@@ -382,7 +389,7 @@ class Replay:
                 "reason": f"SUPI concealed (ue.suci): stand-in SUPI {ue_cfg.supi}; the SUCI "
                           "the UE sends, KSEAF, the A-KID username and KAKMA depend on it"})
 
-        last_t = 0.0
+        last_t = bus.epoch
         # Inputs read but not yet fed, with their index. NAS-3's queue holds the `ul`
         # records in file order (docs/invariants.md), so an input is fed only once the `ul`
         # records after it are queued; a run of `dl` records is held together, since the
@@ -411,11 +418,11 @@ class Replay:
                 await self._feed(pending, at, bus, ue, link, nas3)
             # Timers fire only up to the last record's t; then deferred AKMA requests are
             # rejected (procedure_aborted), so every request is answered (docs/trace-format.md).
-            await bus.sleep_until(last_t)
+            await bus.sleep_until(last_t - bus.epoch)
             ue.nas_input(nas.end_of_run)
             await bus.settle()
             nas3.missing()
-            app1.finish(bus.seq, bus.now)
+            app1.finish(bus.seq, bus.t)
         finally:
             await bus.close()
             self.not_checked.extend(
@@ -441,7 +448,7 @@ class Replay:
 
     async def _feed(self, rec: TraceRecord, index: int, bus: Bus, ue: UeStack,
                     link: ShadowLink, nas3: Nas3Matcher) -> None:
-        await bus.sleep_until(rec.t)
+        await bus.sleep_until(rec.t - bus.epoch)  # model time (limits.model_epoch)
         nas3.missing(before_owner=index)
         kind, op, f = rec.kind, rec.op, rec.fields
         if kind == "dl":

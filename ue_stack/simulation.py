@@ -167,7 +167,8 @@ class Simulation:
         return NasConfig(snn=scenario.network.snn, home_mcc=home.mcc, home_mnc=home.mnc,
                          akma_defer=self.akma_defer, sec_cap=scenario.ue.sec_cap,
                          # fresh per concealment, the same per seed (nas/concealment.py)
-                         suci=suci_config(scenario.ue, str(scenario.network.seed).encode()))
+                         suci=suci_config(scenario.ue, str(scenario.network.seed).encode()),
+                         build_pdus=True)  # protected uplinks, as --pcap shows them
 
     def _network_router(self, bus: Bus, twin: Any,
                         by_supi: dict[str, UeStack]) -> Callable[[Layer, object], None]:

@@ -16,7 +16,9 @@ from .test_capture_gaps import _import, _records, _replay
 def test_legacy_cache_is_caught_where_a_reauthentication_follows_a_probe(tmp_path, capsys):
     capture = tmp_path / "reauth.pcap"
     assert main(["simulate", "reauth-between-af-sessions", "--pcap", str(capture)]) == 0
-    _, report, trace = _import(capture, tmp_path / "out", "--akma-probe", "all")
+    _, report, trace = _import(capture, tmp_path / "out", "--akma-probe", "all",
+                               "--k", "465b5ce8b199b49faa5f0a2ee238a6bc",
+                               "--opc", "cd63cb71954a9f4e48a5994e37a02baf")
     assert report["auth_requests"] == 2
     probes = [r for r in _records(trace) if r["kind"] == "app"]
     assert len(probes) == 4 and {p["app"] for p in probes} == {"probe"}

@@ -37,9 +37,13 @@ def _n1_lines(log: Path) -> list[tuple[str, str, str]]:
 def _imported(pcap: Path, outdir: Path) -> list[tuple[str, str, str]]:
     """(SUPI, direction, msg) of every dl/ul record the importer writes back."""
     outdir.mkdir()
-    # simulated UEs conceal their SUPIs (profile A, the Annex C.4 key of hn-keys.csv)
-    importer = Importer(ImportOptions(hn_keys=load_hn_keys(
-        Path(__file__).resolve().parents[1] / "data" / "captures" / "hn-keys.csv")))
+    # simulated UEs conceal their SUPIs (profile A, the Annex C.4 key of hn-keys.csv) and
+    # all have the TS 35.208 set 1 USIM, whose keys read the 128-NEA2 payloads
+    importer = Importer(ImportOptions(
+        hn_keys=load_hn_keys(
+            Path(__file__).resolve().parents[1] / "data" / "captures" / "hn-keys.csv"),
+        k=bytes.fromhex("465b5ce8b199b49faa5f0a2ee238a6bc"),
+        opc=bytes.fromhex("cd63cb71954a9f4e48a5994e37a02baf")))
     result = importer.run(pcap)
     importer.write(result, outdir, "back")
     out = []

@@ -11,7 +11,7 @@ import pytest
 
 from ue_stack.cli import main
 from ue_stack.crypto.secret import SECRET_NAMES
-from ue_stack.nas.messages import MESSAGES
+from ue_stack.nas.messages import MESSAGES, PROTECTION_FIELDS
 from ue_stack.trace.loader import open_trace
 from ue_stack.xlog import iter_log
 
@@ -96,7 +96,7 @@ def test_every_log_line_meets_the_xlog_contract_and_holds_no_secret(tmp_path):
             assert not SECRET_NAMES & rec.keys(), rec
             if rec["event"] == "n1" and rec["msg"] in MESSAGES:
                 extra = rec.keys() - {"seq", "t", "event", "dir", "msg", "ue", "pdu", "line",
-                                      "frame"}
+                                      "frame", *PROTECTION_FIELDS}
                 assert extra <= set(MESSAGES[rec["msg"]][1]), rec
     assert lines > 300
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ..authkeys import AuthKeys
 from ..crypto import aka
+from ..crypto.eap_aka_prime import challenge_keys
 from ..crypto.milenage import milenage
 from ..crypto.nas_security import CIPHERING, DOWNLINK, INTEGRITY, NAS_BEARER, UPLINK
 from ..crypto.secret import Key
@@ -130,12 +131,14 @@ class UeSecurity:
         TS 33.501 A.2-A.7): SQN, whether MAC-A verifies, RES*, and KAMF for the partial
         context named by the ngKSI. Where K is unknown, a key taken in the network for this
         RAND (``authkeys``) gives the KAMF alone, for 5G AKA and EAP-AKA' alike (KSEAF comes
-        from KAUSF the same way for both, A.6). None for EAP-AKA' otherwise."""
+        from KAUSF the same way for both, A.6). With K/OPc, EAP-AKA' gives KAUSF = EMSK[0:32]
+        (TS 33.501 6.1.3.1, A.3; RFC 9048 3.3) and so KAMF as for 5G AKA."""
         rand: bytes | None = fields.get("rand")
         autn: bytes | None = fields.get("autn")
+        eap = rand is None and fields.get("at_rand") is not None
         key = rand if rand is not None else fields.get("at_rand")
         row = self.auth_keys.get(key) if key is not None and self.credentials is None else None
-        if row is not None and rand is None:  # EAP-AKA' (RFC 9048): AT_RAND, AT_AUTN
+        if eap:  # EAP-AKA' (RFC 9048): AT_RAND, AT_AUTN
             rand, autn = key, fields.get("at_autn") or b""
         if rand is None or autn is None or (row is None and len(autn) != 16):
             return None
@@ -150,9 +153,15 @@ class UeSecurity:
             m = milenage(k, opc, rand, ev.sqn, autn[6:8])
             ev.mac_ok = hmac.compare_digest(m.mac_a or b"", autn[8:])
             if self.snn is not None:
-                ev.res_star = aka.res_star(m.ck, m.ik, self.snn, rand, m.res)
+                if not eap:
+                    ev.res_star = aka.res_star(m.ck, m.ik, self.snn, rand, m.res)
                 if self.supi is not None:
-                    kausf = aka.k_ausf(m.ck, m.ik, self.snn, autn[:6])
+                    if eap:  # KAUSF = EMSK[0:32] (TS 33.501 6.1.3.1, A.3; RFC 9048 3.3)
+                        kausf = challenge_keys(
+                            m.ck, m.ik, fields.get("at_kdf_input") or self.snn, autn[:6],
+                            aka.supi_for_kdf(self.supi).decode()).k_ausf
+                    else:
+                        kausf = aka.k_ausf(m.ck, m.ik, self.snn, autn[:6])
                     ev.kamf = aka.k_amf(aka.k_seaf(kausf, self.snn), self.supi, ev.abba)
         self.pending[ev.ngksi] = ev
         self.last_auth = ev

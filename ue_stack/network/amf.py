@@ -22,10 +22,12 @@ from transitions import MachineError
 
 from .. import hnkeys
 from ..crypto.aka import hxres_star, k_amf
+from ..crypto.nas_security import DOWNLINK, UPLINK
 from ..crypto.secret import Key
 from ..errors import LocalProtocolError
 from ..events import Note, Outbox, SendN1, StateChanged
 from ..machines import SharedMachine
+from ..nas.context import NasSecurityContext
 from ..nas.eap_aka_prime import eap_fields
 from ..nas.messages import (
     CAUSE_MAC_FAILURE,
@@ -33,9 +35,12 @@ from ..nas.messages import (
     CAUSE_NON_5G_AUTHENTICATION_UNACCEPTABLE,
     CAUSE_SYNCH_FAILURE,
     NGKSI_NO_KEY,
+    SHT_CIPHERED,
+    SHT_NEW_CONTEXT,
     NasMessage,
     nas,
 )
+from ..nas.protection import mac_ok, protect
 from ..timers import Timers
 from .ausf import Ausf, Challenge
 
@@ -109,6 +114,9 @@ class AmfConfig:
     # EAP-AKA': where EAP-Success goes (TS 24.501 5.4.1.2.2): in the SECURITY MODE
     # COMMAND that follows, or in AUTHENTICATION RESULT before a plain SMC.
     eap_success_in: str = "security_mode_command"
+    # Protect every downlink once a 5G NAS security context exists and check the UE's
+    # MACs (TS 24.501 4.4; TS 33.501 6.4): on in simulation, so --pcap shows what crosses N1.
+    protect_n1: bool = False
 
 
 @dataclass(slots=True)
@@ -161,11 +169,48 @@ class Amf:
         self._sec_cap_mismatch_next = False
         self._nia0_next = False
         self._reject_registration_cause: int | None = None
+        # NAS security as it crosses N1 (with ``config.protect_n1``): the context in use
+        # and the one a pending SECURITY MODE COMMAND names, each with its NAS COUNTs.
+        self._ctx: NasSecurityContext | None = None
+        self._smc_ctx: NasSecurityContext | None = None
 
     # -- plumbing -----------------------------------------------------------------------
 
     def _send(self, message: NasMessage) -> None:
+        if self.config.protect_n1:
+            message = self._protect(message)
         self.outbox.put(SendN1(message, supi=self.supi))
+
+    def _protect(self, message: NasMessage) -> NasMessage:
+        """The downlink as the AMF sends it (TS 24.501 4.4.4, 4.4.5, 9.3.1): a SECURITY
+        MODE COMMAND integrity protected with the context it names (type 3), anything
+        else protected and ciphered with the context in use (type 2); plain while there
+        is none. Each retransmission takes the next downlink COUNT."""
+        if message.msg == "security_mode_command" and self._smc_ctx is not None:
+            ctx, sht = self._smc_ctx, SHT_NEW_CONTEXT
+        elif self._ctx is not None and self.ngksi is not None:
+            ctx, sht = self._ctx, SHT_CIPHERED
+        else:
+            return message
+        ctx.dl_count += 1
+        return protect(message, ctx, sht, ctx.dl_count, DOWNLINK)
+
+    def _integrity_failed(self, message: NasMessage) -> bool:
+        """The UE's uplink fails the AMF's integrity check (TS 24.501 4.4.4.3): checked
+        when it came with its octets and the AMF holds the context it was protected with."""
+        protection = message.protection
+        if not self.config.protect_n1 or protection is None or protection.pdu is None:
+            return False
+        if message.msg == "security_mode_complete" and self._smc_ctx is not None:
+            ctx: NasSecurityContext | None = self._smc_ctx
+        else:
+            ctx = self._ctx
+        if ctx is None or ctx.k_amf is None or ctx.nia is None or protection.count is None:
+            return False
+        from ..crypto.aka import k_nas_int
+
+        key = k_nas_int(ctx.k_amf, ctx.nia)
+        return not mac_ok(key, ctx.nia, protection.count, UPLINK, protection.pdu)
 
     def _send_guarded(
         self, timer: str, duration: float, message: NasMessage, now: float
@@ -209,7 +254,10 @@ class Amf:
     # -- inputs -------------------------------------------------------------------------
 
     def handle_n1(self, message: NasMessage, now: float) -> None:
-        """An uplink NAS message from the UE."""
+        """An uplink NAS message from the UE; one whose MAC fails is discarded."""
+        if self._integrity_failed(message):
+            self._note("uplink discarded: integrity check failed", msg=message.msg)
+            return
         handler = _HANDLERS.get(message.msg)
         if handler is None:
             self._note("uplink not handled by the AMF", msg=message.msg)
@@ -496,6 +544,8 @@ class Amf:
             **(eap_fields(eap) if eap else {}),
         )
         self._smc_pending = True
+        self._smc_ctx = NasSecurityContext(self._partial.ngksi, self._partial.k_amf,
+                                           nea=self.config.nea, nia=nia)
         self._send_guarded("T3560", self.config.t3560, command, now)
 
     def _on_security_mode_complete(self, msg: NasMessage, now: float) -> None:
@@ -506,6 +556,7 @@ class Amf:
         self._stop("T3560")
         self._smc_pending = False
         self.ngksi, self._k_amf = self._partial.ngksi, self._partial.k_amf
+        self._ctx, self._smc_ctx = self._smc_ctx, None
         self._partial = None
         if self._registration is not None:
             self._send_registration_accept(now)
@@ -528,6 +579,7 @@ class Amf:
             self.ausf.abandon(self.supi)
         self._auth = None
         self._partial = None
+        self._smc_ctx = None
         self._smc_pending = False
         if self.state is AmfState.COMMON_PROCEDURE_INITIATED:
             if self._registration is not None:

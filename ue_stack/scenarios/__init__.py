@@ -215,6 +215,7 @@ class Scenario:
                 eap_success_in=n.eap_success_in,
                 nea=n.nea,
                 nia=n.nia,
+                protect_n1=True,
             ),
             hn_reauth_period=n.hn_reauth_period,
             visited_afs=n.visited_afs,

@@ -27,8 +27,13 @@ def header(supi: str | None, **fields: Any) -> dict[str, Any]:
 
 
 def message_record(t: float, kind: str, message: NasMessage, **extra: Any) -> dict[str, Any]:
-    """A ``dl``/``ul`` record for a NAS message (fields rendered as hex)."""
-    return {"t": t, "kind": kind, "msg": message.msg, **render_fields(message), **extra}
+    """A ``dl``/``ul`` record for a NAS message (fields rendered as hex), with its
+    ``sht``/``mac``/``count`` when it was protected explicitly (not its octets: a
+    ciphered payload is no use to a reader without the keys)."""
+    record = {"t": t, "kind": kind, "msg": message.msg, **render_fields(message), **extra}
+    if message.protection is not None:
+        record.update(message.protection.log_fields())
+    return record
 
 
 class TraceWriter:

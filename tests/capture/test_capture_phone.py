@@ -55,8 +55,11 @@ def test_a_challenge_received_twice_is_answered_twice_and_nothing_after_it_is_sk
     """The phone gets the same AUTHENTICATION REQUEST twice, 1 ms apart, and answers both
     (TS 24.501 5.4.1.3.7: the stored RES* for the same RAND); a SECURITY MODE COMMAND
     received twice is completed twice. Each answer is paired with a copy: no gap, no
-    `skip`, `ok` stays true, and the model, fed both copies, sends both answers, so the
-    importer's `pass` is what replay finds — and the model gets its KAUSF (AKMA-1 checked)."""
+    `skip`, `ok` stays true, and the model, fed both copies, answers both challenges, so
+    replay finds what the importer expects — and the model gets its KAUSF (AKMA-1
+    checked). The SMC copy carries the NAS COUNT already taken: the model discards it
+    (TS 24.501 4.4.3.1, NAS-5), so the phone's second COMPLETE is a rule breach the
+    importer names and replay reports (NAS-3)."""
     capture = _capture(captures, tmp_path, duplicate_smc=smc_too)
     keys = _keys(captures, keyed)
     rc, report, trace = _import(capture, tmp_path / "out", "--akma-probe", "all", *keys)
@@ -66,7 +69,17 @@ def test_a_challenge_received_twice_is_answered_twice_and_nothing_after_it_is_sk
     answers = [r["frame"] for r in records if r.get("msg") == "authentication_response"]
     assert answers == [4, 5]
     rc, replayed = _replay(trace, tmp_path, *keys)
-    assert (rc, replayed["verdict"], replayed["violations"]) == (0, "pass", [])
+    if smc_too:
+        (breach,) = [r for r in records if "breaks a rule" in r.get("note", "")]
+        assert breach["msg"] == "security_mode_complete" and "4.4.3.1" in breach["note"]
+        (v,) = replayed["violations"]
+        assert (rc, v["invariant"]) == (0, "NAS-3")
+        line = 1 + next(n for n, text in enumerate(trace.read_text().splitlines())
+                        if "breaks a rule" in text)
+        assert f"security_mode_complete (trace line {line})" in v["message"]
+        assert replayed["invariants"]["NAS-5"]["violations"] == 0
+    else:
+        assert (rc, replayed["verdict"], replayed["violations"]) == (0, "pass", [])
     assert replayed["invariants"]["NAS-3"]["checked"] == (6 if smc_too else 5)
     assert replayed["invariants"]["AKMA-1"]["checked"] > 0
 

@@ -42,6 +42,7 @@ from ..trace.writer import TraceWriter, header
 from .ngap import NgapDecodeError, decode_ngap
 from .security import ENC_NAMES, Credentials, Protection, UeSecurity
 from .sessions import (
+    QUESTION_OF,
     Event,
     SessionPlan,
     answer_of,
@@ -533,6 +534,7 @@ class Importer:
         problems.extend(problem("note", text) for text in notes)
         plan.deviations.extend(self._res_star_deviations(ue, creds))
         plan.deviations.extend(forbidden_causes(ue.events))
+        plan.deviations.extend(_replayed_count_deviations(ue.events))
         skips = find_gaps(ue.events, plan)
         for start, end, text, severity in skips.gaps:
             then = "; skipped until the UE can resynchronise" if severity == "error" else (
@@ -855,6 +857,37 @@ def _message_record(t: float, ev: Event) -> dict[str, Any]:
     rec.update(_protection_fields(ev))
     rec["pdu"] = ev.pdu.hex()
     return rec
+
+
+def _replayed_count_deviations(events: list[Event]) -> list[tuple[int, str]]:
+    """Where the recorded UE answered a protected downlink whose NAS COUNT is not above
+    the last one of its context — a copy of a message already taken, which TS 24.501
+    4.4.3.1 says the UE discards. The model does (NAS-5), so replay reports NAS-3 at the
+    answer. A SECURITY MODE COMMAND naming another ngKSI starts a new context."""
+    out: list[tuple[int, str]] = []
+    last, ngksi = -1, None
+    for i, ev in enumerate(events):
+        count = ev.protection.count
+        if ev.direction != "dl" or count is None or len(ev.pdu) < 2 or not ev.pdu[1] & 0x0F:
+            continue
+        if ev.name == "security_mode_command" and ev.plain is not None:
+            named = ev.plain.fields.get("ngksi")
+            if named != ngksi:
+                last, ngksi = -1, named
+        if count > last:
+            last = count
+            continue
+        answers = [j for j, a in enumerate(events) if a.direction == "ul"
+                   and QUESTION_OF.get(("ul", a.name or "")) == ("dl", ev.name)]
+        # the copy's answer comes after those of the same questions still open before it
+        open_before = sum(1 for e in events[:i] if e.direction == "dl" and e.name == ev.name)
+        open_before -= sum(1 for j in answers if j < i)
+        later = [j for j in answers if j > i]
+        if 0 <= open_before < len(later):
+            out.append((later[open_before], f"the UE answered frame {ev.frame}, a {ev.name} "
+                        f"with NAS COUNT {count} it had taken already (TS 24.501 4.4.3.1: a "
+                        "replay is discarded); replay will report it"))
+    return out
 
 
 # What the importer found of a MAC -> the trace's `mac` (docs/trace-format.md): a MAC it

@@ -6,6 +6,8 @@ primary authentication)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 
 from ue_stack.cli import main
@@ -16,7 +18,11 @@ from .test_capture_gaps import _import, _records, _replay
 def test_legacy_cache_is_caught_where_a_reauthentication_follows_a_probe(tmp_path, capsys):
     capture = tmp_path / "reauth.pcap"
     assert main(["simulate", "reauth-between-af-sessions", "--pcap", str(capture)]) == 0
+    # the simulated UE conceals its SUPI (hn-keys.csv de-conceals it) and ciphers with
+    # 128-NEA2 (its K/OPc read the payloads)
+    hn_keys = Path(__file__).resolve().parents[1] / "data" / "captures" / "hn-keys.csv"
     _, report, trace = _import(capture, tmp_path / "out", "--akma-probe", "all",
+                               "--hn-key", str(hn_keys),
                                "--k", "465b5ce8b199b49faa5f0a2ee238a6bc",
                                "--opc", "cd63cb71954a9f4e48a5994e37a02baf")
     assert report["auth_requests"] == 2

@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from ue_stack.capture.importer import Importer, ImportOptions
+from ue_stack.hnkeys import load_hn_keys
 from ue_stack.cli import main
 
 HN_KEYS = Path(__file__).resolve().parents[1] / "data" / "captures" / "hn-keys.csv"
@@ -24,6 +25,8 @@ def _eap_lines(records: list[dict], kind_key: str) -> list[tuple[str, str, str |
 
 
 K1, OPC1 = "465b5ce8b199b49faa5f0a2ee238a6bc", "cd63cb71954a9f4e48a5994e37a02baf"  # 35.208 set 1
+# the simulated UE conceals its SUPI with profile A under the Annex C.4 key of this file
+HN_KEYS = Path(__file__).resolve().parents[1] / "data" / "captures" / "hn-keys.csv"
 
 
 def _simulated(tmp_path: Path) -> tuple[Path, list[dict]]:
@@ -39,7 +42,8 @@ def test_imported_eap_capture_carries_the_same_eap_packets(tmp_path: Path) -> No
     its decoded fields (sync failure: AT_AUTS)."""
     pcap, sent = _simulated(tmp_path)
     # The SMC's EAP-Success and what follows are ciphered (128-NEA2): the USIM's keys read them
-    importer = Importer(ImportOptions(k=bytes.fromhex(K1), opc=bytes.fromhex(OPC1)))
+    importer = Importer(ImportOptions(k=bytes.fromhex(K1), opc=bytes.fromhex(OPC1),
+                                      hn_keys=load_hn_keys(HN_KEYS)))
     result = importer.run(pcap)
     out = tmp_path / "back"
     out.mkdir()

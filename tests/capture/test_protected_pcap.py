@@ -17,6 +17,8 @@ from ue_stack.capture.sources import open_capture
 from ue_stack.cli import main
 
 K, OPC = "465b5ce8b199b49faa5f0a2ee238a6bc", "cd63cb71954a9f4e48a5994e37a02baf"  # 35.208 set 1
+# simulated UEs conceal their SUPI (profile A, the Annex C.4 key of this file)
+HN_KEYS = Path(__file__).resolve().parents[1] / "data" / "captures" / "hn-keys.csv"
 
 
 def _simulate(tmp_path: Path, scenario: str | Path, name: str = "run") -> tuple[Path, list[dict]]:
@@ -58,6 +60,7 @@ def test_import_with_the_subscribers_keys_verifies_every_mac(tmp_path, scenario)
     assert protected >= 3
     out, report = tmp_path / "imported", tmp_path / "import.json"
     assert main(["import", str(pcap), "-o", str(out), "--k", K, "--opc", OPC, "--expect",
+                 "--hn-key", str(HN_KEYS),
                  "--report", str(report)]) == 0
     counts = orjson.loads(report.read_bytes())
     assert counts["nia_failed"] == 0 and counts["nia_verified"] == protected

@@ -13,8 +13,8 @@ import orjson
 import pytest
 
 from ue_stack.capture.importer import Importer, ImportOptions
-from ue_stack.hnkeys import load_hn_keys
 from ue_stack.cli import main
+from ue_stack.hnkeys import load_hn_keys
 
 HN_KEYS = Path(__file__).resolve().parents[1] / "data" / "captures" / "hn-keys.csv"
 

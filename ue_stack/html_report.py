@@ -11,13 +11,22 @@ are red bands on the timeline, linked both ways with their row in the table.
 Large runs stay readable and the memory flat: a ``Timeline`` (a consumer of exchange-log
 records, like the diagram and pcap writers) keeps the first ``head`` rows, then only the
 ``context`` rows around each violation, and folds the rest into "n not drawn" bands that
-count what they hide. Its ``data()`` is plain and picklable, so a replay in a worker
-process hands it back to the parent, which renders one page for all inputs.
+count what they hide. So that the cause is never folded away, it also keeps the story of
+the first UE that fails — every row of that UE, its lost and retransmitted messages
+included, up to ``STORY_MAX`` — and the page draws it in full. Its ``data()`` is plain and
+picklable, so a replay in a worker process hands it back to the parent, which renders one
+page for all inputs.
+
+Above the diagrams: the verdict badge (with ``--check-expect`` it says whether the
+expectations were met, as the exit status does), one row per input (``results``), and
+identical violations grouped — same invariant, same message once fingerprints, A-KIDs and
+sequence numbers are set aside — with their count and UEs.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -31,6 +40,8 @@ HEAD = 120  # rows drawn from the start of a run
 CONTEXT = 12  # rows drawn before and after each violation
 MAX_MARKED = 40  # violations drawn with their neighbourhood; later ones are only listed
 MAX_LISTED = 500  # violations listed in the table (the JSON report has them all)
+STORY_MAX = 600  # rows of the first failing UE's story (per UE, until one fails)
+MAX_UES_NAMED = 8  # UEs named in a group of identical violations
 
 
 class Timeline:
@@ -49,6 +60,10 @@ class Timeline:
         self.ues: set[str] = set()
         self.lanes: dict[str, None] = {}  # applications, in order of appearance
         self.total = 0
+        self.folded = False  # some rows were not drawn in the main diagram
+        # each UE's rows until one fails; then only that UE's (its whole story)
+        self._stories: dict[str, list[dict[str, Any]]] = {}
+        self.story_ue: str | None = None
 
     def feed(self, record: dict[str, Any]) -> None:
         step = describe(record)
@@ -61,6 +76,7 @@ class Timeline:
             if lane and lane.startswith("app:"):
                 self.lanes.setdefault(lane)
         row = _row(step, record)
+        self._tell(step.ue, row)
         if len(self.rows) < self.head or self._after > 0:
             self._after = max(0, self._after - 1)
             self._draw(row)
@@ -69,8 +85,17 @@ class Timeline:
             self._hidden[self._recent[0]["kind"]] += 1
         self._recent.append(row)
 
+    def _tell(self, ue: str | None, row: dict[str, Any]) -> None:
+        """Add a row to its UE's story (while no UE has failed, or if it is the one)."""
+        if ue is None or (self.story_ue is not None and ue != self.story_ue):
+            return
+        story = self._stories.setdefault(ue, [])
+        if len(story) < STORY_MAX:
+            story.append(row)
+
     def _draw(self, row: dict[str, Any]) -> None:
         if self._hidden:
+            self.folded = True
             self.rows.append({"kind": "gap", "hidden": dict(self._hidden)})
             self._hidden.clear()
         self.rows.append(row)
@@ -78,27 +103,39 @@ class Timeline:
     def violation(self, v: Violation) -> None:
         index = self._violations
         self._violations += 1
+        band = {"kind": "violation", "index": index, "text": violation_text(v),
+                "invariant": v.invariant}
+        if v.ue is not None and self.story_ue is None and v.ue in self._stories:
+            self.story_ue = v.ue  # the first failing UE: forget the others' stories
+            self._stories = {v.ue: self._stories[v.ue]}
+        if v.ue is not None and v.ue == self.story_ue:
+            self._tell(v.ue, band)
         if index >= MAX_MARKED:
             return
         while self._recent:
             self._draw(self._recent.popleft())
-        self._draw({"kind": "violation", "index": index, "text": violation_text(v),
-                    "invariant": v.invariant})
+        self._draw(band)
         self._after = self._context
 
     def close(self) -> None:
         while self._recent:
             self._draw(self._recent.popleft())
         if self._hidden:
+            self.folded = True
             self.rows.append({"kind": "gap", "hidden": dict(self._hidden)})
             self._hidden.clear()
 
     def data(self) -> dict[str, Any]:
-        """Everything the page needs about this input (plain values)."""
+        """Everything the page needs about this input (plain values). ``story``: the
+        first failing UE's rows, when the main diagram folded some or shows several UEs."""
         self.close()
+        story = None
+        if self.story_ue is not None and (self.folded or len(self.ues) > 1):
+            rows = self._stories[self.story_ue]
+            story = {"ue": self.story_ue, "rows": rows, "complete": len(rows) < STORY_MAX}
         return {"name": self.name, "rows": self.rows, "apps": list(self.lanes),
                 "several_ues": len(self.ues) > 1, "total": self.total,
-                "violations": self._violations}
+                "violations": self._violations, "story": story}
 
 
 def _row(step: Step, record: dict[str, Any]) -> dict[str, Any]:
@@ -154,8 +191,9 @@ def _label(row: Mapping[str, Any], several_ues: bool) -> str:
     return text
 
 
-def render_svg(data: Mapping[str, Any], input_index: int) -> str:
-    """The timeline of one input as an SVG sequence diagram."""
+def render_svg(data: Mapping[str, Any], input_index: int, story: bool = False) -> str:
+    """The timeline of one input as an SVG sequence diagram (``story``: one UE's rows,
+    whose violation bands link to the table without taking the main diagram's ids)."""
     lanes = [*data["apps"], *LANES]
     x = {lane: LEFT + LANE_W // 2 + i * LANE_W for i, lane in enumerate(lanes)}
     width = LEFT + LANE_W * len(lanes) + 110  # notes on the last lane reach past it
@@ -176,13 +214,13 @@ def render_svg(data: Mapping[str, Any], input_index: int) -> str:
     several = bool(data.get("several_ues"))
     for i, row in enumerate(data["rows"]):
         y = TOP + ROW_H * i + ROW_H // 2
-        out.append(_svg_row(row, y, x, width, several, input_index))
+        out.append(_svg_row(row, y, x, width, several, input_index, story))
     out.append("</svg>")
     return "\n".join(out)
 
 
 def _svg_row(row: Mapping[str, Any], y: int, x: Mapping[str, int], width: int,
-             several: bool, input_index: int) -> str:
+             several: bool, input_index: int, story: bool = False) -> str:
     kind = row["kind"]
     if kind == "gap":
         hidden = row["hidden"]
@@ -193,7 +231,8 @@ def _svg_row(row: Mapping[str, Any], y: int, x: Mapping[str, int], width: int,
     if kind == "violation":
         anchor = _anchor(input_index, row["index"])
         text = row["text"] if len(row["text"]) <= 150 else row["text"][:149] + "…"
-        return (f'<a href="#row-{anchor}"><g id="{anchor}"><rect x="4" y="{y - 10}" '
+        own = f"story-{anchor}" if story else anchor
+        return (f'<a href="#row-{anchor}"><g id="{own}"><rect x="4" y="{y - 10}" '
                 f'width="{width - 8}" height="20" fill="#ffebe9" stroke="#cf222e"/>'
                 f'<text x="10" y="{y + 4}" fill="#a40e26" font-weight="bold">✗ '
                 f'{_esc(text)}</text></g></a>')
@@ -231,23 +270,33 @@ def _svg_row(row: Mapping[str, Any], y: int, x: Mapping[str, int], width: int,
 
 # -- the page ------------------------------------------------------------------------------
 def render_page(report: Mapping[str, Any], timelines: Iterable[Mapping[str, Any]],
-                title: str) -> str:
-    """The whole HTML document for a report (docs/report.md) and each input's timeline."""
+                title: str, check_expect: bool = False) -> str:
+    """The whole HTML document for a report (docs/report.md) and each input's timeline.
+    ``check_expect``: the badge says whether the expectations were met (as the exit status
+    of ``--check-expect`` does), not the raw verdict."""
     timelines = list(timelines)
     index_of = {t["name"]: i for i, t in enumerate(timelines)}
     verdict = report["verdict"]
+    badge, label = verdict, verdict.upper()
+    matched = report.get("expect", {}).get("matched")
+    if check_expect and matched is not None and not report.get("errors"):
+        badge, label = ("pass", "EXPECTED") if matched else ("fail", "EXPECTATION MISSED")
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"/>',
-             f"<title>{_esc(title)}: {verdict}</title>",
+             f"<title>{_esc(title)}: {label.lower()}</title>",
              '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
              f"<style>{_STYLE}</style></head><body><main>",
-             f'<h1>{_esc(title)}<span class="verdict {verdict}">{verdict.upper()}</span></h1>']
+             f'<h1>{_esc(title)}<span class="verdict {badge}">{label}</span></h1>']
     inputs = report.get("inputs", [])
     violations = report.get("violations", [])
     parts.append(f'<p class="muted">{len(inputs)} input{"s" if len(inputs) != 1 else ""}, '
                  f'{len(violations)} violation{"s" if len(violations) != 1 else ""}'
-                 + _expect_text(report) + "</p>")
+                 + _expect_text(report) + (f"; verdict {verdict}" if badge != verdict else "")
+                 + "</p>")
     parts += _invariant_table(report)
     parts += [f'<p class="muted">{_esc(note)}</p>' for note in report.get("notes", [])]
+    parts += _results_table(report.get("results", []), check_expect)
+    parts += _grouped_table(violations, index_of)
+    parts += _story(timelines)
     parts += _violation_table(violations, index_of)
     if report.get("errors"):
         parts.append("<h2>Inputs that could not be used</h2><ul>")
@@ -296,6 +345,83 @@ def _expect_text(report: Mapping[str, Any]) -> str:
     return "; expectation " + ("met" if expect.get("matched") else "MISSED")
 
 
+def shape(message: str) -> str:
+    """A violation's message with what differs between UEs and runs set aside (key
+    fingerprints, A-KIDs, long hex, sequence numbers and times), so that the same fault in
+    many UEs groups as one."""
+    text = re.sub(r"rid\d+\.atid[^@\s']*@[^\s']+", "<A-KID>", message)
+    text = re.sub(r"\b[0-9a-f]{8,}\b(\.\.)?", "<hex>", text)
+    return re.sub(r"\b(seq|line|frame|t)( |=)\d+(\.\d+)?", r"\1\2<n>", text)
+
+
+def _grouped_table(violations: list[Mapping[str, Any]],
+                   index_of: Mapping[str, int]) -> list[str]:
+    """Identical violations once each: how many, which UEs and inputs, the first one."""
+    if not violations:
+        return []
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for v in violations:
+        groups.setdefault((str(v["invariant"]), shape(str(v.get("message", "")))), []).append(v)
+    rows = ["<h2>Violations, identical ones grouped</h2><table><tr><th>invariant</th>"
+            "<th>count</th><th>UEs</th><th>inputs</th><th>what happened (the first)</th>"
+            "</tr>"]
+    for (invariant, _), members in sorted(groups.items(), key=lambda g: -len(g[1])):
+        ues = sorted({str(v["ue"]) for v in members if v.get("ue")})
+        named = ", ".join(ues[:MAX_UES_NAMED]) + (
+            f" and {len(ues) - MAX_UES_NAMED} more" if len(ues) > MAX_UES_NAMED else "")
+        inputs = {str(v.get("input", "")) for v in members}
+        rows.append(f'<tr class="bad"><td>{_esc(invariant)}</td><td class="num">'
+                    f'{len(members)}</td><td class="msg">{_esc(named or "-")}</td>'
+                    f'<td class="num">{len(inputs)}</td>'
+                    f'<td class="msg">{_esc(members[0].get("message", ""))}</td></tr>')
+    rows.append("</table>")
+    return rows
+
+
+def _results_table(results: list[Mapping[str, Any]], check_expect: bool) -> list[str]:
+    """One row per input: its verdict, its expectation and whether it was met, its
+    violations and UEs (a failing row is the one ``--check-expect`` or the verdict fails)."""
+    if not results:
+        return []
+    rows = ["<h2>Inputs</h2><table><tr><th>input</th><th>verdict</th><th>expected</th>"
+            "<th>expectation</th><th>violations</th><th>UEs</th></tr>"]
+    for r in results:
+        expect = r.get("expect")
+        wanted = "-" if not expect else " ".join(
+            [str(expect.get("verdict", "")), *sorted(expect.get("violations", []))])
+        met = {True: "met", False: "MISSED", None: "-"}[r.get("matched")]
+        failing = (r.get("matched") is False if check_expect
+                   else r["verdict"] != "pass") or r["verdict"] == "error"
+        ues = list(r.get("ues", []))
+        named = ", ".join(ues[:MAX_UES_NAMED]) + (
+            f" and {len(ues) - MAX_UES_NAMED} more" if len(ues) > MAX_UES_NAMED else "")
+        bad = ' class="bad"' if failing else ""
+        rows.append(f'<tr{bad}><td>{_esc(r["input"])}</td>'
+                    f'<td>{_esc(r["verdict"])}</td><td>{_esc(wanted)}</td><td>{met}</td>'
+                    f'<td class="num">{r.get("violations", 0)}</td>'
+                    f'<td class="msg">{_esc(named or "-")}</td></tr>')
+    rows.append("</table>")
+    return rows
+
+
+def _story(timelines: list[Mapping[str, Any]]) -> list[str]:
+    """The first failing UE's whole story, drawn: nothing it went through is folded away
+    (its dropped and retransmitted messages included)."""
+    for i, data in enumerate(timelines):
+        story = data.get("story")
+        if not story:
+            continue
+        rows = story["rows"]
+        more = "" if story["complete"] else f" (its first {len(rows)} exchanges)"
+        return [f'<h2>The story of the first failing UE: {_esc(story["ue"])}</h2>',
+                f'<p class="muted">{_esc(data["name"])}: every exchange of this UE{more}, '
+                "lost and repeated messages included.</p>",
+                '<div class="svgwrap">'
+                + render_svg({**data, "rows": rows, "several_ues": False}, i, story=True)
+                + "</div>"]
+    return []
+
+
 def _invariant_table(report: Mapping[str, Any]) -> list[str]:
     rows = ["<h2>Invariants</h2><table><tr><th>invariant</th><th>status</th>"
             "<th>checked</th><th>violations</th></tr>"]
@@ -313,9 +439,9 @@ def _violation_table(violations: list[Mapping[str, Any]],
                      index_of: Mapping[str, int]) -> list[str]:
     if not violations:
         return []
-    rows = ["<h2>Violations</h2><table><tr><th>#</th><th>invariant</th><th>input</th>"
-            "<th>seq</th><th>t</th><th>line</th><th>frame</th><th>what happened</th>"
-            "<th></th></tr>"]
+    rows = ["<h2>Every violation</h2><table><tr><th>#</th><th>invariant</th><th>input</th>"
+            "<th>UE</th><th>seq</th><th>t</th><th>line</th><th>frame</th>"
+            "<th>what happened</th><th></th></tr>"]
     per_input: Counter[str] = Counter()
     for n, v in enumerate(violations):
         name = str(v.get("input", ""))
@@ -329,7 +455,8 @@ def _violation_table(violations: list[Mapping[str, Any]],
                 else '<span class="muted">not drawn</span>')
         rows.append(
             f'<tr id="row-{anchor}"><td class="num">{n + 1}</td><td>{_esc(v["invariant"])}'
-            f'</td><td>{_esc(name)}</td><td class="num">{_esc(v.get("seq", ""))}</td>'
+            f'</td><td>{_esc(name)}</td><td>{_esc(v.get("ue", "-"))}</td>'
+            f'<td class="num">{_esc(v.get("seq", ""))}</td>'
             f'<td class="num">{_esc(v.get("t", ""))}</td>'
             f'<td class="num">{_esc(v.get("line", "-"))}</td>'
             f'<td class="num">{_esc(v.get("frame", "-"))}</td>'
@@ -342,6 +469,8 @@ def _violation_table(violations: list[Mapping[str, Any]],
 
 
 def write_html(path: str | Path, report: Mapping[str, Any],
-               timelines: Iterable[Mapping[str, Any]], title: str) -> None:
+               timelines: Iterable[Mapping[str, Any]], title: str,
+               check_expect: bool = False) -> None:
     """Write the page (one document; an unwritable path is exit 2 via ``outputs``)."""
-    write_output(path, "--html", render_page(report, timelines, title).encode("utf-8"))
+    write_output(path, "--html",
+                 render_page(report, timelines, title, check_expect).encode("utf-8"))

@@ -112,3 +112,54 @@ def test_unwritable_html_is_unusable_input(tmp_path: Path, capsys) -> None:
     assert main(["simulate", "happy-path", "--html", str(target)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(target) in err[0] and "Traceback" not in err[0]
+
+
+# -- for teams and CI (FORMATS 8.3) ----------------------------------------------------------
+
+
+def _html_of(tmp_path, argv):
+    from ue_stack.cli import main
+
+    out = tmp_path / "r.html"
+    main([*argv, "--html", str(out)])
+    return out.read_text()
+
+
+def test_the_badge_follows_check_expect(tmp_path, capsys):
+    """Every trace of the library meets its expectation: with --check-expect (exit 0) the
+    badge is green, without it (exit 1) it shows the failing verdict."""
+    traces = str(Path(__file__).resolve().parents[2] / "traces")
+    met = _html_of(tmp_path, ["replay", traces, "--check-expect"])
+    assert '<span class="verdict pass">EXPECTED</span>' in met
+    assert "verdict fail" in met  # the raw verdict is still said
+    plain = _html_of(tmp_path, ["replay", traces])
+    assert '<span class="verdict fail">FAIL</span>' in plain
+
+
+def test_the_page_has_a_row_per_input(tmp_path, capsys):
+    traces = sorted((Path(__file__).resolve().parents[2] / "traces").glob("*.jsonl"))[:4]
+    page = _html_of(tmp_path, ["replay", *map(str, traces)])
+    table = page[page.index("<h2>Inputs</h2>"):]
+    table = table[:table.index("</table>")]
+    assert all(f"<td>{t}</td>" in table for t in map(str, traces))
+    assert table.count("<tr") == len(traces) + 1
+
+
+def test_identical_violations_of_many_ues_are_one_group(tmp_path, capsys):
+    page = _html_of(tmp_path, ["simulate", "w2-smc-lost", "--ues", "12"])
+    group = page[page.index("identical ones grouped"):page.index("The story of")]
+    assert group.count('<tr class="bad">') == 1
+    assert '<td class="num">12</td>' in group
+    assert "001010000000001, 001010000000002" in group and "and 4 more" in group
+
+
+def test_the_first_failing_ue_story_is_drawn_with_its_lost_messages(tmp_path, capsys):
+    """200 UEs: the main diagram folds most rows, the story of the first failing UE keeps
+    all five lost SECURITY MODE COMMANDs and T3560 giving up."""
+    page = _html_of(tmp_path, ["simulate", "w2-smc-lost", "--ues", "200"])
+    story = page[page.index("The story of the first failing UE: 001010000000001"):
+                 page.index("<h2>Every violation</h2>")]
+    assert story.count(">drop security_mode_command<") == 5
+    assert "T3560 expired 5 times" in story
+    assert "AKMA-4" in story  # the violation itself, in the UE's story
+    assert "001010000000002" not in story

@@ -143,7 +143,7 @@ def check_report(args) -> tuple[dict, list[InputError]]:
     if args.report:
         write_report(args.report, report)
     if args.html:
-        write_html(args.html, report, timelines, "ue-stack check")
+        write_html(args.html, report, timelines, "ue-stack check", args.check_expect)
     write_ci(args, report)
     return report, errors
 

@@ -262,7 +262,7 @@ def replay_report(args: Any, show_progress: bool = True,
         from ..html_report import write_html
 
         write_html(args.html, report, [o.timeline for o in outcomes if o.timeline],
-                   "ue-stack replay")
+                   "ue-stack replay", args.check_expect)
     write_ci(args, report)
     return report, outcomes
 

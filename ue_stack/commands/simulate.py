@@ -117,6 +117,7 @@ def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,
     if args.report:
         write_report(args.report, report)
     if timeline is not None:
-        write_html(args.html, report, [timeline.data()], f"ue-stack simulate {scenario.name}")
+        write_html(args.html, report, [timeline.data()], f"ue-stack simulate {scenario.name}",
+                   args.check_expect)
     write_ci(args, report, per_ue=True, logs={scenario.name: args.log} if args.log else None)
     return report

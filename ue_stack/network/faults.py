@@ -25,12 +25,14 @@ class LinkFaults:
     scenarios run in zero time); faults add to it. The desync study sets it, since the
     window W1 lasts as long as the SECURITY MODE COMMAND takes to reach the UE."""
 
-    __slots__ = ("_rules", "latency", "outbox")
+    __slots__ = ("_rules", "latency", "outbox", "ue")
 
-    def __init__(self, outbox: Outbox | None = None, latency: float = 0.0) -> None:
+    def __init__(self, outbox: Outbox | None = None, latency: float = 0.0,
+                 ue: str | None = None) -> None:
         self._rules: dict[str, deque[tuple[str, float]]] = {}
         self.outbox = outbox
         self.latency = latency
+        self.ue = ue  # named in each fault's note, so a UE's story shows its lost messages
 
     def _add(self, msg: str, action: str, seconds: float, count: int) -> None:
         if msg not in MESSAGES:
@@ -69,7 +71,9 @@ class LinkFaults:
         if not rules:
             del self._rules[message.msg]
         if self.outbox is not None:
-            fields = {"msg": message.msg, "fault": action}
+            fields: dict[str, object] = {"msg": message.msg, "fault": action}
+            if self.ue is not None:
+                fields["ue"] = self.ue
             if action == DELAY:
                 fields["seconds"] = seconds
             self.outbox.put(Note("n1-link", f"{action} {message.msg}", fields))

@@ -117,7 +117,7 @@ class NetworkTwin:
         """The N1 link faults of one UE (created on first use)."""
         faults = self.links.get(supi)
         if faults is None:
-            faults = self.links[supi] = LinkFaults(self.outbox, self.n1_latency)
+            faults = self.links[supi] = LinkFaults(self.outbox, self.n1_latency, supi)
         return faults
 
     # -- inputs -------------------------------------------------------------------------

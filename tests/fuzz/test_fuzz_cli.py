@@ -292,12 +292,17 @@ def toml_mutation(draw, text: str) -> bytes:
 
 def _toml_secrets(text: str) -> list[str]:
     """Values of secret-named keys (``k = "..."``) that look like keys, unless the same
-    value also stands under another key."""
+    value also stands under another key (``op`` is a key only under a UE's table)."""
     found, elsewhere = set(), set()
+    table = ""
     for line in text.splitlines():
+        if line.strip().startswith("["):
+            table = line.strip()
         key, sep, value = line.partition("=")
         value = value.split("#", 1)[0].strip().strip("\"'")
-        if sep and key.strip() in SECRET_NAMES and _hexlike(value):
+        # `op` is the operator key only in a UE's table; in a [[step]] it names the operation
+        operator_key = key.strip() != "op" or "ue" in table.strip("[]").split(".")
+        if sep and key.strip() in SECRET_NAMES and operator_key and _hexlike(value):
             found.add(value)
         elif sep:
             elsewhere.add(value)

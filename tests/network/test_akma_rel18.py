@@ -108,12 +108,20 @@ def test_aanf_service_disable_notifies_each_consumer_that_gave_a_uri():
     assert aanf.service_disable(SUPI, 6.0) == []  # nothing left to disable
 
 
-def test_a_replaced_a_kid_takes_its_disable_subscriptions_with_it():
+def test_a_replaced_or_removed_a_kid_takes_its_disable_subscriptions_with_it():
+    """Nothing is kept for an A-KID that can never be asked for again (memory stays flat
+    over a long run of re-authentications)."""
     aanf = Aanf()
     aanf.register(SUPI, A_KID, KAKMA, 0.0)
     aanf.application_key_get(A_KID, AF_ID, 1.0, "urn:af-a")
-    aanf.register(SUPI, A_KID.replace("AAAA", "BBBB"), KAKMA, 2.0)
+    a_kid2 = A_KID.replace("AAAA", "BBBB")
+    aanf.register(SUPI, a_kid2, KAKMA, 2.0)
     assert aanf.service_disable(SUPI, 3.0) == []
+    a_kid3 = A_KID.replace("AAAA", "CCCC")
+    aanf.register(SUPI, a_kid3, KAKMA, 4.0)
+    aanf.application_key_get(a_kid3, AF_ID, 5.0, "urn:af-a")
+    aanf.context_remove(SUPI, 6.0)
+    assert aanf._disable_uris == {}
 
 
 def test_service_disable_tells_the_af_and_no_anchor_key_is_stored_until_enabled(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,43 @@ def test_bad_refresh_options_are_one_line_and_exit_2(tmp_path, capsys, argv):
     assert main(["study", "-o", str(tmp_path / "s"), *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Traceback" not in err[0]
+
+
+# -- --af-failure-indication: what recovery buys (docs/study.md "Recovery") ----------------
+
+RECOVERY = Setup(ues=12, intervals=8, latency_s=0.5, seed=5, afs=4, af_failure_indication=True)
+
+
+def test_per_kaf_without_deferral_recovers_every_w1_session_after_one_retry():
+    """A W1 request presents the replaced A-KID; the AF's failure indication makes the
+    application ask NAS again 1 s later, after the SMC (d = 0.5 s): the session succeeds.
+    The failure share falls from (n-1)w/(nT-4d) to 0, as the arithmetic says."""
+    r = row("per-kaf", False, 60.0, 20.0, 0.0, setup=RECOVERY)
+    assert r["sessions_needing_recovery"] > 5
+    assert r["sessions_recovered"] == r["sessions_needing_recovery"]
+    assert r["recovery_p50_ms"] == pytest.approx(1000.0) == r["recovery_p99_ms"]
+    assert r["failed"] == 0 and r["expected_share"] == 0.0
+    plain = row("per-kaf", False, 60.0, 20.0, 0.0, setup=replace(
+        RECOVERY, af_failure_indication=False))
+    assert plain["failed"] == r["sessions_needing_recovery"]  # the same requests, failed
+
+
+def test_legacy_cache_recovers_nothing_its_retries_present_the_cached_a_kid():
+    r = row("legacy-cache", True, 60.0, 6.0, 0.0, setup=RECOVERY)
+    assert r["sessions_needing_recovery"] > 50 and r["sessions_recovered"] == 0
+    assert r["recovery_p50_ms"] is None
+    assert r["ci_low"] <= r["expected_share"] <= r["ci_high"]
+
+
+def test_recovery_arithmetic_keeps_what_retries_cannot_reach():
+    """W1 longer than the last retry's lag (3 x 1 s) still fails for its first d - 3 s;
+    a lost SMC is left only by the retries that fall after the next change."""
+    n, T = 10, 300.0
+    assert expected_share("per-kaf", False, T, 2.0, 0.0, n, 5.0, recovery=True) == (
+        pytest.approx((n - 1) * 2.0 / (n * T - 20.0)))
+    q, d = 0.1, 0.5
+    lost = (n - 1) * T - 2 * d - (1 - q) * (n - 2) * (3.0 - d)
+    assert expected_share("per-kaf", False, T, 2.0, q, n, d, recovery=True) == (
+        pytest.approx(q * lost / (n * T - 4 * d)))
+    assert expected_share("legacy-cache", True, T, 2.0, q, n, d, recovery=True) == (
+        expected_share("legacy-cache", True, T, 2.0, q, n, d))

@@ -63,6 +63,9 @@ def register(sub: Any) -> None:
                    "own timer (KAUSF refresh, TS 33.501 6.1.5)")
     p.add_argument("--afs", type=int_option(1, 1000), default=4, metavar="N",
                    help="AFs the application spreads its requests over (default 4)")
+    p.add_argument("--af-failure-indication", action="store_true",
+                   help="the AFs answer a stale A-KID with a failure indication and the "
+                   "application retries (Rel-18): how many sessions recover, how late")
     p.add_argument("--kaf-rate", type=_floats(0.0, 600.0, "rate"), default=DEFAULT_RATES,
                    metavar="R,...", help="KAF requests per minute per UE (default 0.5,2)")
     p.add_argument("--smc-loss", type=_floats(0.0, 1.0, "probability"), default=DEFAULT_LOSS,
@@ -100,7 +103,8 @@ def run(args: Any) -> int:
     engine = engine_of(args)
     outdir = output_folder(args.out, "-o", create=True)
     setup = Setup(ues=args.ues, intervals=args.intervals, latency_s=args.latency,
-                  seed=args.seed, afs=args.afs)
+                  seed=args.seed, afs=args.afs,
+                  af_failure_indication=args.af_failure_indication)
     todo = points(intervals, args.kaf_rate, args.smc_loss, trigger)
 
     with terminal_progress("study", "point", len(todo)) as bar:
@@ -115,7 +119,8 @@ def run(args: Any) -> int:
     meta = {"agreement": decision, "ue_stack_version": __version__,
             "argv": ["ue-stack", "study", *_argv_of(args)]}
     written = write_outputs(outdir, rows, setup, measured_w1(results), meta)
-    for line in [*table(rows), verdict_line(decision), "", *privacy_table(rows)]:
+    recovery = ["", *recovery_table(rows)] if args.af_failure_indication else []
+    for line in [*table(rows), verdict_line(decision), "", *privacy_table(rows), *recovery]:
         print(line)
     print("wrote " + " ".join(str(p) for p in written))
     return 0 if decision["agrees"] else 1
@@ -133,18 +138,28 @@ def _argv_of(args: Any) -> list[str]:
             if k not in ("run", "command", "debug") and v is not None]
 
 
-def table(rows: list[dict[str, Any]]) -> list[str]:
+_HEAD = f"{'mode':<26} {'T/s':>6} {'λ/min':>6} {'q':>5}"
+
+
+def _point(r: dict[str, Any]) -> str:
+    """The cells that name a point: mode, T, rate, loss (every table starts with them)."""
     from ..study.model import mode_label
 
-    out = [f"{'mode':<26} {'T/s':>6} {'λ/min':>6} {'q':>5} {'sessions':>8} "
-           f"{'fail share':>10} {'95% interval':>19} {'expected':>9}  agrees  "
-           f"{'deferred p50/p99 ms':>20}"]
+    return (f"{mode_label(r['mode'], r['akma_defer']):<26} {r['reauth_interval_s']:>6g} "
+            f"{r['kaf_rate_per_min']:>6g} {r['smc_loss']:>5g}")
+
+
+def _p50_p99(p50: float | None, p99: float | None) -> str:
+    return "-" if p50 is None else f"{p50:.0f}/{p99:.0f}"
+
+
+def table(rows: list[dict[str, Any]]) -> list[str]:
+    out = [f"{_HEAD} {'sessions':>8} {'fail share':>10} {'95% interval':>19} "
+           f"{'expected':>9}  agrees  {'deferred p50/p99 ms':>20}"]
     for r in rows:
-        p50, p99 = r["defer_latency_p50_ms"], r["defer_latency_p99_ms"]
-        lat = "-" if p50 is None else f"{p50:.0f}/{p99:.0f}"
+        lat = _p50_p99(r["defer_latency_p50_ms"], r["defer_latency_p99_ms"])
         out.append(
-            f"{mode_label(r['mode'], r['akma_defer']):<26} {r['reauth_interval_s']:>6g} "
-            f"{r['kaf_rate_per_min']:>6g} {r['smc_loss']:>5g} {r['sessions']:>8} "
+            f"{_point(r)} {r['sessions']:>8} "
             f"{r['fail_share']:>10.4f} [{r['ci_low']:.4f}, {r['ci_high']:.4f}] "
             f"{r['expected_share']:>9.4f}  {'yes' if r['agrees'] else 'NO':<6}  {lat:>20}")
     return out
@@ -153,17 +168,13 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
 def privacy_table(rows: list[dict[str, Any]]) -> list[str]:
     """After each KAUSF change: how long a replaced A-KID stays in use, and the A-KID/AF
     pairs per UE an observer could link across the change, each beside its arithmetic."""
-    from ..study.model import mode_label
-
-    out = [f"{'mode':<26} {'T/s':>6} {'λ/min':>6} {'q':>5} {'changes':>8} "
-           f"{'stale A-KID s':>13} {'95% interval':>17} {'expected':>9} "
-           f"{'linkable/UE':>11} {'95% interval':>15} {'expected':>9}"]
+    out = [f"{_HEAD} {'changes':>8} {'stale A-KID s':>13} {'95% interval':>17} "
+           f"{'expected':>9} {'linkable/UE':>11} {'95% interval':>15} {'expected':>9}"]
     for r in rows:
         out.append(
-            f"{mode_label(r['mode'], r['akma_defer']):<26} {r['reauth_interval_s']:>6g} "
-            f"{r['kaf_rate_per_min']:>6g} {r['smc_loss']:>5g} {r['kausf_changes']:>8} "
+            f"{_point(r)} {r['kausf_changes']:>8} "
             f"{r['stale_a_kid_s']:>13.2f} [{r['stale_a_kid_ci_low']:.1f}, "
-            f"{r['stale_a_kid_ci_high']:.1f}]".ljust(0) + f" {r['expected_stale_a_kid_s']:>9.2f} "
+            f"{r['stale_a_kid_ci_high']:.1f}] {r['expected_stale_a_kid_s']:>9.2f} "
             f"{r['linkable_pairs_per_ue']:>11.2f} [{r['linkable_ci_low']:.1f}, "
             f"{r['linkable_ci_high']:.1f}] {r['expected_linkable_pairs']:>9.2f}")
     trigger = rows[0]["reauth_trigger"] if rows else "scheduled"
@@ -171,4 +182,17 @@ def privacy_table(rows: list[dict[str, Any]]) -> list[str]:
            else "the study's schedule")
     out.append(f"re-authentications started by {who}; 'stale A-KID s': from a KAUSF change "
                "to the last session presenting a replaced A-KID (docs/study.md)")
+    return out
+
+
+def recovery_table(rows: list[dict[str, Any]]) -> list[str]:
+    """With --af-failure-indication: the sessions an AF answered with a failure indication,
+    how many of them then succeeded, and how long after the first indication."""
+    out = [f"{_HEAD} {'indicated':>9} {'recovered':>9} {'after p50/p99 ms':>17}"]
+    for r in rows:
+        after = _p50_p99(r["recovery_p50_ms"], r["recovery_p99_ms"])
+        out.append(f"{_point(r)} {r['sessions_needing_recovery']:>9} "
+                   f"{r['sessions_recovered']:>9} {after:>17}")
+    out.append("the AFs answer a stale A-KID with a failure indication; the application "
+               "retries 1 s later, per-kaf after asking NAS again (docs/akma-rel18.md)")
     return out

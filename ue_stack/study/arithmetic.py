@@ -35,21 +35,29 @@ from __future__ import annotations
 import math
 
 from ..app.akma_client import LEGACY_CACHE
+from ..rel18 import MAX_RETRIES, RETRY_DELAY_S
 
 
 def expected_share(mode: str, akma_defer: bool, T: float, rate_per_min: float, q: float,
-                   n: int, d: float, a: float = 0.0) -> float:
+                   n: int, d: float, a: float = 0.0, recovery: bool = False) -> float:
     """The expected failure share of one point (``d``: one-way N1 latency = W1; ``a``:
-    offset of the re-authentications, 0 or 3d)."""
+    offset of the re-authentications, 0 or 3d; ``recovery``: the AFs answer failure
+    indications and the application retries, docs/study.md "Recovery")."""
     lam, D, w = rate_per_min / 60.0, n * T, d
-    if mode == LEGACY_CACHE:
+    if mode == LEGACY_CACHE:  # its retries present the same cached A-KID: no change
         if lam == 0:
             return 0.0
         s = (-math.expm1(-lam * D)) / (-math.expm1(-lam * T))
         return 1.0 - (T / D) * (1.0 + (1.0 - q) * (s - 1.0))
+    reach = MAX_RETRIES * RETRY_DELAY_S if recovery else 0.0  # the last retry's lag
+    # a retry recovers once it falls after the UE took the new KAUSF: in W1 after d, in a
+    # lost-SMC interval (not the last) after the next change's SMC (off) or AUTHENTICATION
+    # REQUEST (on, the retry is deferred), when that one is not lost too
     if not akma_defer:
-        return ((n - 1) * (1 - q) * w + q * ((n - 1) * T - a - 2 * d)) / (n * T - 4 * d)
-    return q * ((n - 1) * T - a - d) / (n * T)
+        w1 = max(0.0, w - reach)
+        lost = (n - 1) * T - a - 2 * d - (1 - q) * (n - 2) * max(0.0, reach - d)
+        return ((n - 1) * (1 - q) * w1 + q * lost) / (n * T - 4 * d)
+    return q * ((n - 1) * T - a - d - (1 - q) * (n - 2) * reach) / (n * T)
 
 
 def stale_windows(mode: str, akma_defer: bool, T: float, rate_per_min: float, q: float,

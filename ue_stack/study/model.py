@@ -77,6 +77,9 @@ class Setup:
     latency_s: float = 0.5
     seed: int = 0
     afs: int = 4  # the application's AFs, one chosen uniformly per KAF request
+    # the AFs answer a stale A-KID with a failure indication, the application retries
+    # (ue_stack.rel18 choice 3): what recovery buys, per mode
+    af_failure_indication: bool = False
 
 
 @dataclass(slots=True)
@@ -89,6 +92,8 @@ class UeCounts:
     kausf_changes: int = 0  # A-KID replaced at the AAnF during the UE's run
     stale_s: float = 0.0  # summed over changes: change -> last session with a replaced A-KID
     linkable: int = 0  # summed over changes: AFs shown a replaced A-KID before the next one
+    needed_recovery: int = 0  # sessions that got a failure indication
+    recovered: int = 0  # ... and then succeeded
 
 
 @dataclass(slots=True)
@@ -97,6 +102,7 @@ class PointResult:
     ues: list[UeCounts]
     defer_latencies_s: list[float] = field(default_factory=list)
     w1_s: list[float] = field(default_factory=list)  # AAnF switch -> UE's KAUSF valid
+    recovery_s: list[float] = field(default_factory=list)  # first indication -> ok session
 
 
 @dataclass(slots=True)
@@ -122,6 +128,9 @@ class _Counter:
         self._ends = ends if ends is not None else {}
         self._current: dict[str, str] = {}  # UE -> the A-KID the AAnF holds
         self._period: dict[str, _Period] = {}  # UE -> its period since the last change
+        self.recovery: list[float] = []
+        # (UE, AF_ID) -> the first failure indication of the session being set up there
+        self._indicated: dict[tuple[str, str], float] = {}
 
     def __call__(self, record: dict[str, Any]) -> None:
         event, ue = record["event"], str(record.get("ue"))
@@ -141,10 +150,17 @@ class _Counter:
             counts = self.by_ue[ue]
             counts.sessions += 1
             counts.failed += record["result"] != "ok"
-            period = self._period.get(ue)
-            if period is not None and record["a_kid"] != period.a_kid:
-                period.last_stale = record["t"]
-                period.stale_afs.add(record["af_id"])
+            first = self._indicated.pop((ue, record["af_id"]), None)
+            if first is not None and record["result"] == "ok":
+                counts.recovered += 1
+                self.recovery.append(record["t"] - first)
+            self._presented(ue, record)
+        elif event == "note" and record.get("layer") == "af" and "attempt" in record:
+            # a failure indication: the A-KID was presented (an observer saw it)
+            if (ue, record["af_id"]) not in self._indicated:
+                self._indicated[(ue, record["af_id"])] = record["t"]
+                self.by_ue[ue].needed_recovery += 1
+            self._presented(ue, record)
         elif event == "aanf" and record.get("action") in ("registered", "replaced"):
             if record["action"] == "replaced":
                 self._aanf_switch[ue] = record["t"]
@@ -152,6 +168,13 @@ class _Counter:
             self._current[ue] = record["a_kid"]
         elif event == "kausf" and record.get("action") == "valid" and ue in self._aanf_switch:
             self.w1.append(record["t"] - self._aanf_switch.pop(ue))
+
+    def _presented(self, ue: str, record: dict[str, Any]) -> None:
+        """An A-KID shown to an AF: stale when it is not the AAnF's of this period."""
+        period = self._period.get(ue)
+        if period is not None and record["a_kid"] != period.a_kid:
+            period.last_stale = record["t"]
+            period.stale_afs.add(record["af_id"])
 
     def _changed(self, ue: str, t: float, a_kid: str) -> None:
         self._close(ue)
@@ -188,13 +211,15 @@ class StudyRun(Simulation):
         run_virtual(self._drive(counter))
         counter.close()
         return PointResult(self.point, list(counter.by_ue.values()), counter.latencies,
-                           counter.w1)
+                           counter.w1, counter.recovery)
 
     async def _drive(self, counter: _Counter) -> None:
         point, setup = self.point, self.setup
         seed = point.seed(setup.seed)
         rng = random.Random(seed)
-        scenario = replace(self.scenario, network=replace(self.scenario.network, seed=seed))
+        scenario = replace(self.scenario, network=replace(self.scenario.network, seed=seed),
+                           options={**self.scenario.options,
+                                    "af_failure_indication": setup.af_failure_indication})
         twin = scenario.build_twin()
         twin.n1_latency = setup.latency_s
         T, n = point.reauth_interval_s, setup.intervals

@@ -31,7 +31,9 @@ COLUMNS = ("mode", "akma_defer", "reauth_interval_s", "kaf_rate_per_min", "smc_l
 EXTRA = ("deferred_share", "requests", "agrees",  # compatible additions, after the contract
          "reauth_trigger", "kausf_changes", "stale_a_kid_s", "stale_a_kid_ci_low",
          "stale_a_kid_ci_high", "expected_stale_a_kid_s", "linkable_pairs_per_ue",
-         "linkable_ci_low", "linkable_ci_high", "expected_linkable_pairs")
+         "linkable_ci_low", "linkable_ci_high", "expected_linkable_pairs",
+         "sessions_needing_recovery", "sessions_recovered", "recovery_p50_ms",
+         "recovery_p99_ms")
 BOOTSTRAP = 2000
 
 DEFAULT_T = (60.0, 120.0, 240.0, 480.0)
@@ -76,7 +78,8 @@ def summarise(result: PointResult, setup: Setup) -> dict[str, Any]:
         high = 1.0 - 0.025 ** (1.0 / total)
     args = (p.mode, p.akma_defer, p.reauth_interval_s, p.kaf_rate_per_min, p.smc_loss,
             setup.intervals, setup.latency_s, p.offset(setup.latency_s))
-    expected = expected_share(*args)
+    expected = expected_share(*args, recovery=setup.af_failure_indication)
+    recovery = np.array(result.recovery_s) * 1000.0
     # staleness: summed spans over summed changes; linkability: pairs per UE
     changes = np.array([u.kausf_changes for u in result.ues], dtype=float)
     stale = np.array([u.stale_s for u in result.ues], dtype=float)
@@ -110,6 +113,10 @@ def summarise(result: PointResult, setup: Setup) -> dict[str, Any]:
         "linkable_pairs_per_ue": float(linkable.mean()),
         "linkable_ci_low": link_low, "linkable_ci_high": link_high,
         "expected_linkable_pairs": expected_linkable(*args, afs=setup.afs),
+        "sessions_needing_recovery": sum(u.needed_recovery for u in result.ues),
+        "sessions_recovered": sum(u.recovered for u in result.ues),
+        "recovery_p50_ms": float(np.percentile(recovery, 50)) if recovery.size else None,
+        "recovery_p99_ms": float(np.percentile(recovery, 99)) if recovery.size else None,
     }
     return row
 
@@ -206,7 +213,7 @@ def _series(ax: Any, sel: list[dict[str, Any]], mode: str, defer: bool, rate: fl
     grid = np.geomspace(t.min(), t.max(), 60)
     offset = Point(mode, defer, 0, rate, q, sel[0]["reauth_trigger"]).offset(setup.latency_s)
     ax.plot(grid, [expected_share(mode, defer, x, rate, q, setup.intervals, setup.latency_s,
-                                  offset) for x in grid],
+                                  offset, setup.af_failure_indication) for x in grid],
             color=colour, linestyle="--", linewidth=1, alpha=0.8)
 
 

@@ -101,12 +101,13 @@ def _expect_text(expect: Mapping[str, Any]) -> str:
 
 def _case(name: str, result: Mapping[str, Any], violations: list[dict[str, Any]],
           check_expect: bool, ue: str | None = None, matched: bool | None = None,
-          ) -> Case:
+          properties: Mapping[str, Any] | None = None) -> Case:
     ids = _ids(violations)
     verdict = "fail" if violations else "pass"
     expect = result.get("expect")
     if matched is None and expect is not None:
-        matched = expect_matched(expect, verdict, ids)
+        # an expectation names invariants only, never a --property (docs/report.md)
+        matched = expect_matched(expect, verdict, [i for i in ids if i not in (properties or {})])
     missed = None
     if expect is not None and matched is False:
         missed = (f"expectation missed: expected {_expect_text(expect)}; got verdict "
@@ -136,7 +137,8 @@ def cases(report: Mapping[str, Any], *, check_expect: bool, per_ue: bool = False
             ues.append(None)  # violations of no UE in particular: their own testcase
         for ue in ues:
             of_ue = [v for v in mine if v.get("ue") == ue]
-            out.append(_case(f"{name} [{ue or 'network'}]", result, of_ue, check_expect, ue))
+            out.append(_case(f"{name} [{ue or 'network'}]", result, of_ue, check_expect, ue,
+                             properties=report.get("properties")))
     return out
 
 

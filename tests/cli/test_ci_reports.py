@@ -305,3 +305,23 @@ def test_the_api_takes_several_ues_and_returns_the_results():
     report = ue_stack.simulate("w2-smc-lost", ues=3, ue=["001010000000001", "001010000000003"])
     assert [r["ues"] for r in report.results] == [["001010000000001", "001010000000003"]]
     assert sorted(v["ue"] for v in report.violations) == ["001010000000001", "001010000000003"]
+
+
+def test_properties_appear_in_junit_and_sarif_like_invariants(tmp_path, capsys):
+    """A --property reports like an invariant, so CI shows it without more: a SARIF rule
+    with its text and clause, results at the trace line, JUnit failures; an expectation
+    names invariants only, so --check-expect still passes."""
+    shipped = ROOT / "ue_stack" / "properties" / "invariants.toml"
+    sarif, junit = tmp_path / "s.sarif", tmp_path / "j.xml"
+    run(["replay", str(TRACES / "w2-smc-lost.jsonl"), "--property", str(shipped),
+         "--sarif", str(sarif), "--junit", str(junit)], capsys)
+    (run_,) = json.loads(sarif.read_text())["runs"]
+    rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
+    assert rules["P-AKMA-4"]["fullDescription"]["text"] and rules["P-AKMA-4"]["properties"]
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+            for r in run_["results"]] == [("AKMA-4", 15), ("P-AKMA-4", 15)]
+    assert [f.get("type") for f in junit_cases(junit)[str(TRACES / "w2-smc-lost.jsonl")]] == [
+        "AKMA-4", "P-AKMA-4"]
+    run(["simulate", "w2-smc-lost", "--ues", "2", "--property", str(shipped), "--check-expect",
+         "--junit", str(junit)], capsys)
+    assert not any(junit_cases(junit).values())

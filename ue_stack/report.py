@@ -106,6 +106,21 @@ def build_report(
     return report
 
 
+def add_expected_states(report: dict[str, Any], checked: int,
+                        misses: Iterable[Mapping[str, Any]]) -> None:
+    """Fold a replay's ``expect_state`` results (FORMATS 8.2) into its report: with any
+    stated, ``expect.states`` lists the ones not met, and a miss is a missed expectation
+    (``--check-expect`` fails), for the report and for its input's ``results`` entry."""
+    if not checked:
+        return
+    missed = [dict(m) for m in misses]
+    expect = report.setdefault("expect", {"matched": True})
+    expect["states"] = missed
+    expect["matched"] = bool(expect["matched"]) and not missed
+    for entry in report.get("results", ()):
+        entry["matched"] = (entry["matched"] is not False) and not missed
+
+
 def write_report(path: str | Path, report: Mapping[str, Any]) -> None:
     """Write the report as indented JSON (one document, newline-terminated); ``-`` is
     stdout, and the commands then print nothing else there."""

@@ -116,6 +116,17 @@ class UeStack:
             self.nas_input(lambda now: nas.deregister(now, switch_off=switch_off))
         elif op == "lower_layer_failure":
             self.nas_input(nas.lower_layer_failure)
+        elif op in ("mobility_update", "periodic_update"):  # FORMATS 8.2
+            rtype = op.removesuffix("_update")
+            self.nas_input(lambda now: nas.register(now, registration_type=rtype))
+        elif op == "release":
+            self.nas_input(nas.release)
+        elif op == "service_request":
+            stype = fields.get("service_type", "data")
+            self.nas_input(lambda now: nas.service_request(now, service_type=stype))
+        elif op == "plmn_change":
+            mcc, mnc = fields["mcc"], fields["mnc"]
+            self.nas_input(lambda now: nas.plmn_change(now, mcc, mnc))
         # "advance": the driver has already let time run to t; nothing else happens
 
     # outputs: log, then route ------------------------------------------------------------

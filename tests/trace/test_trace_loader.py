@@ -125,7 +125,7 @@ def test_message_the_model_does_not_implement_passes_through(tmp_path):
         header(),
         {"t": 0, "kind": "ue", "op": "power_on"},
         {"t": 1, "kind": "dl", "msg": "dl_nas_transport", "payload_type": 1, "pdu": "7E0068"},
-        {"t": 2, "kind": "ul", "msg": "service_request", "ngksi": "whatever"},
+        {"t": 2, "kind": "ul", "msg": "notification_response", "ngksi": "whatever"},
     )
     _, (_, transport, service) = load(path)
     assert transport.message.msg == "dl_nas_transport"

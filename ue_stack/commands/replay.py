@@ -24,7 +24,14 @@ from ..network.shadow import plmn_of_snn
 from ..outputs import per_input
 from ..pool import LOCAL, run_many
 from ..progress import Bar, terminal_progress
-from ..report import build_report, error_result, summary_lines, violated, write_report
+from ..report import (
+    add_expected_states,
+    build_report,
+    error_result,
+    summary_lines,
+    violated,
+    write_report,
+)
 from ..runner import CheckedRun
 from ..trace.loader import open_trace
 from ..trace.replay import AKMA_ON_CAPTURE, Options, Replay
@@ -134,6 +141,8 @@ def replay_one(path: str, options: Options, log_path: str | None,
                         exc.file = path
                     raise
                 report = run.report(header.expect, replay.not_checked, replay.stats.as_dict())
+                add_expected_states(report, replay.states_checked,
+                                    ({"input": path, **m} for m in replay.state_misses))
                 if replay.from_capture:
                     report["notes"] = [AKMA_ON_CAPTURE]
                 if replay.alternatives:  # permitted choices the recorded UE made
@@ -183,6 +192,9 @@ def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
         per_input=per_input,
         properties=properties,
     )
+    states = [m for r in reports for m in r.get("expect", {}).get("states", ())]
+    if any("states" in r.get("expect", {}) for r in reports):
+        merged["expect"]["states"] = states
     notes = list(dict.fromkeys(n for r in reports for n in r.get("notes", ())))
     if notes:  # said once however many traces they concern
         merged["notes"] = notes

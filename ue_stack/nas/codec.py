@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import eap as eap_packet
-from .messages import NasMessage
+from .messages import SERVICE_TYPES, NasMessage
 
 EPD_5GMM = 0x7E  # extended protocol discriminator, TS 24.007 11.2.3.1.1A
 EPD_5GSM = 0x2E
@@ -311,6 +311,31 @@ def _o_guti(opts: dict, fields: dict, extra: dict) -> None:
         extra["guti"] = ident[1:]
 
 
+_TIMER2_UNITS = {0: 2, 1: 60, 2: 360}  # TS 24.008 10.5.7.4 (111: deactivated)
+_TIMER3_UNITS = {0: 600, 1: 3600, 2: 36000, 3: 2, 4: 30, 5: 60, 6: 1152000}  # 10.5.7.4a
+
+
+def _timer_seconds(value: bytes | None, units: dict[int, int]) -> int | None:
+    if not value or (value[0] >> 5) not in units:
+        return None
+    return units[value[0] >> 5] * (value[0] & 0x1F)
+
+
+def _o_t3346(opts: dict, fields: dict, extra: dict) -> None:
+    """T3346 value IE (IEI 0x5F, GPRS timer 2) of REGISTRATION/SERVICE REJECT and the
+    network's DEREGISTRATION REQUEST, in seconds."""
+    seconds = _timer_seconds(opts.get(0x5F), _TIMER2_UNITS)
+    if seconds is not None:
+        fields["t3346"] = seconds
+
+
+def _o_registration_accept(opts: dict, fields: dict, extra: dict) -> None:
+    _o_guti(opts, fields, extra)
+    seconds = _timer_seconds(opts.get(0x5E), _TIMER3_UNITS)  # T3512 value (9.11.2.5)
+    if seconds is not None:
+        fields["t3512"] = seconds
+
+
 def _m_cause(r: _Reader, fields: dict, extra: dict) -> None:
     fields["cause"] = r.octet()
 
@@ -331,15 +356,17 @@ def _m_deregistration_request_nw(r: _Reader, fields: dict, extra: dict) -> None:
 
 
 def _m_service_request(r: _Reader, fields: dict, extra: dict) -> None:
-    """8.2.16: ngKSI + service type, 5G-S-TMSI."""
+    """8.2.16: ngKSI (high half) + service type (low half), 5G-S-TMSI."""
     o = r.octet()
-    extra["ngksi"] = (o >> 4) & 0x07
+    extra["ngksi"] = fields["ngksi"] = (o >> 4) & 0x07
     extra["service_type"] = o & 0x0F
+    if (o & 0x0F) < len(SERVICE_TYPES):
+        fields["service_type"] = SERVICE_TYPES[o & 0x0F]
     extra["mobile_identity"] = r.lv_e()
 
 
 def _m_service_reject(r: _Reader, fields: dict, extra: dict) -> None:
-    extra["cause"] = r.octet()
+    extra["cause"] = fields["cause"] = r.octet()
 
 
 def _m_authentication_request(r: _Reader, fields: dict, extra: dict) -> None:
@@ -434,6 +461,7 @@ def _o_transport(opts: dict, fields: dict, extra: dict) -> None:
 def _o_deregistration_request_nw(opts: dict, fields: dict, extra: dict) -> None:
     if 0x58 in opts:
         fields["cause"] = opts[0x58][0]  # 5GMM cause IE (9.11.3.2)
+    _o_t3346(opts, fields, extra)
 
 
 _MANDATORY = {
@@ -456,7 +484,9 @@ _MANDATORY = {
     0x68: _m_transport,
 }
 _OPTIONAL = {
-    0x42: _o_guti,
+    0x42: _o_registration_accept,
+    0x44: _o_t3346,
+    0x4D: _o_t3346,
     0x47: _o_deregistration_request_nw,
     0x54: _o_guti,
     0x56: _o_authentication_request,
@@ -605,9 +635,11 @@ def encode_pdu(message: NasMessage) -> bytes:
         body = b"\x42" + _lv(b"\x01")
         if f.get("guti") is not None:
             body += b"\x77" + _lv_e(b"\xf2" + f["guti"])
+        if f.get("t3512") is not None:
+            body += b"\x5e" + _lv(bytes((_timer3_octet(f["t3512"]),)))
     elif m in ("registration_reject", "security_mode_reject", "status"):
         mtype = {"registration_reject": 0x44, "security_mode_reject": 0x5F, "status": 0x64}[m]
-        body = bytes((mtype, f["cause"]))
+        body = bytes((mtype, f["cause"])) + _timer2(f.get("t3346"))
     elif m == "authentication_request":
         body = bytes((0x56, f.get("ngksi", 0) & 7)) + _lv(f.get("abba", b"\x00\x00"))
         if f.get("rand") is not None:
@@ -634,6 +666,18 @@ def encode_pdu(message: NasMessage) -> bytes:
         body += _eap_ie(f)
         if f.get("abba") is not None:
             body += b"\x38" + _lv(f["abba"])
+    elif m == "service_request":
+        o = (f.get("ngksi", 7) & 7) << 4 | SERVICE_TYPES.index(f.get("service_type", "data"))
+        # the 5G-S-TMSI is not a trace field: a neutral one (type 5G-S-TMSI, zeros)
+        body = bytes((0x4C, o)) + _lv_e(b"\xf4" + bytes(6))
+    elif m == "service_reject":
+        body = bytes((0x4D, f["cause"])) + _timer2(f.get("t3346")) + _eap_ie(f)
+    elif m == "configuration_update_command":
+        body = b"\x54" + (b"\xd1" if f.get("ack_requested") else b"")
+        if f.get("guti") is not None:
+            body += b"\x77" + _lv_e(b"\xf2" + f["guti"])
+    elif m == "security_mode_complete":
+        body = b"\x5e" + (b"\x77" + _lv_e(f["identity"]) if f.get("identity") else b"")
     elif m == "identity_request":
         body = bytes((0x5B, f.get("identity_type", 1) & 7))
     elif m == "identity_response":
@@ -650,13 +694,38 @@ def encode_pdu(message: NasMessage) -> bytes:
     else:
         simple = {
             "registration_complete": 0x43,
-            "security_mode_complete": 0x5E,
             "deregistration_accept": 0x46,
+            "service_accept": 0x4E,
+            "configuration_update_complete": 0x55,
         }
         if m not in simple:
             raise ValueError(f"cannot encode {m!r}")
         body = bytes((simple[m],))
     return bytes((EPD_5GMM, SHT_PLAIN)) + body
+
+
+def _timer2(seconds: int | None) -> bytes:
+    """The T3346 value IE (IEI 0x5F, GPRS timer 2, TS 24.008 10.5.7.4): unit 2 s, 1 min or
+    decihours, whichever holds the value (rounded down); empty without a value."""
+    if seconds is None:
+        return b""
+    for unit, step in ((0, 2), (1, 60), (2, 360)):
+        if seconds // step < 32:
+            return bytes((0x5F, 1, unit << 5 | seconds // step))
+    return bytes((0x5F, 1, 2 << 5 | 31))
+
+
+def _timer3_octet(seconds: int) -> int:
+    """GPRS timer 3 (TS 24.008 10.5.7.4a, T3512): the value exactly in the finest unit that
+    holds it, else rounded down in the finest unit that fits (54 min is sent as 50 min)."""
+    units = ((3, 2), (4, 30), (5, 60), (0, 600), (1, 3600), (2, 36000), (6, 1152000))
+    for unit, step in units:
+        if seconds % step == 0 and seconds // step < 32:
+            return unit << 5 | seconds // step
+    for unit, step in units:
+        if seconds // step < 32:
+            return unit << 5 | seconds // step
+    return 6 << 5 | 31
 
 
 def _eap_packet(f: dict) -> bytes | None:

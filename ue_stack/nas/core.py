@@ -65,6 +65,9 @@ DEFAULT_TIMERS: dict[str, float] = {
     # Started with the value the network gives (REGISTRATION/SERVICE REJECT #22 "T3346
     # value"); this default is used only when a row starts it without one.
     "T3346": 900.0,
+    # periodic registration update; REGISTRATION ACCEPT's T3512 value replaces it, 0
+    # deactivates it (10.2; FORMATS 8.2 default 54 min)
+    "T3512": 3240.0,
 }
 
 CAUSE_INVALID_MANDATORY_INFORMATION = 96  # TS 24.501 9.11.3.2
@@ -126,6 +129,8 @@ class NasConfig:
     sec_cap: bytes | None = None
     timers: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TIMERS))
     freshness: str = "delta"
+    imei: str | None = None  # the ME's identities (digits), for IDENTITY REQUEST and SMC
+    imeisv: str | None = None
     build_pdus: bool = False  # uplinks carry their protected octets (simulation)
     # SUCI concealment (ue.suci_profile/hn_public/hn_key_id); None: the null scheme
     suci: SuciConfig | None = None
@@ -199,6 +204,7 @@ class MmCore:
         # A switch-off DEREGISTRATION REQUEST was sent and the N1 connection is not yet
         # released: every downlink is ignored (5.5.2.2.6; deregistration.AFTER_SWITCH_OFF).
         self._switch_off_sent = False
+        self._t3512_value = config.timers["T3512"]  # the last REGISTRATION ACCEPT's, or 54 min
         self._deferring = False
         self._deferred: list[ObtainAkmaKeyRequest] = []
         self._deferral_ended = False  # set by _fire, acted on by nas_input

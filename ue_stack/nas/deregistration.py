@@ -93,7 +93,7 @@ class Deregistration(MmCore):
             "switch_off_deregistration" if switch_off else "deregistration_started",
             remote=False,
         )
-        self.timers.stop("T3511", "T3502")
+        self.timers.stop("T3511", "T3502", "T3512")
         self._send(nas("deregistration_request", switch_off=switch_off))
         self._switch_off_sent = switch_off
         if not switch_off:
@@ -138,7 +138,7 @@ class Deregistration(MmCore):
             row = NETWORK_DEREGISTRATION.get(cause, ABNORMAL) if cause is not None else ABNORMAL
             if row.needs is not None and not message.get(row.needs):
                 row = ABNORMAL
-        self.timers.stop("T3510", "T3511", "T3502", "T3521", "T3346")
+        self.timers.stop("T3510", "T3511", "T3502", "T3521", "T3346", "T3512")
         self._suspended.clear()
         reason = f"DEREGISTRATION REQUEST #{cause}" if cause is not None else (
             "DEREGISTRATION REQUEST")

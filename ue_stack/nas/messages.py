@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# TS 24.501 9.11.3.50 service type values 0..7, in order
+SERVICE_TYPES = ("signalling", "data", "mobile-terminated", "emergency",
+                 "emergency-fallback", "high-priority", "elevated-signalling", "unused")
+
 # Field kinds: ("int", lo, hi) | ("hex", exact_len or (min_len, max_len) or None)
 # | ("enum", values) | ("bool",) | ("str",)
 FIELD_TYPES: dict[str, tuple] = {
@@ -22,6 +26,8 @@ FIELD_TYPES: dict[str, tuple] = {
     "cause": ("int", 0, 255),
     "identity_type": ("int", 0, 7),
     "registration_type": ("enum", ("initial", "mobility", "periodic")),
+    # Service type (TS 24.501 9.11.3.50), the values the model uses spelled out
+    "service_type": ("enum", SERVICE_TYPES),
     # EAP-AKA' (docs/trace-format.md "EAP-AKA' fields"): the packet, and its decoded fields
     # (nas/eap.py keeps them in agreement). A v1 trace's ``eap: success|failure``
     # shorthand is read as ``eap_code`` by the loader.
@@ -50,6 +56,13 @@ FIELD_TYPES: dict[str, tuple] = {
     "at_client_error_code": ("int", 0, 65535),
     "switch_off": ("bool",),
     "re_registration_required": ("bool",),
+    # SECURITY MODE COMMAND flags (FORMATS 8.2; TS 24.501 8.2.25): IMEISV request,
+    # horizontal derivation parameter, retransmission of initial NAS message request
+    "imeisv_request": ("bool",),
+    "hdp": ("bool",),
+    "rinmr": ("bool",),
+    # CONFIGURATION UPDATE COMMAND: acknowledgement requested (9.11.3.18)
+    "ack_requested": ("bool",),
     "rand": ("hex", 16),
     "autn": ("hex", 16),
     "res_star": ("hex", 16),
@@ -98,9 +111,11 @@ MESSAGES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "authentication_result": (frozenset({"dl"}), ("ngksi", *EAP_FIELDS)),
     "security_mode_command": (
         frozenset({"dl"}),
-        ("ngksi", "nea", "nia", "abba", "replayed_ue_sec_cap", *EAP_FIELDS),
+        ("ngksi", "nea", "nia", "abba", "replayed_ue_sec_cap", "imeisv_request", "hdp",
+         "rinmr", *EAP_FIELDS),
     ),
-    "security_mode_complete": (frozenset({"ul"}), ()),
+    # identity: the IMEISV (5GS mobile identity IE contents) when the SMC asked for it
+    "security_mode_complete": (frozenset({"ul"}), ("identity",)),
     "security_mode_reject": (frozenset({"ul"}), ("cause",)),
     "identity_request": (frozenset({"dl"}), ("identity_type",)),
     "identity_response": (frozenset({"ul"}), ("identity",)),
@@ -110,6 +125,11 @@ MESSAGES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
         ("switch_off", "re_registration_required", "cause", "t3346"),
     ),
     "deregistration_accept": (frozenset({"ul", "dl"}), ()),
+    "service_request": (frozenset({"ul"}), ("service_type", "ngksi")),
+    "service_accept": (frozenset({"dl"}), ()),
+    "service_reject": (frozenset({"dl"}), ("cause", "t3346", *EAP_FIELDS)),
+    "configuration_update_command": (frozenset({"dl"}), ("guti", "ack_requested")),
+    "configuration_update_complete": (frozenset({"ul"}), ()),
     "status": (frozenset({"ul", "dl"}), ("cause",)),
     "ciphered": (frozenset({"ul", "dl"}), ("note",)),
 }

@@ -35,6 +35,7 @@ from ..primitives import (
 )
 from . import (
     authentication,
+    configuration_update,
     deregistration,
     identification,
     registration,
@@ -42,6 +43,7 @@ from . import (
     service_request,
 )
 from .authentication import Authentication
+from .configuration_update import ConfigurationUpdate
 from .core import DEFAULT_TIMERS, LAYER, NasConfig, nas_input
 from .deregistration import Deregistration
 from .identification import Identification
@@ -55,6 +57,9 @@ from .usim import Usim
 __all__ = ["DEFAULT_TIMERS", "LAYER", "Nas", "NasConfig", "S"]
 
 S = MmState
+# A procedure is in progress in these states: a release is its lower-layer failure
+IN_PROGRESS = frozenset({S.REGISTERED_INITIATED, S.DEREGISTERED_INITIATED,
+                         S.SERVICE_REQUEST_INITIATED})
 
 PROCEDURES = (
     registration,
@@ -63,6 +68,7 @@ PROCEDURES = (
     identification,
     deregistration,
     service_request,
+    configuration_update,
 )
 
 
@@ -80,7 +86,7 @@ def _merged(table: str) -> dict[str, Any]:
 
 
 class Nas(Registration, Authentication, SecurityModeControl, Identification, Deregistration,
-          ServiceRequest):
+          ServiceRequest, ConfigurationUpdate):
     """The 5GMM core of one UE."""
 
     @nas_input
@@ -190,7 +196,8 @@ class Nas(Registration, Authentication, SecurityModeControl, Identification, Der
     def lower_layer_failure(self, now: float) -> None:
         """The N1 signalling connection is released: an ongoing registration ends
         abnormally (5.5.1.2.7, 5.5.1.3.7), an ongoing deregistration is completed
-        locally (5.5.2.2.6); otherwise only the connection goes."""
+        locally (5.5.2.2.6), an ongoing service request is abandoned (5.6.1.7); otherwise
+        only the connection goes."""
         state = self.state
         self.boundary.released()
         self._switch_off_sent = False  # the connection it was sent on is gone
@@ -200,9 +207,36 @@ class Nas(Registration, Authentication, SecurityModeControl, Identification, Der
         elif state is S.DEREGISTERED_INITIATED:
             self._fire("deregistration_aborted", remote=False)
             self.timers.stop("T3521")
+        elif state is S.SERVICE_REQUEST_INITIATED:  # 5.6.1.7: abort, back to REGISTERED
+            self._service_request_aborted("lower layer failure", remote=False)
         else:
             self._fire("n1_released", remote=False)
             self._note("N1 signalling connection released", reason="lower layer failure")
+
+    @nas_input
+    def release(self, now: float) -> None:
+        """The N1 signalling connection is released (NGAP UE context release): 5GMM-IDLE
+        (5.3.1.3). With a procedure in progress this is its lower-layer failure. A
+        registered UE starts T3512 with the last value REGISTRATION ACCEPT gave (10.2; 0
+        deactivates it)."""
+        if self.state in IN_PROGRESS:
+            self.lower_layer_failure(now)
+            return
+        self.boundary.released()
+        self._switch_off_sent = False
+        self._fire("n1_released", remote=False)
+        self._note("N1 signalling connection released: 5GMM-IDLE")
+        if self.state in REGISTERED and self._t3512_value > 0:
+            self.timers.start("T3512", now, self._t3512_value)
+
+    @nas_input
+    def plmn_change(self, now: float, mcc: str, mnc: str) -> None:
+        """The serving network changes (FORMATS 8.2 ``plmn_change``): RES*, KAUSF and
+        KSEAF of later authentications use the new serving network name (TS 33.501
+        6.1.1.4). Registering there is a separate input (``mobility_update`` or
+        ``register``), as the UE's PLMN selection is not modelled."""
+        self.config.snn = f"5G:mnc{int(mnc):03d}.mcc{mcc}.3gppnetwork.org"
+        self._note("serving network changed", snn=self.config.snn)
 
     # -- other downlink messages -------------------------------------------------------
 

@@ -129,7 +129,7 @@ class Registration(MmCore):
             self._fire("registration_update_started", remote=False)
         else:
             raise LocalProtocolError(f"unknown registration type {registration_type!r}")
-        self.timers.stop("T3511", "T3502")
+        self.timers.stop("T3511", "T3502", "T3512")  # T3512 stops leaving 5GMM-IDLE (10.2)
         self._switch_off_sent = False
         self._registration_type = registration_type
         # SUCI (null scheme) when no valid 5G-GUTI is stored; ngKSI "111" with no key.
@@ -155,6 +155,8 @@ class Registration(MmCore):
         REGISTRATION COMPLETE when a 5G-GUTI was assigned."""
         guti = message.get("guti")
         self._fire("registration_accepted", remote=True)
+        if message.get("t3512") is not None:
+            self._t3512_value = float(message["t3512"])  # started at release (10.2)
         self.timers.stop("T3510", "T3511", "T3502", "T3519")
         self._suspended.discard("T3510")
         self._forget_rand_res()
@@ -243,6 +245,15 @@ class Registration(MmCore):
         self.attempt_counter = 0  # reset when T3502 expires (5.5.1.2.7)
         self._retry_registration(now)
 
+    def _on_t3512(self, now: float) -> None:
+        """T3512 expiry in 5GMM-IDLE (5.3.7): a periodic registration update from
+        NORMAL-SERVICE; in another REGISTERED substate it waits for that one to end."""
+        if self.state is S.REGISTERED_NORMAL_SERVICE:
+            self.register(now, "periodic")
+        else:
+            self._note("periodic registration update pending", state=self.state.value,
+                       clause="5.3.7")
+
     def _on_t3346(self, now: float) -> None:
         # The registration "is started, if still necessary, when T3346 expires" (5.5.1.2.5,
         # 5.5.1.3.5 #22)
@@ -262,5 +273,6 @@ TIMER_HANDLERS: dict[str, Callable[[Registration, float], None]] = {
     "T3510": Registration._on_t3510,
     "T3511": Registration._on_t3511,
     "T3346": Registration._on_t3346,
+    "T3512": Registration._on_t3512,
     "T3519": Registration._on_t3519,
 }

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from ..events import KausfChanged
 from . import eap_aka_prime
 from .core import MmCore, required
+from .identification import IDENTITY_IMEISV, digits_identity
 from .messages import (
     CAUSE_SECURITY_MODE_REJECTED_UNSPECIFIED,
     CAUSE_UE_SECURITY_CAPABILITIES_MISMATCH,
@@ -64,7 +65,18 @@ class SecurityModeControl(MmCore):
             self._security_mode_rejected(CAUSE_SECURITY_MODE_REJECTED_UNSPECIFIED)
             return
         self.boundary.established()
-        self._send(nas("security_mode_complete"))
+        self._send(nas("security_mode_complete", identity=self._imeisv_if_asked(message)))
+
+    def _imeisv_if_asked(self, message: NasMessage) -> bytes | None:
+        """SECURITY MODE COMPLETE carries the IMEISV when the command asked for it and the
+        UE has one (5.4.2.3). HDP (horizontal KAMF derivation) and RINMR (retransmission
+        of the initial message) are read but not modelled: a note says so."""
+        for flag in ("hdp", "rinmr"):
+            if message.get(flag):
+                self._note(f"SMC {flag} not modelled", clause="5.4.2.3")
+        if message.get("imeisv_request") and self.config.imeisv:
+            return digits_identity(self.config.imeisv, IDENTITY_IMEISV)
+        return None
 
     def _security_mode_rejected(self, cause: int) -> None:
         """SECURITY MODE REJECT (5.4.2.5): the old KAUSF stays valid, the pending one and

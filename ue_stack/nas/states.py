@@ -67,6 +67,12 @@ NETWORK_DEREGISTRATION_FROM = (
 )
 
 
+# A CONFIGURATION UPDATE COMMAND reaches a registered UE, or one whose registration or
+# service request is in progress (5.4.4.1).
+CONFIGURATION_UPDATE_IN = (*REGISTRATION_UPDATE_FROM, S.REGISTERED_INITIATED,
+                           S.SERVICE_REQUEST_INITIATED)
+
+
 def _all(states) -> list[MmState]:
     return sorted(states, key=lambda s: s.value)
 
@@ -129,12 +135,27 @@ TRANSITIONS: list[list] = [
     # 5.5.1.3.7 g: during a mobility or periodic update, a DEREGISTRATION REQUEST with
     # #11/#12/#13/#15/#36/#62/#74/#75/#78 is ignored and the update progressed
     ["network_deregistration_ignored", S.REGISTERED_INITIATED,      None],
-    # -- service request (5.6.1): FORMATS v1 has no SERVICE REQUEST message, so nothing
-    #    fires these; they are listed so NAS-2 accepts logs of UEs that do use it.
+    # -- service request (5.6.1): the `ue service_request` op (FORMATS 8.2); SERVICE
+    #    ACCEPT/REJECT and T3517 end it. ``service_request_failed`` is fired by nothing: it
+    #    is listed so NAS-2 accepts logs of UEs that go there.
     ["service_request_started",        S.REGISTERED_NORMAL_SERVICE, S.SERVICE_REQUEST_INITIATED],
     ["service_request_completed",      S.SERVICE_REQUEST_INITIATED, S.REGISTERED_NORMAL_SERVICE],
     ["service_request_failed",         S.SERVICE_REQUEST_INITIATED,
                                        S.REGISTERED_ATTEMPTING_REGISTRATION_UPDATE],
+    # abnormal end (5.6.1.7: T3517 expiry, lower-layer failure, a cause no row lists)
+    ["service_request_aborted",        S.SERVICE_REQUEST_INITIATED, S.REGISTERED_NORMAL_SERVICE],
+    # SERVICE REJECT: one trigger per state a row of service_request.SERVICE_REJECT ends in
+    ["service_rejected_no_supi",       S.SERVICE_REQUEST_INITIATED, S.DEREGISTERED_NO_SUPI],
+    ["service_rejected_deregistered",  S.SERVICE_REQUEST_INITIATED, S.DEREGISTERED_NORMAL_SERVICE],
+    ["service_rejected_plmn_search",   S.SERVICE_REQUEST_INITIATED, S.DEREGISTERED_PLMN_SEARCH],
+    ["service_rejected_limited",       S.SERVICE_REQUEST_INITIATED, S.DEREGISTERED_LIMITED_SERVICE],
+    ["service_rejected_registered_plmn_search", S.SERVICE_REQUEST_INITIATED,
+                                       S.REGISTERED_PLMN_SEARCH],
+    ["service_rejected_registered_limited", S.SERVICE_REQUEST_INITIATED,
+                                       S.REGISTERED_LIMITED_SERVICE],
+    ["service_rejected_congestion",    S.SERVICE_REQUEST_INITIATED, S.REGISTERED_NORMAL_SERVICE],
+    # -- generic UE configuration update (5.4.4) --------------------------------------
+    ["configuration_update_command",   CONFIGURATION_UPDATE_IN,     None],
 ]
 # fmt: on
 
@@ -170,6 +191,16 @@ ENDS_AKMA_DEFERRAL: frozenset[str] = frozenset({
     "deregistration_aborted",
     "network_deregistration",
     "network_deregistration_no_supi",   # #3/#6/#7: USIM invalid first (5.5.2.3.2)
+    "service_request_completed",        # SERVICE ACCEPT/REJECT, T3517 (5.6.1)
+    "service_request_failed",
+    "service_request_aborted",
+    "service_rejected_no_supi",
+    "service_rejected_deregistered",
+    "service_rejected_plmn_search",
+    "service_rejected_limited",
+    "service_rejected_registered_plmn_search",
+    "service_rejected_registered_limited",
+    "service_rejected_congestion",
     "network_deregistration_limited",
     "network_deregistration_plmn_search",
     "network_deregistration_attempting",

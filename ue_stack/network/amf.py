@@ -59,6 +59,8 @@ class AmfState(Enum):
 
 
 A = AmfState
+CAUSE_UE_IDENTITY_NOT_DERIVED = 9  # TS 24.501 9.11.3.2
+CAUSE_IMPLICITLY_DEREGISTERED = 10
 # fmt: off
 # [trigger, source state(s), destination (None: internal, the state stays)]
 TRANSITIONS: list[list] = [
@@ -661,6 +663,24 @@ class Amf:
         """The next SECURITY MODE COMMAND selects 5G-IA0 (the UE rejects it, #24)."""
         self._nia0_next = True
 
+    # -- service request (TS 24.501 5.6.1) and configuration update (5.4.4) ---------------
+
+    def _on_service_request(self, msg: NasMessage, now: float) -> None:
+        """SERVICE REQUEST (5.6.1.4): from a registered UE naming the context in use,
+        SERVICE ACCEPT; from a UE this AMF holds no registration for, SERVICE REJECT #10
+        "implicitly de-registered" (5.6.1.5); a UE naming another ngKSI is authenticated
+        again first (5.6.1.3 lets the AMF run the common procedures) — here, simply
+        rejected with #9 so the UE registers anew."""
+        if self.state is not AmfState.REGISTERED:
+            self._send(nas("service_reject", cause=CAUSE_IMPLICITLY_DEREGISTERED))
+        elif msg.get("ngksi", NGKSI_NO_KEY) != self.ngksi:
+            self._send(nas("service_reject", cause=CAUSE_UE_IDENTITY_NOT_DERIVED))
+        else:
+            self._send(nas("service_accept"))
+
+    def _on_configuration_update_complete(self, msg: NasMessage, now: float) -> None:
+        self._note("configuration update complete")
+
     def reject_next_registration(self, cause: int) -> None:
         """The next registration that runs 5G AKA is rejected with ``cause`` once RES* is
         verified (not modelled for EAP-AKA', where the reject would carry EAP-Success)."""
@@ -678,4 +698,6 @@ _HANDLERS = {
     "deregistration_accept": Amf._on_deregistration_accept,
     "status": Amf._on_status,
     "identity_response": Amf._on_identity_response,
+    "service_request": Amf._on_service_request,
+    "configuration_update_complete": Amf._on_configuration_update_complete,
 }

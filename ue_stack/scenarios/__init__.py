@@ -81,7 +81,7 @@ from ..errors import InputError, not_utf8
 from ..inputs import TEXT_ENCODING
 from ..keyfile import Keys
 from ..limits import MAX_COUNT, MAX_DEPTH, seconds, too_deep, whole
-from ..nas.messages import MESSAGES
+from ..nas.messages import MESSAGES, SERVICE_TYPES
 from ..network.aanf import KAF_LIFETIME
 from ..network.amf import AmfConfig
 from ..network.twin import NetworkTwin
@@ -343,6 +343,11 @@ OPS: dict[str, dict[str, _Spec]] = {
         "deregister": {"switch_off": (_bool, False)},
         "advance": {},
         "lower_layer_failure": {},
+        "mobility_update": {},
+        "periodic_update": {},
+        "release": {},
+        "service_request": {"service_type": (_enum(*SERVICE_TYPES), False)},
+        "plmn_change": {"mcc": (_digits(3), True), "mnc": (_digits(2, 3), True)},
     },
     "net": {
         "aanf_context_remove": {},

@@ -43,6 +43,7 @@ from ..nas.messages import (
     Protection,
     is_modelled,
 )
+from ..nas.states import MmState, UpdateStatus
 from .schema import (
     APP_MODES,
     KAF_EXPECT,
@@ -63,7 +64,8 @@ CODEC_MODULE = "ue_stack.nas.codec"
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DIGITS = re.compile(r"[0-9]+")
-_RESERVED = frozenset({"t", "kind", "msg", "pdu", "skip", "frame", "sht", "mac", "count"})
+_RESERVED = frozenset({"t", "kind", "msg", "pdu", "skip", "frame", "sht", "mac", "count",
+                       "expect_state"})
 EPD_5GMM = 0x7E  # extended protocol discriminator of 5GMM (TS 24.007 11.2.3.1.1A)
 MAX_NAS_COUNT = 0xFFFFFF  # 16-bit overflow and 8-bit sequence number (TS 24.501 4.4.3.1)
 
@@ -246,11 +248,13 @@ class Trace:
             if message is not None and ("sht" in obj or "mac" in obj or "count" in obj):
                 message = NasMessage(message.msg, message.fields, _protection(obj, pdu))
             return TraceRecord(line=line, t=t, kind=kind, message=message, fields=extras, pdu=pdu,
-                               skip=_skip(obj), frame=_frame(obj))
+                               skip=_skip(obj), frame=_frame(obj),
+                               expect_state=_expect_state(obj))
         op, fields = _op(kind, obj)
         if kind == "ue" and op == "power_on":
             self._powered_on = True
-        return TraceRecord(line=line, t=t, kind=kind, op=op, fields=fields)
+        return TraceRecord(line=line, t=t, kind=kind, op=op, fields=fields,
+                           expect_state=_expect_state(obj))
 
     def _time(self, obj: dict[str, Any]) -> float:
         if "t" not in obj:
@@ -396,9 +400,11 @@ def _ue_config(obj: Any, prefix: str) -> UeConfig:
     home = _plmn(obj["home_plmn"], f"{prefix}.home_plmn") if _given(obj, "home_plmn") else None
     sec_cap = _hex(obj["sec_cap"], f"{prefix}.sec_cap") if _given(obj, "sec_cap") else None
     ngksi = _stored_ngksi(obj["ngksi"], f"{prefix}.ngksi") if _given(obj, "ngksi") else None
+    imei = _digits(obj["imei"], f"{prefix}.imei", 15) if _given(obj, "imei") else None
+    imeisv = _digits(obj["imeisv"], f"{prefix}.imeisv", 16) if _given(obj, "imeisv") else None
     return UeConfig(
         supi=supi, k=k, opc=opc, sqn_ms=sqn_ms, rid=rid, home_plmn=home, sec_cap=sec_cap,
-        ngksi=ngksi, suci=suci, **_concealment(obj, prefix),
+        ngksi=ngksi, suci=suci, imei=imei, imeisv=imeisv, **_concealment(obj, prefix),
     )
 
 
@@ -424,6 +430,35 @@ def _concealment(obj: dict[str, Any], prefix: str) -> dict[str, Any]:
     if not isinstance(key_id, int) or isinstance(key_id, bool) or not 0 <= key_id <= 255:
         raise _Bad(f"{prefix}.hn_key_id", f"must be an integer 0-255, got {key_id!r}")
     return {"suci_profile": profile, "hn_public": hn_public, "hn_key_id": key_id}
+
+
+def _digits(value: Any, name: str, count: int) -> str:
+    """An IMEI (15 digits) or IMEISV (16 digits), TS 23.003 6.2."""
+    if not isinstance(value, str) or not _DIGITS.fullmatch(value) or len(value) != count:
+        raise _Bad(name, f"must be a string of {count} digits, got {_show(value)}")
+    return value
+
+
+_STATE_VALUES = tuple(s.value for s in MmState)
+_UPDATE_STATUS_VALUES = tuple(u.value for u in UpdateStatus)
+
+
+def _expect_state(obj: dict[str, Any]) -> dict[str, str] | None:
+    """``expect_state`` (FORMATS 8.2): ``5gmm`` a 5GMM state in TS 24.501 spelling and/or
+    ``update_status`` 5U1/5U2/5U3 — the state right after this input."""
+    if not _given(obj, "expect_state"):
+        return None
+    value = obj["expect_state"]
+    if not isinstance(value, dict) or not value:
+        raise _Bad("expect_state", "must be an object with 5gmm and/or update_status")
+    unknown = sorted(set(value) - {"5gmm", "update_status"})
+    if unknown:
+        raise _Bad(f"expect_state.{unknown[0]}", "unknown key (known: 5gmm, update_status)")
+    if "5gmm" in value:
+        _enum(value["5gmm"], "expect_state.5gmm", _STATE_VALUES)
+    if "update_status" in value:
+        _enum(value["update_status"], "expect_state.update_status", _UPDATE_STATUS_VALUES)
+    return dict(value)
 
 
 def _skip(obj: dict[str, Any]) -> str | None:
@@ -578,6 +613,14 @@ def _op_field(name: str, value: Any) -> Any:
         return _enum(value, name, KAF_EXPECT)
     if name == "ue":
         return _ue_config(value, "ue")
+    if name == "mcc" and (not isinstance(value, str) or not _DIGITS.fullmatch(value)
+                          or len(value) != 3):
+        raise _Bad(name, f"must be 3 digits, got {_show(value)}")
+    if name == "mnc" and (not isinstance(value, str) or not _DIGITS.fullmatch(value)
+                          or len(value) not in (2, 3)):
+        raise _Bad(name, f"must be 2 or 3 digits, got {_show(value)}")
+    if name in ("mcc", "mnc"):
+        return value
     return _typed(name, value)  # registration_type, switch_off
 
 

@@ -328,6 +328,9 @@ class Replay:
     # called with the number of records read so far, every PROGRESS_EVERY records
     progress: Callable[[int], None] | None = None
     from_capture: bool = False  # a record carries a capture `frame` (an imported trace)
+    # FORMATS 8.2 expect_state: how many were compared, and the ones not met
+    states_checked: int = 0
+    state_misses: list[dict[str, Any]] = field(default_factory=list)
 
     def effective_app_mode(self) -> str:
         return self.options.app_mode or self.header.options.get("app_mode") or PER_KAF
@@ -357,7 +360,8 @@ class Replay:
         nas = Nas(
             NasConfig(snn=header.snn, home_mcc=home_mcc, home_mnc=home_mnc,
                       akma_defer=self.effective_akma_defer(), sec_cap=header.ue.sec_cap,
-                      suci=suci_config(header.ue)),
+                      suci=suci_config(header.ue), imei=header.ue.imei,
+                      imeisv=header.ue.imeisv),
             self.make_usim(header.ue),
         )
         nas.choose = self._follow_recording(nas3)
@@ -481,6 +485,8 @@ class Replay:
             bus.log("input", kind="ue", action=op, line=rec.line,
                     **{k: v for k, v in f.items() if k != "ue"})
             ue.ue_op(op, f, lambda cfg: self.make_usim(cfg or self.header.ue))
+            if op == "plmn_change":  # the shadow network serves under the new name too
+                link.shadow.snn = ue.nas.core.config.snn
         else:  # net
             if op == "aanf_context_remove":
                 bus.log("input", kind="net", action=op, line=rec.line)
@@ -490,3 +496,20 @@ class Replay:
                 bus.log("note", layer="network", text=f"net {op} is simulation only: ignored "
                         "in replay", line=rec.line)
         await bus.settle()
+        if rec.expect_state is not None:
+            self._check_state(rec, ue, bus)
+
+    def _check_state(self, rec: TraceRecord, ue: UeStack, bus: Bus) -> None:
+        """FORMATS 8.2 ``expect_state``: the state right after the input, compared; a
+        mismatch is a missed expectation, listed in the report's ``expect.states``."""
+        nas = ue.nas.core
+        actual = {"5gmm": nas.state.value, "update_status": nas.update_status.value}
+        expected = rec.expect_state or {}
+        met = all(actual[k] == v for k, v in expected.items())
+        self.states_checked += 1
+        if not met:
+            shown = {k: actual[k] for k in expected}
+            self.state_misses.append({"line": rec.line, "expected": dict(expected),
+                                      "actual": shown})
+            bus.log("note", layer="5gmm", text="expect_state missed", line=rec.line,
+                    expected=dict(expected), actual=shown)

@@ -29,6 +29,12 @@ UE_OPS: dict[str, dict[str, bool]] = {
     "deregister": {"switch_off": False},
     "advance": {},
     "lower_layer_failure": {},
+    # FORMATS 8.2: UE-initiated procedures and what starts them
+    "mobility_update": {},
+    "periodic_update": {},
+    "release": {},
+    "service_request": {"service_type": False},
+    "plmn_change": {"mcc": True, "mnc": True},
 }
 NET_OPS: dict[str, dict[str, bool]] = {
     "aanf_context_remove": {},
@@ -103,6 +109,9 @@ class UeConfig:
     suci_profile: str | None = None
     hn_public: bytes | None = None
     hn_key_id: int = 1
+    # The ME's identities (FORMATS 8.2 ``ue.imei``/``ue.imeisv``): 15 and 16 digits
+    imei: str | None = None
+    imeisv: str | None = None
 
     @property
     def has_credentials(self) -> bool:
@@ -151,6 +160,9 @@ class TraceRecord:
     pdu: bytes | None = None
     skip: str | None = None  # dl/ul: why the model is not fed / not expected to send it
     frame: int | None = None  # the capture frame an imported record comes from
+    # FORMATS 8.2 ``expect_state``: the 5GMM state and/or update status right after this
+    # input ({"5gmm": "5GMM-...", "update_status": "5U1"}); None when not stated
+    expect_state: dict[str, str] | None = None
 
     @property
     def msg(self) -> str | None:

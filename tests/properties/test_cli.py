@@ -198,3 +198,11 @@ def test_sarif_and_junit_show_a_property_like_an_invariant(tmp_path):
     assert rules["P-KAF-FRESH"]["properties"]["clause"] == "TS 24.501 4.21"
     assert [r["ruleId"] for r in run["results"]].count("P-KAF-ASKED") == 1
     assert 'type="P-KAF-ASKED"' in junit.read_text()
+
+
+@pytest.mark.parametrize("pid", ["", " P", "P\nQ", "x" * 101])
+def test_an_id_is_one_printable_line(tmp_path, capsys, pid):
+    # a JSON string is a TOML basic string here (the escapes are the same)
+    props = write(tmp_path, f'[[property]]\nid = {json.dumps(pid)}\nformula = "has(x)"\n')
+    assert main(["check", str(TRACES / "logs"), "--property", props]) == 2
+    assert "needs an id" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ue_stack.properties import PropertyMonitor
+from ue_stack.properties.monitor import compile_formula
 from ue_stack.properties.syntax import PropertySyntaxError, parse
 
 
@@ -120,12 +121,14 @@ def test_a_slicing_field_holding_an_object_still_slices():
 
 
 def test_each_slice_keeps_a_fixed_number_of_slots_however_long_the_log():
-    monitor = PropertyMonitor("P", 'O event == "a" and H has(t) and '
-                                   'k == last(k, event == "b") S event == "c"')
+    formula = 'O event == "a" and H has(t) and k == last(k, event == "b") S event == "c"'
+    monitor = PropertyMonitor("P", formula)
     for n in range(5000):
         monitor.feed({"ue": str(n % 3), "event": "abc"[n % 3], "t": n, "k": n})
     assert monitor.slices == 3
-    assert all(len(state) == len(monitor._init) for state in monitor._slices.values())
+    slots = len(compile_formula(formula).init)  # O, H, S, last: one slot each
+    assert slots == 4
+    assert all(len(state) == slots for state in monitor._slices.values())
 
 
 # -- precedence --------------------------------------------------------------------------
@@ -269,3 +272,11 @@ def holds(node, h, i) -> bool:
 @given(formulas(), st.lists(record, max_size=12))
 def test_the_online_monitor_agrees_with_the_definitions_at_every_step(formula, records):
     assert verdicts(formula, records) == reference(formula, records)
+
+
+def test_a_literal_that_looks_like_code_is_only_a_value():
+    """Formulas become generated code: literals are bound constants, never source."""
+    formula = """msg == "') or __import__('os').getpid() or ('" or text == '"; x = 1; "'"""
+    assert verdicts(formula, [{"msg": "') or __import__('os').getpid() or ('"},
+                              {"msg": "a"}]) == [2]
+    assert "__import__" not in compile_formula(formula).source

@@ -104,6 +104,7 @@ class Checker:
             from ..properties import monitors
 
             self._monitors = monitors(self.properties, input)
+        self._steps = [(m.step, m) for m in self._monitors]
         self._recorded: dict[str, list[int]] = {}  # id -> [checked, violations]
         self._finished = False
         self._records = 0
@@ -125,9 +126,9 @@ class Checker:
         for invariant in self._routes.get(event, self._catch_all):
             if found := invariant.feed(record):  # usually none: nothing to extend
                 out.extend(found)
-        for monitor in self._monitors:
-            if (violation := monitor.feed(record)) is not None:
-                out.append(violation)
+        for step, monitor in self._steps:
+            if step(record):  # usually not: the violation is built only then
+                out.append(monitor.violation(record))
         return out
 
     def finish(self) -> list[Violation]:

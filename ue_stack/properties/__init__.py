@@ -24,7 +24,8 @@ from .syntax import PropertySyntaxError
 
 SHIPPED = "invariants.toml"  # in this package: `ue-stack ... --property shipped:invariants`
 KEYS = ("id", "text", "clause", "per", "formula")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+# an id is shown in summaries, SARIF rule ids and JUnit: one printable line, no edge spaces
+_ID = re.compile(r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,98}[^\s\x00-\x1f\x7f])?$")
 
 __all__ = ["Property", "PropertyMonitor", "load_properties", "monitors", "shipped_path"]
 
@@ -109,8 +110,8 @@ def _property(table: Mapping[str, Any], path: str, n: int, line: int | None) -> 
     def bad(message: str, field: str | None = None) -> InputError:
         return InputError(f"{where}: {message}", file=path, field=field)
 
-    if not isinstance(pid, str) or not _ID.match(pid):
-        raise bad("needs an id: letters, digits and - _ . :", "id")
+    if not isinstance(pid, str) or not _ID.fullmatch(pid):
+        raise bad("needs an id: a string of up to 100 printable characters", "id")
     for key in table:
         if key not in KEYS:
             raise bad(f"unknown key {key!r} (known: {', '.join(KEYS)})", key)

@@ -27,7 +27,6 @@ from ..invariants.base import Record, Violation
 from .syntax import Binary, Compare, Field, Has, Last, Literal, Member, Node, Unary, parse
 
 State = list[Any]
-Step = Callable[[Record, State], int]  # 0: the guard is false, 1: holds, 2: violated
 
 _NUMBERS = (int, float)  # exact classes: a JSON true is no number here
 MAX_SHOWN = 4  # values named in a violation's message
@@ -68,12 +67,12 @@ _ORDER_NAMES = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
 
 @dataclass(frozen=True)
 class Program:
-    """A compiled formula: the initial slots, ``step`` (updates, then the verdict at this
-    line) and what a violation's message shows: (label, field name or slot index)."""
+    """A compiled formula for one slicing: the initial slots, ``make`` (binds a monitor's
+    slices, counts and last state; returns its ``feed``) and what a violation's message
+    shows: (label, field name or slot index)."""
 
     init: tuple[Any, ...]
-    step: Step
-    stateful: bool
+    make: Callable[..., Callable[[Record], bool]]
     shown: tuple[tuple[str, str | int], ...]
     source: str  # the generated function, for people debugging a formula
 
@@ -197,8 +196,11 @@ class _Generator:
 
 
 @cache
-def compile_formula(formula: str) -> Program:
-    """The program of a formula (checked by ``parse``; compiled once per process)."""
+def compile_formula(formula: str, per: tuple[str, ...] = ("ue",)) -> Program:
+    """The program of a formula sliced by ``per`` (checked by ``parse``; compiled once per
+    process). Its ``feed(record)`` finds the record's slice, updates it, counts the step
+    (``counts``: checked, violations) and returns True exactly at a violation, leaving the
+    slice's state in ``last[0]`` for the message."""
     node = parse(formula)
     gen = _Generator()
     if isinstance(node, Binary) and node.op == "->":
@@ -207,69 +209,69 @@ def compile_formula(formula: str) -> Program:
         body = gen.formula(node.right)
     else:
         guard, body = None, gen.formula(node)
-    lines = ["def step(r, st):", "    get = r.get", *(f"    {u}" for u in gen.updates)]
+    lines = ["def make(slices, init, counts, last):", "  def feed(r):", "    get = r.get"]
+    if gen.updates:
+        key = ("None" if not per else f"get({per[0]!r})" if len(per) == 1
+               else "(" + ", ".join(f"get({f!r})" for f in per) + ")")
+        lines += [f"    key = {key}",
+                  "    try:",
+                  "      st = slices.get(key)",
+                  "    except TypeError:  # a slicing field holding a list or an object",
+                  "      key = repr(key)",
+                  "      st = slices.get(key)",
+                  "    if st is None:",
+                  "      st = slices[key] = init.copy()",
+                  *(f"    {u}" for u in gen.updates)]
+    else:
+        lines.append("    st = init")
     if guard is not None:
-        lines.append(f"    if not {guard}: return 0")
-    lines.append(f"    return 1 if {body} else 2")
+        lines.append(f"    if not {guard}: return False")
+    lines += ["    counts[0] += 1",
+              f"    if {body}: return False",
+              "    counts[1] += 1",
+              "    last[0] = st",
+              "    return True",
+              "  return feed"]
     source = "\n".join(lines) + "\n"
     namespace: dict[str, Any] = {**_RUNTIME, **gen.consts}
     exec(compile(source, f"<property {formula[:40]!r}>", "exec"), namespace)
-    return Program(tuple(gen.init), namespace["step"], bool(gen.updates),
-                   tuple(gen.shown.items()), source)
-
-
-def _slicer(per: tuple[str, ...]) -> Callable[[Record], Any]:
-    if not per:
-        return lambda r: None
-    if len(per) == 1:
-        name = per[0]
-        return lambda r: r.get(name)
-    return lambda r: tuple(r.get(name) for name in per)
+    return Program(tuple(gen.init), namespace["make"], tuple(gen.shown.items()), source)
 
 
 class PropertyMonitor:
     """One property over one log: ``feed(record)`` per line (the violation it reveals, or
-    None), ``checked`` and ``violations`` like an invariant's counts."""
+    None), ``checked`` and ``violations`` like an invariant's counts. ``step(record)`` is
+    the same check without building the violation (True at one): the checker's hot path,
+    which then asks ``violation(record)``."""
 
     def __init__(self, id: str, formula: str, text: str = "", per: Iterable[str] = ("ue",),
                  input: str | None = None) -> None:
         self.id = id
         self.text = text
         self.input = input
-        self.checked = 0
-        self.violations = 0
-        program = compile_formula(formula)
-        self._init = list(program.init)
-        self._step = program.step
-        self._stateful = program.stateful
+        program = compile_formula(formula, tuple(per))
         self._shown = program.shown
-        self._key = _slicer(tuple(per))
         self._slices: dict[Any, State] = {}
-        self._stateless: State = []
+        self._counts = [0, 0]
+        self._last: list[State] = [[]]
+        self.step = program.make(self._slices, list(program.init), self._counts, self._last)
+
+    @property
+    def checked(self) -> int:
+        return self._counts[0]
+
+    @property
+    def violations(self) -> int:
+        return self._counts[1]
 
     def feed(self, record: Record) -> Violation | None:
-        if self._stateful:
-            key = self._key(record)
-            try:
-                st = self._slices.get(key)
-            except TypeError:  # a slicing field holding a list or an object
-                key = repr(key)
-                st = self._slices.get(key)
-            if st is None:
-                st = self._slices[key] = self._init.copy()
-        else:
-            st = self._stateless
-        verdict = self._step(record, st)
-        if verdict == 1:
-            self.checked += 1
-            return None
-        if verdict == 0:
-            return None
-        self.checked += 1
-        self.violations += 1
+        return self.violation(record) if self.step(record) else None
+
+    def violation(self, record: Record) -> Violation:
+        """The violation ``step`` just found at ``record``."""
         ue = record.get("ue")
         return Violation(self.id, record.get("seq"), record.get("t"),
-                         self._message(record, st), self.input,
+                         self._message(record, self._last[0]), self.input,
                          ue=ue if isinstance(ue, str) else None)
 
     def _message(self, record: Record, st: State) -> str:

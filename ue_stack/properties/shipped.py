@@ -38,7 +38,53 @@ def sec1_formula() -> str:
     return " and ".join(f"not has({name})" for name in sorted(SECRET_NAMES))
 
 
-GENERATED = {"P-NAS-2": nas2_formula, "P-SEC-1": sec1_formula}
+# NAS-4 (TS 24.501 4.4.4.2), judged at the line that acts on a downlink
+_DL = '(event == "n1" and dir == "dl")'
+_SMC = '"security_mode_command"'
+# the lines that act on the open downlink, and those that close it without acting
+_ACT = ('((event == "n1" and dir == "ul") or (event == "state" and layer == "5gmm")'
+        ' or event in ["kausf", "usim"] or (event == "primitive" and src == "nas"))')
+_CLOSE = f'({_DL} or event in ["discarded", "input"] or {_ACT})'
+_PENDING = f"Y ((not {_CLOSE}) S ({_DL} and has(sht)))"
+# the rows of nas.protection.UNPROTECTED, by message (a test keeps the two in step)
+UNPROTECTED_ROWS = {
+    "identity_request": f"last(identity_type, {_DL}) == 1",
+    "authentication_request": None,
+    "authentication_result": None,
+    "authentication_reject": None,
+    "registration_reject": f"not last(cause, {_DL}) == 76",
+    "service_reject": f"not last(cause, {_DL}) == 76",
+    "deregistration_accept": f'prev(to, {_STATE}) == "5GMM-DEREGISTERED-INITIATED"',
+}
+
+
+def nas4_formula() -> str:
+    """A downlink the UE must not process (4.4.4.2) is not acted on: judged at the line
+    that acts on it (the invariant names the downlink's own line)."""
+    released = sorted({s for pair in ALLOWED_STATE_CHANGES for s in pair
+                       if s == "5GMM-NULL" or (s.startswith("5GMM-DEREGISTERED")
+                                               and s != "5GMM-DEREGISTERED-INITIATED")})
+    reset = (f'((event == "input" and action in ["lower_layer_failure", "power_off"])'
+             f" or ({_STATE} and to in [{_strings(released)}]))")
+    ngksi = (f"O ({_ACT} and {_PENDING} and last(msg, {_DL}) == {_SMC}"
+             f" and last(ngksi, {_DL}) >= 0)")
+    verified = (f"{_ACT} and {_PENDING} and last(sht, {_DL}) in [1, 2]"
+                f' and not last(mac, {_DL}) == "failed" and {ngksi}')
+    secure = (f'(not {reset}) S (((event == "n1" and dir == "ul"'
+              f' and msg == "security_mode_complete")'
+              f" or ({verified})) and not {reset})")
+    allowed = " or ".join(f'(last(msg, {_DL}) == "{m}"' + (f" and {c})" if c else ")")
+                          for m, c in UNPROTECTED_ROWS.items())
+    return (f"{_ACT} and {_PENDING}\n"
+            f"-> not ((last(msg, {_DL}) == {_SMC}\n"
+            f'         and (not last(sht, {_DL}) == 3 or last(mac, {_DL}) == "failed"))\n'
+            f"        or (not last(msg, {_DL}) == {_SMC}\n"
+            f'            and (last(sht, {_DL}) == 0 or last(mac, {_DL}) == "failed")\n'
+            f"            and (Y ({secure})\n"
+            f"                 or not ({allowed}))))")
+
+
+GENERATED = {"P-NAS-2": nas2_formula, "P-NAS-4": nas4_formula, "P-SEC-1": sec1_formula}
 
 
 def regenerate(text: str) -> str:

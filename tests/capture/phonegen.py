@@ -19,6 +19,7 @@ import copy
 
 from ue_stack.capture.ngap import _ngap_pdu
 from ue_stack.crypto import aka
+from ue_stack.crypto.milenage import milenage
 from ue_stack.crypto.nas_security import INTEGRITY
 from ue_stack.nas.codec import protected_pdu
 
@@ -28,6 +29,10 @@ from .pcapgen import with_nas_pdu
 KAMF = bytes.fromhex("79d732bed7bbf1e729e9807e417b09967bae88f6870b53d5e6367f06c8e1e5a8")
 K_NAS_INT = aka.k_nas_int(KAMF, 2)
 T0 = 1_733_000_000.0  # epoch seconds, as a real tap stamps them
+# the recording's subscriber (tests/data/captures/README.md)
+K = bytes.fromhex("8baf473f2f8fd09487cccbd7097c6862")
+OPC = bytes.fromhex("8e27b6af0e692e750f32667a3b14605d")
+SNN = "5G:mnc093.mcc208.3gppnetwork.org"
 
 
 def protect(count: int, downlink: bool, plain: bytes, sht: int = 2) -> bytes:
@@ -68,6 +73,20 @@ def _renumbered(m: dict, ran: int, amf: int) -> dict:
             ie["value"] = ("AMF-UE-NGAP-ID", amf)
     pdu.set_val(value)
     return {**m, "ngap_hex": pdu.to_aper().hex()}
+
+
+def reauthentication(first: dict, good_mac: bool) -> bytes:
+    """A new challenge under the ngKSI in use (0): a fresh RAND, and an AUTN for it from
+    the subscriber's keys with the next SQN — or, for a broken MAC, the first challenge's
+    AUTN, whose MAC-A was computed for the other RAND."""
+    plain = bytes.fromhex(first["nas_pdu_hex"])  # 7e 00 56 ngKSI ABBA(4) 21 RAND 20 10 AUTN
+    rand, autn = plain[8:24], plain[26:42]
+    new_rand = bytes((rand[0] ^ 0xA5,)) + rand[1:]
+    if good_mac:
+        sqn = int.from_bytes(bytes(a ^ b for a, b in zip(
+            autn[:6], milenage(K, OPC, rand).ak, strict=True)), "big") + 32
+        autn = aka.aka_chain(K, OPC, new_rand, sqn.to_bytes(6, "big"), autn[6:8], SNN).autn
+    return plain[:8] + new_rand + plain[24:26] + autn
 
 
 def _at(m: dict, frame: int, time: float, nas: bytes | None = None) -> dict:
@@ -117,10 +136,7 @@ def phone_capture(doc: dict, *, duplicate_challenge: bool = True, duplicate_smc:
     add(msgs[5], 0.020)                    # REGISTRATION ACCEPT (DL COUNT 1)
     add(msgs[6], 0.015)                    # REGISTRATION COMPLETE (UL COUNT 1)
     if reauth_cause is not None:
-        challenge = bytearray(bytes.fromhex(msgs[1]["nas_pdu_hex"]))
-        if reauth_bad_mac:
-            challenge[-1] ^= 0x01          # the last octet of AUTN is in its MAC
-        add(msgs[5], 5.0, protect(2, True, bytes(challenge)))
+        add(msgs[5], 5.0, protect(2, True, reauthentication(msgs[1], good_mac=not reauth_bad_mac)))
         failure = bytes((0x7E, 0x00, 0x59, reauth_cause))
         add(msgs[6], 0.040, protect(2, False, failure))
     if update is not None:

@@ -102,7 +102,10 @@ def _auth(t: float, conn: int, sqn: int) -> Event:
     ev = Event(0, t, "dl", b"", "DownlinkNASTransport", conn,
                DecodedPdu("authentication_request"), Protection(None),
                name="authentication_request")
-    ev.auth = AuthEvidence(bytes(16), bytes(16), 0, b"\x00\x00", sqn=sqn.to_bytes(6, "big"))
+    # a RAND of its own per challenge: the same RAND again is a retransmission, answered
+    # from the stored RES* (TS 24.501 5.4.1.3.7), not a USIM check
+    ev.auth = AuthEvidence(round(t * 1000).to_bytes(16, "big"), bytes(16), 0, b"\x00\x00",
+                           sqn=sqn.to_bytes(6, "big"))
     return ev
 
 

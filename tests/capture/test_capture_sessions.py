@@ -40,7 +40,10 @@ def _auth(t: float, conn: int, sqn: int) -> Event:
         Protection(None),
         name="authentication_request",
     )
-    ev.auth = AuthEvidence(bytes(16), bytes(16), 0, b"\x00\x00", sqn=sqn.to_bytes(6, "big"))
+    # a RAND of its own per challenge: the same RAND again is a retransmission, answered
+    # from the stored RES* (TS 24.501 5.4.1.3.7), not a USIM check
+    ev.auth = AuthEvidence(round(t * 1000).to_bytes(16, "big"), bytes(16), 0, b"\x00\x00",
+                           sqn=sqn.to_bytes(6, "big"))
     return ev
 
 
@@ -147,3 +150,18 @@ def test_without_keys_no_sqn_state_is_claimed():
     events = [_reg(0, 1), _auth(1, 1, 0x120), _accept(2, 1)]
     plan = plan_sessions(events, with_sqn=False, notes=[], where="UE")
     assert plan.initial_sqn_ms is None
+
+
+def test_the_same_challenge_again_while_t3516_runs_is_no_replayed_sqn():
+    """TS 24.501 5.4.1.3.7: the same RAND again within T3516 is answered with the stored
+    RES*, without the USIM: accepting it again breaks no rule, so no NAS-3 is expected."""
+    first, again = _auth(1, 1, 0x120), _auth(2, 1, 0x120)
+    again.auth = first.auth
+    events = [_reg(0, 1), first, _accept(1.5, 1), again, _accept(2.5, 1)]
+    notes: list[str] = []
+    plan = plan_sessions(events, with_sqn=True, notes=notes, where="UE")
+    assert plan.deviations == [] and notes == []
+    later = _auth(40, 1, 0x120)  # after T3516 (30 s): the USIM sees it, and it is stale
+    later.auth = first.auth
+    plan = plan_sessions([*events, later, _accept(41, 1)], with_sqn=True, notes=[], where="UE")
+    assert len(plan.deviations) == 1

@@ -12,6 +12,7 @@ from typing import Any
 from ..crypto import aka
 from ..nas import codec
 from ..nas.codec import DecodedPdu, decode_pdu
+from ..nas.core import DEFAULT_TIMERS
 from ..nas.messages import NGKSI_NO_KEY, is_modelled
 from ..trace.schema import UE_OPS
 from .security import Protection
@@ -150,13 +151,18 @@ def plan_sessions(
     if not with_sqn:
         return plan
     model: int | None = None
+    retransmitted: tuple[bytes, float] | None = None  # the last accepted RAND, and when
     session_start: int | None = None
     first_in_session = True
     for i, ev in enumerate(events):
         if i in plan.starts:
             session_start, first_in_session = i, True
+            retransmitted = None  # a new session: T3516 does not run on
         if ev.auth is None or ev.auth.sqn is None:
             continue
+        if retransmitted is not None and ev.auth.rand == retransmitted[0] and (
+                ev.time - retransmitted[1] < T3516):
+            continue  # the same RAND again: answered from the stored RES*, no USIM check
         answer = answer_of(events, i)
         sqn = int.from_bytes(ev.auth.sqn, "big")
         evidence: int | None = None  # the USIM's state before this challenge, if known
@@ -201,6 +207,7 @@ def plan_sessions(
                 continue
         if accepted:
             model = sqn
+            retransmitted = (ev.auth.rand, ev.time)
     return plan
 
 
@@ -228,6 +235,11 @@ NEEDS_ANSWER = {
     (DL, "security_mode_command"): ((DL, "authentication_request"),),
     (DL, "registration_accept"): ((DL, "security_mode_command"), (DL, "authentication_request")),
 }
+# an uplink seen again within this many seconds is a duplicate in the capture, not the UE
+# retransmitting: the shortest NAS retransmission timer (T3517, TS 24.501 10.2) is 5 s
+DUPLICATE_WITHIN = 1.0
+# TS 24.501 10.2: while T3516 runs the UE answers the same RAND with the stored RES*
+T3516 = DEFAULT_TIMERS["T3516"]
 UNREADABLE = (DL, "?")  # a downlink that does not decode or decipher: any question
 # uplinks that never answer a downlink question (so they prove no answer lost)
 _NOT_ANSWERS = frozenset({"registration_request", "deregistration_request", "status"})
@@ -256,6 +268,15 @@ def _asks(key: tuple[str, str], ev: Event) -> bool:
     if key == (DL, "registration_accept"):
         return ev.plain is not None and "guti" in ev.plain.extra
     return key[0] == DL and key in QUESTIONS
+
+
+def _answered_71(events: list[Event], i: int) -> bool:
+    """The UE answered the challenge at ``i`` with #71 (ngKSI already in use): that answer
+    depends on which context the UE holds, which a skipped span may have changed (an SMC
+    the model never got), so the challenge is no point of resynchronisation."""
+    answer = answer_of(events, i)
+    return (answer is not None and answer.name == "authentication_failure"
+            and answer.plain is not None and answer.plain.fields.get("cause") == 71)
 
 
 def _same_question(a: Event, b: Event) -> bool:
@@ -287,6 +308,8 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
     skipping: str | None = None
     severity, label = "error", "gap: "  # of the span being skipped
     skipped_rand: bytes | None = None
+    fed_rand: bytes | None = None
+    last_ul: int | None = None  # the last uplink compared (not skipped)
     start = 0
     authenticated = False
     started = False  # a session start (initial registration) seen: the UE is registered
@@ -347,9 +370,11 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
             end_session(i)
         if i in plan.starts:
             authenticated, stored, started = False, plan.stored_ngksi.get(i), True
+            fed_rand = None
         if skipping is not None and (i in plan.starts or (
                 key == (DL, "authentication_request") and ev.plain is not None
-                and ev.plain.fields.get("rand") != skipped_rand)):
+                and ev.plain.fields.get("rand") not in (skipped_rand, fed_rand)
+                and not _answered_71(events, i))):
             out.gaps.append((start, i, skipping, severity))
             skipping = None
         if skipping is None:
@@ -360,6 +385,18 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
                     open_q[UNREADABLE] = i
                 continue
             question = QUESTION_OF.get(key)
+            if (key[0] == UL and last_ul is not None and events[last_ul].pdu == ev.pdu
+                    and ev.time - events[last_ul].time < DUPLICATE_WITHIN
+                    and (question is None or question not in open_q)):
+                # the same uplink octets again at once, answering nothing open: the
+                # capture shows one message twice (no NAS timer retransmits this fast).
+                # Not a gap: skipped with a note.
+                out.reasons[i] = f"{key[1]} repeated: the same uplink as frame " \
+                    f"{events[last_ul].frame}"
+                out.gaps.append((i, i + 1, out.reasons[i], "note"))
+                continue
+            if key[0] == UL:
+                last_ul = i
             op = ue_initiated_op(ev)
             if op is not None and (op not in UE_OPS or not started):
                 # replay has no way to make the model start it: an honest expectation
@@ -374,7 +411,10 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
             asked = sorted((j, q) for q, j in open_q.items()
                            if q != UNREADABLE and _asks(q, events[j]))
             if key == (DL, "authentication_request"):
+                # the model has this RAND (and may answer it again from T3516's RES*):
+                # a challenge repeating it after a gap is no point of resynchronisation
                 authenticated = True
+                fed_rand = ev.plain.fields.get("rand") if ev.plain is not None else None
             if lost:
                 gap(open_q[lost[0]], f"the answer to {lost[0][1]} is not in the capture")
             elif (key == (DL, "security_mode_command") and not authenticated

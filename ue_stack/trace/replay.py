@@ -131,6 +131,7 @@ class Nas3Matcher:
         self._queue.append(_Expectation(rec.line, rec.message, owner))
 
     def uplink(self, message: NasMessage) -> None:
+        self._pass_skipped(message)
         head = self._queue[0] if self._queue else None
         span = head.line if head is not None and head.skipped else self.suspended_at
         if span is not None and (head is None or head.skipped or head.message.msg != message.msg):
@@ -161,6 +162,23 @@ class Nas3Matcher:
             self._fail(f"{message.msg} differs from trace line {head.line}: " + "; ".join(diffs))
         else:
             self._record(NAS3, True, self._seq(), self._now(), "")
+
+    def _pass_skipped(self, message: NasMessage) -> None:
+        """Skipped records at the head that the same input's expected answer follows (an
+        uplink the capture shows twice, then the answer to the downlink before them): the
+        model's uplink is that answer, so they are passed, not taken for a gap's span."""
+        queue = self._queue
+        if not queue or not queue[0].skipped:
+            return
+        owner = queue[0].owner
+        for n, e in enumerate(queue):
+            if e.owner != owner:
+                return
+            if not e.skipped:
+                if e.message.msg == message.msg:
+                    for _ in range(n):
+                        queue.popleft()
+                return
 
     def missing(self, before_owner: int | None = None) -> None:
         """Report expectations that belong to inputs before ``before_owner`` (all if None)."""

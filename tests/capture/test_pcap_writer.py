@@ -4,6 +4,7 @@ PPID 60)."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -150,3 +151,39 @@ def test_tshark_names_every_simulated_message(tmp_path: Path) -> None:
              0x5E: "security_mode_complete"}
     assert all(r[0] == "1" for r in rows)  # CRC32c good
     assert [names[int(r[2], 16)] for r in rows] == [m for _, _, m in _n1_lines(log)]
+
+
+def _stamps(pcap: Path) -> list[float]:
+    import dpkt
+
+    with pcap.open("rb") as f:
+        return [float(ts) for ts, _ in dpkt.pcap.Reader(f)]
+
+
+def test_simulated_pcap_times_are_not_1970_and_always_increase(tmp_path, capsys):
+    """A scenario runs from model time 0 and sends several messages at one instant: the
+    frames start at 2000-01-01 (not the epoch) and each is later than the one before."""
+    pcap = tmp_path / "w2.pcap"
+    main(["simulate", "w2-smc-lost", "--pcap", str(pcap)])
+    stamps = _stamps(pcap)
+    assert len(stamps) > 5 and stamps[0] >= 946684800.0
+    assert all(b > a for a, b in itertools.pairwise(stamps))
+
+
+def test_pcap_epoch_chooses_the_first_frame_time(tmp_path, capsys):
+    pcap = tmp_path / "w2.pcap"
+    main(["simulate", "w2-smc-lost", "--pcap", str(pcap), "--pcap-epoch", "2026-12-06T10:00:00Z"])
+    stamps = _stamps(pcap)
+    assert stamps[0] == pytest.approx(1796551200.0)  # 2026-12-06T10:00:00Z
+    main(["simulate", "w2-smc-lost", "--pcap", str(pcap), "--pcap-epoch", "1796551200"])
+    assert _stamps(pcap)[0] == pytest.approx(1796551200.0)
+    assert main(["simulate", "w2-smc-lost", "--pcap", str(pcap), "--pcap-epoch", "soon"]) == 2
+    assert "--pcap-epoch" in capsys.readouterr().err
+
+
+def test_epoch_seconds_in_a_trace_are_kept_as_the_frame_times():
+    """A trace whose t already are epoch seconds (a capture's own clock) keeps them."""
+    writer = PcapWriter.__new__(PcapWriter)
+    writer.epoch, writer._offset, writer._last = None, None, None
+    assert writer._stamp(1_700_000_000.5) == 1_700_000_000.5
+    assert writer._stamp(1_700_000_000.5) == pytest.approx(1_700_000_000.500001)

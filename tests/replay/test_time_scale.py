@@ -65,14 +65,18 @@ def test_a_shifted_trace_replays_to_the_same_exchanges_and_keeps_its_t(tmp_path,
     assert report["verdict"] == base_report["verdict"]
 
 
-def test_the_pcap_of_a_trace_in_epoch_milliseconds_is_written_from_0(tmp_path):
-    """A pcap record holds 32-bit seconds: times that do not fit start at 0."""
+def test_the_pcap_of_a_trace_in_epoch_milliseconds_is_written_from_2000(tmp_path):
+    """A pcap record holds 32-bit seconds: times that do not fit start at the default
+    epoch, 2000-01-01 UTC (not 1970, issue 28), and keep their order."""
     import dpkt
+
+    from ue_stack.capture.writer import DEFAULT_EPOCH
 
     _replay(tmp_path, _shifted(tmp_path, 1.7e12)[0])
     with open(tmp_path / "n1.pcap", "rb") as f:
         stamps = [ts for ts, _ in dpkt.pcap.Reader(f)]
-    assert stamps and 0 <= stamps[0] < 1 and stamps == sorted(stamps)
+    assert stamps and DEFAULT_EPOCH <= stamps[0] < DEFAULT_EPOCH + 1
+    assert stamps == sorted(stamps)
 
 
 def test_the_pcap_of_a_trace_in_epoch_seconds_keeps_the_epoch(tmp_path):

@@ -37,6 +37,12 @@ _VTAG = 0x5A5A0001
 # a pcap record's seconds are an unsigned 32-bit field; the fraction is rounded to ns,
 # so stay a second short of the end
 PCAP_MAX_SECONDS = float(2**32 - 2)
+# Model times below this are relative (a scenario or an imported capture starts at 0): the
+# pcap places them after DEFAULT_EPOCH, not in January 1970. At or above it (1973-03-03)
+# they already are epoch seconds and are written as they are.
+ABSOLUTE_FROM = 1e8
+DEFAULT_EPOCH = 946684800.0  # 2000-01-01T00:00:00Z; `--pcap-epoch` chooses another
+TICK = 1e-6  # frames at the same model time are this far apart, in order
 
 
 def message_of(record: dict[str, Any]) -> NasMessage | None:
@@ -71,8 +77,11 @@ class PcapWriter:
     REQUEST the model sent without an identity, into the null-scheme SUCI built from the
     UE's SUPI (what a UE without a 5G-GUTI sends, TS 24.501 5.5.1.2.2)."""
 
-    def __init__(self, path: str | Path, plmn: tuple[str, str] = ("001", "01")) -> None:
+    def __init__(self, path: str | Path, plmn: tuple[str, str] = ("001", "01"),
+                 epoch: float | None = None) -> None:
         self.path = Path(path)
+        self.epoch = epoch  # --pcap-epoch: the first frame's time stamp
+        self._last: float | None = None
         self.plmn = plmn
         self._plmn_id = encode_plmn(*plmn)
         self._file: BinaryIO = open_output(self.path, "--pcap")
@@ -142,15 +151,27 @@ class PcapWriter:
         self._frame(direction, ue, ngap, self._stamp(float(record.get("t") or 0.0)))
 
     def _stamp(self, t: float) -> float:
-        """The frame's time stamp: the model time itself where a pcap record holds it
-        (0 <= t < 2^32 s: 1970..2106, epoch seconds included). A trace at other times
-        (epoch milliseconds, negative t, 1e300) has its frames stamped from 0 at its
-        first frame instead — the span of a run is at most MAX_SPAN plus its last
-        timers, far below 2^32 s; anything still outside is clamped, never a crash."""
+        """The frame's time stamp. With ``epoch`` (``--pcap-epoch``) the first frame is at
+        ``epoch`` and the others follow at their model-time distance. Without it, model
+        times that already are epoch seconds (``ABSOLUTE_FROM`` on) are kept; relative ones
+        (a scenario, an imported capture from 0) count from ``DEFAULT_EPOCH``, and a trace
+        at other scales (epoch milliseconds, negative t) from ``DEFAULT_EPOCH`` at its first
+        frame. Stamps always increase: frames at one model time are ``TICK`` apart, in
+        the order they crossed N1. Anything outside a pcap's range is clamped."""
         if self._offset is None:
-            fits = 0 <= t <= PCAP_MAX_SECONDS - 2 * MAX_SPAN
-            self._offset = 0.0 if fits else t
-        return min(max(t - self._offset, 0.0), PCAP_MAX_SECONDS)
+            if self.epoch is not None:
+                self._offset = t - self.epoch
+            elif ABSOLUTE_FROM <= t <= PCAP_MAX_SECONDS - 2 * MAX_SPAN:
+                self._offset = 0.0
+            elif 0 <= t < ABSOLUTE_FROM:
+                self._offset = -DEFAULT_EPOCH
+            else:
+                self._offset = t - DEFAULT_EPOCH
+        stamp = min(max(t - self._offset, 0.0), PCAP_MAX_SECONDS)
+        if self._last is not None and stamp <= self._last:
+            stamp = self._last + TICK
+        self._last = stamp
+        return stamp
 
     def _frame(self, direction: str, ue: _Ue, ngap: bytes, t: float) -> None:
         (src, sport), (dst, dport) = (GNB, AMF) if direction == "ul" else (AMF, GNB)

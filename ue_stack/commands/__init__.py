@@ -137,3 +137,29 @@ def properties_of(args: Any) -> tuple[Any, ...]:
     from ..properties import load_properties
 
     return load_properties(files, reserved=INVARIANT_IDS)
+
+
+def epoch_option(text: str) -> float:
+    """``--pcap-epoch``: epoch seconds, or an ISO 8601 date and time (UTC unless it says)."""
+    import argparse
+    from datetime import UTC, datetime
+
+    try:
+        value = float(text)
+    except ValueError:
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be epoch seconds or an ISO 8601 time (2026-12-06T10:00:00Z), got "
+                f"{text!r}") from None
+        value = (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    if not 0 <= value < 2**32 - 2:
+        raise argparse.ArgumentTypeError("must lie between 1970 and 2106 (a pcap's range)")
+    return value
+
+
+def add_pcap_epoch(parser: Any) -> None:
+    parser.add_argument("--pcap-epoch", type=epoch_option, metavar="WHEN",
+                        help="--pcap: the first frame's time (epoch seconds or ISO 8601); "
+                             "default: the model times, from 2000-01-01 when they are relative")

@@ -40,6 +40,9 @@ def run(args: Any) -> int:
         raise InputError(f"--depth must be 1..{MAX_DEPTH}, got {args.depth}", field="--depth")
     if not 1 <= args.jobs <= MAX_JOBS:
         raise InputError(f"--jobs must be 1..{MAX_JOBS}, got {args.jobs}", field="--jobs")
+    if args.outdir == "-":  # a folder of traces and a summary cannot go to stdout
+        raise InputError("names a folder (summary.json and one trace per finding); '-' "
+                         "(stdout) is not one", field="-o")
     engine = engine_of(args)
     outdir = Path(args.outdir) if args.outdir else None
     if outdir is not None:

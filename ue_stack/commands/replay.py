@@ -39,6 +39,7 @@ from ..trace.schema import UeConfig, suci_name
 from . import (
     add_ci_options,
     add_engine_options,
+    add_pcap_epoch,
     add_property_option,
     engine_of,
     jsonl_inputs,
@@ -77,6 +78,7 @@ def register(sub: Any) -> None:
                    "concealed SUCI is de-concealed to its SUPI (and its --keys row)")
     p.add_argument("--jobs", type=int_option(1, MAX_JOBS), default=1, metavar="N",
                    help="replay N traces at once in separate processes")
+    add_pcap_epoch(p)
     add_ci_options(p)
     add_property_option(p)
     add_engine_options(p)
@@ -105,7 +107,8 @@ def replay_one(path: str, options: Options, log_path: str | None,
                diagram_path: str | None, progress: Any = None, *,
                pcap_path: str | None = None, html: bool = False,
                only_ues: frozenset[str] | None = None,
-               properties: tuple[Any, ...] = ()) -> TraceOutcome:
+               properties: tuple[Any, ...] = (), pcap_epoch: float | None = None,
+               ) -> TraceOutcome:
     """Replay one trace end to end; an input error becomes ``TraceOutcome.error``. With
     ``only_ues`` (``--ue``), a trace of another UE is skipped. ``properties``
     (``--property``) are checked beside the invariants."""
@@ -122,7 +125,7 @@ def replay_one(path: str, options: Options, log_path: str | None,
             if pcap_path:  # dpkt only when asked: start-up counts on many short traces
                 from ..capture.writer import PcapWriter
 
-                outputs.append(PcapWriter(pcap_path, _plmn(header)))
+                outputs.append(PcapWriter(pcap_path, _plmn(header), pcap_epoch))
             timeline: Timeline | None = None
             if html:  # imported only when asked, like dpkt above
                 from ..html_report import Timeline
@@ -250,7 +253,8 @@ def replay_report(args: Any, show_progress: bool = True,
     pcaps = per_input(args.pcap, "--pcap", paths, ".pcap")
     jobs: list[dict[str, Any]] = [
         {"path": str(p), "options": options, "log_path": log, "diagram_path": diagram,
-         "pcap_path": pcap, "html": bool(args.html), "only_ues": only_ues(args),
+         "pcap_path": pcap, "pcap_epoch": args.pcap_epoch, "html": bool(args.html),
+         "only_ues": only_ues(args),
          "properties": properties}
         for p, log, diagram, pcap in zip(paths, logs, diagrams, pcaps, strict=True)]
     with terminal_progress("replay", "trace", len(jobs), enabled=show_progress) as bar:

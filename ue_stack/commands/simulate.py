@@ -18,16 +18,27 @@ from ..limits import MAX_UES, int_option
 from ..progress import terminal_progress
 from ..report import summary_lines, violated_invariants, write_report
 from ..runner import CheckedRun
-from ..scenarios import Scenario, builtin_scenarios, load_scenario
+from ..scenarios import Scenario, builtin_names, builtin_scenarios, builtin_text, load_scenario
 from ..simulation import Recorder, Simulation
-from . import add_ci_options, add_property_option, only_ues, properties_of, write_ci
+from . import (
+    add_ci_options,
+    add_pcap_epoch,
+    add_property_option,
+    only_ues,
+    properties_of,
+    write_ci,
+)
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("simulate")
     p.add_argument("scenario", nargs="?", metavar="NAME|FILE",
                    help="a built-in scenario name or a scenario TOML file")
-    p.add_argument("--list", action="store_true", help="list the built-in scenarios")
+    p.add_argument("--list", action="store_true",
+                   help="list the built-in scenarios: name and description, aligned")
+    p.add_argument("--show", metavar="NAME",
+                   help="print a built-in scenario's TOML (a start for your own; "
+                        "docs/scenarios.md)")
     p.add_argument("--app-mode", choices=APP_MODES, help="override the scenario's app_mode")
     p.add_argument("--akma-defer", choices=("on", "off"), help="override akma_defer")
     p.add_argument("--ues", type=int_option(1, MAX_UES), default=1, metavar="N",
@@ -47,6 +58,7 @@ def register(sub: Any) -> None:
     p.add_argument("--html", metavar="FILE", help="one self-contained HTML report")
     p.add_argument("--pcap", metavar="FILE",
                    help="what crossed N1 as a pcap (NGAP/NAS-5GS) Wireshark opens")
+    add_pcap_epoch(p)
     add_ci_options(p, per_ue=True)
     add_property_option(p)
     p.set_defaults(run=run)
@@ -54,8 +66,17 @@ def register(sub: Any) -> None:
 
 def run(args: Any) -> int:
     if args.list:
-        for scenario in builtin_scenarios():
-            print(f"{scenario.name} {scenario.description}")
+        scenarios = builtin_scenarios()
+        width = max(len(s.name) for s in scenarios)
+        for scenario in scenarios:
+            print(f"{scenario.name:<{width}} {scenario.description}")
+        return 0
+    if args.show:
+        load_scenario(args.show)  # an unknown name: one line, with a did-you-mean
+        if args.show not in builtin_names():
+            raise InputError("--show prints a built-in scenario; a file is already at hand",
+                             file=args.show)
+        print(builtin_text(args.show), end="")
         return 0
     report = simulate_report(args)
     if args.report != "-":  # else the report is all that goes to stdout
@@ -100,7 +121,8 @@ def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,
     expect = None if expected is None else {"verdict": expected.verdict,
                                             "violations": list(expected.violations)}
     net = scenario.network
-    outputs: list[Any] = [PcapWriter(args.pcap, (net.mcc, net.mnc))] if args.pcap else []
+    outputs: list[Any] = ([PcapWriter(args.pcap, (net.mcc, net.mnc), args.pcap_epoch)]
+                          if args.pcap else [])
     timeline = Timeline(scenario.name) if args.html else None
     if timeline is not None:
         outputs.append(timeline)

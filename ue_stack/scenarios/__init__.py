@@ -65,6 +65,7 @@ Errors are ``InputError`` naming the file, the line where it can be found, and t
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -636,7 +637,8 @@ def _violations(v: Any) -> tuple[str, ...]:
     return tuple(sorted(set(v)))
 
 
-def _builtin_text(name: str) -> str:
+def builtin_text(name: str) -> str:
+    """The TOML of a built-in scenario, as shipped (``simulate --show``)."""
     return resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
 
 
@@ -654,9 +656,11 @@ def load_scenario(path_or_name: str | Path, keys: Keys | None = None) -> Scenari
             raise InputError(not_utf8(exc), file=text_path) from None
         return parse_scenario(text, text_path, keys)
     if text_path not in builtin_names():
+        close = difflib.get_close_matches(text_path, builtin_names(), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
         raise InputError(f"no built-in scenario {text_path!r} "
-                         f"(see `ue-stack simulate --list`)", field="SCENARIO")
-    return parse_scenario(_builtin_text(text_path), f"{text_path}.toml")
+                         f"(see `ue-stack simulate --list`){hint}", field="SCENARIO")
+    return parse_scenario(builtin_text(text_path), f"{text_path}.toml")
 
 
 def builtin_names() -> list[str]:

@@ -11,6 +11,8 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ue_stack.app.akma_client import AkmaClient
 from ue_stack.cli import main
@@ -30,7 +32,9 @@ from ue_stack.network.hn_reauth import HomeNetworkReauth
 from ue_stack.network.nef import Nef
 from ue_stack.primitives import ObtainAkmaKeyRequest
 from ue_stack.rel18 import MAX_RETRIES, RETRY_DELAY_S
-from ue_stack.scenarios import builtin_names, parse_scenario
+from ue_stack.runner import CheckedRun
+from ue_stack.scenarios import Step, builtin_names, load_scenario, parse_scenario
+from ue_stack.simulation import Simulation
 
 SUPI = "001010000000001"
 KAKMA = Key(bytes(range(32)))
@@ -321,3 +325,61 @@ def test_each_recorded_rel18_trace_fails_legacy_cache_with_exactly_akma1_and_akm
                  "--report", str(report)]) == 1
     invariants = json.loads(report.read_text())["invariants"]
     assert sorted(i for i, c in invariants.items() if c["violations"]) == ["AKMA-1", "AKMA-4"]
+
+
+# -- properties over timings ----------------------------------------------------------------
+
+
+def verdict(scenario, app_mode: str = "per-kaf") -> list[str]:
+    sim = Simulation(scenario, app_mode=app_mode)
+    with CheckedRun(scenario.name) as run:
+        run.execute(lambda sink, app1: sim.run(app1, sink))
+        report = run.report(None)
+    return sorted(i for i, c in report["invariants"].items() if c["violations"])
+
+
+def with_requests(scenario, period: float, times: list[float], **options):
+    """``scenario`` with the home network's period, these kaf_request times (after its
+    registration steps), and ``options``."""
+    base = [s for s in scenario.steps if s.kind == "ue"]
+    app = next(s for s in scenario.steps if s.op == "kaf_request")
+    steps = base + [replace(app, t=t, fields={k: v for k, v in app.fields.items()
+                                               if k != "expect"}) for t in times]
+    return replace(scenario, network=replace(scenario.network, hn_reauth_period=period),
+                   options={**scenario.options, **options},
+                   steps=tuple(sorted(steps, key=lambda s: s.t)))
+
+
+REQUEST_TIMES = st.lists(st.floats(1.0, 400.0, allow_nan=False), min_size=1, max_size=8)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(period=st.floats(20.0, 200.0), times=REQUEST_TIMES)
+def test_per_kaf_with_deferral_keeps_every_invariant_whatever_the_refresh_timing(
+        period, times):
+    """However often the home network re-authenticates and whenever the application asks,
+    per-kaf upper layers with NAS deferral never present a stale A-KID."""
+    scenario = with_requests(load_scenario("hn-triggered-reauth"), period, times)
+    assert verdict(scenario) == []
+
+
+W1_HITS = st.lists(st.tuples(st.integers(1, 3), st.floats(0.0, 0.99)), min_size=1, max_size=4)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(period=st.floats(20.0, 200.0), times=REQUEST_TIMES, hits=W1_HITS,
+       smc_delay=st.floats(0.1, 2.9))
+def test_failure_indications_recover_every_w1_session_of_per_kaf_without_deferral(
+        period, times, hits, smc_delay):
+    """Without deferral a request in W1 gets the replaced A-KID; with failure indications
+    the retries (1, 2, 3 s later) reach past any W1 shorter than 3 s, so per-kaf ends every
+    session ok. ``hits`` puts requests inside the W1 of refreshes 1..3 (the first KAUSF
+    is stored at 0.1 s; each SMC then takes ``smc_delay``)."""
+    in_w1 = [0.1 + k * period + f * smc_delay for k, f in hits]
+    scenario = with_requests(load_scenario("hn-triggered-reauth"), period, times + in_w1,
+                             akma_defer=False, af_failure_indication=True)
+    delay = [Step(0.0, "net", "delay_next",
+                  {"msg": "security_mode_command", "seconds": smc_delay, "count": 1000})]
+    scenario = replace(scenario, steps=tuple(sorted((*scenario.steps, *delay),
+                                                    key=lambda s: s.t)))
+    assert verdict(scenario) == []

@@ -183,7 +183,7 @@ class Simulation:
                 bus.log("note", layer="n1", text="downlink for an unknown UE dropped",
                         ue=event.supi, msg=event.message.msg)
                 return
-            for delay, message in twin.link(event.supi).apply(event.message):
+            for delay, message in twin.link(event.supi).apply(event.message, downlink=True):
                 deliver = _downlink(stack, message, recorder)
                 if delay > 0:
                     bus.loop.call_later(delay, deliver)

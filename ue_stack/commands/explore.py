@@ -23,8 +23,10 @@ def register(sub: Any) -> None:
     p.add_argument("--depth", type=int, default=6, help="moves per path (default 6)")
     p.add_argument("--app-mode", choices=("per-kaf", "legacy-cache"), default="per-kaf")
     p.add_argument("--akma-defer", choices=("on", "off"), default="on")
-    p.add_argument("--attacker", choices=("none", "drop", "drop+replay"), default="none",
-                   help="an on-path attacker on N1: drops downlinks, replays earlier ones")
+    p.add_argument("--attacker", choices=("none", "drop", "drop+replay", "forge"), default="none",
+                   help="an on-path attacker on N1: drops downlinks, replays earlier ones; "
+                        "forge also injects them plain, with a bad MAC, or replays a "
+                        "protected one (no keys)")
     p.add_argument("-o", dest="outdir", metavar="DIR",
                    help="write DIR/summary.json and one trace per finding")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")

@@ -12,8 +12,12 @@ Moves:
   SQN or a bad MAC, SMC with 128-NIA2 or 5G-IA0, REGISTRATION ACCEPT, REGISTRATION REJECT
   and network DEREGISTRATION REQUEST with causes, AAnF context removal;
 - attacker on N1 (``--attacker``): drop a network move's downlink (it never reaches the
-  UE, written as an ``x-note``), replay a downlink sent earlier. It forges no MAC and no
-  RES*. Uplinks are not dropped: replay's shadow network follows the model's uplink, so
+  UE, written as an ``x-note``), replay a downlink sent earlier. ``forge`` adds what an
+  attacker without the keys can send (TS 24.501 4.4.4.2, 4.4.3.1; the moves of
+  ``forged_moves``): a network message injected plain (``sht`` 0), with a MAC that fails, and a
+  protected downlink of the context replayed with its first NAS COUNT (the SMC: 0, else
+  1) — its MAC good, since the network made it. It forges no RES*. Uplinks are not
+  dropped: replay's shadow network follows the model's uplink, so
   a lost uplink cannot be written as a trace (a lost AUTHENTICATION RESPONSE looks to
   the UE like a lost SMC, which ``drop`` covers);
 - the UE: power on/off, USIM removal/insertion, registration, deregistration, lower-layer
@@ -41,7 +45,7 @@ GUTI = "00f110010040000000a1"
 UA_TLS = "0100000007"  # Ua* shared-key TLS 1.3 (TS 33.220 Annex H)
 APPS = ("mail",)
 STEP = 0.1  # model seconds between moves: far below every timer, so none fires unasked
-ATTACKERS = ("none", "drop", "drop+replay")
+ATTACKERS = ("none", "drop", "drop+replay", "forge")
 NGKSI_VALUES = 7  # ngKSI 0..6 (TS 24.501 9.11.3.32)
 # USIM invalid (5.5.1.2.5); PLMN not allowed; tracking area not allowed (5.5.1.3.5)
 REGISTRATION_REJECT_CAUSES = (3, 11, 12)
@@ -162,6 +166,36 @@ def network_moves(net: NetView) -> Iterator[tuple[str, dict[str, Any], str, NetV
            "network: the AAnF removes the UE's AKMA context (Naanf_AKMA_Context_Remove)", net)
 
 
+# The attacker's forgeries (``--attacker forge``): the network moves worth sending without
+# keys — what 4.4.4.2 lets through before secure exchange and what it must stop after it
+# (5GBaseChecker's NAS inputs: plain AUTHENTICATION/IDENTITY REQUEST, REGISTRATION ACCEPT,
+# DEREGISTRATION REQUEST; the SMC without integrity or replayed).
+FORGED_PLAIN = ("challenge", "identity-request", "registration-accept", "authentication-reject",
+                "registration-reject-3", "network-deregistration-3", "smc-nia2")
+FORGED_BAD_MAC = ("smc-nia2", "registration-accept", "network-deregistration-3")
+REPLAYED_PROTECTED = ("smc-nia2", "registration-accept")
+
+
+def forged_moves(net: NetView) -> Iterator[tuple[Move, float | None]]:
+    """The attacker's injected downlinks; the network never learns of them (``net``)."""
+    by_name = {name: record for name, record, _, _ in network_moves(net)}
+    for name in (n for n in FORGED_PLAIN if n in by_name):
+        yield Move(f"inject-plain-{name}", {**by_name[name], "sht": 0},
+                   f"attacker: injects {by_name[name]['msg']} plain", net), None
+    for name in (n for n in FORGED_BAD_MAC if n in by_name):
+        smc = by_name[name]["msg"] == "security_mode_command"
+        yield Move(f"inject-bad-mac-{name}",
+                   {**by_name[name], "sht": 3 if smc else 2, "mac": "failed"},
+                   f"attacker: injects {by_name[name]['msg']} with a MAC that fails", net), None
+    for name in (n for n in REPLAYED_PROTECTED if n in by_name):
+        smc = by_name[name]["msg"] == "security_mode_command"
+        yield Move(f"replay-protected-{name}",
+                   {**by_name[name], "sht": 3 if smc else 2, "mac": "verified",
+                    "count": 0 if smc else 1},
+                   f"attacker: replays the context's protected {by_name[name]['msg']} "
+                   f"(NAS COUNT {0 if smc else 1})", net), None
+
+
 UE_OPS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
     ("power_on", "power_on", {}, "UE: switched on"),
     ("power_off", "power_off", {}, "UE: switched off without signalling"),
@@ -234,7 +268,9 @@ def moves(net: NetView, attacker: str, state: str,
         if is_dl and attacker != "none":
             yield Move(f"drop-{name}", None, f"attacker: drops it on N1 ({note})",
                        replace(after, sent=after.sent)), None
-    if attacker == "drop+replay":
+    if attacker == "forge":
+        yield from forged_moves(net)
+    if attacker in ("drop+replay", "forge"):
         for i, sent_record in enumerate(net.sent):
             record = dict(sent_record)
             yield Move(f"replay-{i}", record,

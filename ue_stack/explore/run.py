@@ -157,6 +157,9 @@ def _read(replay: Replay, run: CheckedRun, rows: set[int], net_key: Any,
         nas.deferred_requests, tuple(n for n, _ in timers), nas.attempt_counter,
         nas._auth_failures, _ngksi(nas.contexts.current), _ngksi(nas.contexts.partial),
         tuple(apps),
+        # what the protection boundary decides on (TS 24.501 4.4.4.2, 4.4.3.1): secure
+        # exchange, and whether a replayed first COUNT of the context would be a replay
+        nas.boundary.secure, _counted(nas.contexts.current), _counted(nas.contexts.partial),
         net_key(gen),
     )
     return Observation(key, nas.state is not mm.S.NULL, timers, replay.bus.now,
@@ -166,6 +169,10 @@ def _read(replay: Replay, run: CheckedRun, rows: set[int], net_key: Any,
 
 def _ngksi(ctx: Any) -> int | None:
     return None if ctx is None else ctx.ngksi
+
+
+def _counted(ctx: Any) -> bool | None:
+    return None if ctx is None else ctx.dl_count >= 0
 
 
 def _fp(k_akma: bytes) -> str:

@@ -20,7 +20,9 @@ before secure exchange is ``nas.protection.UNPROTECTED``, the one table):
   same context (a SECURITY MODE COMMAND naming a new ngKSI starts a new context).
 
 Secure exchange ends with the connection: 5GMM-NULL or DEREGISTERED, a lower layer
-failure (``input`` ``lower_layer_failure``).
+failure (``input`` ``lower_layer_failure``). The context (and its COUNTs) ends where the
+UE deletes it: a ``usim`` invalid/removed/inserted line, or a DEREGISTERED substate only a
+reject leads to (``CONTEXT_DELETED_IN``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from .base import Invariant, Record, Violation, ue_of
 SMC = "security_mode_command"
 ACTION_EVENTS = frozenset({"kausf", "usim"})
 RELEASED_PREFIXES = ("5GMM-NULL", "5GMM-DEREGISTERED")  # not DEREGISTERED-INITIATED
+# States a UE enters only by deleting its ngKSI and 5G NAS security context with it (a
+# reject, a lost USIM: TS 24.501 5.4.1.3.5, 5.5.1.2.5, 5.5.2.3.2): later COUNTs are new.
+CONTEXT_DELETED_IN = frozenset({"5GMM-DEREGISTERED.NO-SUPI", "5GMM-DEREGISTERED.LIMITED-SERVICE"})
 
 
 @dataclass(slots=True)
@@ -43,6 +48,7 @@ class _Pending:
     replay: str | None
     count: int | None
     smc_ngksi: int | None
+    default: bool = False  # no sht: the next COUNT of its context
 
 
 @dataclass(slots=True)
@@ -52,6 +58,7 @@ class _Ue:
     ngksi: int | None = None  # of the context the counts belong to
     last: int = -1
     pending: _Pending | None = None
+    smc: tuple[int, int] | None = None  # (ngKSI, COUNT) of an SMC acted on, until COMPLETE
 
 
 class Nas5(Invariant):
@@ -88,6 +95,12 @@ class Nas4(Invariant):
             out = self._acted(ue)
             if record.get("msg") == "security_mode_complete":
                 ue.secure = True
+                if ue.smc is not None:  # the SMC's context is taken into use
+                    ngksi, count = ue.smc
+                    if ngksi != ue.ngksi:
+                        ue.ngksi, ue.last = ngksi, count
+                    ue.last = max(ue.last, count)
+                    ue.smc = None
             return out
         if event == "discarded" or event == "input":
             ue.pending = None
@@ -104,15 +117,25 @@ class Nas4(Invariant):
                 ue.state = to
                 if to.startswith(RELEASED_PREFIXES) and to != "5GMM-DEREGISTERED-INITIATED":
                     ue.secure = False
+                if to in CONTEXT_DELETED_IN:
+                    ue.ngksi, ue.last = None, -1
             return out
         if event == "primitive" and record.get("src") != "nas":
             return []
-        return self._acted(ue)
+        out = self._acted(ue)
+        if event == "usim" and record.get("action") in ("invalid", "removed", "inserted"):
+            ue.ngksi, ue.last = None, -1  # the ngKSI and its context are deleted with it
+        return out
 
     def _open(self, ue: _Ue, record: Record) -> None:
         sht = record.get("sht")
         if not isinstance(sht, int):
-            return  # protected as the spec says (the v1 default): nothing to check
+            # Protected as the spec says (the v1 default): nothing to check, but acted on
+            # it takes the next downlink COUNT of its context (an SMC: of the one it names)
+            smc = record.get("ngksi") if record.get("msg") == SMC else None
+            if smc is not None or ue.ngksi is not None:
+                ue.pending = _Pending(record, None, None, None, smc, default=True)
+            return
         msg, mac, count = record.get("msg"), record.get("mac"), record.get("count")
         self.checked += 1
         forbidden: str | None = None
@@ -153,9 +176,15 @@ class Nas4(Invariant):
         if pending.replay is not None:
             out.append(self.nas5.at(record, f"acted on {pending.replay} "
                                             "(a replay, TS 24.501 4.4.3.1)"))
-        if pending.smc_ngksi is not None and pending.smc_ngksi != ue.ngksi:
-            ue.ngksi, ue.last = pending.smc_ngksi, -1
-        if pending.count is not None and pending.count > ue.last:
+        if pending.smc_ngksi is not None:
+            # its context counts from it once the UE completes it
+            same = pending.smc_ngksi == ue.ngksi
+            count = pending.count if pending.count is not None else (
+                ue.last + 1 if same else 0)
+            ue.smc = (pending.smc_ngksi, count)
+        elif pending.default:
+            ue.last += 1
+        elif pending.count is not None and pending.count > ue.last:
             ue.last = pending.count
         if record.get("sht") in (1, 2) and record.get("mac") != "failed" and ue.ngksi is not None:
             ue.secure = True  # a verified protected message establishes it

@@ -123,10 +123,11 @@ class Boundary:
         """None when the UE may act on ``message``; else why it is discarded."""
         protection = message.protection
         smc = message.msg == "security_mode_command"
-        if protection is None:  # a hand-written v1 record: what the spec says was sent
-            ctx = contexts.current
-            if not smc and ctx is not None and ctx.nia is not None:
-                ctx.dl_count += 1  # "with the next downlink COUNT"
+        if protection is None:  # a hand-written v1 record: what the spec says was sent,
+            # with the next downlink COUNT of its context (an SMC: of the one it names)
+            ctx = _named(contexts, message.get("ngksi")) if smc else contexts.current
+            if ctx is not None and (smc or ctx.nia is not None):
+                ctx.dl_count += 1
             return None
         if smc:
             return self._admit_smc(message, protection, contexts)

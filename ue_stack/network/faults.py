@@ -1,5 +1,7 @@
 """N1 link faults for simulation: lose, duplicate or delay the next message of a name, so
-the UE's and the AMF's timers and retransmissions get exercised.
+the UE's and the AMF's timers and retransmissions get exercised; and an attacker's
+downlinks (TS 24.501 4.4.4.2, 4.4.3.1): the next one of a name sent plain, or with a MAC
+that fails, or a protected downlink sent again (``last_protected``).
 
 The bus asks ``apply(message)`` for every message it carries (either direction) and
 delivers what comes back: ``[]`` (lost), ``[(0.0, m)]`` (untouched), ``[(0.0, m), (0.0,
@@ -13,11 +15,21 @@ from __future__ import annotations
 from collections import deque
 
 from ..events import Note, Outbox
-from ..nas.messages import MESSAGES, NasMessage
+from ..nas.messages import (
+    MESSAGES,
+    SHT_CIPHERED,
+    SHT_NEW_CONTEXT,
+    SHT_PLAIN,
+    NasMessage,
+    Protection,
+)
 
 DROP = "drop"
 DUPLICATE = "duplicate"
 DELAY = "delay"
+PLAIN = "plain"  # the attacker's copy without security protection (header type 0)
+BAD_MAC = "bad_mac"  # the attacker's copy with a forged MAC
+DOWNLINK_ONLY = frozenset({PLAIN, BAD_MAC})
 
 
 class LinkFaults:
@@ -25,7 +37,7 @@ class LinkFaults:
     scenarios run in zero time); faults add to it. The desync study sets it, since the
     window W1 lasts as long as the SECURITY MODE COMMAND takes to reach the UE."""
 
-    __slots__ = ("_rules", "latency", "outbox", "ue")
+    __slots__ = ("_protected", "_rules", "latency", "outbox", "ue")
 
     def __init__(self, outbox: Outbox | None = None, latency: float = 0.0,
                  ue: str | None = None) -> None:
@@ -33,6 +45,7 @@ class LinkFaults:
         self.outbox = outbox
         self.latency = latency
         self.ue = ue  # named in each fault's note, so a UE's story shows its lost messages
+        self._protected: dict[str, NasMessage] = {}  # last protected downlink per name
 
     def _add(self, msg: str, action: str, seconds: float, count: int) -> None:
         if msg not in MESSAGES:
@@ -55,17 +68,32 @@ class LinkFaults:
             raise ValueError(f"delay must not be negative, got {seconds}")
         self._add(msg, DELAY, float(seconds), count)
 
+    def plain_next(self, msg: str, count: int = 1) -> None:
+        """The next ``count`` downlinks named ``msg`` arrive without protection."""
+        self._add(msg, PLAIN, 0.0, count)
+
+    def bad_mac_next(self, msg: str, count: int = 1) -> None:
+        """The next ``count`` downlinks named ``msg`` arrive with a MAC that fails."""
+        self._add(msg, BAD_MAC, 0.0, count)
+
+    def last_protected(self, msg: str) -> NasMessage | None:
+        """The last protected downlink named ``msg`` this link carried (for a replay)."""
+        return self._protected.get(msg)
+
     def pending(self) -> int:
         """How many fault rules are still waiting for their message."""
         return sum(len(q) for q in self._rules.values())
 
-    def apply(self, message: NasMessage) -> list[tuple[float, NasMessage]]:
-        out = self._apply(message)
+    def apply(self, message: NasMessage, *, downlink: bool = False,
+              ) -> list[tuple[float, NasMessage]]:
+        if downlink and message.protection is not None and message.protection.protected:
+            self._protected[message.msg] = message
+        out = self._apply(message, downlink)
         return [(self.latency + d, m) for d, m in out] if self.latency else out
 
-    def _apply(self, message: NasMessage) -> list[tuple[float, NasMessage]]:
+    def _apply(self, message: NasMessage, downlink: bool) -> list[tuple[float, NasMessage]]:
         rules = self._rules.get(message.msg)
-        if not rules:
+        if not rules or (rules[0][0] in DOWNLINK_ONLY and not downlink):
             return [(0.0, message)]
         action, seconds = rules.popleft()
         if not rules:
@@ -81,4 +109,21 @@ class LinkFaults:
             return []
         if action == DUPLICATE:
             return [(0.0, message), (0.0, message)]
+        if action == PLAIN:
+            return [(0.0, NasMessage(message.msg, message.fields, Protection(SHT_PLAIN)))]
+        if action == BAD_MAC:
+            return [(0.0, _forged(message))]
         return [(seconds, message)]
+
+
+def _forged(message: NasMessage) -> NasMessage:
+    """``message`` with its MAC changed, as an attacker without the keys sends it: the
+    octets (where built) carry a flipped MAC bit, and the record says ``mac: failed``."""
+    p = message.protection
+    if p is None or not p.protected:
+        sht = SHT_NEW_CONTEXT if message.msg == "security_mode_command" else SHT_CIPHERED
+        return NasMessage(message.msg, message.fields, Protection(sht, "failed"))
+    pdu = p.pdu
+    if pdu is not None and len(pdu) >= 6:
+        pdu = pdu[:5] + bytes((pdu[5] ^ 0x01,)) + pdu[6:]
+    return NasMessage(message.msg, message.fields, Protection(p.sht, "failed", p.count, pdu))

@@ -25,7 +25,14 @@ from typing import Any
 from ..crypto.aka import serving_network_name
 from ..crypto.akma import realm
 from ..errors import LocalProtocolError
-from ..events import AfFailureIndication, AfSessionRequest, AfSessionResult, Note, Outbox
+from ..events import (
+    AfFailureIndication,
+    AfSessionRequest,
+    AfSessionResult,
+    Note,
+    Outbox,
+    SendN1,
+)
 from ..nas.messages import NasMessage
 from ..rel18 import HN_REAUTH_CLAUSE
 from .aanf import KAF_LIFETIME, Aanf
@@ -45,6 +52,9 @@ NET_OPS = (
     "drop_next",
     "duplicate_next",
     "delay_next",
+    "plain_next",
+    "bad_mac_next",
+    "replay_protected",
     "deregister",
     "reuse_ngksi_next",
     "sec_cap_mismatch_next",
@@ -165,6 +175,22 @@ class NetworkTwin:
                 self.link(supi).duplicate_next(fields["msg"], count)
             case "delay_next":
                 self.link(supi).delay_next(fields["msg"], float(fields["seconds"]), count)
+            case "plain_next":
+                self.link(supi).plain_next(fields["msg"], count)
+            case "bad_mac_next":
+                self.link(supi).bad_mac_next(fields["msg"], count)
+            case "replay_protected":
+                # an attacker sends the last protected downlink of that name again
+                # (TS 24.501 4.4.3.1: the UE must not take the same NAS COUNT twice)
+                old = self.link(supi).last_protected(fields["msg"])
+                if old is None:
+                    self.outbox.put(Note("n1-link", "nothing to replay",
+                                         {"msg": fields["msg"], "ue": supi}))
+                else:
+                    self.outbox.put(Note("n1-link", f"replay {fields['msg']}",
+                                         {"msg": fields["msg"], "fault": "replay",
+                                          "ue": supi}))
+                    self.outbox.put(SendN1(old, supi=supi))
             case "reuse_ngksi_next":
                 self.amf(supi).reuse_ngksi_next()
             case "sec_cap_mismatch_next":

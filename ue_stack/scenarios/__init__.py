@@ -50,7 +50,11 @@ Format (every table but ``[ue]`` optional; unknown keys are errors, to catch typ
 ``usim_inserted``'s ``ue`` is an inline table or a ``[step.ue]`` table after its step.
 ``net`` ops: the trace's ``aanf_context_remove``, ``reauthenticate`` and ``drop_next``
 (``msg``, optional ``count``), and, in simulation only, ``duplicate_next`` (``msg``,
-``count``), ``delay_next`` (``msg``, ``seconds``, ``count``), ``deregister`` (network
+``count``), ``delay_next`` (``msg``, ``seconds``, ``count``), the attacker's
+``plain_next`` and ``bad_mac_next`` (``msg``, ``count``: the next downlinks of that name
+arrive unprotected, or with a MAC that fails) and ``replay_protected`` (``msg``: the last
+protected downlink of that name is sent again, its NAS COUNT already taken; TS 24.501
+4.4.4.2, 4.4.3.1), ``deregister`` (network
 initiated; optional ``cause`` and ``re_registration_required``, TS 24.501 5.5.2.3.2),
 ``reuse_ngksi_next`` (the next challenge names the ngKSI in use: #71),
 ``sec_cap_mismatch_next`` (the next SMC replays a wrong UE security capability: #23),
@@ -357,6 +361,9 @@ OPS: dict[str, dict[str, _Spec]] = {
         "duplicate_next": {"msg": (_msg, True), "count": (_count, False)},
         "delay_next": {"msg": (_msg, True), "seconds": (seconds, True),
                        "count": (_count, False)},
+        "plain_next": {"msg": (_msg, True), "count": (_count, False)},
+        "bad_mac_next": {"msg": (_msg, True), "count": (_count, False)},
+        "replay_protected": {"msg": (_msg, True)},
         "deregister": {"cause": (_cause, False), "re_registration_required": (_bool, False)},
         "reuse_ngksi_next": {},
         "sec_cap_mismatch_next": {},

@@ -18,6 +18,7 @@ field, and a JSON null, read as None; a comparison with None is false.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -232,10 +233,22 @@ def compile_formula(formula: str, per: tuple[str, ...] = ("ue",)) -> Program:
               "    last[0] = st",
               "    return True",
               "  return feed"]
-    source = "\n".join(lines) + "\n"
+    source = "\n".join(_hoisted(lines, 3)) + "\n"
     namespace: dict[str, Any] = {**_RUNTIME, **gen.consts}
     exec(compile(source, f"<property {formula[:40]!r}>", "exec"), namespace)
     return Program(tuple(gen.init), namespace["make"], tuple(gen.shown.items()), source)
+
+
+def _hoisted(lines: list[str], start: int) -> list[str]:
+    """Read each field the code reads more than once into a local, once per line, at
+    ``start`` (most formulas test ``event`` in every atom)."""
+    body = "\n".join(lines[start:])
+    reads = re.findall(r"get\('([A-Za-z_][A-Za-z0-9_]*)'\)", body)
+    repeated = sorted({name for name in reads if reads.count(name) > 1})
+    for name in repeated:
+        body = body.replace(f"get({name!r})", f"f_{name}")
+    return [*lines[:start], *(f"    f_{name} = get({name!r})" for name in repeated),
+            *body.split("\n")]
 
 
 class PropertyMonitor:

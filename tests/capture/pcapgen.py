@@ -159,3 +159,58 @@ def as_pcap(doc: dict, uplink_frames: frozenset[int] = frozenset({0, 2, 4, 6})) 
         for i, m in enumerate(doc["messages"])
     ]
     return pcap(frames)
+
+
+class H2c:
+    """Frames of one h2c (HTTP/2 over TCP, no TLS) connection between two loopback network
+    functions, built with hyperframe and hpack: ``exchange`` gives the request's and the
+    response's Ethernet frames (TCP sequence numbers continue per direction)."""
+
+    def __init__(self, client: tuple[bytes, int], server: tuple[bytes, int]) -> None:
+        from hpack import Encoder
+
+        self.ends = {"c": client, "s": server}
+        self.seq = {"c": 1000, "s": 50000}
+        self.encoders = {"c": Encoder(), "s": Encoder()}
+        self.stream = 1
+        self.started = False
+
+    def _segment(self, side: str, payload: bytes) -> bytes:
+        src, dst = self.ends[side], self.ends["s" if side == "c" else "c"]
+        tcp = dpkt.tcp.TCP(sport=src[1], dport=dst[1], seq=self.seq[side], ack=1,
+                           flags=dpkt.tcp.TH_ACK | dpkt.tcp.TH_PUSH, data=payload)
+        self.seq[side] += len(payload)
+        ip = dpkt.ip.IP(src=src[0], dst=dst[0], p=6, data=tcp)
+        ip.len = 20 + len(bytes(tcp))
+        return ethernet(bytes(ip))
+
+    def _message(self, side: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
+        from hyperframe.frame import DataFrame, HeadersFrame
+
+        block = self.encoders[side].encode(headers)
+        h = HeadersFrame(self.stream, block, flags=["END_HEADERS"] + ([] if body else
+                                                                      ["END_STREAM"]))
+        out = h.serialize()
+        if body:
+            out += DataFrame(self.stream, body, flags=["END_STREAM"]).serialize()
+        return out
+
+    def exchange(self, method: str, path: str, request: object | None, status: int,
+                 response: object | None) -> list[bytes]:
+        import json as _json
+
+        from hyperframe.frame import SettingsFrame
+
+        req_body = _json.dumps(request).encode() if request is not None else b""
+        resp_body = _json.dumps(response).encode() if response is not None else b""
+        head = b""
+        if not self.started:  # RFC 9113 3.4: preface, then SETTINGS
+            head = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + SettingsFrame(0).serialize()
+            self.started = True
+        req = self._message("c", [(":method", method), (":scheme", "http"),
+                                  (":authority", "nf.example"), (":path", path),
+                                  ("content-type", "application/json")], req_body)
+        resp = self._message("s", [(":status", str(status)),
+                                   ("content-type", "application/json")], resp_body)
+        self.stream += 2
+        return [self._segment("c", head + req), self._segment("s", resp)]

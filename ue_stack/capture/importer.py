@@ -39,6 +39,7 @@ from ..nas.codec import DecodedPdu, decode_mobile_identity, decode_pdu, decode_p
 from ..nas.messages import MESSAGES, is_modelled
 from ..trace.schema import UE_OPS
 from ..trace.writer import TraceWriter, header
+from . import sbi
 from .ngap import NgapDecodeError, decode_ngap
 from .security import ENC_NAMES, Credentials, Protection, UeSecurity
 from .sessions import (
@@ -75,6 +76,8 @@ EXTRA_COUNT_NAMES = (
     "null_ciphered",
     "res_star_matched",
     "res_star_mismatched",
+    "sbi_messages",
+    "sbi_keys",
 )
 
 
@@ -227,6 +230,8 @@ class Importer:
         self.by_amf: dict[tuple, Conn] = {}
         self.ue_by_supi: dict[str, Ue] = {}
         self.ue_by_s_tmsi: dict[bytes, Ue] = {}
+        self.auth_keys: AuthKeys = dict(options.auth_keys or {})  # and those the SBI showed
+        self.sbi = sbi.Findings()
         self.hn_key_ids: dict[str, int] = {}  # SUPI -> key id of the SUCI --hn-key revealed
         # every NAS PDU with what security made of it: (frame, pdu, outer, protection)
         self.on_nas: Callable[[int, bytes, DecodedPdu, Protection], None] | None = None
@@ -237,6 +242,12 @@ class Importer:
             progress: Callable[[int], None] | None = None) -> ImportResult:
         """Import one capture; ``progress`` (if given) gets the NGAP PDUs read so far."""
         source = open_capture(path)
+        if source.reader is not None:  # HTTP/2 SBI beside the NGAP (capture/sbi.py)
+            self.sbi = sbi.read(source.reader)
+            self.auth_keys.update(
+                {r: k for r, k in self.sbi.auth_keys.items() if r not in self.auth_keys})
+            self.counts["sbi_messages"] = self.sbi.messages
+            self.counts["sbi_keys"] = len(self.sbi.auth_keys)
         undecodable: list[int] = []  # frames whose NGAP does not decode
         for message in source.messages:
             self.counts["ngap_pdus"] += 1
@@ -333,7 +344,7 @@ class Importer:
 
     def _new_ue(self) -> Ue:
         # --keys: the UE's row is found once its SUPI is known (_learn_supi)
-        security = UeSecurity(None if self.keys else self.credentials, self.options.auth_keys)
+        security = UeSecurity(None if self.keys else self.credentials, self.auth_keys)
         ue = Ue(len(self.ues) + 1, security)
         self.ues.append(ue)
         return ue
@@ -585,6 +596,7 @@ class Importer:
         probes = PROBE_PLACES.get(self.options.akma_probe or "", frozenset())
         records = _records(ue.events, plan, supi, ue_obj, skips=skips.reasons, probes=probes,
                            releases=ue.releases)
+        records = sbi.merge_net(records, self.sbi.net.get(supi or "", []), ue.events[0].time)
         late = [e.frame for e in ue.events if e.time - ue.events[0].time > MAX_SPAN]
         if late:  # a broken time stamp: the trace could not be read with it
             problems.append(problem(

@@ -116,7 +116,7 @@ class UeSecurity:
         self.credentials = credentials
         # --keys rows per RAND (KAUSF, KSEAF or KAMF taken in the network), for UEs whose K
         # is unknown; ``keyed`` says whether one of them gave a KAMF.
-        self.auth_keys = auth_keys or {}
+        self.auth_keys = auth_keys if auth_keys is not None else {}
         self.keyed = False
         self.supi: str | None = None
         self.snn: str | None = None

@@ -253,7 +253,8 @@ class Trace:
         op, fields = _op(kind, obj)
         if kind == "ue" and op == "power_on":
             self._powered_on = True
-        return TraceRecord(line=line, t=t, kind=kind, op=op, fields=fields,
+        # a `net` record an importer took from the capture's SBI has its frame too
+        return TraceRecord(line=line, t=t, kind=kind, op=op, fields=fields, frame=_frame(obj),
                            expect_state=_expect_state(obj))
 
     def _time(self, obj: dict[str, Any]) -> float:

@@ -509,6 +509,11 @@ class Replay:
             if op == "aanf_context_remove":
                 bus.log("input", kind="net", action=op, line=rec.line)
                 link.op(op, f)
+            elif op == "aanf_registered":
+                # measured in the capture (SBI, capture/sbi.py): logged where it happened;
+                # the shadow network keeps registering at RES* as it models
+                bus.log("input", kind="net", action=op, **evidence_of(rec),
+                        **{k: v for k, v in f.items() if k == "a_kid"})
             else:
                 self.stats.ignored_net_ops += 1
                 bus.log("note", layer="network", text=f"net {op} is simulation only: ignored "

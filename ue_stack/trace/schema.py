@@ -38,9 +38,14 @@ UE_OPS: dict[str, dict[str, bool]] = {
 }
 NET_OPS: dict[str, dict[str, bool]] = {
     "aanf_context_remove": {},
+    # the network registered the UE's AKMA anchor key, as a capture's SBI shows (FORMATS 8.5)
+    "aanf_registered": {"a_kid": False},
     "reauthenticate": {},
     "drop_next": {"msg": True},
 }
+# `net` ops an importer reads from a capture (what the network did, measured): a scenario
+# cannot make them happen, so they are trace-only
+OBSERVED_NET_OPS = frozenset({"aanf_registered"})
 OPS: dict[str, dict[str, dict[str, bool]]] = {"app": APP_OPS, "ue": UE_OPS, "net": NET_OPS}
 
 APP_MODES = ("per-kaf", "legacy-cache")

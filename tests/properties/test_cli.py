@@ -135,6 +135,24 @@ def test_an_unusable_property_file_is_one_stderr_line_and_exit_2(tmp_path, capsy
     assert not log.exists()  # refused before anything ran
 
 
+@pytest.mark.parametrize("formula", ["not " * 600 + "x == 1",
+                                     " and ".join(f"x == {n}" for n in range(3000))])
+def test_a_formula_beyond_the_checkers_limits_is_one_line_and_exit_2(tmp_path, capsys, formula):
+    props = write(tmp_path, f'[[property]]\nid = "P-DEEP"\nformula = "{formula}"\n')
+    assert main(["check", str(TRACES / "logs"), "--property", props]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "property 'P-DEEP'" in err and "too long or nests" in err
+
+
+def test_a_long_flat_chain_compiles():
+    """400 alternatives, or 300 parentheses: flat in the generated code (Python nests at
+    most 200 brackets)."""
+    from ue_stack.properties.monitor import compile_formula
+
+    assert compile_formula(" or ".join(f"seq == {n}" for n in range(400)))
+    assert compile_formula("(" * 300 + "seq == 1" + ")" * 300)
+
+
 def test_the_same_id_in_two_files_is_refused(tmp_path, capsys):
     props = write(tmp_path, KAF_FRESH)
     assert main(["check", str(TRACES / "logs"), "--property", props, "--property", props]) == 2

@@ -136,8 +136,9 @@ def _property(table: Mapping[str, Any], path: str, n: int, line: int | None) -> 
         else:
             at = f"formula line {row}, column {column}"
         raise InputError(f"{where}, {at}: {exc.message}", file=path, line=line) from None
-    except RecursionError:
-        raise bad("formula nested too deeply") from None
+    except RecursionError:  # the parser's and checker's own nesting limit
+        raise bad("the formula is too long or nests too deeply for this checker "
+                  "(split it into several properties)", "formula") from None
     return Property(pid, formula, text, clause, tuple(per), path)
 
 

@@ -25,7 +25,19 @@ from functools import cache
 from typing import Any
 
 from ..invariants.base import Record, Violation
-from .syntax import Binary, Compare, Field, Has, Last, Literal, Member, Node, Unary, parse
+from .syntax import (
+    Binary,
+    Compare,
+    Field,
+    Has,
+    Last,
+    Literal,
+    Member,
+    Node,
+    PropertySyntaxError,
+    Unary,
+    parse,
+)
 
 State = list[Any]
 
@@ -111,11 +123,10 @@ class _Generator:
         if isinstance(node, Binary):
             if node.op == "S":
                 return self._temporal(node)
+            if node.op in ("and", "or"):  # a chain, flat: Python limits nested parentheses
+                parts = (self.formula(part, now) for part in _chain(node, node.op))
+                return "(" + f" {node.op} ".join(parts) + ")"
             a, b = self.formula(node.left, now), self.formula(node.right, now)
-            if node.op == "and":
-                return f"({a} and {b})"
-            if node.op == "or":
-                return f"({a} or {b})"
             return f"(not {a} or {b})"  # ->
         raise AssertionError(f"not a formula: {node!r}")  # parse() rejects these
 
@@ -235,8 +246,27 @@ def compile_formula(formula: str, per: tuple[str, ...] = ("ue",)) -> Program:
               "  return feed"]
     source = "\n".join(_hoisted(lines, 3)) + "\n"
     namespace: dict[str, Any] = {**_RUNTIME, **gen.consts}
-    exec(compile(source, f"<property {formula[:40]!r}>", "exec"), namespace)
+    try:
+        code = compile(source, f"<property {formula[:40]!r}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError):  # Python's own nesting limits
+        raise PropertySyntaxError("the formula nests too deeply to compile (about 100 "
+                                  "levels of parentheses or prefix operators at most)",
+                                  0) from None
+    exec(code, namespace)
     return Program(tuple(gen.init), namespace["make"], tuple(gen.shown.items()), source)
+
+
+def _chain(node: Binary, op: str) -> list[Node]:
+    """The operands of a chain of ``op`` (``a and b and c``), left to right."""
+    out: list[Node] = []
+    stack: list[Node] = [node]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, Binary) and part.op == op:
+            stack += (part.right, part.left)
+        else:
+            out.append(part)
+    return out
 
 
 def _hoisted(lines: list[str], start: int) -> list[str]:

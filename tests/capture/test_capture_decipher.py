@@ -170,3 +170,51 @@ def test_tshark_reads_a_message_type_in_every_formerly_ciphered_frame(
             assert before[int(number) - 1][2] == ""  # tshark could not read it before
             assert msg_type.split(",")[0] != "" and status == "1"
             assert comment.startswith("deciphered 128-NEA1")
+
+
+def _eap_nea1_capture(tmp_path: Path, capsys) -> Path:
+    """A simulated EAP-AKA' run whose AMF selects 128-NEA1/NIA1: its re-authentication
+    (AUTHENTICATION REQUEST/RESPONSE with EAP-AKA' packets) is ciphered."""
+    assert main(["simulate", "--show", "eap-aka-prime-reauth-between-af-sessions"]) == 0
+    toml = capsys.readouterr().out.replace("[network]\n", "[network]\nnea = 1\nnia = 1\n", 1)
+    scenario = tmp_path / "eap-nea1.toml"
+    scenario.write_text(toml.replace('name = "eap-aka-prime-reauth-between-af-sessions"',
+                                     'name = "eap-nea1"'))
+    pcap_path = tmp_path / "eap-nea1.pcap"
+    assert main(["simulate", str(scenario), "--pcap", str(pcap_path)]) == 0
+    return pcap_path
+
+
+EAP_K = ("--k", "465b5ce8b199b49faa5f0a2ee238a6bc", "--opc", "cd63cb71954a9f4e48a5994e37a02baf",
+         "--hn-key", str(Path(__file__).resolve().parents[1] / "data/captures/hn-keys.csv"))
+
+
+def test_ciphered_eap_aka_prime_messages_are_deciphered_too(tmp_path, capsys):
+    """The re-authentication's EAP-AKA' Challenge, ciphered under NEA1, comes out as plain
+    AUTHENTICATION REQUEST/RESPONSE carrying the EAP packets (RFC 9048)."""
+    capture = _eap_nea1_capture(tmp_path, capsys)
+    rc, out = _decipher(capture, tmp_path, *EAP_K)
+    assert rc == 0
+    comments = _comments(out.read_bytes())
+    eap = []
+    for f in CaptureReader(out.read_bytes()):
+        pdu = _nas(f.data)
+        plain = decode_pdu(pdu)
+        if comments.get(f.number) and plain is not None and "eap" in plain.fields:
+            eap.append((plain.msg, plain.fields.get("eap_subtype")))
+    assert ("authentication_request", "challenge") in eap
+    assert ("authentication_response", "challenge") in eap
+
+
+@pytest.mark.tools
+def test_tshark_dissects_the_deciphered_eap_aka_prime_challenge(tmp_path, capsys):
+    tshark = shutil.which("tshark")
+    assert tshark, "tshark is not installed (apt-get install tshark)"
+    capture = _eap_nea1_capture(tmp_path, capsys)
+    _, out = _decipher(capture, tmp_path, *EAP_K)
+    text = subprocess.run(
+        [tshark, "-r", str(out), "-Y", "frame.comment contains \"deciphered\" and eap",
+         "-T", "fields", "-e", "nas_5gs.mm.message_type", "-e", "eap.type",
+         "-e", "eap.aka.subtype"], capture_output=True, text=True, check=True).stdout
+    rows = [line.split("\t") for line in text.splitlines()]
+    assert ["0x56", "50", "1"] in rows and ["0x57", "50", "1"] in rows  # AKA' Challenge

@@ -192,3 +192,26 @@ def test_trace_records_with_the_new_fields_validate_against_the_trace_schema():
                    {"t": 1, "kind": "dl", "msg": "registration_reject", "cause": 22,
                     "t3346": 60}]:
         jsonschema.validate(record, schema)
+
+
+def test_eap_failure_after_a_verified_answer_leaves_the_networks_akma_context(tmp_path):
+    """TS 33.535 6.1: AKMA belongs to a successful primary authentication. The second
+    EAP-AKA' run of traces/sim-eap-aka-prime-reauth-between-af-sessions.jsonl, answered
+    correctly but ended by the recorded network with EAP-Failure: the UE keeps KAUSF1, and
+    the shadow network must keep A-KID1 too — the next AF session is no AKMA-4."""
+    source = ROOT / "traces/sim-eap-aka-prime-reauth-between-af-sessions.jsonl"
+    lines = [orjson.loads(x) for x in source.read_bytes().splitlines()]
+    header = {**lines[0], "options": {"app_mode": "per-kaf"}}
+    header.pop("expect", None)
+    cut = next(i for i, r in enumerate(lines) if r.get("msg") == "authentication_result"
+               and r.get("eap_id") == 2)
+    failure = {"t": 10.0, "kind": "dl", "msg": "authentication_result", "ngksi": 1,
+               "eap": "04020004"}
+    kaf = {"t": 15.0, "kind": "app", "op": "kaf_request", "app": "mail",
+           "af_fqdn": "af.example.com", "ua_id": "0100000007", "expect": "ok"}
+    trace, report = tmp_path / "t.jsonl", tmp_path / "r.json"
+    trace.write_bytes(b"".join(orjson.dumps(r) + b"\n"
+                               for r in [header, *lines[1:cut], failure, kaf]))
+    main(["replay", str(trace), "--report", str(report)])
+    result = orjson.loads(report.read_bytes())
+    assert result["invariants"]["AKMA-4"] == {"checked": 2, "violations": 0}, result

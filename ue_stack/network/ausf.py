@@ -22,7 +22,7 @@ from ..crypto.eap_aka_prime import challenge_keys
 from ..crypto.milenage import milenage
 from ..crypto.secret import Key
 from ..nas import eap
-from .aanf import Aanf
+from .aanf import Aanf, AkmaContext
 from .udm import Udm
 
 ABBA_DEFAULT = b"\x00\x00"  # TS 33.501 A.7.1: no anti-bidding-down features
@@ -77,6 +77,10 @@ class Ausf:
         self._eap: dict[str, _EapPending] = {}
         self._eap_ids: dict[str, int] = {}
         self._k_ausf: dict[str, Key] = {}
+        # Shadow mode: for a verified EAP answer whose outcome the recording has yet to
+        # show, the KAUSF and AKMA context it replaced (TS 33.535 6.1: AKMA belongs to a
+        # successful authentication only; ``eap_succeeded``)
+        self._awaiting_success: dict[str, tuple[Key | None, AkmaContext | None]] = {}
 
     def authenticate(self, supi: str, snn: str) -> Challenge:
         """Nausf_UEAuthentication_Authenticate (TS 33.501 6.1.3.2 steps 1-6): get a 5G HE
@@ -157,7 +161,8 @@ class Ausf:
         m = milenage(sub.k, sub.opc, rand)
         self._keep_eap(supi, name, rand, autn, fields.get("eap_id", 0), m.res, m.ck, m.ik)
 
-    def eap_response(self, supi: str, packet: bytes, now: float) -> EapOutcome:
+    def eap_response(self, supi: str, packet: bytes, now: float, *,
+                     await_success: bool = False) -> EapOutcome:
         """An EAP-Response from the UE (6.1.3.1 steps 7-10). AKA'-Challenge with the right
         AT_MAC and AT_RES -> EAP-Success, KAUSF = EMSK[0:32] stored and AKMA registered;
         AKA'-Synchronization-Failure -> resynchronise the UDM from AT_AUTS (6.1.3.3.2);
@@ -184,9 +189,34 @@ class Ausf:
             or not hmac.compare_digest(res, pending.xres)
         ):
             return EapOutcome("failure", failure)
+        if await_success:  # shadow mode: the recorded network has the last word
+            self._awaiting_success[supi] = (self._k_ausf.get(supi), self.aanf.context(supi))
         kseaf = self._anchor(supi, pending.k_ausf, pending.snn, now)
         success = eap.encode({"eap_code": "success", "eap_id": pending.eap_id})
         return EapOutcome("success", success, kseaf)
+
+    def eap_succeeded(self, supi: str, now: float, succeeded: bool) -> bool:
+        """Shadow mode: the recording shows the EAP-Success (``succeeded``) or the
+        EAP-Failure that answered a verified AT_RES. The AUSF of a network that follows
+        the spec decides on EAP-Success when it verifies AT_RES, so the shadow anchored
+        then (window W1 stays visible); a recorded EAP-Failure shows that network decided
+        otherwise: its AUSF kept the old KAUSF and its AAnF the old AKMA context, which
+        are put back (TS 33.535 6.1: only a successful authentication registers AKMA).
+        True when a verified answer was waiting for its outcome."""
+        waiting = self._awaiting_success.pop(supi, None)
+        if waiting is None:
+            return False
+        if not succeeded:
+            old_kausf, old_context = waiting
+            if old_kausf is None:
+                self._k_ausf.pop(supi, None)
+            else:
+                self._k_ausf[supi] = old_kausf
+            if old_context is not None:
+                self.aanf.register(supi, old_context.a_kid, old_context.k_akma, now)
+            else:
+                self.aanf.context_remove(supi, now)
+        return True
 
     def resynchronise(self, supi: str, rand: bytes, auts: bytes) -> bool:
         """Forward a synchronisation failure to the UDM (TS 33.501 6.1.3.3.2); the challenge

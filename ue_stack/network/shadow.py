@@ -68,7 +68,19 @@ class ShadowNetwork:
     def observe_dl(self, message: NasMessage, now: float) -> None:
         """A downlink the trace feeds the UE. On AUTHENTICATION REQUEST the AUSF prepares
         XRES*/KAUSF for its RAND (one Milenage run; repeats of a RAND cost nothing)."""
-        if message.msg != "authentication_request" or not self.can_verify:
+        if not self.can_verify:
+            return
+        code = message.get("eap_code")
+        if code in ("success", "failure") and message.msg != "authentication_request":
+            # EAP-Success in SMC or AUTHENTICATION RESULT, EAP-Failure in RESULT or
+            # AUTHENTICATION REJECT: only now does a verified EAP answer register AKMA
+            if self.ausf.eap_succeeded(self.supi, now, code == "success") and (
+                    code == "failure"):
+                self._note("EAP-Failure answers a verified AT_RES: the network kept its "
+                           "KAUSF and AKMA context", clause="TS 33.535 6.1")
+                self._confirmed_rand = None
+            return
+        if message.msg != "authentication_request":
             return
         if message.get("eap") is not None:  # EAP-AKA': the AUSF's AKA'-Challenge
             rand = message.get("at_rand")
@@ -93,8 +105,10 @@ class ShadowNetwork:
             self._note("RES* for a challenge already answered: no new KAUSF")
             return
         if message.get("eap") is not None:
-            # EAP-AKA': EAP-Success at the AUSF registers AKMA (TS 33.501 6.1.3.1)
-            outcome = self.ausf.eap_response(self.supi, message["eap"], now)
+            # EAP-AKA': AKMA is registered when the AUSF decides on EAP-Success, undone if
+            # the recording shows EAP-Failure instead (TS 33.535 6.1; observe_dl)
+            outcome = self.ausf.eap_response(self.supi, message["eap"], now,
+                                             await_success=True)
             if outcome.result == "success":
                 self._confirmed_rand = self._challenge_rand
             else:

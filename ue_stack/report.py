@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from .colour import cell
 from .invariants import INVARIANT_IDS, Violation
 from .outputs import write_output
 
@@ -151,12 +152,15 @@ def not_checked_lines(entries: Iterable[Mapping[str, Any]], most: int = 3) -> li
     return lines
 
 
-def summary_lines(report: Mapping[str, Any], max_violations: int = 5) -> list[str]:
-    """A few lines for people: verdict, counts per invariant, the first violations."""
+def summary_lines(report: Mapping[str, Any], max_violations: int = 5,
+                  colour: bool = False) -> list[str]:
+    """A few lines for people: verdict, counts per invariant, the first violations;
+    ``colour``: the verdict and each invariant's status coloured (``ue_stack.colour``)."""
+    paint = cell if colour else str
     violations = report.get("violations", [])
     inputs = report.get("inputs", [])
     lines = [
-        f"verdict: {report['verdict']} ({len(violations)} violation"
+        f"verdict: {paint(report['verdict'])} ({len(violations)} violation"
         f"{'' if len(violations) == 1 else 's'}, {len(inputs)} input"
         f"{'' if len(inputs) == 1 else 's'})"
     ]
@@ -165,7 +169,7 @@ def summary_lines(report: Mapping[str, Any], max_violations: int = 5) -> list[st
     for i, counts in ids.items():
         mark = "FAIL" if counts["violations"] else ("ok" if counts["checked"] else "-")
         lines.append(
-            f"  {i:<{width}} {mark:<4} checked {counts['checked']:>6}  "
+            f"  {i:<{width}} {paint(f'{mark:<4}')} checked {counts['checked']:>6}  "
             f"violations {counts['violations']}"
         )
     for v in violations[:max_violations]:

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from .. import colour
 from ..diagram import MermaidWriter
 from ..errors import InputError
 from ..html_report import Timeline, write_html
@@ -153,7 +154,7 @@ def run(args) -> int:
     if errors and len(report["inputs"]) == 1:
         raise errors[0]  # one input: one line on stderr, nothing on stdout
     if args.report != "-":  # else the report is all that goes to stdout
-        for line in summary_lines(report):
+        for line in summary_lines(report, colour=colour.enabled(sys.stdout)):
             print(line)
         for entry in report.get("expect", {}).get("logs", []):
             print(f"expect {'met' if entry['matched'] else 'MISSED'}  {entry['input']}")

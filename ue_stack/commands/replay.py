@@ -14,7 +14,9 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import colour
 from ..app.akma_client import APP_MODES
+from ..colour import cell
 from ..errors import InputError
 from ..hnkeys import load_hn_keys, reveal
 from ..invariants.checker import merge_results
@@ -207,7 +209,9 @@ def merge(outcomes: list[TraceOutcome]) -> dict[str, Any]:
     return merged
 
 
-def verdict_table(outcomes: list[TraceOutcome]) -> list[str]:
+def verdict_table(outcomes: list[TraceOutcome], colour: bool = False) -> list[str]:
+    """One line per trace (verdict, expectation, violated ids, trace) and the tally;
+    ``colour``: the verdict and expectation cells coloured (``ue_stack.colour``)."""
     rows = [("verdict", "expect", "violated", "trace")]
     for o in outcomes:
         if o.skipped:
@@ -220,8 +224,10 @@ def verdict_table(outcomes: list[TraceOutcome]) -> list[str]:
         expect = "-" if "expect" not in r else ("met" if r["expect"]["matched"] else "MISSED")
         rows.append((r["verdict"], expect, ids, o.path))
     width = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row[:3], width, strict=True)) + "  " + row[3]
-             for row in rows]
+    paint = cell if colour else str
+    lines = ["  ".join(c.ljust(w) if i == 2 or n == 0 else paint(c.ljust(w))
+                       for i, (c, w) in enumerate(zip(row[:3], width, strict=True)))
+             + "  " + row[3] for n, row in enumerate(rows)]
     verdicts = [row[0] for row in rows[1:]]
     expects = [row[1] for row in rows[1:] if row[1] != "-"]
     tally = ", ".join(f"{verdicts.count(v)} {v}" for v in ("pass", "fail", "error")
@@ -288,10 +294,10 @@ def run(args: Any) -> int:
     errors = report.get("errors", [])
     to_stdout = args.report == "-"  # then the report is all that goes there
     if len(outcomes) > 1 and not to_stdout:
-        print("\n".join(verdict_table(outcomes)))
+        print("\n".join(verdict_table(outcomes, colour.enabled(sys.stdout))))
         print()
     if report["inputs"] and not to_stdout:  # a summary of nothing would only mislead
-        print("\n".join(summary_lines(report)))
+        print("\n".join(summary_lines(report, colour=colour.enabled(sys.stdout))))
     for error in errors:
         print(f"ue-stack: {error}", file=sys.stderr)
     if errors:

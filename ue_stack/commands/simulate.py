@@ -6,9 +6,11 @@ nothing else. Exit status: 0 every invariant held, 1 a violation, 2 unusable inp
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
+from .. import colour
 from ..app.akma_client import APP_MODES
 from ..capture.writer import PcapWriter
 from ..errors import InputError
@@ -80,7 +82,7 @@ def run(args: Any) -> int:
         return 0
     report = simulate_report(args)
     if args.report != "-":  # else the report is all that goes to stdout
-        print("\n".join(summary_lines(report)))
+        print("\n".join(summary_lines(report, colour=colour.enabled(sys.stdout))))
     if args.check_expect:
         return 0 if report.get("expect", {}).get("matched", True) else 1
     return 0 if report["verdict"] == "pass" else 1

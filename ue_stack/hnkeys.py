@@ -111,7 +111,8 @@ def supi_of(value: bytes, keys: HnKeys | None) -> str | None:
 def reveal(ue: U, keys: HnKeys | None) -> U:
     """A trace header's ``ue`` whose SUPI was concealed (``ue.suci``, replay's stand-in SUPI)
     with its real SUPI, when ``keys`` de-conceal the SUCI; its home PLMN then comes from the
-    SUCI unless the header gives one. Anything else comes back unchanged."""
+    SUCI unless the header gives one, and it conceals with the SUCI's profile and key.
+    Anything else comes back unchanged."""
     value: bytes | None = getattr(ue, "suci", None)
     supi = supi_of(value, keys) if value is not None else None
     if value is None or supi is None:
@@ -120,4 +121,9 @@ def reveal(ue: U, keys: HnKeys | None) -> U:
 
     mcc, mnc = codec.decode_plmn(value[1:4])
     home = getattr(ue, "home_plmn", None) or Plmn(mcc, mnc)
-    return dataclasses.replace(ue, supi=supi, suci=None, home_plmn=home)  # type: ignore[type-var]
+    scheme, key_id, _ = concealment(value) or (0, 0, b"")
+    # the UE conceals as the phone did: same profile, key id and (derived) public key
+    hn_public = suci.public_key(scheme, keys[(scheme, key_id)]) if keys else None
+    return dataclasses.replace(  # type: ignore[type-var]
+        ue, supi=supi, suci=None, home_plmn=home, suci_profile=suci.PROFILE_OF_SCHEME[scheme],
+        hn_public=hn_public, hn_key_id=key_id)

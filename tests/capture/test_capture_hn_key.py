@@ -139,3 +139,14 @@ def test_a_bad_hn_key_file_exits_2_naming_line_and_field_never_the_key(
     assert len(err.splitlines()) == 1 and f"{path}:{line}" in err
     assert field is None or f"'{field}'" in err
     assert a not in err and "ff" * 32 not in err
+
+
+def test_a_revealed_ue_conceals_in_replay_as_the_phone_did(captures, tmp_path, hn_key):
+    """replay --hn-key gives the UE the SUCI's profile and key (the public key derived from
+    the private one), so it answers an IDENTITY REQUEST with a SUCI of the same scheme."""
+    from ue_stack.hnkeys import load_hn_keys, reveal
+    from ue_stack.trace.schema import UeConfig
+
+    ue = reveal(UeConfig(supi="stand-in", suci=_suci("B", 6)), load_hn_keys(hn_key))
+    assert (ue.supi, ue.suci, ue.suci_profile, ue.hn_key_id) == (SUPI, None, "B", 6)
+    assert ue.hn_public.hex() == C4["B"]["home_network_public_key"]

@@ -99,6 +99,8 @@ def _at(m: dict, frame: int, time: float, nas: bytes | None = None) -> dict:
 # the recording's REGISTRATION ACCEPT assigned (TS 24.501 8.2.6, 9.11.3.7)
 GUTI_IE = bytes.fromhex("000bf202f839cafe0000000001")
 UPDATE_TYPES = {"mobility": 2, "periodic": 3}
+# the 5G-S-TMSI of that 5G-GUTI (AMF set and pointer, 5G-TMSI), for a SERVICE REQUEST
+S_TMSI_IE = bytes.fromhex("0007f4fe0000000001")
 
 
 def phone_capture(doc: dict, *, duplicate_challenge: bool = True, duplicate_smc: bool = False,
@@ -109,8 +111,9 @@ def phone_capture(doc: dict, *, duplicate_challenge: bool = True, duplicate_smc:
     answer; ``duplicate_smc`` doubles the SECURITY MODE COMMAND and its COMPLETE;
     ``reauth_cause`` appends a re-authentication with the ngKSI in use (its AUTN's MAC
     broken when ``reauth_bad_mac``) answered by AUTHENTICATION FAILURE with that cause;
-    ``update`` (``mobility`` or ``periodic``) appends an NGAP UE context release and, on a
-    new connection, the UE's registration update of that type, accepted and completed."""
+    ``update`` (``mobility``, ``periodic`` or ``service``) appends an NGAP UE context
+    release and, on a new connection, the UE's registration update of that type, accepted
+    and completed, or its SERVICE REQUEST (uplink data), accepted."""
     msgs = copy.deepcopy(doc["messages"])
     out: list[dict] = []
     t = T0
@@ -144,6 +147,12 @@ def phone_capture(doc: dict, *, duplicate_challenge: bool = True, duplicate_smc:
         command, complete = _release(amf=1, ran=0)
         add(command, 1.0)
         add(complete, 0.003)
+        if update == "service":  # uplink data pending: SERVICE REQUEST (8.2.16), accepted
+            request = bytes((0x7E, 0x00, 0x4C, 0x01)) + S_TMSI_IE
+            add(_renumbered(msgs[0], ran=1, amf=0), 12.0, protect(ul, False, request, sht=1))
+            add(_renumbered(msgs[5], ran=1, amf=2), 0.020,
+                protect(dl, True, bytes((0x7E, 0x00, 0x4E))))
+            return out
         request = bytes((0x7E, 0x00, 0x41, UPDATE_TYPES[update])) + GUTI_IE
         add(_renumbered(msgs[0], ran=1, amf=0), 30.0 if update == "mobility" else 3240.0,
             protect(ul, False, request, sht=1))

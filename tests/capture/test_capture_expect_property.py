@@ -29,6 +29,7 @@ PHONE = {
     "phone-20-forbidden": {"reauth_cause": 20, "reauth_bad_mac": False},
     "phone-mobility": {"update": "mobility"},
     "phone-periodic": {"reauth_cause": 71, "update": "periodic"},
+    "phone-service": {"update": "service"},
 }
 # `make test` keeps this short; a longer run: UE_STACK_EXPECT_EXAMPLES=500
 EXAMPLES = int(os.environ.get("UE_STACK_EXPECT_EXAMPLES", "30"))

@@ -209,14 +209,18 @@ def test_20_for_an_autn_whose_mac_verifies_is_still_nas3(captures, tmp_path):
     assert "alternatives" not in replayed
 
 
-@pytest.mark.parametrize("update", ["mobility", "periodic"])
+START_OP = {"mobility": "mobility_update", "periodic": "periodic_update",
+            "service": "service_request"}
+
+
+@pytest.mark.parametrize("update", sorted(START_OP))
 @pytest.mark.parametrize("keyed", [True, False])
 def test_a_registration_update_after_a_release_replays_to_its_expectation(
         captures, tmp_path, update, keyed):
     """The UE goes idle (NGAP UE context release) and later starts a mobility or periodic
-    registration update on a new connection (FORMATS 8.2). Where the trace format has the
-    `ue` ops, the importer writes `release` at the release and the op before the UE's
-    REGISTRATION REQUEST, so replay drives the model into the same procedure; where it has
+    registration update, or a service request, on a new connection (FORMATS 8.2). Where
+    the trace format has the `ue` ops, the importer writes `release` at the release and
+    the op before the UE's uplink, so replay drives the model into the same procedure; where it has
     not, that procedure is skipped with a note. Either way the expectation is what replay
     finds — never a "missing uplink registration_request"."""
     from ue_stack.trace.schema import UE_OPS
@@ -227,9 +231,10 @@ def test_a_registration_update_after_a_release_replays_to_its_expectation(
     assert (rc, report["ok"]) == (0, True)
     records = _records(trace)
     ops = [r["op"] for r in records if r["kind"] == "ue"]
-    request = next(r for r in records if r.get("registration_type") == update)
-    if f"{update}_update" in UE_OPS:
-        assert ops == ["power_on", "register", "release", f"{update}_update"]
+    request = next(r for r in records if r.get("registration_type") == update
+                   or (update == "service" and r.get("msg") == "service_request"))
+    if START_OP[update] in UE_OPS:
+        assert ops == ["power_on", "register", "release", START_OP[update]]
         assert "skip" not in request
     else:
         assert ops == ["power_on", "register"] and "skip" in request

@@ -825,7 +825,10 @@ def _records(
         op_name = ue_initiated_op(ev)
         if op_name is not None and not skip and state == "registered":
             # the UE starts a procedure of its own: the model is told to start it too
-            out.append({"t": t, "kind": "ue", "op": op_name})
+            start_op: dict[str, Any] = {"t": t, "kind": "ue", "op": op_name}
+            if "service_type" in rec and "service_type" in UE_OPS[op_name]:
+                start_op["service_type"] = rec["service_type"]
+            out.append(start_op)
         notes = [rec["note"]] if "note" in rec else []
         notes.append(_note(ev))
         notes.extend(f"the recorded UE breaks a rule here: {x}" for x in deviations.get(i, ()))

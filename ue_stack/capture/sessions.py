@@ -310,6 +310,7 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
     skipped_rand: bytes | None = None
     fed_rand: bytes | None = None
     last_ul: int | None = None  # the last uplink compared (not skipped)
+    prev_conn: int | None = None
     start = 0
     authenticated = False
     started = False  # a session start (initial registration) seen: the UE is registered
@@ -371,6 +372,20 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
         if i in plan.starts:
             authenticated, stored, started = False, plan.stored_ngksi.get(i), True
             fed_rand = None
+        if (skipping is None and i not in plan.starts and prev_conn is not None
+                and ev.conn != prev_conn):
+            # a new NGAP connection: what the network asked on the last one and the UE did
+            # not answer is over, and later records may depend on it (an accepted
+            # registration the model never completed)
+            if copies:
+                end_bursts(None)
+            left = sorted(j for q, j in open_q.items()
+                          if q != UNREADABLE and _asks(q, events[j]))
+            if left:
+                gap(left[0], f"{events[left[0]].name} unanswered before its NGAP "
+                    "connection ended", "note")
+            open_q.clear()
+        prev_conn = ev.conn
         if skipping is not None and (i in plan.starts or (
                 key == (DL, "authentication_request") and ev.plain is not None
                 and ev.plain.fields.get("rand") not in (skipped_rand, fed_rand)

@@ -18,7 +18,7 @@ Where the 3GPP text was not at hand, the choice is made here and said so: a mess
 whose MAC the recorder could not check (``mac: unchecked``) is treated like a verified
 one (the recorder lacked the keys, the UE did not), and a hand-written message without
 ``sht`` means what the spec says a network sends (docs/trace-format.md), so it is
-admitted.
+admitted (docs/protection.md).
 """
 
 from __future__ import annotations

@@ -82,6 +82,7 @@ PLAIN_AFTER_SECURITY = {
     "deregistration_request": {"switch_off": False, "re_registration_required": False,
                                "cause": 3},
     "registration_reject": {"cause": 3},
+    "configuration_update_command": {"ack_requested": True},
 }
 
 

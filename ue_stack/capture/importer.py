@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -551,8 +551,8 @@ class Importer:
         problems.extend(problem("note", text) for text in notes)
         plan.deviations.extend(self._res_star_deviations(ue, creds))
         plan.deviations.extend(forbidden_causes(ue.events))
-        plan.deviations.extend(_replayed_count_deviations(ue.events))
         skips = find_gaps(ue.events, plan)
+        plan.deviations.extend(_replayed_count_deviations(ue.events, skips.reasons))
         # a breach inside a skipped span is never compared: the expectation leaves it out
         plan.deviations = [(i, why) for i, why in plan.deviations if i not in skips.reasons]
         for start, end, text, severity in skips.gaps:
@@ -886,16 +886,21 @@ def _message_record(t: float, ev: Event) -> dict[str, Any]:
     return rec
 
 
-def _replayed_count_deviations(events: list[Event]) -> list[tuple[int, str]]:
+def _replayed_count_deviations(events: list[Event],
+                               skipped: Container[int] = ()) -> list[tuple[int, str]]:
     """Where the recorded UE answered a protected downlink whose NAS COUNT is not above
     the last one of its context — a copy of a message already taken, which TS 24.501
     4.4.3.1 says the UE discards. The model does (NAS-5), so replay reports NAS-3 at the
-    answer. A SECURITY MODE COMMAND naming another ngKSI starts a new context."""
+    answer. A SECURITY MODE COMMAND naming another ngKSI starts a new context. A copy
+    ``skipped`` (the UE's answer to it is not in the capture, sessions.find_gaps) is not
+    fed to the model, so nothing is reported for it."""
     out: list[tuple[int, str]] = []
     last, ngksi = -1, None
     for i, ev in enumerate(events):
         count = ev.protection.count
         if ev.direction != "dl" or count is None or len(ev.pdu) < 2 or not ev.pdu[1] & 0x0F:
+            continue
+        if i in skipped:
             continue
         if ev.name == "security_mode_command" and ev.plain is not None:
             named = ev.plain.fields.get("ngksi")

@@ -448,6 +448,12 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
                     f"{question[1]}")
             elif question is not None and question not in open_q:
                 gap(i, f"{key[1]} without its {question[1]}: that is not in the capture")
+            elif question is not None and events[open_q[question]].plain is None:
+                # its question reads as NEA0 but is written `ciphered` (its context is not
+                # in the capture): replay cannot feed it, so the model never answers it.
+                # Why it is unreadable is reported on its own; this skip is a note
+                gap(i, f"{key[1]} answers a downlink replay cannot feed (frame "
+                    f"{events[open_q[question]].frame}, not deciphered)", "note")
             elif question is not None:
                 pending = copies.get(question)
                 if pending:  # one copy of a repeated question answered
@@ -461,7 +467,16 @@ def find_gaps(events: list[Event], plan: SessionPlan) -> Gaps:
             elif key in open_q and key[0] == DL and _asks(key, events[open_q[key]]):
                 earlier = open_q[key]
                 if _same_question(events[earlier], ev):
-                    copies.setdefault(key, [earlier]).append(i)
+                    if answered.pop(key, 0):
+                        # sent again after answers to earlier copies: those still pending
+                        # were not answered, and this copy starts a burst of its own
+                        # (replay pairs each answer with the copies just before it)
+                        for j in copies.pop(key, []):
+                            out.reasons[j] = f"{key[1]} repeated; the UE's answer to this " \
+                                "copy is not in the capture"
+                            out.gaps.append((j, j + 1, out.reasons[j], "note"))
+                    else:
+                        copies.setdefault(key, [earlier]).append(i)
                     open_q[key] = i
                     continue
                 # asked again, differently, before any answer: the earlier copy is lost

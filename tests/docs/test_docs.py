@@ -76,12 +76,13 @@ def test_readme_reads_well_on_a_package_index():
 
 def test_behaviour_page_states_the_deliberate_nas_choices_with_their_clauses():
     """docs/behaviour.md: where the model departs from, or leaves open, a TS 24.501 rule
-    because a v1 trace drives it — REGISTRATION ACCEPT without a security context answered
-    (4.4.4.2 would discard it), re-registration after network deregistration left to the
-    trace (5.5.2.3.2) — and that a power-off in W1 leaves the UE on the old KAUSF like W2
-    (TS 33.501 6.2.2.2) are said, so a reader does not take them for bugs."""
+    because a v1 trace drives it — a REGISTRATION ACCEPT written without `sht` taken as
+    protected, a plain one discarded (4.4.4.2), re-registration after network
+    deregistration left to the trace (5.5.2.3.2) — and that a power-off in W1 leaves the
+    UE on the old KAUSF like W2 (TS 33.501 6.2.2.2) are said, so a reader does not take
+    them for bugs."""
     text = " ".join((ROOT / "docs" / "behaviour.md").read_text().split())
-    assert "without a current 5G NAS security context is answered" in text
+    assert "taken as protected (REGISTRATION COMPLETE); one with `sht: 0` is discarded" in text
     assert "4.4.4.2" in text
     assert '"re-registration required" is answered with DEREGISTRATION ACCEPT' in text
     assert "power-off during W1" in text and "old KAUSF" in text

@@ -32,6 +32,7 @@ COMMANDS = {
     "study": ("study", "the KAF desync study: plots and a table"),
     "explore": ("explore", "explore every input sequence up to a depth; counterexamples as "
                            "replayable traces"),
+    "completion": ("completion", "a shell completion script: bash, zsh or tcsh"),
 }
 
 

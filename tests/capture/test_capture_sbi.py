@@ -127,3 +127,16 @@ def test_a_trace_with_aanf_registered_replays_and_logs_it(with_sbi, tmp_path):
               if b'"aanf_registered"' in x]
     assert [(i["event"], i["kind"], i["frame"], i["a_kid"]) for i in inputs] == [
         ("input", "net", 10, A_KID)]
+
+
+def test_sbi_without_key_or_akma_bodies_is_not_parsed(with_sbi, tmp_path):
+    """HPACK decoding is most of the cost: a capture whose octets hold no KAUSF, KSEAF or
+    A-KID field name is not read as HTTP/2 at all (the same capture, field names blanked)."""
+    data = with_sbi.read_bytes()
+    for name in (b'"kausf"', b'"kseaf"', b'"aKId"'):
+        data = data.replace(name, b'"xxxxx"'[: len(name) - 1] + b'"')
+    blank = tmp_path / "blank.pcap"
+    blank.write_bytes(data)
+    report, records = _import(blank, tmp_path / "blank")
+    assert report["extra"]["sbi_messages"] == 0 and report["nia_verified"] == 0
+    assert not [r for r in records if r.get("kind") == "net"]

@@ -242,7 +242,8 @@ class Importer:
             progress: Callable[[int], None] | None = None) -> ImportResult:
         """Import one capture; ``progress`` (if given) gets the NGAP PDUs read so far."""
         source = open_capture(path)
-        if source.reader is not None:  # HTTP/2 SBI beside the NGAP (capture/sbi.py)
+        if source.reader is not None and sbi.worth_reading(source.reader.data):
+            # HTTP/2 SBI beside the NGAP (capture/sbi.py)
             self.sbi = sbi.read(source.reader)
             self.auth_keys.update(
                 {r: k for r, k in self.sbi.auth_keys.items() if r not in self.auth_keys})

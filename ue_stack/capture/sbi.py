@@ -47,6 +47,7 @@ _UDM_AV = re.compile(r"^/nudm-ueau/v\d+/[^/]+/security-information/generate-auth
 _AUSF_START = re.compile(r"^/nausf-auth/v\d+/ue-authentications$")
 _AUSF_CONFIRM = re.compile(r"/nausf-auth/v\d+/ue-authentications/([^/]+)/"
                            r"(5g-aka-confirmation|eap-session)$")
+_INTERESTING = re.compile(r"^/(nudm-ueau|nausf-auth|naanf-akma)/")
 _AANF_REGISTER = re.compile(r"^/naanf-akma/v\d+/register-anchorkey$")
 
 
@@ -278,6 +279,17 @@ def exchanges(frames: Iterable[Frame]) -> tuple[list[Exchange], int]:
 # --- what the exchanges say ---------------------------------------------------------------
 
 
+# Field names (TS 29.503, 29.509, 29.535) that only a body worth reading contains, in clear
+# JSON: a capture without any of them is not parsed as HTTP/2 at all (HPACK decoding is
+# most of the cost of reading a busy core's SBI).
+_MARKERS = (b'"kausf"', b'"kseaf"', b'"kSeaf"', b'"aKId"')
+
+
+def worth_reading(capture: bytes) -> bool:
+    """Whether a capture's octets hold an SBI body ``read`` would use."""
+    return any(marker in capture for marker in _MARKERS)
+
+
 def read(frames: Iterable[Frame]) -> Findings:
     """Keys per RAND and AKMA registrations from the SBI of a capture's frames."""
     found = Findings()
@@ -286,8 +298,10 @@ def read(frames: Iterable[Frame]) -> Findings:
     for ex in exchanged:
         path = ex.request.headers.get(":path", "").split("?")[0]
         method = ex.request.headers.get(":method", "")
+        if not _INTERESTING.search(path) or not _ok(ex.response):
+            continue  # most of a core's SBI (NRF, SMF, PCF...) says nothing of keys
         answer = ex.response.json() if ex.response is not None else None
-        if not isinstance(answer, dict) or not _ok(ex.response):
+        if not isinstance(answer, dict):
             continue
         if method == "POST" and _UDM_AV.match(path):
             _udm_vector(answer, found)

@@ -165,6 +165,7 @@ th{background:#f6f8fa}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.bad td{background:#ffebe9}
 .msg{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;word-break:break-word}
+.ues{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;min-width:16ch}
 details{margin:10px 0;border:1px solid #d0d7de;border-radius:6px;padding:6px 10px}
 summary{cursor:pointer;font-weight:600}
 .svgwrap{overflow-x:auto}
@@ -371,7 +372,7 @@ def _grouped_table(violations: list[Mapping[str, Any]],
             f" and {len(ues) - MAX_UES_NAMED} more" if len(ues) > MAX_UES_NAMED else "")
         inputs = {str(v.get("input", "")) for v in members}
         rows.append(f'<tr class="bad"><td>{_esc(invariant)}</td><td class="num">'
-                    f'{len(members)}</td><td class="msg">{_esc(named or "-")}</td>'
+                    f'{len(members)}</td><td class="ues">{_esc(named or "-")}</td>'
                     f'<td class="num">{len(inputs)}</td>'
                     f'<td class="msg">{_esc(members[0].get("message", ""))}</td></tr>')
     rows.append("</table>")
@@ -399,7 +400,7 @@ def _results_table(results: list[Mapping[str, Any]], check_expect: bool) -> list
         rows.append(f'<tr{bad}><td>{_esc(r["input"])}</td>'
                     f'<td>{_esc(r["verdict"])}</td><td>{_esc(wanted)}</td><td>{met}</td>'
                     f'<td class="num">{r.get("violations", 0)}</td>'
-                    f'<td class="msg">{_esc(named or "-")}</td></tr>')
+                    f'<td class="ues">{_esc(named or "-")}</td></tr>')
     rows.append("</table>")
     return rows
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from .crypto.milenage import compute_opc
 from .crypto.secret import Key
 from .errors import InputError
-from .inputs import TEXT_ENCODING
+from .inputs import TEXT_ENCODING, read_input
 
 _SUPI = re.compile(r"^\d{6,15}$")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -28,9 +28,7 @@ def load_keys(path: str | Path) -> Keys:
     """Read a keys CSV into SUPI -> (K, OPc)."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding=TEXT_ENCODING)
-    except OSError as exc:
-        raise InputError(f"cannot read keys file: {exc.strerror}", file=name) from None
+        text = read_input(path, "keys file").decode(TEXT_ENCODING)
     except UnicodeDecodeError:
         raise InputError("keys file is not UTF-8 text", file=name) from None
     try:

@@ -16,6 +16,11 @@ and docs/README.md).
   network name given verbatim): at most ``MAX_NAME`` octets in UTF-8. TS 33.501 A.1
   gives each KDF input a 2-octet length, so a longer string cannot be derived from at
   all; 253 is the NAI length RFC 7542 2.3 asks every implementation to carry.
+- **Sizes**: a line of a JSON Lines input at most ``MAX_LINE_BYTES`` (16 MiB), a trace
+  or log at most ``MAX_FILE_BYTES`` (16 GiB), a scenario, keys CSV or expectation at most
+  ``MAX_DOC_BYTES`` (64 MiB), a capture ``MAX_CAPTURE_BYTES`` (1 GiB); only regular
+  files (and ``-``, standard input, for traces, logs and captures) are read
+  (``inputs.py``).
 - **Nesting**: a JSON value nested deeper than ``MAX_DEPTH`` is refused where it is read
   (the walks that follow — SEC-1, redaction, rendering — then never meet one), and the
   check itself is iterative, so no depth makes it recurse.
@@ -41,6 +46,14 @@ MAX_UES = 100_000  # `simulate --ues`: one bus, every UE in memory
 MAX_JOBS = 64  # `replay --jobs`: processes
 MAX_COUNT = 1_000_000  # repetition counts in a scenario (faults, AVs)
 MAX_NAME = 253  # octets of a SUPI or serving network name (KDF inputs)
+# What a reader takes from one input (inputs.py). A JSON Lines file (trace, log) is read a
+# line at a time: a line of ours is a few kB (a PDU in hex), the file may be long. A file
+# read whole (scenario, keys CSV, expectation) is held in memory, so its bound is smaller;
+# a capture is read whole too. A wrong file (a disk image, a sparse file) stays bounded.
+MAX_LINE_BYTES = 16 << 20
+MAX_FILE_BYTES = 16 << 30  # a trace or exchange log
+MAX_DOC_BYTES = 64 << 20  # a scenario, keys CSV or expectation
+MAX_CAPTURE_BYTES = 1 << 30  # a pcap, pcapng or JSON capture
 
 
 def finite_number(value: Any) -> float:

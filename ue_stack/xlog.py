@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from .errors import InputError, json_line_problem
-from .inputs import lines_without_bom
+from .inputs import bounded_lines, display_name, open_input
 from .limits import MAX_DEPTH, finite_number, nested, too_deep
 
 
@@ -28,14 +28,11 @@ def iter_log(path: str | Path) -> Iterator[dict[str, Any]]:
 
 def iter_log_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Like ``iter_log``, with each record's line number."""
-    name = str(path)
-    try:
-        file = open(path, "rb")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:
-        raise InputError(f"cannot read exchange log: {exc.strerror}", file=name) from None
+    name = display_name(path)
+    file = open_input(path, "exchange log")
     last_seq: int | None = None
     with file:
-        for line, raw in enumerate(lines_without_bom(file), start=1):
+        for line, raw in enumerate(bounded_lines(file, name, "exchange log"), start=1):
             text = raw.strip()
             if not text:
                 continue

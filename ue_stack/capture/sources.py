@@ -15,8 +15,8 @@ from pathlib import Path
 import orjson
 
 from ..errors import InputError
-from ..inputs import without_bom
-from ..limits import MAX_SPAN
+from ..inputs import read_input, without_bom
+from ..limits import MAX_CAPTURE_BYTES, MAX_SPAN
 from .pcapio import CaptureFormatError, CaptureReader
 from .sctp import LinkStats, NgapMessage, ngap_messages
 
@@ -39,10 +39,7 @@ class Source:
 def open_capture(path: str | Path) -> Source:
     """Detect the format by content (never by extension) and return its NGAP messages."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read capture: {exc.strerror}", file=str(path)) from None
+    data = read_input(path, "capture", limit=MAX_CAPTURE_BYTES, stdin=True)
     if not data:
         raise InputError("capture is empty", file=str(path))
     text = without_bom(data)

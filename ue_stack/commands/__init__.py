@@ -13,6 +13,8 @@ def jsonl_inputs(names: list[str], what: str, option: str) -> list[Path]:
     """Command-line inputs: files as given; a folder stands for its ``*.jsonl`` files,
     sorted (a folder without any is unusable as a whole). ``what`` names them in errors
     ("trace", "exchange log"), ``option`` is the argument that named them ("TRACE")."""
+    if names.count(inputs.STDIN) > 1:
+        raise InputError("'-' (standard input) can be read only once", field=option)
     paths: list[Path] = []
     for name in names:
         path = Path(name)
@@ -37,10 +39,12 @@ _CAPTURE_MAGIC = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
 
 
 def _first_bytes(path: str | Path, n: int) -> bytes:
+    if str(path) == inputs.STDIN:
+        return b""  # not read twice: the reader says what is wrong with it
     try:
-        with open(path, "rb") as f:
+        with inputs.open_input(path, "input") as f:
             return f.read(n)
-    except OSError:
+    except (OSError, InputError):
         return b""  # the reader itself says what is wrong with the file
 
 

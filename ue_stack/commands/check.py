@@ -25,11 +25,11 @@ from typing import Any
 
 import orjson
 
-from .. import colour
+from .. import colour, inputs
 from ..diagram import MermaidWriter
 from ..errors import InputError
 from ..html_report import Timeline, write_html
-from ..inputs import without_bom
+from ..inputs import read_input, without_bom
 from ..invariants import REPLAY_ONLY, Checker, Violation, merge_results
 from ..outputs import per_input
 from ..report import (
@@ -171,12 +171,10 @@ def run(args) -> int:
 def expectation_of(log: Path) -> dict[str, Any] | None:
     """The expectation beside a log (``NAME.expect.json`` for ``NAME.jsonl``), or None."""
     sidecar = log.with_name(log.name.removesuffix(".jsonl") + ".expect.json")
-    try:
-        raw = sidecar.read_bytes()
-    except FileNotFoundError:
+    if not sidecar.exists():
         return None
-    except OSError as exc:
-        raise InputError(f"cannot read expectation: {exc.strerror}", file=str(sidecar)) from None
+    inputs.register(sidecar, "expectation")  # read by this run: no output may replace it
+    raw = read_input(sidecar, "expectation")
     try:
         obj = orjson.loads(without_bom(raw))
     except orjson.JSONDecodeError as exc:

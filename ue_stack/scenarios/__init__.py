@@ -83,7 +83,7 @@ from ..crypto.aka import serving_network_name
 from ..crypto.milenage import compute_opc
 from ..crypto.secret import Key
 from ..errors import InputError, not_utf8
-from ..inputs import TEXT_ENCODING
+from ..inputs import TEXT_ENCODING, read_input
 from ..keyfile import Keys
 from ..limits import MAX_COUNT, MAX_DEPTH, seconds, too_deep, whole
 from ..nas.messages import MESSAGES, SERVICE_TYPES
@@ -656,9 +656,7 @@ def load_scenario(path_or_name: str | Path, keys: Keys | None = None) -> Scenari
     path = Path(text_path)
     if text_path.endswith(".toml") or path.is_file() or "/" in text_path:
         try:
-            text = path.read_text(encoding=TEXT_ENCODING)
-        except OSError as exc:
-            raise InputError(f"cannot read scenario: {exc.strerror}", file=text_path) from None
+            text = read_input(path, "scenario").decode(TEXT_ENCODING)
         except UnicodeDecodeError as exc:
             raise InputError(not_utf8(exc), file=text_path) from None
         return parse_scenario(text, text_path, keys)

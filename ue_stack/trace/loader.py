@@ -30,7 +30,7 @@ import orjson
 from ..crypto import compute_opc, serving_network_name, suci
 from ..crypto.secret import Key
 from ..errors import TraceFormatError, json_line_problem
-from ..inputs import lines_without_bom
+from ..inputs import bounded_lines, display_name, open_input
 from ..limits import MAX_DEPTH, Timeline, kdf_name, nested, too_deep
 from ..nas import eap
 from ..nas.messages import (
@@ -108,18 +108,15 @@ class Trace:
     def __init__(self, path: str | Path, data: bytes | None = None) -> None:
         """Read ``path``, or with ``data`` the trace held in memory under that name
         (the explorer's prefixes)."""
-        self.path = str(path)
+        self.path = display_name(path)
         self.records_read = 0  # records yielded so far (x- records not counted)
         self._line = 0
         self._times = Timeline()
         # docs/trace-format.md: a trace starts with the UE switched off; a dl before the first
         # `ue power_on` has no receiver.
         self._powered_on = False
-        try:
-            self._file: BinaryIO = (io.BytesIO(data) if data is not None
-                                    else open(path, "rb"))  # noqa: SIM115 - closed by close()
-        except OSError as exc:
-            raise TraceFormatError(f"cannot read trace: {exc.strerror}", file=self.path) from None
+        self._file: BinaryIO = (io.BytesIO(data) if data is not None
+                                else open_input(path, "trace"))
         self._objects = self._read_objects()
         try:
             self._decode_pdu = _pdu_decoder()
@@ -159,7 +156,7 @@ class Trace:
 
     def _read_objects(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(line number, JSON object) for every line that is not blank or a comment."""
-        for raw in lines_without_bom(self._file):
+        for raw in bounded_lines(self._file, self.path, "trace"):
             self._line += 1
             text = raw.strip()
             if not text or text.startswith(b"//"):

@@ -140,3 +140,33 @@ def test_sbi_without_key_or_akma_bodies_is_not_parsed(with_sbi, tmp_path):
     report, records = _import(blank, tmp_path / "blank")
     assert report["extra"]["sbi_messages"] == 0 and report["nia_verified"] == 0
     assert not [r for r in records if r.get("kind") == "net"]
+
+
+def test_eap_aka_prime_session_kseaf_is_a_key_of_the_challenges_rand():
+    """TS 29.509: for EAP-AKA' the AUTHENTICATION context's 5gAuthData is the EAP-Request
+    (base64) whose AT_RAND names the authentication; the eap-session answer that ends in
+    AUTHENTICATION_SUCCESS carries kSeaf."""
+    import base64
+
+    from ue_stack.capture import sbi
+    from ue_stack.capture.pcapio import CaptureReader
+    from ue_stack.nas import eap
+
+    rand, kseaf = bytes(range(16)), bytes(range(32, 64))
+    request = eap.challenge_request(1, rand, b"\x01" * 16, SNN, b"\x02" * 32)
+    ausf = H2c((b"\x7f\x00\x00\x05", 40002), (b"\x7f\x00\x00\x0b", 7777))
+    ctx = "/nausf-auth/v1/ue-authentications/eap-ctx"
+    frames = [
+        *ausf.exchange("POST", "/nausf-auth/v1/ue-authentications",
+                       {"supiOrSuci": f"imsi-{SUPI}", "servingNetworkName": SNN}, 201,
+                       {"authType": "EAP_AKA_PRIME",
+                        "5gAuthData": base64.b64encode(request).decode(),
+                        "_links": {"eap-session": {"href": f"http://ausf{ctx}/eap-session"}}}),
+        *ausf.exchange("POST", f"{ctx}/eap-session", {"eapPayload": "AA=="}, 200,
+                       {"eapPayload": "AwEABA==", "authResult": "AUTHENTICATION_SUCCESS",
+                        "supi": f"imsi-{SUPI}", "kSeaf": kseaf.hex()}),
+    ]
+    found = sbi.read(CaptureReader(pcap(frames)))
+    key = found.auth_keys[rand]
+    assert (key.supi, key.kind, bytes(key.key)) == (SUPI, "kseaf", kseaf)
+    assert found.messages == 4

@@ -173,7 +173,80 @@ def test_an_unsupported_kdf_is_rejected():
     out = ue.dl(challenge(ue.net.challenge(), kdf=2))
     assert eap_answer(out)["eap_subtype"] == "authentication-reject"
     (note,) = [e for e in out if isinstance(e, Note) and "KDF" in e.text]
-    assert note.fields == {"at_kdf": 2}
+    assert note.fields == {"at_kdf": [2]}
+
+
+def with_kdfs(chain: AkaChain, kdfs: list[int], ident: int = 1):
+    """An AKA'-Challenge offering ``kdfs`` (AT_KDF repeated, RFC 9048 3.2), AT_MAC right."""
+    k_aut = keys_of(chain).k_aut
+    base = eap.encode({"eap_code": "request", "eap_id": ident, "eap_subtype": "challenge",
+                       "at_rand": chain.rand, "at_autn": chain.autn, "at_kdf_input": SNN,
+                       "at_kdf": kdfs[0]})
+    body = base[4:] + b"".join(bytes((24, 1)) + k.to_bytes(2, "big") for k in kdfs[1:])
+    body += bytes((11, 5, 0, 0)) + bytes(16)
+    packet = base[:2] + (4 + len(body)).to_bytes(2, "big") + body
+    packet = packet[:-16] + eap.at_mac(k_aut, packet)
+    return nas("authentication_request", ngksi=0, abba=b"\x00\x00", **eap_fields(packet))
+
+
+def test_kdf_negotiation_asks_for_the_first_supported_kdf_then_answers_the_new_challenge():
+    """RFC 9048 3.2: KDF 1 offered second -> AKA'-Challenge response with AT_KDF 1 only (no
+    AT_RES, nothing pending); the server's next challenge offers 1 first and then the
+    original list -> answered with AT_RES, a pending KAUSF."""
+    ue = started()
+    chain = ue.net.challenge()
+    out = ue.dl(with_kdfs(chain, [2, 1]))
+    answer = eap_answer(out)
+    assert (answer["eap_subtype"], answer.get("at_kdf"), answer.get("at_res")) == (
+        "challenge", 1, None)
+    assert ue.nas.kausf.pending is None
+    out = ue.dl(with_kdfs(chain, [1, 2, 1], ident=2))
+    assert eap_answer(out).get("at_res") is not None
+    assert ue.nas.kausf.pending is not None
+
+
+def test_a_renegotiated_challenge_that_changes_the_list_is_rejected():
+    """RFC 9048 3.2: after asking for KDF 1, a challenge that is not "1, then the list
+    offered before" (a bidding-down attempt) -> Authentication-Reject."""
+    ue = started()
+    chain = ue.net.challenge()
+    ue.dl(with_kdfs(chain, [2, 1]))
+    out = ue.dl(with_kdfs(chain, [1], ident=2))
+    assert eap_answer(out)["eap_subtype"] == "authentication-reject"
+
+
+def test_a_challenge_that_repeats_a_kdf_value_is_rejected():
+    """RFC 9048 3.2: a list with a repeated AT_KDF value -> Authentication-Reject."""
+    ue = started()
+    out = ue.dl(with_kdfs(ue.net.challenge(), [1, 1]))
+    assert eap_answer(out)["eap_subtype"] == "authentication-reject"
+    assert ue.nas.kausf.pending is None
+
+
+def test_aka_prime_identity_request_is_answered_with_the_suci_as_a_nai():
+    """RFC 4187 6.1/9.1, TS 33.501 6.1.3.1: AKA'-Identity (any AT_*_ID_REQ) -> AKA'-Identity
+    response with AT_IDENTITY, the SUCI (no pseudonym kept) as a NAI (TS 23.003 28.7.3)."""
+    ue = started()
+    for id_req in ("permanent", "fullauth", "any"):
+        packet = eap.encode({"eap_code": "request", "eap_id": 3, "eap_subtype": "identity",
+                             "at_id_req": id_req})
+        out = ue.dl(nas("authentication_request", ngksi=0, abba=b"\x00\x00",
+                        **eap_fields(packet)))
+        answer = eap_answer(out)
+        assert (answer["eap_subtype"], answer["eap_id"]) == ("identity", 3)
+        assert answer["at_identity"] == (
+            "type0.rid0.schid0.userid0000000001@nai.5gc.mnc001.mcc001.3gppnetwork.org")
+
+
+def test_aka_prime_notification_is_acknowledged():
+    """RFC 4187 6.1/9.10: AKA'-Notification -> an empty AKA'-Notification response."""
+    ue = started()
+    packet = eap.encode({"eap_code": "request", "eap_id": 4, "eap_subtype": "notification",
+                         "at_notification": 0x4000})
+    out = ue.dl(nas("authentication_request", ngksi=0, abba=b"\x00\x00", **eap_fields(packet)))
+    answer = eap_answer(out)
+    assert (answer["eap_subtype"], answer["eap_id"]) == ("notification", 4)
+    assert "at_notification" not in answer
 
 
 def test_a_wrong_at_mac_gives_client_error_and_no_kausf():
@@ -359,11 +432,12 @@ def test_an_eap_request_other_than_aka_prime_challenge_is_noted_with_its_code_an
     """RFC 9048 / RFC 4187 9.15: a subtype this peer does not model is answered with
     client-error; the note names the EAP code and subtype received."""
     ue = started()
-    packet = eap.encode({"eap_code": "request", "eap_id": 3, "eap_subtype": "notification"})
+    packet = eap.encode({"eap_code": "request", "eap_id": 3,
+                         "eap_subtype": "reauthentication"})
     out = ue.dl(nas("authentication_request", ngksi=0, abba=b"\x00\x00", **eap_fields(packet)))
     assert eap_answer(out)["eap_subtype"] == "client-error"
     (note,) = [e for e in out if isinstance(e, Note) and "other than" in e.text]
-    assert note.fields == {"eap_code": "request", "eap_subtype": "notification"}
+    assert note.fields == {"eap_code": "request", "eap_subtype": "reauthentication"}
 
 
 def test_an_aka_prime_challenge_without_at_mac_is_noted_by_the_attribute_missing():

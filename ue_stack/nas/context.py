@@ -199,7 +199,11 @@ class EapPeer:
     last_request: bytes | None = None
     last_response: NasMessage | None = None
     res_sent: bool = False
+    # RFC 9048 3.2: the AT_KDF list of a challenge this peer answered with the KDF it
+    # chose (not the server's first); the next challenge must be that one + this list
+    kdf_offer: tuple[int, ...] | None = None
 
     def forget(self) -> None:
         self.last_request = self.last_response = None
         self.res_sent = False
+        self.kdf_offer = None

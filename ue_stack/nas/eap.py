@@ -43,6 +43,7 @@ SUBTYPE_VALUES = {v: k for k, v in SUBTYPES.items()}
 # AT_MAC last, as the examples of RFC 4187 and real peers do.
 AT_RAND, AT_AUTN, AT_RES, AT_AUTS = 1, 2, 3, 4
 AT_KDF_INPUT, AT_KDF, AT_CLIENT_ERROR_CODE, AT_MAC = 23, 24, 22, 11
+AT_NOTIFICATION, AT_IDENTITY = 12, 14  # RFC 4187 10.19, 10.5
 ATTRIBUTE_NAMES = {
     AT_RAND: "at_rand",
     AT_AUTN: "at_autn",
@@ -51,9 +52,15 @@ ATTRIBUTE_NAMES = {
     AT_KDF_INPUT: "at_kdf_input",
     AT_KDF: "at_kdf",
     AT_CLIENT_ERROR_CODE: "at_client_error_code",
+    AT_NOTIFICATION: "at_notification",
+    AT_IDENTITY: "at_identity",
     AT_MAC: "at_mac",
 }
-ATTRIBUTE_FIELDS = tuple(ATTRIBUTE_NAMES.values())
+# The three identity requests of AKA'-Identity (RFC 4187 10.2-10.4), one trace field
+# ``at_id_req`` naming which one the request carries.
+ID_REQUESTS = {10: "permanent", 17: "fullauth", 13: "any"}
+ID_REQUEST_VALUES = {v: k for k, v in ID_REQUESTS.items()}
+ATTRIBUTE_FIELDS = (*ATTRIBUTE_NAMES.values(), "at_id_req")
 # Every decoded field name, in the order a log line shows them.
 FIELDS = ("eap_code", "eap_id", "eap_subtype", *ATTRIBUTE_FIELDS)
 
@@ -98,7 +105,9 @@ def decode(packet: bytes) -> dict[str, Any]:
         if size == 0 or i + size > len(packet):
             raise EapDecodeError(f"attribute {kind} has a bad length")
         name = ATTRIBUTE_NAMES.get(kind)
-        if name is not None:
+        if kind in ID_REQUESTS:
+            out.setdefault("at_id_req", ID_REQUESTS[kind])
+        elif name is not None:
             value = _attribute_value(kind, packet[i + 2 : i + size])
             # AT_KDF may repeat in order of preference (RFC 9048 3.2): keep the first
             out.setdefault(name, value)
@@ -119,8 +128,9 @@ def _attribute_value(kind: int, body: bytes) -> Any:
         if len(body) != 14:
             raise EapDecodeError("at_auts must carry 14 octets")
         return body
-    if kind in (AT_RES, AT_KDF_INPUT):
-        # RES length in bits (RFC 4187 10.8); network name length in octets (RFC 9048 3.1)
+    if kind in (AT_RES, AT_KDF_INPUT, AT_IDENTITY):
+        # RES length in bits (RFC 4187 10.8); network name and identity length in octets
+        # (RFC 9048 3.1, RFC 4187 10.5)
         actual = int.from_bytes(body[:2], "big")
         size = (actual + 7) // 8 if kind == AT_RES else actual
         if size > len(body) - 2:
@@ -131,8 +141,8 @@ def _attribute_value(kind: int, body: bytes) -> Any:
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
-            raise EapDecodeError("at_kdf_input is not UTF-8") from None
-    # AT_KDF, AT_CLIENT_ERROR_CODE: a 2-octet value
+            raise EapDecodeError(f"{ATTRIBUTE_NAMES[kind]} is not UTF-8") from None
+    # AT_KDF, AT_CLIENT_ERROR_CODE, AT_NOTIFICATION: a 2-octet value
     if len(body) != 2:
         raise EapDecodeError(f"{ATTRIBUTE_NAMES[kind]} must carry 2 octets")
     return int.from_bytes(body, "big")
@@ -155,6 +165,8 @@ def encode(fields: dict[str, Any], k_aut: bytes | None = None) -> bytes:
         value = fields.get(name)
         if value is not None:
             body += _attribute(kind, value)
+    if fields.get("at_id_req") is not None:
+        body += bytes((ID_REQUEST_VALUES[fields["at_id_req"]], 1, 0, 0))
     mac_at = None
     if k_aut is not None or fields.get("at_mac") is not None:
         mac_at = 4 + len(body) + 4  # offset of the MAC value in the packet
@@ -172,13 +184,27 @@ def _attribute(kind: int, value: Any) -> bytes:
         body = bytes(value)
     elif kind == AT_RES:
         body = (len(value) * 8).to_bytes(2, "big") + bytes(value)
-    elif kind == AT_KDF_INPUT:
+    elif kind in (AT_KDF_INPUT, AT_IDENTITY):
         name = value.encode("utf-8")
         body = len(name).to_bytes(2, "big") + name
     else:
         body = int(value).to_bytes(2, "big")
     body += bytes(-(len(body) + 2) % 4)  # pad to a multiple of 4 octets (RFC 4187 8.1)
     return bytes((kind, (len(body) + 2) // 4)) + body
+
+
+def kdf_values(packet: bytes) -> list[int]:
+    """Every AT_KDF value of an EAP-AKA' packet, in order: the server's preference list
+    (RFC 9048 3.2). ``decode`` keeps only the first, as ``at_kdf``."""
+    packet, values, i = bytes(packet), [], 8
+    while i + 2 <= len(packet):
+        kind, size = packet[i], packet[i + 1] * 4
+        if size == 0:
+            break
+        if kind == AT_KDF and size == 4:
+            values.append(int.from_bytes(packet[i + 2 : i + 4], "big"))
+        i += size
+    return values
 
 
 # --- AT_MAC (RFC 9048 3.4.1) --------------------------------------------------------------

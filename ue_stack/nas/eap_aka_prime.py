@@ -12,8 +12,10 @@ What the peer answers to an EAP-Request/AKA'-Challenge, in this order:
 1. ngKSI already in use -> AUTHENTICATION FAILURE #71, as for 5G AKA (docs/behaviour.md; the
    ngKSI check is 5GMM's, not EAP's).
 2. Missing AT_RAND/AT_AUTN/AT_KDF_INPUT/AT_MAC -> AKA'-Client-Error "unable to process"
-   (RFC 4187 6.3.1). AT_KDF other than 1 -> AKA'-Authentication-Reject (RFC 9048 3.2: the
-   peer supports no other KDF; KDF negotiation is not modelled).
+   (RFC 4187 6.3.1). AT_KDF negotiation (RFC 9048 3.2, ``_negotiate_kdf``): the peer
+   supports KDF 1 only; offered later in the list it asks for it, not offered (or a list
+   that repeats a value, or a renegotiated list that changed) -> Authentication-Reject.
+   AKA'-Identity and AKA'-Notification requests are answered (``OTHER_REQUESTS``).
 3. AT_KDF_INPUT differs from the UE's serving network name -> AKA'-Authentication-Reject
    (RFC 9048 3.1 leaves the reaction to a wrong name to the peer's policy; this model
    rejects, the strict choice, and keeps it in ``_check_network_name`` only).
@@ -85,9 +87,13 @@ def on_authentication_request(nas_: MmCore, message: NasMessage, ngksi: int, now
         return
     fields = dict(message.fields)
     ident = fields.get("eap_id", 0)
-    if fields.get("eap_code") != "request" or fields.get("eap_subtype") != "challenge":
-        nas_._note("EAP request other than AKA'-Challenge: not modelled",
-                   eap_code=fields.get("eap_code"), eap_subtype=fields.get("eap_subtype"))
+    subtype = fields.get("eap_subtype")
+    if fields.get("eap_code") == "request" and subtype in OTHER_REQUESTS:
+        _respond(nas_, packet, OTHER_REQUESTS[subtype](nas_, ident, fields), res_sent=False)
+        return
+    if fields.get("eap_code") != "request" or subtype != "challenge":
+        nas_._note("EAP request other than AKA'-Challenge/Identity/Notification: not modelled",
+                   eap_code=fields.get("eap_code"), eap_subtype=subtype)
         _respond(nas_, packet, _client_error(ident), res_sent=False)
         return
     missing = [name for name in REQUIRED_ATTRIBUTES if fields.get(name) is None]
@@ -95,10 +101,10 @@ def on_authentication_request(nas_: MmCore, message: NasMessage, ngksi: int, now
         nas_._note("AKA'-Challenge without " + ", ".join(missing))
         _respond(nas_, packet, _client_error(ident), res_sent=False)
         return
-    if fields.get("at_kdf") != KDF_VALUE:
-        nas_._note("AKA'-Challenge offers a KDF this peer does not support",
-                   at_kdf=fields.get("at_kdf"))
-        _respond(nas_, packet, _reject(ident, "authentication-reject"), res_sent=False)
+    answer = _negotiate_kdf(nas_, ident, tuple(eap.kdf_values(packet)) if packet else (
+        fields["at_kdf"],))
+    if answer is not None:
+        _respond(nas_, packet, answer, res_sent=False)
         return
     if not _check_network_name(nas_, fields["at_kdf_input"]):
         _respond(nas_, packet, _reject(ident, "authentication-reject"), res_sent=False)
@@ -131,6 +137,74 @@ def on_authentication_request(nas_: MmCore, message: NasMessage, ngksi: int, now
     nas_.contexts.partial = NasSecurityContext(ngksi, kamf, bytes(abba))
     nas_.outbox.put(KausfChanged("pending", nas_.kausf.set_pending(kausf, eap=True)))
     _respond(nas_, packet, eap.challenge_response(ident, check.res, keys.k_aut), res_sent=True)
+
+
+def _negotiate_kdf(nas_: MmCore, ident: int, offered: tuple[int, ...]) -> bytes | None:
+    """AT_KDF negotiation (RFC 9048 3.2; RFC 5448 3.2), kept here only: None to go on with
+    the challenge (its first AT_KDF is the one this peer supports), else the answer.
+
+    - A challenge that follows our choice must offer the chosen KDF first, then the list
+      of the challenge we answered, unchanged; anything else is Authentication-Reject.
+    - A first challenge that repeats a value is malformed: Authentication-Reject.
+    - First KDF supported: go on. Another one in the list supported: answer with an
+      AKA'-Challenge response carrying only that AT_KDF (the first supported). None
+      supported: Authentication-Reject."""
+    peer = nas_.eap
+    if peer.kdf_offer is not None:
+        expected, peer.kdf_offer = (KDF_VALUE, *peer.kdf_offer), None
+        if offered == expected:
+            return None
+        nas_._note("AKA'-Challenge after KDF negotiation does not keep the offered list",
+                   at_kdf=list(offered), clause="RFC 9048 3.2")
+        return _reject(ident, "authentication-reject")
+    if len(set(offered)) != len(offered):
+        nas_._note("AKA'-Challenge repeats an AT_KDF value", at_kdf=list(offered),
+                   clause="RFC 9048 3.2")
+        return _reject(ident, "authentication-reject")
+    if offered and offered[0] == KDF_VALUE:
+        return None
+    if KDF_VALUE in offered:
+        peer.kdf_offer = offered
+        nas_._note("AT_KDF negotiation: asking for the KDF this peer supports",
+                   at_kdf=list(offered), chosen=KDF_VALUE, clause="RFC 9048 3.2")
+        return eap.encode({"eap_code": "response", "eap_id": ident,
+                           "eap_subtype": "challenge", "at_kdf": KDF_VALUE})
+    nas_._note("AKA'-Challenge offers no KDF this peer supports", at_kdf=list(offered))
+    return _reject(ident, "authentication-reject")
+
+
+def _identity(nas_: MmCore, ident: int, fields: dict[str, Any]) -> bytes:
+    """AKA'-Identity request (RFC 4187 6.1, 9.1; RFC 9048 3): answered with AT_IDENTITY.
+    This UE keeps no pseudonym or fast re-authentication identity, so whatever
+    AT_*_ID_REQ asks it gives the SUCI (TS 33.501 6.1.3.1), as a NAI (TS 23.003 28.7.3)."""
+    usim = nas_.usim
+    assert usim is not None  # WITH_N1 excludes NO-SUPI, the only state without one
+    nas_._note("AKA'-Identity answered with the SUCI", at_id_req=fields.get("at_id_req"),
+               clause="RFC 4187 6.1")
+    return eap.encode({"eap_code": "response", "eap_id": ident, "eap_subtype": "identity",
+                       "at_identity": suci_nai(usim.supi, nas_.config.home_mnc, usim.rid)})
+
+
+def _notification(nas_: MmCore, ident: int, fields: dict[str, Any]) -> bytes:
+    """AKA'-Notification request (RFC 4187 6.1, 9.10): acknowledged with an empty
+    AKA'-Notification response. A notification after a successful challenge (P bit 0)
+    would carry AT_MAC; the peer keeps no K_aut past the challenge, so it sends none —
+    a choice, kept here."""
+    nas_._note("AKA'-Notification acknowledged", at_notification=fields.get("at_notification"),
+               clause="RFC 4187 6.1")
+    return eap.encode({"eap_code": "response", "eap_id": ident,
+                       "eap_subtype": "notification"})
+
+
+OTHER_REQUESTS = {"identity": _identity, "notification": _notification}
+
+
+def suci_nai(supi: str, home_mnc: str, rid: str) -> str:
+    """The SUCI of the null scheme as a NAI (TS 23.003 28.7.3):
+    ``type0.rid<RID>.schid0.userid<MSIN>@nai.5gc.mnc<MNC>.mcc<MCC>.3gppnetwork.org``."""
+    mcc, mnc = supi[:3], supi[3 : 3 + len(home_mnc)]
+    return (f"type0.rid{rid}.schid0.userid{supi[3 + len(mnc):]}"
+            f"@nai.5gc.mnc{int(mnc):03d}.mcc{mcc}.3gppnetwork.org")
 
 
 def _check_network_name(nas_: MmCore, name: str) -> bool:

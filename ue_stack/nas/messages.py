@@ -54,6 +54,9 @@ FIELD_TYPES: dict[str, tuple] = {
     "at_auts": ("hex", 14),
     "at_mac": ("hex", 16),
     "at_client_error_code": ("int", 0, 65535),
+    "at_notification": ("int", 0, 65535),
+    "at_identity": ("str",),
+    "at_id_req": ("enum", ("permanent", "fullauth", "any")),
     "switch_off": ("bool",),
     "re_registration_required": ("bool",),
     # SECURITY MODE COMMAND flags (FORMATS 8.2; TS 24.501 8.2.25): IMEISV request,
@@ -93,6 +96,9 @@ EAP_FIELDS = (
     "at_auts",
     "at_mac",
     "at_client_error_code",
+    "at_notification",
+    "at_identity",
+    "at_id_req",
 )
 
 # msg -> (allowed directions, fields). Direction "dl" is network to UE.

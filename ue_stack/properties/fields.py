@@ -26,9 +26,11 @@ FIELD_KINDS: dict[str, Kinds] = {
     # n1 (the trace format's message fields)
     **dict.fromkeys(("dir", "msg", "registration_type", "guti", "abba", "rand", "autn",
                      "res_star", "auts", "eap_code", "eap_subtype", "at_rand", "at_autn",
-                     "at_res", "at_auts", "at_mac", "at_kdf_input", "eap", "mac", "pdu"), _S),
+                     "at_res", "at_auts", "at_mac", "at_kdf_input", "at_identity", "at_id_req",
+                     "eap", "mac", "pdu"), _S),
     **dict.fromkeys(("ngksi", "nea", "nia", "eap_id", "at_kdf", "at_client_error_code",
-                     "sht", "count"), _N),
+                     "at_notification", "sht", "count", "t3346", "t3512"), _N),
+    "service_type": _S,
     "cause": frozenset({STR, NUM}),
 }
 

@@ -15,7 +15,8 @@ engine:
   the chunks are cut for the larger of ``jobs`` and the cluster's CPUs.
 
 ``fn`` and the items must be picklable (a module-level function, plain data); an
-exception in ``fn`` is re-raised here, in input order.
+exception in ``fn`` is re-raised here, in input order. A local worker that dies (SIGKILL
+from the OOM killer) raises ``WorkerDied``: an ``InputError``, so one line and exit 2.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+from .errors import InputError
+
 if TYPE_CHECKING:
     import multiprocessing.context
 
@@ -35,6 +38,19 @@ R = TypeVar("R")
 
 CHUNKS_PER_WORKER = 4  # enough to even out traces of different lengths
 ENGINES = ("local", "ray")
+
+
+class WorkerDied(InputError):
+    """A local worker process ended without its results — killed (the OOM killer sends
+    SIGKILL), or crashed in C code. Not a violation and not a bug of the inputs' verdicts:
+    exit status 2 and one line saying what to do (the Ray engine retries a task instead).
+    Results already handed back were kept; nothing is concluded for the rest."""
+
+    def __init__(self, jobs: int) -> None:
+        super().__init__(
+            f"a --jobs worker process died before finishing its inputs (killed: out of "
+            f"memory?); no verdict for them — run again, with fewer than {jobs} --jobs or "
+            "more memory", field="--jobs")
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,7 @@ def run_many(fn: Callable[[T], R], items: Iterable[T], jobs: int,
         return
     # imported only for a pool: one short input should not pay for multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     width = min(jobs, len(work))
     # what the parent has built so far goes to the collector's permanent generation
@@ -110,8 +127,11 @@ def run_many(fn: Callable[[T], R], items: Iterable[T], jobs: int,
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=width, mp_context=_context()) as pool:
-            for done in pool.map(partial(run_chunk, fn),
-                                 chunks(work, chunk_size(len(work), width))):
-                yield from done
+            try:
+                for done in pool.map(partial(run_chunk, fn),
+                                     chunks(work, chunk_size(len(work), width))):
+                    yield from done
+            except BrokenProcessPool:
+                raise WorkerDied(jobs) from None
     finally:
         gc.unfreeze()

@@ -4,11 +4,16 @@ inputs handed over in chunks, a worker's exception surfaces in the caller."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from pathlib import Path
 
 import pytest
 
+from ue_stack.errors import InputError
 from ue_stack.pool import LOCAL, Engine, chunk_size, chunks, run_chunk, run_many, workers
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _square_and_pid(n: int) -> tuple[int, int]:
@@ -54,3 +59,41 @@ def test_the_local_engine_is_the_default_and_needs_no_ray(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     assert workers(3) == 3 == workers(3, LOCAL)
     assert list(run_many(_fail_on_three, [1, 2], 2, Engine())) == [1, 2]
+
+
+def _die_on_3(item: int) -> int:
+    """A worker the OOM killer takes: SIGKILL, no exception, no result."""
+    if item == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item
+
+
+def test_a_worker_killed_by_sigkill_is_one_input_error_not_a_traceback():
+    from ue_stack.pool import WorkerDied
+
+    with pytest.raises(WorkerDied) as caught:
+        list(run_many(_die_on_3, range(8), jobs=2))
+    assert isinstance(caught.value, InputError)
+    assert "worker process died" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_replay_with_a_killed_worker_exits_2_with_one_line(capsys, monkeypatch):
+    """replay --jobs 2 over the trace library, one worker killed: exit 2 (not 1, which
+    would claim a violation), one stderr line, no traceback."""
+    from ue_stack.cli import main
+    from ue_stack.commands import replay
+
+    real = replay._replay_job
+
+    def killed_on_one(job):  # forked workers see the patched module attribute
+        if job["path"].endswith("happy-path.jsonl"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(job)
+
+    # pickled by name, as the real one is: the workers find it in their (forked) module
+    killed_on_one.__module__, killed_on_one.__qualname__ = replay.__name__, "_replay_job"
+    monkeypatch.setattr(replay, "_replay_job", killed_on_one)
+    capsys.readouterr()
+    assert main(["replay", str(ROOT / "traces"), "--jobs", "2", "--report", "-"]) == 2
+    _, err = capsys.readouterr()
+    assert len(err.splitlines()) == 1 and "worker process died" in err, err

@@ -22,7 +22,7 @@ from pathlib import Path
 from .crypto import aka
 from .crypto.secret import Key
 from .errors import InputError
-from .inputs import TEXT_ENCODING
+from .inputs import TEXT_ENCODING, read_input
 from .keyfile import Keys, load_keys
 
 KAUSF, KSEAF, KAMF = "kausf", "kseaf", "kamf"
@@ -64,7 +64,12 @@ AuthKeys = dict[bytes, AuthKey]  # RAND -> the key of that authentication
 def load_key_file(path: str | Path) -> tuple[Keys, AuthKeys]:
     """A ``--keys`` file of either kind: (SUPI -> (K, OPc), RAND -> AuthKey); one is empty."""
     name = str(path)
-    head = _header(path)
+    try:
+        text = read_input(path, "keys file").decode(TEXT_ENCODING)
+    except UnicodeDecodeError:
+        raise InputError("keys file is not UTF-8 text", file=name) from None
+    first = text.split("\n", 1)[0]
+    head = tuple(c.strip().lower() for c in first.split(","))
     if head in K_HEADERS:
         return load_keys(path), {}
     kind = HEADERS.get(head)
@@ -72,7 +77,10 @@ def load_key_file(path: str | Path) -> tuple[Keys, AuthKeys]:
         raise InputError(
             "header line must be 'supi,k,opc', 'supi,k,op', 'supi,rand,kausf', "
             "'supi,rand,kseaf' or 'supi,rand,kamf,abba'", file=name, line=1)
-    rows = list(csv.reader(Path(path).read_text(encoding=TEXT_ENCODING).splitlines()))
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as exc:
+        raise InputError(f"not a keys CSV ({exc})", file=name) from None
     out: AuthKeys = {}
     for line, row in enumerate(rows[1:], start=2):
         if not row or all(not c.strip() for c in row):
@@ -96,18 +104,6 @@ def load_key_file(path: str | Path) -> tuple[Keys, AuthKeys]:
             raise InputError("this RAND is listed twice", file=name, line=line, field="rand")
         out[rand] = AuthKey(supi, kind, Key(key), abba)
     return {}, out
-
-
-def _header(path: str | Path) -> tuple[str, ...]:
-    name = str(path)
-    try:
-        with open(path, encoding=TEXT_ENCODING, newline="") as f:
-            first = f.readline(4096)
-    except OSError as exc:
-        raise InputError(f"cannot read keys file: {exc.strerror}", file=name) from None
-    except UnicodeDecodeError:
-        raise InputError("keys file is not UTF-8 text", file=name) from None
-    return tuple(c.strip().lower() for c in first.split(","))
 
 
 def _hex(value: str, octets: int | None, name: str, line: int, column: str) -> bytes:

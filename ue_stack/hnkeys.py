@@ -20,7 +20,7 @@ from typing import TypeVar
 from .crypto import suci
 from .crypto.secret import Key
 from .errors import InputError
-from .inputs import TEXT_ENCODING
+from .inputs import TEXT_ENCODING, read_input
 from .nas import codec
 
 U = TypeVar("U")  # a trace header's ``UeConfig``
@@ -33,9 +33,7 @@ def load_hn_keys(path: str | Path) -> dict[tuple[int, int], Key]:
     """Read a ``--hn-key`` CSV; each private key is checked to be a key of its profile."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding=TEXT_ENCODING)
-    except OSError as exc:
-        raise InputError(f"cannot read home network key file: {exc.strerror}", file=name) from None
+        text = read_input(path, "home network key file").decode(TEXT_ENCODING)
     except UnicodeDecodeError:
         raise InputError("home network key file is not UTF-8 text", file=name) from None
     try:

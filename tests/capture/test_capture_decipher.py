@@ -218,3 +218,21 @@ def test_tshark_dissects_the_deciphered_eap_aka_prime_challenge(tmp_path, capsys
          "-e", "eap.aka.subtype"], capture_output=True, text=True, check=True).stdout
     rows = [line.split("\t") for line in text.splitlines()]
     assert ["0x56", "50", "1"] in rows and ["0x57", "50", "1"] in rows  # AKA' Challenge
+
+
+def test_a_capture_on_standard_input_is_deciphered_from_the_octets_read_once(
+    captures, tmp_path, nea1_pcap
+):
+    """`import - --decipher-pcap OUT`: the capture is read once, from standard input."""
+    import sys
+
+    script = Path(sys.executable).parent / "ue-stack"
+    out = tmp_path / "from-stdin.pcapng"
+    with nea1_pcap.open("rb") as stdin:
+        done = subprocess.run(
+            [str(script), "import", "-", "-o", str(tmp_path / "t"), "--keys",
+             str(captures / "keys.csv"), "--decipher-pcap", str(out)],
+            stdin=stdin, capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    comments = {n: c for n, c in _comments(out.read_bytes()).items() if c}
+    assert sorted(comments) == sorted(CIPHERED)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from dpkt import crc32c
@@ -84,9 +83,9 @@ class RewriteError(ValueError):
     """A frame whose NAS could be deciphered but not put back (the comment says why)."""
 
 
-def write_deciphered(capture: str | Path, out: BinaryIO, plan: DecipherPlan) -> None:
-    """Write ``capture`` again to ``out`` as pcapng, applying ``plan`` frame by frame."""
-    data = Path(capture).read_bytes()
+def write_deciphered(data: bytes, out: BinaryIO, plan: DecipherPlan) -> None:
+    """Write the capture ``data`` (pcap or pcapng octets) again to ``out`` as pcapng,
+    applying ``plan`` frame by frame."""
     if data[:4] in PCAP_MAGICS:
         _from_pcap(data, out, plan)
     else:

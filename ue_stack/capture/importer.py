@@ -232,6 +232,7 @@ class Importer:
         self.ue_by_s_tmsi: dict[bytes, Ue] = {}
         self.auth_keys: AuthKeys = dict(options.auth_keys or {})  # and those the SBI showed
         self.sbi = sbi.Findings()
+        self.capture_data: bytes | None = None
         self.hn_key_ids: dict[str, int] = {}  # SUPI -> key id of the SUCI --hn-key revealed
         # every NAS PDU with what security made of it: (frame, pdu, outer, protection)
         self.on_nas: Callable[[int, bytes, DecodedPdu, Protection], None] | None = None
@@ -242,6 +243,8 @@ class Importer:
             progress: Callable[[int], None] | None = None) -> ImportResult:
         """Import one capture; ``progress`` (if given) gets the NGAP PDUs read so far."""
         source = open_capture(path)
+        # the octets read (once: '-' is standard input), for --decipher-pcap
+        self.capture_data = source.reader.data if source.reader is not None else None
         if source.reader is not None and sbi.worth_reading(source.reader.data):
             # HTTP/2 SBI beside the NGAP (capture/sbi.py)
             self.sbi = sbi.read(source.reader)

@@ -129,21 +129,23 @@ def run(args) -> int:
     return 0 if report["ok"] else 1  # FORMATS 8.3: the traces are written either way
 
 
+_NO_FRAMES = ("needs a pcap or pcapng capture (a JSON list of NGAP PDUs has no frames to "
+              "write again)")
+
+
 def _decipher_plan(args, capture: Path):
     """``--decipher-pcap OUT``: the plan the importer fills, or None."""
     if not args.decipher_pcap:
         return None
     from ..capture.decipher import DecipherPlan
     from ..capture.pcapio import PCAP_MAGICS, PCAPNG_SHB
+    from ..inputs import open_input
 
-    try:
-        with capture.open("rb") as f:
+    if str(capture) != "-":  # refused before the import when the file says so
+        with open_input(capture, "capture", stdin=False) as f:  # never blocks on a FIFO
             magic = f.read(4)
-    except OSError:
-        return None  # the import itself names the unreadable capture
-    if magic not in PCAP_MAGICS and magic != PCAPNG_SHB.to_bytes(4, "little"):
-        raise InputError("needs a pcap or pcapng capture (a JSON list of NGAP PDUs has no "
-                         "frames to write again)", field="--decipher-pcap")
+        if magic not in PCAP_MAGICS and magic != PCAPNG_SHB.to_bytes(4, "little"):
+            raise InputError(_NO_FRAMES, field="--decipher-pcap")
     return DecipherPlan()
 
 
@@ -172,8 +174,10 @@ def import_report(args, show_progress: bool = True) -> dict:
     if plan is not None:
         from ..capture.decipher import write_deciphered
 
+        if importer.capture_data is None:  # standard input held a JSON list of NGAP PDUs
+            raise InputError(_NO_FRAMES, field="--decipher-pcap")
         with open_output(args.decipher_pcap, "--decipher-pcap") as out:
-            write_deciphered(capture, out, plan)
+            write_deciphered(importer.capture_data, out, plan)
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", capture.stem).strip("-") or "capture"
     # Traces are written as NAME.partial and get their names only once the report too
     # is on disk: an import whose report cannot be written leaves no trace that looks

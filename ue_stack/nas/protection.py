@@ -50,6 +50,8 @@ CAUSE_ILLEGAL_UE_MAY_BE_UNPROTECTED = 76  # "not authorized for this CAG or ..."
 IDENTITY_SUCI = 1  # 5GS identity type SUCI (9.11.3.3)
 DEREGISTERED_INITIATED = "5GMM-DEREGISTERED-INITIATED"
 MAX_COUNT = 0xFFFFFF
+# Initial NAS messages the UE sends integrity protected only (TS 24.501 4.4.6)
+INITIAL_NAS_MESSAGES = frozenset({"registration_request", "service_request"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +179,8 @@ class Boundary:
     def protect_ul(self, message: NasMessage, contexts: SecurityContexts) -> NasMessage:
         """The UE's uplink, protected with the current context once one is in use
         (4.4.5): SECURITY MODE COMPLETE with security header type 4, REGISTRATION
-        REQUEST integrity only (type 1: it is an initial NAS message), the rest type 2.
+        REQUEST and SERVICE REQUEST integrity only (type 1: initial NAS messages, whose
+        cleartext IEs the AMF must read, 4.4.6), the rest type 2.
         The uplink NAS COUNT advances either way; the octets are built only with
         ``build_pdus`` (the log then carries them)."""
         ctx = contexts.current
@@ -189,7 +192,7 @@ class Boundary:
             return message
         if message.msg == "security_mode_complete":
             sht = SHT_CIPHERED_NEW_CONTEXT
-        elif message.msg == "registration_request":
+        elif message.msg in INITIAL_NAS_MESSAGES:
             sht = SHT_INTEGRITY
         else:
             sht = SHT_CIPHERED

@@ -32,7 +32,7 @@ HEADERS = {
     ("supi", "rand", KAMF, "abba"): KAMF,
 }
 K_HEADERS = (("supi", "k", "opc"), ("supi", "k", "op"))
-_SUPI = re.compile(r"^\d{6,15}$")
+_SUPI = re.compile(r"[0-9]{6,15}")
 _HEX = re.compile(r"^[0-9a-fA-F]*$")
 
 
@@ -90,7 +90,7 @@ def load_key_file(path: str | Path) -> tuple[Keys, AuthKeys]:
                              line=line)
         cells = dict(zip(head, (c.strip() for c in row), strict=True))
         supi = cells["supi"].removeprefix("imsi-")
-        if not _SUPI.match(supi):
+        if not _SUPI.fullmatch(supi):
             raise InputError("must be 6-15 IMSI digits", file=name, line=line, field="supi")
         rand = _hex(cells["rand"], 16, name, line, "rand")
         key = _hex(cells[kind], 32, name, line, kind)

@@ -18,7 +18,7 @@ from .crypto.secret import Key
 from .errors import InputError
 from .inputs import TEXT_ENCODING, read_input
 
-_SUPI = re.compile(r"^\d{6,15}$")
+_SUPI = re.compile(r"[0-9]{6,15}")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 
 Keys = dict[str, tuple[bytes, bytes]]  # SUPI -> (K, OPc)
@@ -41,6 +41,7 @@ def load_keys(path: str | Path) -> Keys:
     if head not in (["supi", "k", "opc"], ["supi", "k", "op"]):
         raise InputError("header line must be 'supi,k,opc' or 'supi,k,op'", file=name, line=1)
     keys: Keys = {}
+    first_line: dict[str, int] = {}  # SUPI -> the line that gave its keys
     for line, row in enumerate(rows[1:], start=2):
         if not row or all(not c.strip() for c in row):
             continue
@@ -49,13 +50,20 @@ def load_keys(path: str | Path) -> Keys:
         supi, k, o = (c.strip() for c in row)
         if supi.startswith("imsi-"):
             supi = supi[5:]
-        if not _SUPI.match(supi):
+        if not _SUPI.fullmatch(supi):
             raise InputError("must be 6-15 IMSI digits", file=name, line=line, field="supi")
         for column, value in (("k", k), (head[2], o)):
             if not _HEX32.match(value):
                 raise InputError("must be 32 hex digits", file=name, line=line, field=column)
         kb, ob = bytes.fromhex(k), bytes.fromhex(o)
-        keys[supi] = (kb, compute_opc(kb, ob) if head[2] == "op" else ob)
+        row_keys = (kb, compute_opc(kb, ob) if head[2] == "op" else ob)
+        if supi in keys and keys[supi] != row_keys:
+            # which one is right cannot be told; taking either would replay with wrong keys
+            raise InputError(f"SUPI {supi} is also on line {first_line[supi]}, with other "
+                             "keys: one row per subscriber", file=name, line=line,
+                             field="supi")
+        keys[supi] = row_keys
+        first_line.setdefault(supi, line)
     return keys
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +55,16 @@ MAX_LINE_BYTES = 16 << 20
 MAX_FILE_BYTES = 16 << 30  # a trace or exchange log
 MAX_DOC_BYTES = 64 << 20  # a scenario, keys CSV or expectation
 MAX_CAPTURE_BYTES = 1 << 30  # a pcap, pcapng or JSON capture
+
+
+def digits(text: str) -> bool:
+    """Only ASCII digits 0-9 (a SUPI, MCC, MNC...): ``str.isdigit`` and regex ``\\d``
+    also accept other scripts' digits (Arabic-Indic, fullwidth), which no 3GPP identity
+    holds."""
+    return _DIGITS.fullmatch(text) is not None
+
+
+_DIGITS = re.compile("[0-9]+")
 
 
 def finite_number(value: Any) -> float:

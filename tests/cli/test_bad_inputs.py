@@ -201,3 +201,38 @@ def test_a_keys_file_with_a_huge_field_is_one_line_not_a_csv_traceback(tmp_path,
     keys.write_text("supi,k,opc\n001010000000001," + "0" * 200_000 + ",00\n")
     err = one_line_exit_2(capsys, ["replay", str(TRACE), "--keys", str(keys)])
     assert "keys.csv" in err
+
+
+# -- issue 23: ASCII digits only; one row per subscriber -------------------------------------------
+# 001010000000001 in Arabic-Indic and in fullwidth digits
+@pytest.mark.parametrize("supi", ["".join(chr(0x660 + int(d)) for d in "001010000000001"),
+                                  "".join(chr(0xFF10 + int(d)) for d in "001010000000001")])
+def test_a_supi_in_other_digits_than_ascii_is_refused(tmp_path, capsys, supi):
+    """str.isdigit and regex \\d accept Arabic-Indic or fullwidth digits; no SUPI holds them."""
+    keys = tmp_path / "keys.csv"
+    keys.write_text(f"supi,k,opc\n\"{supi}\",{K},{K}\n")
+    err = one_line_exit_2(capsys, ["replay", str(TRACE), "--keys", str(keys)])
+    assert "field 'supi'" in err
+
+
+def test_non_ascii_digits_in_an_mcc_are_refused(capsys):
+    from ue_stack.crypto.aka import serving_network_name
+
+    with pytest.raises(ValueError):
+        serving_network_name("".join(chr(0x660 + int(d)) for d in "001"), "01")
+
+
+def test_a_supi_twice_with_different_keys_names_both_lines(tmp_path, capsys):
+    keys = tmp_path / "keys.csv"
+    other = "0" * 32
+    keys.write_text(f"supi,k,opc\n001010000000009,{K},{K}\n001010000000001,{K},{K}\n"
+                    f"001010000000009,{other},{K}\n")
+    err = one_line_exit_2(capsys, ["replay", str(TRACE), "--keys", str(keys)])
+    assert "keys.csv:4" in err and "line 2" in err and "001010000000009" in err
+    assert K not in err and other not in err  # never a key in an error
+
+
+def test_a_supi_twice_with_the_same_keys_is_fine(tmp_path):
+    keys = tmp_path / "keys.csv"
+    keys.write_text(f"supi,k,opc\n001010000000009,{K},{K}\n001010000000009,{K},{K}\n")
+    assert main(["replay", str(TRACE), "--keys", str(keys)]) == 0

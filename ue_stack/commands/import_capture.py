@@ -22,7 +22,7 @@ from ..hnkeys import load_hn_keys
 from ..outputs import open_output, output_error, output_folder, refuse_input
 from ..progress import terminal_progress
 
-_DIGITS = re.compile(r"^\d+$")
+_DIGITS = re.compile(r"[0-9]+")
 PARTIAL = ".partial"  # a trace being written, not yet one to replay
 
 
@@ -94,14 +94,14 @@ def options_from_args(args):
     if args.keys is not None and k is not None:
         raise InputError("give --keys or --k/--opc, not both", field="--keys")
     keys, auth_keys = load_key_file(args.keys) if args.keys is not None else (None, None)
-    if args.supi is not None and not (_DIGITS.match(args.supi) and 6 <= len(args.supi) <= 15):
+    if args.supi is not None and not (_DIGITS.fullmatch(args.supi) and 6 <= len(args.supi) <= 15):
         raise InputError("must be 6-15 IMSI digits", field="--supi")
     if (args.mcc is None) != (args.mnc is None):
         raise InputError("give --mcc and --mnc together", field="--mcc")
     if args.mcc is not None:
-        if not (_DIGITS.match(args.mcc) and len(args.mcc) == 3):
+        if not (_DIGITS.fullmatch(args.mcc) and len(args.mcc) == 3):
             raise InputError("must be 3 digits", field="--mcc")
-        if not (_DIGITS.match(args.mnc) and len(args.mnc) in (2, 3)):
+        if not (_DIGITS.fullmatch(args.mnc) and len(args.mnc) in (2, 3)):
             raise InputError("must be 2 or 3 digits", field="--mnc")
     return ImportOptions(
         k=k, opc=opc, supi=args.supi, mcc=args.mcc, mnc=args.mnc, expect=args.expect,

@@ -56,7 +56,7 @@ OUTPUT_ORDER = (
 ).split()
 
 # A well-formed SNN (TS 24.501 9.12.1); anything else is used verbatim but names no PLMN.
-_SNN_RE = re.compile(r"5G:mnc(?P<mnc>\d{3})\.mcc(?P<mcc>\d{3})\.3gppnetwork\.org")
+_SNN_RE = re.compile(r"5G:mnc(?P<mnc>[0-9]{3})\.mcc(?P<mcc>[0-9]{3})\.3gppnetwork\.org")
 _HEX_RE = re.compile(r"[0-9a-fA-F]*")
 
 
@@ -556,7 +556,7 @@ def _alg(value: str | None, option: str) -> int | None:
 
 
 def _eap_id(value: str) -> int:
-    if not value.isdigit() or int(value) > 255:
+    if not (value.isascii() and value.isdigit()) or int(value) > 255:
         raise InputError("must be an integer 0-255", field="--eap-id")
     return int(value)
 

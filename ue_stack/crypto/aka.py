@@ -13,6 +13,7 @@ import hmac
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from ..limits import digits
 from .kdf import kdf, utf8
 from .milenage import MilenageOutput, _xor, milenage, milenage_from_autn
 from .secret import Key
@@ -25,9 +26,9 @@ SQN_DELTA = 1 << 28  # the "delta" freshness rule's window (TS 33.102 Annex C.2.
 def serving_network_name(mcc: str, mnc: str) -> str:
     """SNN = ``5G:mnc<MNC>.mcc<MCC>.3gppnetwork.org``, MNC left-padded to 3 digits
     (TS 24.501 9.12.1, TS 33.501 6.1.1.4)."""
-    if not (mcc.isdigit() and len(mcc) == 3):
+    if not (digits(mcc) and len(mcc) == 3):
         raise ValueError(f"MCC must be 3 digits, got {mcc!r}")
-    if not (mnc.isdigit() and len(mnc) in (2, 3)):
+    if not (digits(mnc) and len(mnc) in (2, 3)):
         raise ValueError(f"MNC must be 2 or 3 digits, got {mnc!r}")
     return f"5G:mnc{mnc.zfill(3)}.mcc{mcc}.3gppnetwork.org"
 

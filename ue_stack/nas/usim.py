@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..crypto.aka import SQN_DELTA, AuthCheck, AutnVerification, sqn_is_fresh, verify_autn
 from ..crypto.secret import Key
+from ..limits import digits
 from .codec import encode_plmn
 
 if TYPE_CHECKING:  # the trace schema imports NAS messages; only the type is needed here
@@ -147,7 +148,7 @@ def split_imsi(supi: str, mnc_digits: int) -> tuple[str, str, str]:
     """MCC, MNC and MSIN of an IMSI-type SUPI (TS 23.003 2.2); ``mnc_digits`` says where
     the MSIN starts (the IMSI alone cannot)."""
     imsi = supi.removeprefix("imsi-")
-    if not imsi.isdigit() or mnc_digits not in (2, 3) or len(imsi) <= 3 + mnc_digits:
+    if not digits(imsi) or mnc_digits not in (2, 3) or len(imsi) <= 3 + mnc_digits:
         raise ValueError(f"cannot build a SUCI from SUPI {supi!r}")
     return imsi[:3], imsi[3 : 3 + mnc_digits], imsi[3 + mnc_digits :]
 

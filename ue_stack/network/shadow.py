@@ -29,7 +29,7 @@ from .ausf import Ausf
 from .udm import Subscriber, Udm
 
 LAYER = "shadow"
-_SNN = re.compile(r"^5G:mnc(\d{3})\.mcc(\d{3})\.3gppnetwork\.org$")
+_SNN = re.compile(r"5G:mnc([0-9]{3})\.mcc([0-9]{3})\.3gppnetwork\.org")
 
 
 class ShadowNetwork:
@@ -141,7 +141,7 @@ class ShadowNetwork:
 def plmn_of_snn(snn: str) -> tuple[str, str]:
     """MCC and MNC of a serving network name (TS 24.501 9.12.1). An odd name a real core
     sent gives an InputError naming ``snn``: the A-KID realm then needs ``home_plmn``."""
-    m = _SNN.match(snn)
+    m = _SNN.fullmatch(snn)
     if m is None:
         raise InputError(f"cannot read a PLMN from snn {snn!r}; give ue.home_plmn", field="snn")
     mnc, mcc = m.groups()

@@ -85,7 +85,7 @@ from ..crypto.secret import Key
 from ..errors import InputError, not_utf8
 from ..inputs import TEXT_ENCODING, read_input
 from ..keyfile import Keys
-from ..limits import MAX_COUNT, MAX_DEPTH, seconds, too_deep, whole
+from ..limits import MAX_COUNT, MAX_DEPTH, digits, seconds, too_deep, whole
 from ..nas.messages import MESSAGES, SERVICE_TYPES
 from ..network.aanf import KAF_LIFETIME
 from ..network.amf import AmfConfig
@@ -308,7 +308,7 @@ def _enum(*values: str) -> Callable[[Any], str]:
 
 def _digits(*lengths: int) -> Callable[[Any], str]:
     def check(v: Any) -> str:
-        if not (isinstance(v, str) and v.isdigit() and len(v) in lengths):
+        if not (isinstance(v, str) and digits(v) and len(v) in lengths):
             raise ValueError(f"must be a string of {' or '.join(map(str, lengths))} digits")
         return v
 

@@ -64,7 +64,10 @@ class UeStack:
     def downlink(self, message: NasMessage, **evidence: Any) -> None:
         """A NAS message from the network reaches the UE over N1. ``evidence``: where a
         recorded message comes from (``line``, ``frame``, the captured ``pdu``)."""
-        self.bus.log("n1", ue=self.supi, **n1_fields("dl", message), **evidence)
+        fields = n1_fields("dl", message)
+        if "pdu" in evidence:
+            fields.pop("pdu", None)  # the captured one, logged where it always was
+        self.bus.log("n1", ue=self.supi, **fields, **evidence)
         nas = self.nas.core
 
         def receive(now: float) -> None:

@@ -270,3 +270,30 @@ def test_bad_protection_fields_are_input_errors(tmp_path, capsys, record, field)
     assert main(["replay", str(trace)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and ":4:" in err[0] and field in err[0]
+
+
+def test_replay_checks_a_captured_mac_with_the_ues_own_keys(tmp_path):
+    """A captured SMC (with K/OPc in the header) is checked with the keys of the context it
+    names, from its octets — not taken on the recorder's word: one MAC bit flipped in the
+    pdu of traces/capture-oai-*, still labelled `verified`, and the UE discards it."""
+    source = Path(__file__).resolve().parents[2] / "traces" / (
+        "capture-oai-registration-nia2-208950000000031.jsonl")
+    lines = source.read_bytes().splitlines()
+    out = []
+    for raw in lines:
+        rec = orjson.loads(raw)
+        if rec.get("msg") == "security_mode_command":
+            assert rec["mac"] == "verified"
+            pdu = bytearray.fromhex(rec["pdu"])
+            pdu[5] ^= 0x01
+            rec["pdu"] = pdu.hex()
+            rec.pop("note", None)
+        out.append(orjson.dumps(rec))
+    trace, log = tmp_path / "forged.jsonl", tmp_path / "log.jsonl"
+    trace.write_bytes(b"\n".join(out) + b"\n")
+    assert main(["replay", str(trace), "--log", str(log)]) == 1
+    logged = [orjson.loads(x) for x in log.read_bytes().splitlines()]
+    (d,) = [x for x in logged if x["event"] == "discarded"]
+    assert d["msg"] == "security_mode_command" and "integrity check" in d["reason"]
+    assert not [x for x in logged if x.get("msg") == "security_mode_complete"
+                and x["event"] == "n1"]

@@ -14,7 +14,7 @@ import hashlib
 import itertools
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..app.akma_client import PER_KAF
@@ -491,6 +491,13 @@ class Replay:
                         msg=name, dir="dl", **evidence_of(rec))
             else:
                 link.observe_dl(message)
+                protection = message.protection
+                if (rec.pdu is not None and protection is not None and protection.protected
+                        and self.header.ue.has_credentials):
+                    # the captured octets: the UE checks the MAC with its own keys (those
+                    # of the context the message names), not the recorder's word for it
+                    message = NasMessage(message.msg, message.fields,
+                                         replace(protection, pdu=rec.pdu))
                 ue.downlink(message, **evidence_of(rec))
         elif kind == "app":
             bus.log("input", kind="app", action=op, line=rec.line, app=f["app"],

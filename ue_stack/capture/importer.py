@@ -916,7 +916,8 @@ def _replayed_count_deviations(events: list[Event],
         answers = [j for j, a in enumerate(events) if a.direction == "ul"
                    and QUESTION_OF.get(("ul", a.name or "")) == ("dl", ev.name)]
         # the copy's answer comes after those of the same questions still open before it
-        open_before = sum(1 for e in events[:i] if e.direction == "dl" and e.name == ev.name)
+        open_before = sum(1 for j, e in enumerate(events[:i])
+                          if e.direction == "dl" and e.name == ev.name and j not in skipped)
         open_before -= sum(1 for j in answers if j < i)
         later = [j for j in answers if j > i]
         if 0 <= open_before < len(later):

@@ -100,6 +100,7 @@ class Nas3Matcher:
         self._seq = seq
         self._now = now
         self._queue: deque[_Expectation] = deque()
+        self.answering = False  # replay is feeding a downlink: the model's uplink answers it
         self.unchecked_fields: frozenset[str] = frozenset()
         # why records were not compared: reason -> trace lines (the report's not_checked)
         self.skipped: dict[str, list[int]] = {}
@@ -131,7 +132,8 @@ class Nas3Matcher:
         self._queue.append(_Expectation(rec.line, rec.message, owner))
 
     def uplink(self, message: NasMessage) -> None:
-        self._pass_skipped(message)
+        if self.answering:
+            self._pass_skipped(message)
         head = self._queue[0] if self._queue else None
         span = head.line if head is not None and head.skipped else self.suspended_at
         if span is not None and (head is None or head.skipped or head.message.msg != message.msg):
@@ -147,11 +149,18 @@ class Nas3Matcher:
         if head.unverified:
             self._queue.popleft()
             return
-        if expected.msg != message.msg:
+        later = None if expected.msg == message.msg else self._answered_later(head, message)
+        if later is not None:
+            # answers to downlinks that reached the UE together: the recorded UE sent them
+            # in another order (their timing, which NAS-3 does not compare)
+            self._queue.remove(later)
+            head, expected = later, later.message
+        elif expected.msg != message.msg:
             self._fail(f"unexpected uplink: expected {expected.msg} (trace line {head.line}), "
                        f"model sent {message.msg}")
             return
-        self._queue.popleft()
+        else:
+            self._queue.popleft()
         diffs = [
             f"{name}: expected {_show(value)}, model {_show(message.get(name))}"
             for name, value in expected.fields.items()
@@ -163,17 +172,28 @@ class Nas3Matcher:
         else:
             self._record(NAS3, True, self._seq(), self._now(), "")
 
+    def _answered_later(self, head: _Expectation, message: NasMessage) -> _Expectation | None:
+        """While the model answers a downlink just fed: the expectation of the same ``msg``
+        among those that follow the same input as the head (the answers to a run of
+        downlinks fed together), if any."""
+        if not self.answering:
+            return None
+        for e in self._queue:
+            if e.owner != head.owner:
+                return None
+            if not e.skipped and e.message.msg == message.msg:
+                return e
+        return None
+
     def _pass_skipped(self, message: NasMessage) -> None:
-        """Skipped records at the head that the same input's expected answer follows (an
-        uplink the capture shows twice, then the answer to the downlink before them): the
-        model's uplink is that answer, so they are passed, not taken for a gap's span."""
+        """The model answers a downlink just fed, and skipped records stand at the head
+        (an uplink the capture shows twice, a copy left unanswered) before the expected
+        answer: that answer is what the model sent, so they are passed, not taken for a
+        gap's span (where only the model's own timers make it send)."""
         queue = self._queue
         if not queue or not queue[0].skipped:
             return
-        owner = queue[0].owner
         for n, e in enumerate(queue):
-            if e.owner != owner:
-                return
             if not e.skipped:
                 if e.message.msg == message.msg:
                     for _ in range(n):
@@ -499,6 +519,7 @@ class Replay:
                     message = NasMessage(message.msg, message.fields,
                                          replace(protection, pdu=rec.pdu))
                 ue.downlink(message, **evidence_of(rec))
+                nas3.answering = True  # what the model sends now answers this downlink
         elif kind == "app":
             bus.log("input", kind="app", action=op, line=rec.line, app=f["app"],
                     af_fqdn=f["af_fqdn"], ua_id=f["ua_id"].hex(), expect=f.get("expect"))
@@ -526,6 +547,7 @@ class Replay:
                 bus.log("note", layer="network", text=f"net {op} is simulation only: ignored "
                         "in replay", line=rec.line)
         await bus.settle()
+        nas3.answering = False
         if rec.expect_state is not None:
             self._check_state(rec, ue, bus)
 

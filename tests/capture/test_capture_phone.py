@@ -261,3 +261,14 @@ def test_the_importer_writes_release_and_the_update_op_the_format_defines(
     assert kinds[at + 1:at + 3] == [("ue", "mobility_update"), ("ul", "registration_request")]
     assert "frame" not in records[at] and records[at]["t"] == pytest.approx(1.134)
     assert not any("skip" in r for r in records)
+
+
+def test_each_import_problem_line_names_its_capture(captures, tmp_path, capsys):
+    """Item 6: a "not checked" line of import (no keys) names the capture it is about."""
+    capture = _capture(captures, tmp_path)
+    capsys.readouterr()
+    _import(capture, tmp_path / "out")
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines and all(line.startswith("ue-stack: import: phone.pcap: ") for line in lines)
+    assert any("not checked" in line for line in lines)
+    assert len(lines) == len(set(lines))

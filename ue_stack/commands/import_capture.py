@@ -124,7 +124,9 @@ def run(args) -> int:
         if args.decipher_pcap:
             print(f"wrote {args.decipher_pcap}")
     for problem in report["problems"]:
-        print(one_line(f"ue-stack: import: {problem['severity']}: {problem['problem']}"),
+        # each line names the capture it is about (the report's own lines do not need to)
+        print(one_line(f"ue-stack: import: {report['capture']}: {problem['severity']}: "
+                       f"{problem['problem']}"),
               file=sys.stderr)
     return 0 if report["ok"] else 1  # FORMATS 8.3: the traces are written either way
 

@@ -33,6 +33,8 @@ COMMANDS = {
     "explore": ("explore", "explore every input sequence up to a depth; counterexamples as "
                            "replayable traces"),
     "completion": ("completion", "a shell completion script: bash, zsh or tcsh"),
+    "fsm": ("fsm", "the model as a minimal Mealy machine (DOT); diff a learned device "
+                   "machine against it"),
 }
 
 

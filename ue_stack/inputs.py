@@ -39,6 +39,7 @@ STDIN_NAME = "<stdin>"  # how errors name it
 INPUT_OPTIONS = {
     "traces": "TRACE", "logs": "LOG", "scenario": "SCENARIO", "capture": "CAPTURE",
     "keys": "--keys", "hn_key": "--hn-key", "property": "--property", "expect": "--expect",
+    "device": "--diff",
 }
 
 

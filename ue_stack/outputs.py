@@ -34,7 +34,7 @@ from .errors import InputError
 OUTPUT_OPTIONS = {
     "log": "--log", "report": "--report", "diagram": "--diagram", "html": "--html",
     "pcap": "--pcap", "record": "--record", "junit": "--junit", "sarif": "--sarif",
-    "decipher_pcap": "--decipher-pcap",
+    "decipher_pcap": "--decipher-pcap", "dot": "--dot",
 }
 
 

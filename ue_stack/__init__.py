@@ -15,8 +15,7 @@ logs.
 
 from .api import ImportReport, Report, check, import_capture, replay, simulate
 from .errors import InputError
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "ImportReport",

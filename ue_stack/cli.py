@@ -15,9 +15,10 @@ import re
 import sys
 import traceback
 
-from . import __version__, inputs
+from . import inputs
 from .errors import InputError
 from .outputs import refuse_inputs_in_args
+from .version import __version__
 
 # subcommand -> (module under ue_stack.commands, the line `ue-stack --help` shows). A module
 # is imported only when its command runs: `keys` does not pay for pycrate, and `--help`,

@@ -1,7 +1,7 @@
 """Ray as the place where ``pool.run_many``'s chunks run (``--engine ray``,
 docs/cluster.md).
 
-Nothing here decides what the work is: a chunk is the same ``pool.run_chunk(fn, chunk)``
+Nothing here decides what the work is: a chunk is the same ``chunk.run_chunk(fn, chunk)``
 the local pool runs, sent as one Ray task; results come back chunk by chunk in input
 order. A task whose worker dies (killed, out of memory, a lost node) is run again by Ray,
 up to ``MAX_RETRIES`` times; only its returned value counts, so a chunk retried after a
@@ -91,7 +91,7 @@ def _chunk_task(fn: Callable[[T], R], chunk: list[T], cwd: str) -> list[R]:
     filesystem at the same path). Where it has not, work that opens no file (study,
     explore) runs all the same and an input that is not there is reported by name."""
     from . import logconfig
-    from .pool import run_chunk
+    from .chunk import run_chunk
 
     logconfig.configure_once()
     with contextlib.suppress(OSError):

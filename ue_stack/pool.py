@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+from .chunk import run_chunk
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -83,11 +84,6 @@ def workers(jobs: int, engine: Engine = LOCAL) -> int:
 
 def chunks(work: list[T], size: int) -> list[list[T]]:
     return [work[i:i + size] for i in range(0, len(work), size)]
-
-
-def run_chunk(fn: Callable[[T], R], chunk: list[T]) -> list[R]:
-    """One task, wherever it runs: ``fn`` over a chunk, in order."""
-    return [fn(item) for item in chunk]
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -12,7 +12,7 @@ then asks pycrate. Tests compare both paths on every NGAP PDU of the test captur
 
 from __future__ import annotations
 
-from .ngap import (
+from .ngap_ies import (
     IE_AMF_UE_NGAP_ID,
     IE_FIVEG_S_TMSI,
     IE_NAS_PDU,

@@ -79,12 +79,12 @@ def register(sub: Any) -> None:
 
 
 def run(args: Any) -> int:
-    from .. import __version__
     from ..errors import InputError
     from ..progress import terminal_progress
     from ..study.agreement import agreement, verdict_line
     from ..study.model import HOME_NETWORK, SCHEDULED, Setup
     from ..study.sweep import DEFAULT_T, measured_w1, points, run_all, summarise, write_outputs
+    from ..version import __version__
 
     if not 0.0 <= args.latency <= 5.0:
         raise InputError(f"study: argument --latency: must be in 0..5 s, got {args.latency:g}")

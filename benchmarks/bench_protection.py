@@ -14,7 +14,8 @@ Default pairs — the two commits that put work on replay's path:
 - ``ca05958`` (the boundary, ``discarded`` lines, NAS-4/NAS-5 in the online checker)
   against its parent ``27ffefd``;
 - ``2fdf72f`` (default COUNTs tracked by the boundary and the checker) against its
-  parent.
+  parent;
+- ``0a888ab`` (replay checks a captured MAC with the UE's own keys) against its parent.
 
 Run from the repository root (needs git and the project's .venv)::
 
@@ -34,7 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PAIRS = [("27ffefd", "ca05958"), ("2fdf72f~1", "2fdf72f")]
+PAIRS = [("27ffefd", "ca05958"), ("2fdf72f~1", "2fdf72f"), ("0a888ab~1", "0a888ab")]
 
 # Runs inside the checked-out tree: replay the traces, print the CPU seconds of the call.
 TIMED = """

@@ -12,8 +12,10 @@ import difflib
 import importlib
 import os
 import re
+import signal
 import sys
 import traceback
+from typing import Any
 
 from . import inputs
 from .errors import InputError
@@ -148,11 +150,16 @@ def main(argv: list[str] | None = None) -> int:
     argv, debug = _without_debug(argv)
     debug = debug or os.environ.get("UE_STACK_DEBUG", "") not in ("", "0")
     command = argv[0] if argv and argv[0] in COMMANDS else ""
+    previous = _on_sigterm(_terminated)
     try:
         parser = build_parser(argv[0] if argv else None)
         args = parser.parse_args(argv)
         start_run(args)
         status = args.run(args)
+    except Terminated:
+        print("ue-stack: terminated (SIGTERM); outputs left as NAME.partial",
+              file=sys.stderr)
+        status = 128 + signal.SIGTERM
     except UsageError as exc:
         print(exc, file=sys.stderr)
         status = 2
@@ -160,14 +167,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ue-stack: {exc}", file=sys.stderr)
         status = 2
     except KeyboardInterrupt:
-        print("ue-stack: interrupted", file=sys.stderr)
-        status = 130
+        print("ue-stack: interrupted; outputs left as NAME.partial", file=sys.stderr)
+        status = 128 + signal.SIGINT
     except BrokenPipeError:
         status = 0
     except Exception as exc:  # a bug, never exit 1 (a violation) nor a bare traceback
         status = _bug(command, exc, debug)
+    finally:
+        _on_sigterm(previous)
     sys.stdout.flush()
     return status
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (SIGINT): the run stops where it is, the outputs it
+    was writing stay as ``NAME.partial`` (``outputs.PARTIAL``), and the exit status is the
+    shell's for death by that signal, 128 + n: 143 (SIGINT: 130)."""
+
+
+def _terminated(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
+def _on_sigterm(handler: Any) -> Any:
+    """Install ``handler`` for SIGTERM; the one it replaces (only the main thread may)."""
+    try:
+        return signal.signal(signal.SIGTERM, signal.SIG_DFL if handler is None else handler)
+    except ValueError:  # not the main thread (an embedding application's worker)
+        return handler
 
 
 if __name__ == "__main__":

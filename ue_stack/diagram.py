@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .invariants import Violation
-from .outputs import open_output
+from .outputs import finish, open_output
 
 LANES = ("nas", "usim", "n1", "af")  # after the applications, in this order
 LANE_TITLES = {"nas": "NAS", "usim": "USIM", "n1": "N1 / network", "af": "AAnF / AF"}
@@ -198,7 +198,10 @@ class MermaidWriter:
         self._first_ue: str | None = None
         self._drawn = 0
         self._skipped = 0
-        self._file = open_output(self.path, "--diagram", text=True, line_buffering=True)
+        # written as NAME.partial, named NAME by complete() (an interrupted run's diagram
+        # does not look finished)
+        self._file = open_output(self.path, "--diagram", text=True, line_buffering=True,
+                                 partial=True)
         self._write("sequenceDiagram")
         for name, alias in _PARTICIPANTS:
             self._write(f"    participant {name} as {alias}")
@@ -263,8 +266,16 @@ class MermaidWriter:
             self._write(f"    Note over App,AF: {self._skipped} more lines not drawn")
         self._file.close()
 
+    def complete(self) -> None:
+        """Close, and give the diagram its name: the run that drew it is complete."""
+        self.close()
+        finish(self.path, "--diagram")
+
     def __enter__(self) -> MermaidWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.complete()
+        else:
+            self.close()

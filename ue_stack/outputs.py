@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from . import inputs
 from .errors import InputError
+
+PARTIAL = ".partial"  # what an output is named until its run is complete
 
 # argparse ``dest`` of every option that names an output file, with its option name.
 OUTPUT_OPTIONS = {
@@ -66,9 +69,10 @@ class _GuardedRaw(io.FileIO):
     """A raw file whose write errors name the output (the buffered layer above calls
     ``write`` only when its buffer fills or is flushed, so this costs nothing per line)."""
 
-    def __init__(self, path: str | Path, mode: str, field: str | None) -> None:
+    def __init__(self, path: str | Path | int, mode: str, field: str | None,
+                 name: str | None = None) -> None:
         super().__init__(path, mode)
-        self._path = str(path)
+        self._path = name or str(path)
         self._field = field
 
     def write(self, data: Any) -> int | None:
@@ -85,22 +89,71 @@ def open_output(
     text: bool = False,
     append: bool = False,
     line_buffering: bool = False,
+    partial: bool = False,
 ) -> Any:
     """Open ``path`` for writing (binary by default; ``text``: UTF-8 text). ``field`` is
     the option that named it (``--log``...), quoted in the error. Opening, writing and
     closing raise ``InputError`` instead of ``OSError``; so does a path that is one of the
-    run's inputs."""
+    run's inputs.
+
+    ``partial``: write ``path.partial`` under an exclusive lock (``fcntl.flock``: a second
+    run writing the same output is refused, not interleaved); ``finish(path)`` gives it
+    its name once the run is complete. An interrupted or failed run leaves only the
+    ``.partial`` file, which no reader takes for a finished output."""
     refuse_input(path, field)
     try:
         if Path(path).is_dir():
             raise IsADirectoryError(21, "is a folder")
-        raw = _GuardedRaw(path, "a" if append else "w", field)
+        if partial and _regular_or_new(path):
+            raw = _locked(Path(f"{path}{PARTIAL}"), field)
+        else:
+            raw = _GuardedRaw(path, "a" if append else "w", field)
     except OSError as exc:
         raise output_error(path, field, exc) from None
     buffered = io.BufferedWriter(raw)
     if not text:
         return buffered
     return io.TextIOWrapper(buffered, encoding="utf-8", line_buffering=line_buffering)
+
+
+def _regular_or_new(path: str | Path) -> bool:
+    """A path a ``.partial`` file can stand in for: a regular file, or none yet. A device
+    (``/dev/null``, ``/dev/stdout``) is written as it is: it cannot be renamed over."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
+
+
+def _locked(path: Path, field: str | None) -> _GuardedRaw:
+    """``path`` opened for writing under an exclusive lock, emptied only once locked (so a
+    run that finds it locked leaves the other run's output alone)."""
+    import fcntl
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise InputError("another ue-stack run is writing this output now (it is locked)",
+                         file=str(path), field=field) from None
+    except OSError:
+        os.close(fd)
+        raise
+    os.ftruncate(fd, 0)
+    return _GuardedRaw(fd, "w", field, name=str(path))
+
+
+def finish(path: str | Path | None, field: str | None) -> None:
+    """Give a complete ``partial`` output its name (``path.partial`` -> ``path``)."""
+    if path is None or not _regular_or_new(path):
+        return  # a device was written as it is (open_output), never renamed over
+    try:
+        os.replace(f"{path}{PARTIAL}", path)
+    except FileNotFoundError:
+        return  # never opened (the run stopped before), or already renamed
+    except OSError as exc:
+        raise output_error(path, field, exc) from None
 
 
 def write_output(path: str | Path, field: str | None, data: bytes) -> None:

@@ -95,6 +95,14 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context()
 
 
+def _worker_signals() -> None:
+    """A forked worker inherits the command's SIGTERM handler (cli.Terminated); the pool
+    stops its workers with SIGTERM, which must just end them."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def run_many(fn: Callable[[T], R], items: Iterable[T], jobs: int,
              engine: Engine = LOCAL) -> Iterator[R]:
     """``fn(item)`` for every item, in input order, over ``jobs`` workers of ``engine``."""
@@ -122,7 +130,8 @@ def run_many(fn: Callable[[T], R], items: Iterable[T], jobs: int,
     # short traces (the gc module's advice for fork without exec)
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=width, mp_context=_context()) as pool:
+        with ProcessPoolExecutor(max_workers=width, mp_context=_context(),
+                                 initializer=_worker_signals) as pool:
             try:
                 for done in pool.map(partial(run_chunk, fn),
                                      chunks(work, chunk_size(len(work), width))):

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from .bus import run_virtual
 from .invariants import Checker, Violation
 from .invariants.app1 import App1Tracker
-from .outputs import open_output
+from .outputs import finish, open_output
 from .report import build_report
 from .sink import CallbackSink, ExchangeSink, FanOut, JsonLinesSink
 
@@ -94,7 +94,11 @@ class CheckedRun:
         # every consumer of log records (diagram, pcap, HTML timeline) sees each record
         # and each violation right after the record that revealed it
         self._outputs: list[Output] = list(outputs)
-        self._out = JsonLinesSink(open_output(log_path, "--log")) if log_path else None
+        # the log is NAME.partial until the run is complete (__exit__ without an error):
+        # an interrupted or failed run leaves no log that looks finished
+        self.log_path = log_path
+        self._out = (JsonLinesSink(open_output(log_path, "--log", partial=True))
+                     if log_path else None)
         try:
             if diagram_path:  # imported only when asked: start-up counts on short inputs
                 from .diagram import MermaidWriter
@@ -164,5 +168,10 @@ class CheckedRun:
     def __enter__(self) -> CheckedRun:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self.close()
+        if exc_type is None:  # complete: every output gets its name
+            finish(self.log_path, "--log")
+            for output in self._outputs:
+                if hasattr(output, "complete"):
+                    output.complete()

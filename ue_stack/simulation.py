@@ -26,6 +26,7 @@ from .nas.concealment import suci_config
 from .nas.messages import NasMessage
 from .nas.mm import Nas, NasConfig
 from .nas.usim import Usim, usim_of
+from .outputs import finish
 from .scenarios import Scenario, Step
 from .sink import ExchangeSink
 from .trace.schema import UeConfig
@@ -67,7 +68,9 @@ class Recorder:
     def __init__(self, path: str | Path, supi: str) -> None:
         self.path = Path(path)
         self.supi = supi
-        self._out = TraceWriter(self.path, None, "--record")
+        # NAME.partial until finish(): an interrupted simulation leaves no trace that
+        # looks recorded
+        self._out = TraceWriter(self.path, None, "--record", partial=True)
         self._tmp = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()
 
     def write(self, record: dict[str, Any]) -> None:
@@ -82,6 +85,7 @@ class Recorder:
             w.write(head)
             w.comment("recorded by `ue-stack simulate --record`: what crossed N1, not faults")
             w.copy_from(self._tmp)
+        finish(self.path, "--record")
 
     def close(self) -> None:
         """Release the files of a run that stopped early (``finish`` closes them too)."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import inputs
 from ..errors import InputError
+from ..outputs import PARTIAL
 from ..pool import ENGINES, LOCAL, Engine
 
 
@@ -53,6 +54,15 @@ def refuse_capture(path: str | Path, what: str) -> None:
     what to do instead."""
     if _first_bytes(path, 4) in _CAPTURE_MAGIC:
         raise InputError(f"a capture, not {what}: run `ue-stack import` first", file=str(path))
+
+
+def refuse_partial(path: str | Path, what: str) -> None:
+    """A ``NAME.partial`` output (``outputs.PARTIAL``): its run was interrupted, failed or
+    is still going, so it is no complete ``what`` to draw a verdict from."""
+    if str(path).endswith(PARTIAL):
+        raise InputError(
+            f"an unfinished {what}: the run writing it was interrupted, failed or is still "
+            f"going (a complete one is renamed without '{PARTIAL}')", file=str(path))
 
 
 def refuse_trace(path: str | Path) -> None:

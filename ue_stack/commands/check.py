@@ -51,6 +51,7 @@ from . import (
     only_ues,
     properties_of,
     refuse_capture,
+    refuse_partial,
     refuse_trace,
     write_ci,
 )
@@ -94,6 +95,7 @@ def check_report(args) -> tuple[dict, list[InputError]]:
         try:
             expect = expectation_of(path) if getattr(args, "check_expect", False) else None
             with MermaidWriter(diagram_path) if diagram_path else nullcontext() as diagram:
+                refuse_partial(path, "exchange log")
                 refuse_capture(path, "an exchange log")
                 refuse_trace(path)
                 outputs = [o for o in (diagram, timeline) if o is not None]

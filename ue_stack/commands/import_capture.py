@@ -19,11 +19,10 @@ from ..authkeys import load_key_file
 from ..crypto.milenage import compute_opc
 from ..errors import InputError, one_line
 from ..hnkeys import load_hn_keys
-from ..outputs import open_output, output_error, output_folder, refuse_input
+from ..outputs import PARTIAL, open_output, output_error, output_folder, refuse_input
 from ..progress import terminal_progress
 
 _DIGITS = re.compile(r"[0-9]+")
-PARTIAL = ".partial"  # a trace being written, not yet one to replay
 
 
 def register(sub) -> None:

@@ -48,6 +48,7 @@ from . import (
     only_ues,
     properties_of,
     refuse_capture,
+    refuse_partial,
     write_ci,
 )
 
@@ -115,6 +116,7 @@ def replay_one(path: str, options: Options, log_path: str | None,
     ``only_ues`` (``--ue``), a trace of another UE is skipped. ``properties``
     (``--property``) are checked beside the invariants."""
     try:
+        refuse_partial(path, "trace")
         refuse_capture(path, "a trace")
         with open_trace(path) as trace:
             header = dataclasses.replace(trace.header,

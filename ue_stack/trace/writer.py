@@ -43,9 +43,9 @@ class TraceWriter:
     writes the header first itself."""
 
     def __init__(self, path: str | Path, header_record: dict[str, Any] | None,
-                 field: str | None) -> None:
+                 field: str | None, *, partial: bool = False) -> None:
         self.path = Path(path)
-        self._file = open_output(self.path, field)
+        self._file = open_output(self.path, field, partial=partial)
         self._notes: list[str] = []  # annotations waiting for the next record's t
         self._t: float = 0
         if header_record is not None:

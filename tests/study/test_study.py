@@ -139,3 +139,21 @@ def test_bad_study_options_are_one_line_and_exit_2(tmp_path: Path, capsys, argv)
     assert main(["study", "-o", str(tmp_path / "s"), *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Traceback" not in err[0]
+
+
+def test_a_point_without_sessions_is_n_a_and_kaf_rate_0_exits_0(tmp_path: Path,
+                                                                 capsys) -> None:
+    """--kaf-rate 0: no AF session anywhere, so no share to compare with the arithmetic:
+    every point is n/a (agrees null), none counts as a miss, and the study exits 0."""
+    out = tmp_path / "s"
+    status = main(["study", "-o", str(out), "--ues", "2", "--intervals", "2",
+                   "--reauth-interval", "60", "--kaf-rate", "0", "--smc-loss", "0",
+                   "--jobs", "1"])
+    table = capsys.readouterr().out
+    doc = json.loads((out / "study.json").read_text())
+    schema = json.loads((ROOT / "docs" / "schema" / "study.schema.json").read_text())
+    assert not list(Draft202012Validator(schema).iter_errors(doc))
+    assert status == 0
+    assert all(p["agrees"] is None and p["sessions"] == 0 for p in doc["points"])
+    assert doc["agreement"]["points"] == 0 and doc["agreement"]["not_judged"] == 3
+    assert " NO " not in table and "n/a" in table

@@ -153,6 +153,17 @@ def _p50_p99(p50: float | None, p99: float | None) -> str:
     return "-" if p50 is None else f"{p50:.0f}/{p99:.0f}"
 
 
+def _share(r: dict[str, Any]) -> str:
+    """Fail share and interval; n/a at a point with no session (no share to show)."""
+    if not r["sessions"]:
+        return f"{'n/a':>10} {'n/a':>19}"
+    return f"{r['fail_share']:>10.4f} [{r['ci_low']:.4f}, {r['ci_high']:.4f}]"
+
+
+def _agrees(flag: bool | None) -> str:
+    return "n/a" if flag is None else "yes" if flag else "NO"
+
+
 def table(rows: list[dict[str, Any]]) -> list[str]:
     out = [f"{_HEAD} {'sessions':>8} {'fail share':>10} {'95% interval':>19} "
            f"{'expected':>9}  agrees  {'deferred p50/p99 ms':>20}"]
@@ -160,8 +171,8 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
         lat = _p50_p99(r["defer_latency_p50_ms"], r["defer_latency_p99_ms"])
         out.append(
             f"{_point(r)} {r['sessions']:>8} "
-            f"{r['fail_share']:>10.4f} [{r['ci_low']:.4f}, {r['ci_high']:.4f}] "
-            f"{r['expected_share']:>9.4f}  {'yes' if r['agrees'] else 'NO':<6}  {lat:>20}")
+            f"{_share(r)} "
+            f"{r['expected_share']:>9.4f}  {_agrees(r['agrees']):<6}  {lat:>20}")
     return out
 
 

@@ -31,7 +31,9 @@ def binomial_tail(k: int, n: int, p: float) -> float:
 
 def agreement(rows: Iterable[Mapping[str, Any]], strict: bool = False) -> dict[str, Any]:
     """The decision over all points, as study.json's ``agreement`` holds it."""
-    flags = [bool(r["agrees"]) for r in rows]
+    # a point without sessions ("agrees": None, shown n/a) has nothing to judge
+    judged = [r["agrees"] for r in rows]
+    flags = [bool(a) for a in judged if a is not None]
     n, k = len(flags), flags.count(False)
     p_value = binomial_tail(k, n, MISS_RATE)
     plausible = k == 0 if strict else p_value >= ALPHA
@@ -43,12 +45,16 @@ def agreement(rows: Iterable[Mapping[str, Any]], strict: bool = False) -> dict[s
         "p_value": p_value,
         "alpha": ALPHA,
         "agrees": plausible,
+        "not_judged": len(judged) - n,  # points with no AF session (n/a)
     }
 
 
 def verdict_line(a: Mapping[str, Any]) -> str:
     """One line for the table's end."""
     n, k = a["points"], a["disagreeing"]
+    if n == 0:
+        return ("no point had an AF session to judge (n/a: KAF rate 0?); nothing disagrees "
+                "with the arithmetic")
     head = f"{n - k} of {n} points agree with the arithmetic within their 95% interval"
     if a["rule"] == "strict":
         return head + ("" if a["agrees"] else " (--strict: every point must)")

@@ -103,8 +103,9 @@ def summarise(result: PointResult, setup: Setup) -> dict[str, Any]:
         "deferred_share": deferred / requests if requests else 0.0,
         "requests": requests,
         # the arithmetic lies in the interval (an interval of width 0 at 0 failures
-        # agrees with an expectation of exactly 0 only)
-        "agrees": bool(low - 1e-12 <= expected <= high + 1e-12),
+        # agrees with an expectation of exactly 0 only); None ("n/a") at a point with no
+        # AF session at all (--kaf-rate 0): there is no share to compare
+        "agrees": bool(low - 1e-12 <= expected <= high + 1e-12) if total else None,
         "reauth_trigger": p.trigger,
         "kausf_changes": int(changes.sum()),
         "stale_a_kid_s": float(stale.sum() / changes.sum()) if changes.sum() else 0.0,
@@ -206,7 +207,7 @@ def _series(ax: Any, sel: list[dict[str, Any]], mode: str, defer: bool, rate: fl
         high = np.array([r["ci_high"] for r in sel])[zero]
         ax.errorbar(t[zero], high, yerr=high * 0.6, uplims=True, color=colour, linestyle="none",
                     marker="_", markersize=8, capsize=0, linewidth=1)
-    missed = np.array([not r["agrees"] for r in sel])
+    missed = np.array([r["agrees"] is False for r in sel])
     if missed.any():
         ax.plot(t[missed], y[missed], linestyle="none", marker="o", markersize=13,
                 markerfacecolor="none", markeredgecolor="black", markeredgewidth=1.2)

@@ -96,12 +96,17 @@ EVENTS = st.one_of(
     st.sampled_from([
         "kaf", "kaf", "kaf", "reauth", "reauth_smc_lost", "usim_cycle", "power_cycle",
         "reauth_nia0", "reauth_response_lost", "reauth_duplicated",
+        # the UE's own procedures (FORMATS 8.2): idle and back by SERVICE REQUEST, a
+        # mobility and a periodic registration update
+        "service_request", "mobility_update", "periodic_update",
     ]),
-    # REGISTRATION REJECT: USIM invalid (#3/#6/#7), limited service, an abnormal cause
-    st.tuples(st.just("registration_reject"), st.sampled_from([3, 6, 7, 11, 15, 22])),
+    # REGISTRATION REJECT: a cause for each row kind of the cause tables (USIM invalid,
+    # PLMN search, limited service, attempting, update-only #9/#13) and abnormal ones
+    st.tuples(st.just("registration_reject"),
+              st.sampled_from([3, 6, 7, 9, 11, 12, 13, 15, 22, 62, 72, 73, 111])),
     # network DEREGISTRATION REQUEST with a cause, re-registration required or not
-    st.tuples(st.just("network_deregistration"), st.sampled_from([3, 6, 7, 11, None]),
-              st.booleans()),
+    st.tuples(st.just("network_deregistration"),
+              st.sampled_from([3, 6, 7, 11, 12, 13, 62, 73, None]), st.booleans()),
 )
 # A re-authentication with a fault first: the SMC selects 5G-IA0 (rejected #24: W2); the
 # AUTHENTICATION RESPONSE is lost, so the AMF's T3560 resends the challenge and the
@@ -163,6 +168,11 @@ def timeline(events: list) -> tuple[Step, ...]:
                 Step(t + 1.5, "app", "kaf_request", dict(app)),
             ])
             steps.extend(power_cycle_and_register(t + 20))
+        elif kind == "service_request":
+            steps.extend([Step(t, "ue", "release"), Step(t + 1, "ue", "service_request"),
+                          Step(t + 1.001, "app", "kaf_request", dict(app))])
+        elif kind in ("mobility_update", "periodic_update"):
+            steps.extend([Step(t, "ue", kind), Step(t + 0.001, "app", "kaf_request", dict(app))])
         else:
             steps.append(Step(t, "ue", "power_off"))
             steps.append(Step(t + 1, "ue", "power_on"))

@@ -9,8 +9,10 @@ AUSF/AAnF/AF behind it are replay's shadow network, which follows the model's up
 
 Moves:
 - network: a fresh challenge, the last challenge retransmitted, a challenge with a stale
-  SQN or a bad MAC, SMC with 128-NIA2 or 5G-IA0, REGISTRATION ACCEPT, REGISTRATION REJECT
-  and network DEREGISTRATION REQUEST with causes, AAnF context removal;
+  SQN or a bad MAC, SMC with 128-NIA2 or 5G-IA0, REGISTRATION ACCEPT, REGISTRATION REJECT,
+  network DEREGISTRATION REQUEST and SERVICE REJECT with a cause for each state their
+  cause tables end in, SERVICE ACCEPT, CONFIGURATION UPDATE COMMAND, AAnF context
+  removal;
 - attacker on N1 (``--attacker``): drop a network move's downlink (it never reaches the
   UE, written as an ``x-note``), replay a downlink sent earlier. ``forge`` adds what an
   attacker without the keys can send (TS 24.501 4.4.4.2, 4.4.3.1; the moves of
@@ -20,7 +22,8 @@ Moves:
   dropped: replay's shadow network follows the model's uplink, so
   a lost uplink cannot be written as a trace (a lost AUTHENTICATION RESPONSE looks to
   the UE like a lost SMC, which ``drop`` covers);
-- the UE: power on/off, USIM removal/insertion, registration, deregistration, lower-layer
+- the UE: power on/off, USIM removal/insertion, registration, mobility and periodic
+  updates, deregistration (switch-off too), release, service request, lower-layer
   failure, and each running timer expiring (``ue advance`` to its deadline);
 - each application's KAF request.
 """
@@ -47,10 +50,19 @@ APPS = ("mail",)
 STEP = 0.1  # model seconds between moves: far below every timer, so none fires unasked
 ATTACKERS = ("none", "drop", "drop+replay", "forge")
 NGKSI_VALUES = 7  # ngKSI 0..6 (TS 24.501 9.11.3.32)
-# USIM invalid (5.5.1.2.5); PLMN not allowed; tracking area not allowed (5.5.1.3.5)
-REGISTRATION_REJECT_CAUSES = (3, 11, 12)
-# (re-registration required, cause) of a network DEREGISTRATION REQUEST
-NETWORK_DEREGISTRATION: tuple[tuple[bool, int | None], ...] = ((False, 3), (True, None))
+# One REGISTRATION REJECT cause per state a row of the cause tables ends in
+# (nas/registration.py INITIAL_REJECT, UPDATE_REJECT): USIM invalid, UE identity not
+# derived (update: initial registration), PLMN not allowed, TA not allowed, roaming not
+# allowed in the TA, no suitable cells, no network slices
+REGISTRATION_REJECT_CAUSES = (3, 9, 11, 12, 13, 15, 62)
+# (re-registration required, cause) of a network DEREGISTRATION REQUEST: one per state a
+# row of nas/deregistration.py ends in; #12 during an update is the 5.5.1.3.7 g collision
+NETWORK_DEREGISTRATION: tuple[tuple[bool, int | None], ...] = (
+    (False, 3), (True, None), (False, 11), (False, 12), (False, 62))
+# SERVICE REJECT causes, one per state a row of nas/service_request.py ends in (#22 with a
+# T3346 value, so it is a row and not the abnormal case)
+SERVICE_REJECT_CAUSES = (3, 9, 11, 12, 13, 15, 22)
+T3346_VALUE = 60
 
 
 def header(app_mode: str, akma_defer: bool, title: str, expect: dict[str, Any] | None = None,
@@ -162,6 +174,15 @@ def network_moves(net: NetView) -> Iterator[tuple[str, dict[str, Any], str, NetV
         yield (f"network-deregistration-{'again' if again else dereg_cause}", _dl(dereg),
                "network: DEREGISTRATION REQUEST, re-registration "
                f"{'required' if again else f'not required, #{dereg_cause}'}", net)
+    yield ("service-accept", _dl({"msg": "service_accept"}), "network: SERVICE ACCEPT", net)
+    for cause in SERVICE_REJECT_CAUSES:
+        reject: dict[str, Any] = {"msg": "service_reject", "cause": cause}
+        if cause == 22:
+            reject["t3346"] = T3346_VALUE
+        yield (f"service-reject-{cause}", _dl(reject),
+               f"network: SERVICE REJECT #{cause}", net)
+    yield ("configuration-update", _dl({"msg": "configuration_update_command", "guti": GUTI}),
+           "network: CONFIGURATION UPDATE COMMAND with a 5G-GUTI", net)
     yield ("aanf-context-remove", {"kind": "net", "op": "aanf_context_remove"},
            "network: the AAnF removes the UE's AKMA context (Naanf_AKMA_Context_Remove)", net)
 
@@ -202,8 +223,11 @@ UE_OPS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
     ("usim_removed", "usim_removed", {}, "UE: USIM removed"),
     ("usim_inserted", "usim_inserted", {}, "UE: the USIM put back (read anew)"),
     ("register", "register", {}, "UE: starts initial registration"),
-    ("register-mobility", "register", {"registration_type": "mobility"},
-     "UE: starts a mobility registration update"),
+    ("register-mobility", "mobility_update", {},
+     "UE: enters a TA outside its list: mobility registration update"),
+    ("register-periodic", "periodic_update", {}, "UE: periodic registration update"),
+    ("release", "release", {}, "UE: the N1 signalling connection is released (5GMM-IDLE)"),
+    ("service-request", "service_request", {}, "UE: uplink data pending: SERVICE REQUEST"),
     ("deregister", "deregister", {}, "UE: starts deregistration"),
     ("deregister-switch-off", "deregister", {"switch_off": True},
      "UE: switch-off deregistration"),
@@ -219,6 +243,12 @@ LEGAL_IN: dict[str, tuple[str, ...]] = {
     "power_off": ("switch_off",),
     "register": ("initial_registration_started",),
     "register-mobility": ("registration_update_started",),
+    "register-periodic": ("registration_update_started",),
+    "release": ("n1_released",),
+    "service-request": ("service_request_started",),
+    "service-accept": ("service_request_completed",),
+    **{f"service-reject-{c}": ("service_rejected_no_supi",) for c in SERVICE_REJECT_CAUSES},
+    "configuration-update": ("configuration_update_command",),
     "deregister": ("deregistration_started",),
     "deregister-switch-off": ("switch_off_deregistration",),
     "lower_layer_failure": ("n1_released",),

@@ -155,6 +155,9 @@ def _read(replay: Replay, run: CheckedRun, rows: set[int], net_key: Any,
         None if usim is None else usim.valid,
         gen(ue_gen), gen(kakma_fp(pending) if pending is not None else None), gen(aanf_gen),
         nas.deferred_requests, tuple(n for n, _ in timers), nas.attempt_counter,
+        # which registration is (or was last) running: a failed periodic update keeps 5U1,
+        # a mobility one does not (5.5.1.3.7), so the two are different states
+        nas._registration_type,
         nas._auth_failures, _ngksi(nas.contexts.current), _ngksi(nas.contexts.partial),
         tuple(apps),
         # what the protection boundary decides on (TS 24.501 4.4.4.2, 4.4.3.1): secure

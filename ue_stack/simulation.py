@@ -104,6 +104,8 @@ class Simulation:
         app_mode: str | None = None,
         akma_defer: bool | None = None,
         ues: int = 1,
+        first: int = 0,
+        total: int | None = None,
         seed: int | None = None,
         recorder: Recorder | None = None,
         progress: Callable[[int], None] | None = None,
@@ -114,6 +116,9 @@ class Simulation:
         self.akma_defer = (akma_defer if akma_defer is not None
                            else bool(scenario.options.get("akma_defer", True)))
         self.ues = ues
+        # a shard (``simulate --jobs``): UEs first .. first+ues-1 of ``total``
+        self.first = first
+        self.total = ues if total is None else total
         self.seed = seed
         self.recorder = recorder
 
@@ -131,7 +136,7 @@ class Simulation:
         link = _TwinLink(bus, net, twin, self.recorder)
 
         stacks: list[UeStack] = []
-        for i in range(self.ues):
+        for i in range(self.first, self.first + self.ues):
             ue_cfg = scenario.ue if i == 0 else replace(scenario.ue,
                                                         supi=nth_supi(scenario.ue.supi, i))
             if i > 0:
@@ -139,7 +144,7 @@ class Simulation:
                 scenario.provision(twin, ue_cfg, av_faults=True)
             nas = Nas(self._nas_config(scenario), usim_of(ue_cfg))
             stack = UeStack(bus, ue_cfg.supi, nas, app_mode=self.app_mode, network=link,
-                            corr_prefix=f"ue{i}/" if self.ues > 1 else "")
+                            corr_prefix=f"ue{i}/" if self.total > 1 else "")
             stack.recorded = ue_cfg.supi == recorded
             stacks.append(stack)
             by_supi[ue_cfg.supi] = stack

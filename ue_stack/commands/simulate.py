@@ -11,21 +11,24 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import colour
-from ..app.akma_client import APP_MODES
+from ..app.akma_client import APP_MODES, PER_KAF
 from ..capture.writer import PcapWriter
 from ..errors import InputError
 from ..html_report import Timeline, write_html
 from ..keyfile import Keys, load_keys
-from ..limits import MAX_UES, int_option
+from ..limits import MAX_JOBS, MAX_UES, int_option
 from ..progress import terminal_progress
 from ..report import summary_lines, violated_invariants, write_report
 from ..runner import CheckedRun
 from ..scenarios import Scenario, builtin_names, builtin_scenarios, builtin_text, load_scenario
+from ..sharded import SHARD_UES, simulate_sharded
 from ..simulation import Recorder, Simulation
 from . import (
     add_ci_options,
+    add_engine_options,
     add_pcap_epoch,
     add_property_option,
+    engine_of,
     only_ues,
     properties_of,
     write_ci,
@@ -45,6 +48,13 @@ def register(sub: Any) -> None:
     p.add_argument("--akma-defer", choices=("on", "off"), help="override akma_defer")
     p.add_argument("--ues", type=int_option(1, MAX_UES), default=1, metavar="N",
                    help="N UEs on one bus")
+    p.add_argument("--jobs", type=int_option(1, MAX_JOBS), metavar="N",
+                   help="run the UEs in shards (each its own twin) over N worker processes; "
+                        "the report and log are the same for any N (docs/cluster.md)")
+    p.add_argument("--shard-ues", type=int_option(1, MAX_UES), metavar="M",
+                   help=f"with --jobs: UEs per shard (default {SHARD_UES}); the results "
+                        "depend on it, not on --jobs")
+    add_engine_options(p)
     p.add_argument("--seed", type=int_option(0, 2**64 - 1), metavar="S",
                    help="RAND generator seed")
     p.add_argument("--record", metavar="TRACE", help="write what crossed N1 as a trace")
@@ -96,6 +106,8 @@ def simulate_report(args: Any, show_progress: bool = True) -> dict[str, Any]:
     keys = load_keys(args.keys) if args.keys else None
     properties = properties_of(args)
     scenario = load_scenario(args.scenario, keys)
+    if args.jobs is not None or args.shard_ues is not None or args.engine != "local":
+        return _run_sharded(args, scenario)
     recorder = Recorder(args.record, scenario.ue.supi) if args.record else None
     try:
         with terminal_progress(f"{scenario.name}, {args.ues} UE(s)", "step",
@@ -105,6 +117,32 @@ def simulate_report(args: Any, show_progress: bool = True) -> dict[str, Any]:
     finally:
         if recorder is not None:
             recorder.close()
+
+
+# what a shard cannot hand back to be merged (yet): per-run outputs drawn from one bus
+_NOT_SHARDED = ("record", "diagram", "html", "pcap", "property", "ue")
+
+
+def _run_sharded(args: Any, scenario: Scenario) -> dict[str, Any]:
+    """``--jobs``: the UEs in shards over the worker pool (``ue_stack.sharded``)."""
+    for name in _NOT_SHARDED:
+        if getattr(args, name, None):
+            raise InputError(f"--{name} draws one bus; it is not available with --jobs, "
+                             "--shard-ues or --engine ray", field="--jobs")
+    engine = engine_of(args)
+    app_mode = args.app_mode or scenario.options.get("app_mode") or PER_KAF
+    expected = scenario.expect_for(app_mode)
+    expect = None if expected is None else {"verdict": expected.verdict,
+                                            "violations": list(expected.violations)}
+    report = simulate_sharded(
+        scenario, ues=args.ues, jobs=args.jobs or 1, engine=engine,
+        shard_ues=args.shard_ues or SHARD_UES, seed=args.seed, app_mode=args.app_mode,
+        akma_defer=None if args.akma_defer is None else args.akma_defer == "on",
+        log=args.log, expect=expect)
+    if args.report:
+        write_report(args.report, report)
+    write_ci(args, report, per_ue=True, logs={scenario.name: args.log} if args.log else None)
+    return report
 
 
 def _run_simulation(args: Any, scenario: Scenario, recorder: Recorder | None,

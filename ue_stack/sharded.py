@@ -30,10 +30,10 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .invariants import Violation
-from .outputs import open_output
+from .outputs import finish, open_output
 from .pool import Engine, run_many
 from .report import build_report
 from .runner import CheckedRun
@@ -177,13 +177,12 @@ def _lines(path: str, shard: int) -> Iterator[tuple[float, int, int, bytes]]:
             yield float(line[i + 5:j]), shard, rank, line[i:]
 
 
-def merge_logs(paths: list[str], out_path: str) -> None:
-    """The shard logs into one, by model time then shard, ``seq`` renumbered."""
-    with open_output(out_path, "--log") as out:
-        write = out.write
-        for seq, (_t, _k, _r, rest) in enumerate(
-                heapq.merge(*(_lines(p, k) for k, p in enumerate(paths))), 1):
-            write(b'{"seq":%d' % seq + rest)
+def merge_logs(paths: list[str], out: BinaryIO) -> None:
+    """The shard logs into ``out``, by model time then shard, ``seq`` renumbered."""
+    write = out.write
+    for seq, (_t, _k, _r, rest) in enumerate(
+            heapq.merge(*(_lines(p, k) for k, p in enumerate(paths))), 1):
+        write(b'{"seq":%d' % seq + rest)
 
 
 def simulate_sharded(scenario: Scenario, *, ues: int, jobs: int, engine: Engine,
@@ -192,19 +191,28 @@ def simulate_sharded(scenario: Scenario, *, ues: int, jobs: int, engine: Engine,
                      log: str | None = None,
                      expect: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report of ``ues`` UEs in shards over ``jobs`` workers; the merged log to ``log``."""
-    tmp = None
+    tmp = out = None
     if log is not None:
-        open_output(log, "--log").close()  # a log that cannot be written stops us first
+        # opened first: a log that cannot be written stops the run before it starts; it
+        # is LOG.partial until the merge is complete (ue_stack.outputs)
+        out = open_output(log, "--log", partial=True)
         # beside the log: a cluster's workers that share the file system can write there
-        tmp = tempfile.mkdtemp(prefix=".ue-stack-shards-", dir=Path(log).resolve().parent)
+        # (a device such as /dev/null: the system's temporary folder)
+        target = Path(log).resolve()
+        beside = target.parent if target.is_file() or not target.exists() else None
+        tmp = tempfile.mkdtemp(prefix=".ue-stack-shards-", dir=beside)
     try:
         jobs_ = shard_jobs(scenario, ues=ues, shard_ues=shard_ues, seed=seed,
                            app_mode=app_mode, akma_defer=akma_defer, logs=tmp)
         parts = list(run_many(run_shard, jobs_, jobs, engine))
-        if log is not None:
-            merge_logs([j.log for j in jobs_ if j.log is not None], log)
+        if out is not None:
+            merge_logs([j.log for j in jobs_ if j.log is not None], out)
+            out.close()
+            finish(log, "--log")
         return merge_report(scenario.name, parts, expect)
     finally:
+        if out is not None:
+            out.close()
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
 

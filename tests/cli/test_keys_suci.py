@@ -88,6 +88,11 @@ BAD = [
       "--hn-key-id=256"], "--hn-key-id"),
     (["--suci-profile=A", f"--hn-public={A_PUB}", f"--supi={SUPI}", "--mcc=274", "--mnc=012",
       "--ephemeral-private=00"], "--ephemeral-private"),
+    # 32 octets, but not a secp256r1 scalar (>= the group order): the ephemeral key is wrong,
+    # not the home network's public key
+    (["--suci-profile=B", f"--hn-public={SETS['B']['home_network_public_key']}",
+      f"--supi={SUPI}", "--mcc=274", "--mnc=012", "--ephemeral-private=" + "ff" * 32],
+     "--ephemeral-private"),
     (["--suci-profile=A", f"--hn-private={A_PRIV}"], "--hn-private"),
     (["--suci-profile=A", f"--suci={B_SUCI}"], "--suci"),
     (["--suci-profile=A", f"--hn-private={A_PRIV}", f"--suci={B_SUCI}"], "--suci"),

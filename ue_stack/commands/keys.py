@@ -214,6 +214,11 @@ def _suci(inp: KeyInputs, out: dict[str, Any]) -> None:
         eph = inp.ephemeral_private
         if eph is None:
             eph = suci.fresh_ephemeral_private(inp.suci_scheme)
+        else:
+            try:  # a key of the profile at all? (else conceal() would blame --hn-public)
+                suci.public_key(inp.suci_scheme, eph)
+            except suci.SuciError as exc:
+                raise InputError(str(exc), field="--ephemeral-private") from None
         try:
             parts = suci.conceal(inp.suci_scheme, inp.hn_public, msin_bcd(msin), eph)
         except suci.SuciError as exc:

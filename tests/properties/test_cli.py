@@ -118,9 +118,14 @@ def test_several_files_and_parallel_replay_give_the_same_report(tmp_path):
     ('[[property]]\nid = "AKMA-1"\nformula = \'has(x)\'\n',
      "field 'id': property 'AKMA-1': id already used by an invariant"),
     ('[[property]]\nid = "P-X"\nformla = \'has(x)\'\n',
-     "field 'formla': property 'P-X': unknown key 'formla'"),
+     "p.toml:3: field 'formla': property 'P-X': unknown key 'formla'"),
     ('[[property]]\nid = "P-X"\nformula = \'has(x)\'\nper = "ue"\n',
-     "field 'per': property 'P-X': per must be a list of field names"),
+     "p.toml:4: field 'per': property 'P-X': per must be a list of field names"),
+    # a key's error names its line; a key that is missing, the table's [[property]] line
+    ('[[property]]\nid = "P-A"\nformula = \'has(x)\'\n\n[[property]]\nid = "P-B"\n'
+     'text = "no formula"\n', "p.toml:5: field 'formula': property 'P-B': needs a formula"),
+    ('[[property]]\nid = "P-X"\nformula = """\nevent == "a"\n"""\nclause = 3\n',
+     "p.toml:6: field 'clause': property 'P-X': clause must be a string"),
     ('[[property]\n', "not TOML"),
     ('title = "x"\n', "unknown table or key 'title'"),
 ])

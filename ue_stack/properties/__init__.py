@@ -99,16 +99,22 @@ def _load_file(path: str) -> list[Property]:
     if not isinstance(tables, list) or not tables:
         raise InputError("no [[property]] table", file=path)
     lines = _formula_lines(text)
-    return [_property(table, path, n, lines[n] if n < len(lines) else None)
+    keys = _key_lines(text)
+    return [_property(table, path, n, lines[n] if n < len(lines) else None,
+                      keys[n] if n < len(keys) else (None, {}))
             for n, table in enumerate(tables)]
 
 
-def _property(table: Mapping[str, Any], path: str, n: int, line: int | None) -> Property:
+def _property(table: Mapping[str, Any], path: str, n: int, line: int | None,
+              keys: tuple[int | None, Mapping[str, int]] = (None, {})) -> Property:
     pid = table.get("id")
     where = f"property {pid!r}" if isinstance(pid, str) else f"[[property]] number {n + 1}"
+    header, key_line = keys
 
     def bad(message: str, field: str | None = None) -> InputError:
-        return InputError(f"{where}: {message}", file=path, field=field)
+        # the line of the key at fault, else the table's [[property]] line
+        at = key_line.get(field, header) if field is not None else header
+        return InputError(f"{where}: {message}", file=path, line=at, field=field)
 
     if not isinstance(pid, str) or not _ID.fullmatch(pid):
         raise bad("needs an id: a string of up to 100 printable characters", "id")
@@ -140,6 +146,24 @@ def _property(table: Mapping[str, Any], path: str, n: int, line: int | None) -> 
         raise bad("the formula is too long or nests too deeply for this checker "
                   "(split it into several properties)", "formula") from None
     return Property(pid, formula, text, clause, tuple(per), path)
+
+
+_KEY = re.compile(r"([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*=(?!=)")
+
+
+def _key_lines(text: str) -> list[tuple[int, dict[str, int]]]:
+    """For each ``[[property]]`` in order, its header's file line and the file line of each
+    key it sets (the first time), so an error about a key names the line people must edit.
+    A line inside a multi-line formula never starts with ``name =`` (``=`` is no operator
+    of the language; ``==`` is not taken for it)."""
+    out: list[tuple[int, dict[str, int]]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("[[property]]"):
+            out.append((number, {}))
+        elif out and (m := _KEY.match(stripped)):
+            out[-1][1].setdefault(m.group(1).strip("\"'"), number)
+    return out
 
 
 def _formula_lines(text: str) -> list[int]:

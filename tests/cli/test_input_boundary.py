@@ -26,6 +26,8 @@ ROLES = {
     "scenario": ["simulate", "FILE"],
     "keys file": ["replay", str(TRACE), "--keys", "FILE"],
     "capture": ["import", "FILE", "-o", "OUT"],
+    "property file": ["replay", str(TRACE), "--property", "FILE"],
+    "home network key file": ["replay", str(TRACE), "--hn-key", "FILE"],
 }
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..inputs import read_input
 from .monitor import PropertyMonitor, compile_formula
 from .syntax import PropertySyntaxError
 
@@ -78,10 +79,7 @@ def monitors(properties: Iterable[Property], input: str | None) -> list[Property
 
 
 def _load_file(path: str) -> list[Property]:
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read property file: {exc.strerror}", file=path) from None
+    raw = read_input(path, "property file")  # a regular file, bounded (inputs.py)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

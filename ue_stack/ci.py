@@ -182,7 +182,8 @@ def junit(report: Mapping[str, Any], suite: str, *, check_expect: bool,
                 f"expected: {v['invariant']} at {where(v)}: {v['message']}"
                 for v in case.violations)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return xml + b"\n"
 
 
 # -- SARIF -----------------------------------------------------------------------------

@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser(argv[0] if argv else None)
         args = parser.parse_args(argv)
         start_run(args)
-        status = args.run(args)
+        status: int = args.run(args)
     except Terminated:
         print("ue-stack: terminated (SIGTERM); outputs left as NAME.partial",
               file=sys.stderr)

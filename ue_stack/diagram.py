@@ -47,7 +47,7 @@ class Step:
     input: bool = False  # a trace/scenario input (an app request, a UE or net op)
 
 
-def _eap_label(record: dict) -> str:
+def _eap_label(record: dict[str, Any]) -> str:
     """An EAP message by what it is (``eap=response/synchronization-failure``), not by
     its octets; a foreign log's v1 shorthand ``eap: success`` reads the same."""
     code = record.get("eap_code")
@@ -63,7 +63,7 @@ def _lane(endpoint: Any) -> str:
     if isinstance(endpoint, str) and endpoint.startswith("app:"):
         return endpoint
     if endpoint in ("nas", "usim"):
-        return endpoint
+        return str(endpoint)
     return "n1"
 
 
@@ -77,8 +77,8 @@ def evidence_of(record: dict[str, Any]) -> str:
 
 
 def _short(text: Any, n: int = 24) -> str:
-    text = str(text)
-    return text if len(text) <= n else text[: n - 1] + "…"
+    shown = str(text)
+    return shown if len(shown) <= n else shown[: n - 1] + "…"
 
 
 def describe(record: dict[str, Any]) -> Step | None:
@@ -124,10 +124,10 @@ def describe(record: dict[str, Any]) -> Step | None:
         return Step("usim", None, f"USIM {record.get('action')}", ue=ue)
     if event == "state":
         layer = record.get("layer")
-        lane = {"5gmm": "nas", "usim": "usim", "amf": "n1"}.get(str(layer))
-        if lane is None:
+        lane_of_layer = {"5gmm": "nas", "usim": "usim", "amf": "n1"}.get(str(layer))
+        if lane_of_layer is None:
             return None
-        return Step(lane, None, str(record.get("to")), ue=ue)
+        return Step(lane_of_layer, None, str(record.get("to")), ue=ue)
     if event == "input":
         kind, action = record.get("kind"), record.get("action")
         if kind == "app":

@@ -184,7 +184,7 @@ def _anchor(input_index: int, index: int) -> str:
 
 
 def _label(row: Mapping[str, Any], several_ues: bool) -> str:
-    text = row["text"]
+    text = str(row["text"])
     if several_ues and row.get("ue"):
         text = f"[{row['ue']}] {text}"
     if row.get("evidence"):

@@ -12,11 +12,15 @@ import csv
 import dataclasses
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .crypto.milenage import compute_opc
 from .crypto.secret import Key
 from .errors import InputError
 from .inputs import TEXT_ENCODING, read_input
+
+if TYPE_CHECKING:
+    from .trace.schema import UeConfig
 
 _SUPI = re.compile(r"[0-9]{6,15}")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -67,7 +71,7 @@ def load_keys(path: str | Path) -> Keys:
     return keys
 
 
-def with_keys(ue, keys: Keys | None):
+def with_keys(ue: UeConfig, keys: Keys | None) -> UeConfig:
     """A trace's ``UeConfig`` with the credentials of its SUPI's row, where it has none."""
     if not keys or ue.has_credentials or ue.suci is not None or ue.supi not in keys:
         return ue

@@ -181,5 +181,5 @@ def _kind(value: Any) -> str:
         return "a boolean"
     if value is None:
         return "null"
-    names = {dict: "an object/table", list: "an array", str: "a string"}
+    names: dict[type, str] = {dict: "an object/table", list: "an array", str: "a string"}
     return names.get(type(value), type(value).__name__)

@@ -26,7 +26,10 @@ import io
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 from . import inputs
 from .errors import InputError
@@ -75,7 +78,7 @@ class _GuardedRaw(io.FileIO):
         self._path = name or str(path)
         self._field = field
 
-    def write(self, data: Any) -> int | None:
+    def write(self, data: ReadableBuffer, /) -> int:
         try:
             return super().write(data)
         except OSError as exc:

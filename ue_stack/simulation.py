@@ -270,7 +270,8 @@ def _default_snn(s: Scenario) -> str:
     return serving_network_name(s.network.mcc, s.network.mnc)
 
 
-def _downlink(stack: UeStack, message: NasMessage, recorder: Recorder | None):
+def _downlink(stack: UeStack, message: NasMessage,
+              recorder: Recorder | None) -> Callable[[], None]:
     def deliver() -> None:
         if recorder is not None and stack.recorded:
             recorder.n1(stack.bus.now, "dl", message)

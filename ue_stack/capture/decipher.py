@@ -170,7 +170,7 @@ def _ip_checksum(header: bytes) -> int:
     total = sum(struct.unpack(f">{len(header) // 2}H", header))
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
+    return int(~total & 0xFFFF)
 
 
 def _rewrite_sctp(packet: bytes, replace: dict[bytes, bytes]) -> bytes:

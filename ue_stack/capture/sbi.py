@@ -240,8 +240,8 @@ def exchanges(frames: Iterable[Frame]) -> tuple[list[Exchange], int]:
 
     from .sctp import _ip_of
 
-    directions: dict[tuple, _Direction] = {}
-    open_requests: dict[tuple, Exchange] = {}
+    directions: dict[tuple[Any, ...], _Direction] = {}
+    open_requests: dict[tuple[Any, ...], Exchange] = {}
     out: list[Exchange] = []
     count = 0
     for frame in frames:

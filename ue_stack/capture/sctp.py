@@ -15,6 +15,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .pcapio import Frame
 
@@ -35,8 +36,9 @@ class NgapMessage:
     frame: int
     time: float
     payload: bytes
-    association: tuple  # the two (address, port) endpoints, sorted: one per gNB-AMF link
-    src: tuple
+    # the two (address, port) endpoints, sorted: one per gNB-AMF link (JSON: ("json",))
+    association: tuple[Any, ...]
+    src: tuple[Any, ...]
 
 
 @dataclass(slots=True)
@@ -150,7 +152,7 @@ def _dpkt_sctp(frame: Frame, stats: LinkStats) -> _Sctp | None:
     return _Sctp(bytes(ip.src), bytes(ip.dst), seg.sport, seg.dport, chunks)
 
 
-def _ip_of(frame: Frame, dpkt) -> object | None:
+def _ip_of(frame: Frame, dpkt: Any) -> Any:
     lt, buf = frame.linktype, frame.data
     if lt == LINKTYPE_ETHERNET:
         return dpkt.ethernet.Ethernet(buf).data
@@ -191,8 +193,9 @@ def _surely_not_sctp(frame: Frame) -> bool:
 
 def ngap_messages(frames: Iterable[Frame], stats: LinkStats) -> Iterator[NgapMessage]:
     """Every NGAP PDU in the frames, in capture order, each once."""
-    seen_tsn: set[tuple] = set()
-    fragments: dict[tuple, _Fragments] = {}  # stream (I-DATA: message) -> parts not yet joined
+    seen_tsn: set[tuple[Any, ...]] = set()
+    # stream (I-DATA: message) -> parts not yet joined
+    fragments: dict[tuple[Any, ...], _Fragments] = {}
     for frame in frames:
         stats.frames += 1
         if _surely_not_sctp(frame):
@@ -214,6 +217,7 @@ def ngap_messages(frames: Iterable[Frame], stats: LinkStats) -> Iterator[NgapMes
                 if len(value) < 12:
                     continue
                 tsn, sid, _ssn, ppid = struct.unpack_from(">IHHI", value, 0)
+                group: tuple[Any, ...]  # DATA: a stream; I-DATA: one message of it
                 user, group, ordinal = value[12:], (src, dst, sid), tsn
             else:
                 if len(value) < 16:

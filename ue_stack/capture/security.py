@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..authkeys import AuthKeys
 from ..crypto import aka
@@ -126,7 +127,7 @@ class UeSecurity:
 
     # -- 5G AKA (TS 33.501 6.1.3.2) ----------------------------------------------------
 
-    def authentication_request(self, fields: dict) -> AuthEvidence | None:
+    def authentication_request(self, fields: dict[str, Any]) -> AuthEvidence | None:
         """Derive what the USIM/ME would from one AUTHENTICATION REQUEST (TS 33.102 6.3.3,
         TS 33.501 A.2-A.7): SQN, whether MAC-A verifies, RES*, and KAMF for the partial
         context named by the ngKSI. Where K is unknown, a key taken in the network for this

@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -65,6 +66,9 @@ def _json_messages(path: Path, data: bytes) -> list[NgapMessage]:
     lo, hi = math.inf, -math.inf
     for index, item in enumerate(items):
         where = f"messages[{index}]"
+        hex_: Any  # JSON values, checked below
+        frame: Any
+        time: Any
         if isinstance(item, str):
             hex_, frame, time = item, index, 0.0
         elif isinstance(item, dict):

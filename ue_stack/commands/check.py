@@ -57,7 +57,7 @@ from . import (
 )
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
     p = sub.add_parser("check")
     p.add_argument("logs", nargs="+", metavar="LOG", help="exchange log (*.jsonl) or folder")
     p.add_argument("--report", metavar="FILE",
@@ -72,7 +72,7 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def check_report(args) -> tuple[dict, list[InputError]]:
+def check_report(args: Any) -> tuple[dict[str, Any], list[InputError]]:
     """Check the logs ``args`` names and write the report; the report (with ``errors``
     for logs that could not be read to the end) and those errors. Shared by the command
     and ``ue_stack.check``."""
@@ -80,12 +80,14 @@ def check_report(args) -> tuple[dict, list[InputError]]:
     properties = properties_of(args)
     described = {p.id: p.describe() for p in properties}
     diagrams = per_input(args.diagram, "--diagram", logs, ".mmd")
-    results, violations, stats = [], [], {}
+    results: list[dict[str, Any]] = []
+    violations: list[Violation] = []
+    stats: dict[str, int] = {}
     not_checked = [{"invariant": i, "reason": "decided by replay only"} for i in REPLAY_ONLY]
     errors: list[InputError] = []
     met: list[tuple[bool, str]] = []  # (expectation met, log) of logs that have one
     entries: list[dict[str, Any]] = []  # the report's results, one per log
-    timelines: list[dict] = []
+    timelines: list[dict[str, Any]] = []
     only = only_ues(args)
     for path, diagram_path in zip(logs, diagrams, strict=True):
         checker = Checker(input=str(path), properties=properties)
@@ -151,7 +153,7 @@ def check_report(args) -> tuple[dict, list[InputError]]:
     return report, errors
 
 
-def run(args) -> int:
+def run(args: Any) -> int:
     report, errors = check_report(args)
     if errors and len(report["inputs"]) == 1:
         raise errors[0]  # one input: one line on stderr, nothing on stdout
@@ -184,7 +186,7 @@ def expectation_of(log: Path) -> dict[str, Any] | None:
     return parse_expect(obj, str(sidecar))
 
 
-def _draw(outputs: list, record: dict | None, found: list[Violation]) -> None:
+def _draw(outputs: list[Any], record: dict[str, Any] | None, found: list[Violation]) -> None:
     for output in outputs:
         if record is not None:
             output.feed(record)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -22,10 +23,14 @@ from ..hnkeys import load_hn_keys
 from ..outputs import PARTIAL, open_output, output_error, output_folder, refuse_input
 from ..progress import terminal_progress
 
+if TYPE_CHECKING:
+    from ..capture.decipher import DecipherPlan
+    from ..capture.importer import ImportOptions
+
 _DIGITS = re.compile(r"[0-9]+")
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
     p = sub.add_parser("import")
     p.add_argument("capture", help="pcap, pcapng, or JSON list of NGAP PDUs (hex)")
     p.add_argument("-o", "--outdir", required=True, help="folder for the traces")
@@ -79,7 +84,7 @@ def _hex16(name: str, value: str | None) -> bytes | None:
     return out
 
 
-def options_from_args(args):
+def options_from_args(args: Any) -> ImportOptions:
     """Validate the command line into ``ImportOptions`` (InputError names the option)."""
     from ..capture.importer import ImportOptions
 
@@ -110,7 +115,7 @@ def options_from_args(args):
     )
 
 
-def run(args) -> int:
+def run(args: Any) -> int:
     from ..capture.importer import COUNT_NAMES
 
     report = import_report(args)
@@ -134,7 +139,7 @@ _NO_FRAMES = ("needs a pcap or pcapng capture (a JSON list of NGAP PDUs has no f
               "write again)")
 
 
-def _decipher_plan(args, capture: Path):
+def _decipher_plan(args: Any, capture: Path) -> DecipherPlan | None:
     """``--decipher-pcap OUT``: the plan the importer fills, or None."""
     if not args.decipher_pcap:
         return None
@@ -150,7 +155,7 @@ def _decipher_plan(args, capture: Path):
     return DecipherPlan()
 
 
-def import_report(args, show_progress: bool = True) -> dict:
+def import_report(args: Any, show_progress: bool = True) -> dict[str, Any]:
     """Import the capture ``args`` names, write its traces (and report), return the import
     report; a capture that cannot be imported raises ``InputError``. Shared by the command
     and ``ue_stack.import_capture``."""

@@ -307,7 +307,7 @@ def _plmn_from_snn(snn: str) -> tuple[str, str] | None:
 # --- command line ----------------------------------------------------------------------
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
     p = sub.add_parser(
         "keys",
         description="Compute every key whose inputs are given (TS 35.206, TS 33.501 Annex A, "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from typing import Any
 
 from ..limits import MAX_JOBS, int_option
@@ -22,7 +23,7 @@ from ..outputs import output_folder
 from . import add_engine_options, engine_of
 
 
-def _floats(lo: float, hi: float, name: str):
+def _floats(lo: float, hi: float, name: str) -> Callable[[str], tuple[float, ...]]:
     def parse(text: str) -> tuple[float, ...]:
         try:
             values = tuple(float(x) for x in text.split(",") if x.strip())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -52,6 +53,7 @@ def build_auts(k: bytes, opc: bytes, rand: bytes, sqn_ms: bytes) -> bytes:
     """AUTS = (SQN_MS xor AK*) || MAC-S, MAC-S = f1*(K, SQN_MS, RAND, AMF* = 0000)
     (TS 33.102 6.3.3)."""
     m = milenage(k, opc, rand, sqn_ms, AMF_RESYNC)
+    assert m.mac_s is not None  # given SQN and AMF, f1* ran
     return _xor(sqn_ms, m.ak_star) + m.mac_s
 
 
@@ -68,6 +70,7 @@ def resync_from_auts(k: bytes, opc: bytes, rand: bytes, auts: bytes) -> Resync:
         raise ValueError(f"auts must be 14 octets, got {len(auts)}")
     sqn_ms = _xor(auts[:6], milenage(k, opc, rand).ak_star)
     expected = milenage(k, opc, rand, sqn_ms, AMF_RESYNC).mac_s
+    assert expected is not None  # given SQN and AMF, f1* ran
     return Resync(sqn_ms=sqn_ms, mac_s_ok=hmac.compare_digest(expected, auts[6:]))
 
 
@@ -115,7 +118,7 @@ def verify_autn(
     autn: bytes,
     sqn_ms: bytes,
     *,
-    is_fresh=sqn_is_fresh,
+    is_fresh: Callable[[bytes, bytes], bool] = sqn_is_fresh,
 ) -> AutnVerification:
     """USIM then ME checks of AUTN, in the order of TS 33.102 6.3.3 and TS 33.501 6.1.3.2:
     MAC-A (else #20, SQN state untouched), SQN freshness (else #21 with AUTS), then the
@@ -127,6 +130,7 @@ def verify_autn(
         raise ValueError(f"autn must be 16 octets, got {len(autn)}")
     amf, mac_a = autn[6:8], autn[8:]
     m, sqn = milenage_from_autn(k, opc, rand, autn)
+    assert m.mac_a is not None  # the AUTN's AMF and recovered SQN went into f1
     if not hmac.compare_digest(m.mac_a, mac_a):
         return AutnVerification(AuthCheck.MAC_FAILURE, sqn_ms=sqn_ms)
     if not is_fresh(sqn, sqn_ms):
@@ -204,6 +208,7 @@ def aka_chain(
     """The home network's side of 5G AKA (TS 33.501 6.1.3.2): AUTN, XRES*, HXRES*,
     KAUSF and KSEAF for one RAND/SQN."""
     m = milenage(k, opc, rand, sqn, amf)
+    assert m.mac_a is not None  # given SQN and AMF, f1 ran
     autn = build_autn(sqn, m.ak, amf, m.mac_a)
     xres_star = res_star(m.ck, m.ik, snn, rand, m.res)
     kausf = k_ausf(m.ck, m.ik, snn, autn[:6])

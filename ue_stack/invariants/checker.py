@@ -115,7 +115,7 @@ class Checker:
     def feed(self, record: Record) -> list[Violation]:
         """Check one exchange-log record (a dict of docs/exchange-log.md)."""
         self._records += 1
-        event = record.get("event")
+        event: Any = record.get("event")
         if event in EXCHANGE_EVENTS:
             self._exchanges += 1
             if event == "kaf_derived":

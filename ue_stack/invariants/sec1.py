@@ -22,7 +22,7 @@ _SCALARS = frozenset({int, float, bool, type(None)})
 class Sec1(Invariant):
     id = "SEC-1"
 
-    def __init__(self, input: str | None = None, secret_values: Iterable[str] = ()) -> None:
+    def __init__(self, input: str | None = None, secret_values: Iterable[str | bytes] = ()) -> None:
         super().__init__(input)
         self._values: set[str] = set()
         self._shortest = 0  # length of the shortest known key's hex (0: none known)

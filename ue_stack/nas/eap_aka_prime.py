@@ -116,12 +116,14 @@ def on_authentication_request(nas_: MmCore, message: NasMessage, ngksi: int, now
     if check.outcome is not AuthCheck.OK:
         subtype = AUTN_FAILURES[check.outcome]
         nas_._note("AUTN not accepted", check=check.outcome.name, answer=subtype)
-        answer = {"eap_code": "response", "eap_id": ident, "eap_subtype": subtype}
+        refusal: dict[str, Any] = {"eap_code": "response", "eap_id": ident,
+                                   "eap_subtype": subtype}
         if check.outcome is AuthCheck.SYNCH_FAILURE:
-            answer["at_auts"] = check.auts
-        _respond(nas_, packet, eap.encode(answer), res_sent=False)
+            refusal["at_auts"] = check.auts
+        _respond(nas_, packet, eap.encode(refusal), res_sent=False)
         return
     identity = supi_for_kdf(usim.supi).decode()
+    assert check.ck is not None and check.ik is not None and check.res is not None  # OK
     keys = challenge_keys(check.ck, check.ik, fields["at_kdf_input"], autn[:6], identity)
     if usim.stand_in:
         nas_._note("AT_MAC not verified: the USIM's keys are stand-ins")

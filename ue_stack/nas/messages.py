@@ -19,7 +19,7 @@ SERVICE_TYPES = ("signalling", "data", "mobile-terminated", "emergency",
 
 # Field kinds: ("int", lo, hi) | ("hex", exact_len or (min_len, max_len) or None)
 # | ("enum", values) | ("bool",) | ("str",)
-FIELD_TYPES: dict[str, tuple] = {
+FIELD_TYPES: dict[str, tuple[Any, ...]] = {
     "ngksi": ("int", 0, 7),
     "nea": ("int", 0, 7),
     "nia": ("int", 0, 7),

@@ -65,7 +65,7 @@ class Unprotected:
 
 
 def _not_cause_76(message: Any, state: str) -> bool:
-    return message.get("cause") != CAUSE_ILLEGAL_UE_MAY_BE_UNPROTECTED
+    return bool(message.get("cause") != CAUSE_ILLEGAL_UE_MAY_BE_UNPROTECTED)
 
 
 # TS 24.501 4.4.4.2: before secure exchange of NAS messages is established for the NAS

@@ -11,7 +11,9 @@ connection"). An input fired in a state the table does not list is illegal;
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
+from typing import Any
 
 
 class MmState(Enum):
@@ -73,13 +75,13 @@ CONFIGURATION_UPDATE_IN = (*REGISTRATION_UPDATE_FROM, S.REGISTERED_INITIATED,
                            S.SERVICE_REQUEST_INITIATED)
 
 
-def _all(states) -> list[MmState]:
+def _all(states: Iterable[MmState]) -> list[MmState]:
     return sorted(states, key=lambda s: s.value)
 
 
 # fmt: off
 # [trigger, source state(s), destination (None: internal, the state stays)]
-TRANSITIONS: list[list] = [
+TRANSITIONS: list[list[Any]] = [
     # -- switch on / off, USIM (TS 24.501 5.2.2.1, 5.2.2.2, 5.5.2.2.1) ------------------
     ["switch_on",                      S.NULL,                      S.DEREGISTERED_PLMN_SEARCH],
     ["switch_on_without_usim",         S.NULL,                      S.DEREGISTERED_NO_SUPI],
@@ -207,7 +209,8 @@ ENDS_AKMA_DEFERRAL: frozenset[str] = frozenset({
 })
 
 
-def _sources(source) -> tuple[MmState, ...]:
+def _sources(source: Any) -> tuple[MmState, ...]:
+    """A table row's source: one state or a list/tuple/frozenset of them."""
     return tuple(source) if isinstance(source, list | tuple | frozenset) else (source,)
 
 

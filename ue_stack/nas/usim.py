@@ -126,7 +126,11 @@ class Usim:
         annex_c = self._annex_c
         result = self.verify(rand, autn)
         if result.outcome in (AuthCheck.OK, AuthCheck.NON_5G_AUTHENTICATION_UNACCEPTABLE):
-            self.sqn_ms = result.sqn_ms if annex_c is None else annex_c.accept(result.sqn)
+            if annex_c is None:
+                self.sqn_ms = result.sqn_ms
+            else:
+                assert result.sqn is not None  # set on OK and #26
+                self.sqn_ms = annex_c.accept(result.sqn)
         return result
 
     def __repr__(self) -> str:

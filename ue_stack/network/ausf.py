@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..crypto import akma
 from ..crypto.aka import hxres_star, k_ausf, k_seaf, res_star, supi_for_kdf
@@ -141,6 +142,7 @@ class Ausf:
         network name), AT_KDF 1 and AT_MAC (6.1.3.1 steps 2-5). The SEAF sees no HXRES*."""
         av = self.udm.generate_av(supi, snn)
         ident = self._eap_ids[supi] = (self._eap_ids.get(supi, 0) % 255) + 1
+        assert av.ck is not None and av.ik is not None  # the UDM gives them with every AV
         request = self._keep_eap(supi, snn, av.rand, av.autn, ident, av.xres, av.ck, av.ik)
         return Challenge(av.rand, av.autn, b"", eap=request)
 
@@ -150,7 +152,7 @@ class Ausf:
         self._eap[supi] = _EapPending(snn, bytes(rand), ident, xres, keys.k_aut, keys.k_ausf)
         return eap.challenge_request(ident, rand, autn, snn, keys.k_aut)
 
-    def observe_eap_challenge(self, supi: str, fields: dict, now: float) -> None:
+    def observe_eap_challenge(self, supi: str, fields: dict[str, Any], now: float) -> None:
         """Shadow mode (replay): take an AKA'-Challenge seen in a trace as this AUSF's own,
         recomputing XRES, K_aut and KAUSF from K/OPc for its network name."""
         rand, autn, name = fields.get("at_rand"), fields.get("at_autn"), fields.get(

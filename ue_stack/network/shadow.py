@@ -54,7 +54,7 @@ class ShadowNetwork:
         if self.can_verify and (home_mcc is None or home_mnc is None):
             home_mcc, home_mnc = plmn_of_snn(snn)
         self.udm = Udm()
-        if self.can_verify:
+        if k is not None and opc is not None:  # self.can_verify
             self.udm.add(Subscriber(supi, Key(k), Key(opc), akma=akma, rid=rid,
                                     home_mcc=str(home_mcc), home_mnc=str(home_mnc)))
         self.aanf = Aanf(self.outbox, kaf_lifetime)

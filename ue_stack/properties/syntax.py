@@ -21,7 +21,7 @@ import ast
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import (
@@ -311,7 +311,7 @@ def _resolve(node: Any, formula: str) -> Node:
                       _resolve(node.right, formula))
     if isinstance(node, Last):
         return Last(node.column, node.field, _resolve(node.cond, formula), node.strict)
-    return node
+    return cast(Node, node)  # a leaf: Field, Const, Event, Now
 
 
 # -- types ------------------------------------------------------------------------------------

@@ -197,6 +197,7 @@ class Scenario:
         ``av_faults``, its first AVs carry the scenario's MAC / separation-bit faults."""
         n = self.network
         home = ue.home_plmn or self.serving_plmn
+        assert ue.k is not None and ue.opc is not None  # a scenario's UE has K and OPc
         twin.add_subscriber(Subscriber(
             ue.supi, ue.k, ue.opc, n.sqn if n.sqn is not None else ue.sqn_ms,
             akma=n.akma, rid=ue.rid, home_mcc=home.mcc, home_mnc=home.mnc,
@@ -326,7 +327,8 @@ def _shown(v: Any) -> str:
     table or array as a whole would make the one error line unreadable)."""
     if isinstance(v, str) and len(v) <= 40:
         return repr(v)
-    return {dict: "a table", list: "an array"}.get(type(v), f"a {type(v).__name__}")
+    kinds: dict[type, str] = {dict: "a table", list: "an array"}
+    return kinds.get(type(v), f"a {type(v).__name__}")
 
 
 _UE_OBJ = "ue-object"  # marker: a nested [ue]-like table
@@ -439,6 +441,7 @@ def _check_table(
             raise src.error(f"unknown key (expected one of {', '.join(spec)})",
                             f"{where}.{key}", src.key_line(start, key))
         check, _ = spec[key]
+        assert not isinstance(check, str)  # _UE_OBJ fields are read by the caller
         try:
             out[key] = check(value)
         except ValueError as exc:
@@ -472,7 +475,7 @@ def _ue(src: _Source, table: Any, where: str, start: int | None, keys: Keys | No
         raise src.error("missing", f"{where}.supi", start)
     supi = get("supi", _digits(*range(5, 16)))
     if "k" not in table and "opc" not in table and "op" not in table and supi in (keys or {}):
-        k, opc = (Key(x) for x in keys[supi])
+        k, opc = (Key(x) for x in (keys or {})[supi])
         table = {**table, "k": k.hex(), "opc": opc.hex()}
     if "k" not in table:
         raise src.error("missing (or give --keys FILE with a row for this SUPI)",

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from ..limits import seconds
 from . import (
     _NETWORK,
     _OPTIONS,
@@ -32,7 +33,6 @@ from . import (
     _period,
     _seed,
     _str,
-    seconds,
 )
 
 _INTEGER = {"type": "integer"}

@@ -30,11 +30,10 @@ from typing import Any
 from ..app.akma_client import LEGACY_CACHE
 from ..bus import Bus, Layer, run_virtual
 from ..nas.mm import Nas
-from ..nas.usim import Usim
+from ..nas.usim import Usim, usim_of
 from ..network.hn_reauth import HomeNetworkReauth
 from ..scenarios import load_scenario
 from ..simulation import Simulation, _TwinLink, nth_supi
-from ..trace.replay import usim_of
 from ..trace.schema import UeConfig
 from ..ue import UeStack
 

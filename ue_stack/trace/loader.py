@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import orjson
 
@@ -52,6 +52,7 @@ from .schema import (
     SQN_MS_DEFAULT,
     UA_ID_OCTETS,
     Plmn,
+    RecordKind,
     TraceHeader,
     TraceRecord,
     UeConfig,
@@ -244,15 +245,15 @@ class Trace:
             message, pdu, extras = self._message(kind, obj)
             if message is not None and ("sht" in obj or "mac" in obj or "count" in obj):
                 message = NasMessage(message.msg, message.fields, _protection(obj, pdu))
-            return TraceRecord(line=line, t=t, kind=kind, message=message, fields=extras, pdu=pdu,
-                               skip=_skip(obj), frame=_frame(obj),
+            return TraceRecord(line=line, t=t, kind=cast(RecordKind, kind), message=message,
+                               fields=extras, pdu=pdu, skip=_skip(obj), frame=_frame(obj),
                                expect_state=_expect_state(obj))
         op, fields = _op(kind, obj)
         if kind == "ue" and op == "power_on":
             self._powered_on = True
         # a `net` record an importer took from the capture's SBI has its frame too
-        return TraceRecord(line=line, t=t, kind=kind, op=op, fields=fields, frame=_frame(obj),
-                           expect_state=_expect_state(obj))
+        return TraceRecord(line=line, t=t, kind=cast(RecordKind, kind), op=op, fields=fields,
+                           frame=_frame(obj), expect_state=_expect_state(obj))
 
     def _time(self, obj: dict[str, Any]) -> float:
         if "t" not in obj:

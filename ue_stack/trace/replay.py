@@ -338,7 +338,8 @@ def _recorded_autn_failure(head: NasMessage | None) -> int | None:
     if head is None:
         return None
     if head.msg == "authentication_failure":
-        return head.get("cause")
+        cause: int | None = head.get("cause")
+        return cause
     if head.msg == "authentication_response":
         return {"authentication-reject": AuthCheck.MAC_FAILURE,
                 "synchronization-failure": AuthCheck.SYNCH_FAILURE}.get(head.get("eap_subtype"))
@@ -392,8 +393,8 @@ class Replay:
         self.bus = bus
         home_mcc, home_mnc = home_plmn_of(header)
         nas3 = Nas3Matcher(self.record, lambda: bus.seq, lambda: bus.t)
-        self.make_usim = lambda ue_cfg: make_usim(with_keys(ue_cfg, self.options.keys),
-                                                  nas3.head)
+        self.make_usim: Callable[[UeConfig], Usim] = lambda ue_cfg: make_usim(
+            with_keys(ue_cfg, self.options.keys), nas3.head)
         self.alternatives: list[dict[str, Any]] = []
         nas = Nas(
             NasConfig(snn=header.snn, home_mcc=home_mcc, home_mnc=home_mnc,

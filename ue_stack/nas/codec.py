@@ -16,6 +16,7 @@ I/O, no keys; deciphering is the caller's job (``ue_stack.capture.security``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -277,15 +278,21 @@ class _Reader:
         return out
 
 
-def _no_mandatory(r: _Reader, fields: dict, extra: dict) -> None:
+# What the per-message readers fill: message fields / importer extras by name, and the
+# optional IEs by IEI (bytes; a type-1 IE's value is its low nibble, an int).
+_Fields = dict[str, Any]
+_Opts = dict[int, Any]
+
+
+def _no_mandatory(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     return None
 
 
-def _no_optional(opts: dict, fields: dict, extra: dict) -> None:
+def _no_optional(opts: _Opts, fields: _Fields, extra: _Fields) -> None:
     return None
 
 
-def _m_registration_request(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_registration_request(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     """8.2.6: ngKSI (high half) + 5GS registration type (low half), 5GS mobile identity."""
     o = r.octet()
     fields["ngksi"] = (o >> 4) & 0x07
@@ -297,11 +304,11 @@ def _m_registration_request(r: _Reader, fields: dict, extra: dict) -> None:
     extra["mobile_identity"] = r.lv_e()
 
 
-def _m_registration_accept(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_registration_accept(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     extra["registration_result"] = r.lv()  # 8.2.7: 5GS registration result
 
 
-def _o_guti(opts: dict, fields: dict, extra: dict) -> None:
+def _o_guti(opts: _Opts, fields: _Fields, extra: _Fields) -> None:
     """5G-GUTI IE (IEI 0x77) of REGISTRATION ACCEPT 8.2.7 / CONFIGURATION UPDATE COMMAND
     8.2.19: ``guti`` is the value without its type octet (PLMN, AMF region, AMF set and
     pointer, 5G-TMSI: 10 octets)."""
@@ -321,7 +328,7 @@ def _timer_seconds(value: bytes | None, units: dict[int, int]) -> int | None:
     return units[value[0] >> 5] * (value[0] & 0x1F)
 
 
-def _o_t3346(opts: dict, fields: dict, extra: dict) -> None:
+def _o_t3346(opts: _Opts, fields: _Fields, extra: _Fields) -> None:
     """T3346 value IE (IEI 0x5F, GPRS timer 2) of REGISTRATION/SERVICE REJECT and the
     network's DEREGISTRATION REQUEST, in seconds."""
     seconds = _timer_seconds(opts.get(0x5F), _TIMER2_UNITS)
@@ -329,18 +336,18 @@ def _o_t3346(opts: dict, fields: dict, extra: dict) -> None:
         fields["t3346"] = seconds
 
 
-def _o_registration_accept(opts: dict, fields: dict, extra: dict) -> None:
+def _o_registration_accept(opts: _Opts, fields: _Fields, extra: _Fields) -> None:
     _o_guti(opts, fields, extra)
     seconds = _timer_seconds(opts.get(0x5E), _TIMER3_UNITS)  # T3512 value (9.11.2.5)
     if seconds is not None:
         fields["t3512"] = seconds
 
 
-def _m_cause(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_cause(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     fields["cause"] = r.octet()
 
 
-def _m_deregistration_request_ue(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_deregistration_request_ue(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     """8.2.12: ngKSI + de-registration type (bit 4 switch off), 5GS mobile identity."""
     o = r.octet()
     extra["ngksi"] = (o >> 4) & 0x07
@@ -348,14 +355,14 @@ def _m_deregistration_request_ue(r: _Reader, fields: dict, extra: dict) -> None:
     extra["mobile_identity"] = r.lv_e()
 
 
-def _m_deregistration_request_nw(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_deregistration_request_nw(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     """8.2.14: spare + de-registration type; the network never sets switch off."""
     o = r.octet()
     fields["switch_off"] = bool(o & 0x08)
     fields["re_registration_required"] = bool(o & 0x04)
 
 
-def _m_service_request(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_service_request(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     """8.2.16: ngKSI (high half) + service type (low half), 5G-S-TMSI."""
     o = r.octet()
     extra["ngksi"] = fields["ngksi"] = (o >> 4) & 0x07
@@ -365,17 +372,17 @@ def _m_service_request(r: _Reader, fields: dict, extra: dict) -> None:
     extra["mobile_identity"] = r.lv_e()
 
 
-def _m_service_reject(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_service_reject(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     extra["cause"] = fields["cause"] = r.octet()
 
 
-def _m_authentication_request(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_authentication_request(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     """8.2.1: spare + ngKSI, ABBA (LV)."""
     fields["ngksi"] = r.octet() & 0x07
     fields["abba"] = r.lv()
 
 
-def _o_authentication_request(opts: dict, fields: dict, extra: dict) -> None:
+def _o_authentication_request(opts: _Opts, fields: _Fields, extra: _Fields) -> None:
     if 0x21 in opts:
         fields["rand"] = opts[0x21]
     if 0x20 in opts:
@@ -383,19 +390,19 @@ def _o_authentication_request(opts: dict, fields: dict, extra: dict) -> None:
     _o_eap(opts, fields, extra)
 
 
-def _o_authentication_response(opts: dict, fields: dict, extra: dict) -> None:
+def _o_authentication_response(opts: _Opts, fields: _Fields, extra: _Fields) -> None:
     if 0x2D in opts:
         fields["res_star"] = opts[0x2D]  # 8.2.2: authentication response parameter
     _o_eap(opts, fields, extra)
 
 
-def _o_eap(opts: dict, fields: dict, extra: dict) -> None:
+def _o_eap(opts: _Opts, fields: _Fields, extra: _Fields) -> None:
     """The optional EAP message IE (IEI 0x78) of 8.2.1, 8.2.2, 8.2.5, 8.2.25."""
     if IEI_EAP_MESSAGE in opts:
         _eap_fields(opts[IEI_EAP_MESSAGE], fields, extra)
 
 
-def _eap_fields(packet: bytes, fields: dict, extra: dict) -> None:
+def _eap_fields(packet: bytes, fields: dict[str, Any], extra: dict[str, Any]) -> None:
     """``eap`` (the packet) and its decoded fields (docs/trace-format.md); a packet that does
     not decode keeps only ``eap``, and the trace loader names the problem."""
     fields["eap"] = packet
@@ -406,28 +413,28 @@ def _eap_fields(packet: bytes, fields: dict, extra: dict) -> None:
         extra["note"] = "EAP message does not decode"
 
 
-def _o_authentication_failure(opts: dict, fields: dict, extra: dict) -> None:
+def _o_authentication_failure(opts: _Opts, fields: _Fields, extra: _Fields) -> None:
     if 0x30 in opts:
         fields["auts"] = opts[0x30]  # 8.2.4: authentication failure parameter
 
 
-def _m_authentication_result(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_authentication_result(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     """8.2.3: spare + ngKSI, EAP message (LV-E)."""
     fields["ngksi"] = r.octet() & 0x07
     _eap_fields(r.lv_e(), fields, extra)
 
 
-def _m_identity_request(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_identity_request(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     fields["identity_type"] = r.octet() & 0x07  # 8.2.21, 9.11.3.3
 
 
-def _m_identity_response(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_identity_response(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     ident = r.lv_e()  # 8.2.22
     fields["identity"] = ident
     extra["mobile_identity"] = ident
 
 
-def _m_security_mode_command(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_security_mode_command(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     """8.2.25: selected NAS security algorithms (ciphering high half, integrity low half),
     spare + ngKSI, replayed UE security capabilities (LV)."""
     algs = r.octet()
@@ -437,7 +444,7 @@ def _m_security_mode_command(r: _Reader, fields: dict, extra: dict) -> None:
     fields["replayed_ue_sec_cap"] = r.lv()
 
 
-def _o_security_mode_command(opts: dict, fields: dict, extra: dict) -> None:
+def _o_security_mode_command(opts: _Opts, fields: _Fields, extra: _Fields) -> None:
     if 0x38 in opts:
         fields["abba"] = opts[0x38]
     _o_eap(opts, fields, extra)
@@ -445,20 +452,20 @@ def _o_security_mode_command(opts: dict, fields: dict, extra: dict) -> None:
         extra["imeisv_request"] = opts[0xE0]
 
 
-def _m_transport(r: _Reader, fields: dict, extra: dict) -> None:
+def _m_transport(r: _Reader, fields: _Fields, extra: _Fields) -> None:
     """8.2.10/8.2.11: spare + payload container type, payload container (LV-E)."""
     extra["payload_container_type"] = r.octet() & 0x0F
     extra["payload"] = r.lv_e()
 
 
-def _o_transport(opts: dict, fields: dict, extra: dict) -> None:
+def _o_transport(opts: _Opts, fields: _Fields, extra: _Fields) -> None:
     if 0x12 in opts:
         extra["pdu_session_id"] = opts[0x12][0]
     if 0x58 in opts:
         extra["cause"] = opts[0x58][0]
 
 
-def _o_deregistration_request_nw(opts: dict, fields: dict, extra: dict) -> None:
+def _o_deregistration_request_nw(opts: _Opts, fields: _Fields, extra: _Fields) -> None:
     if 0x58 in opts:
         fields["cause"] = opts[0x58][0]  # 5GMM cause IE (9.11.3.2)
     _o_t3346(opts, fields, extra)
@@ -547,7 +554,7 @@ def encode_plmn(mcc: str, mnc: str) -> bytes:
 
 def bcd_digits(octets: bytes) -> str:
     """Telephony BCD digits, low nibble first, up to the first filler 0xF."""
-    out = []
+    out: list[str] = []
     for o in octets:
         for nib in (o & 0x0F, o >> 4):
             if nib == 0x0F:
@@ -728,7 +735,7 @@ def _timer3_octet(seconds: int) -> int:
     return 6 << 5 | 31
 
 
-def _eap_packet(f: dict) -> bytes | None:
+def _eap_packet(f: Mapping[str, Any]) -> bytes | None:
     """The EAP packet of a message: as carried, or built from its decoded fields (a v1
     ``eap_code`` alone gives a success/failure with identifier ``eap_id`` or 0)."""
     if f.get("eap") is not None:
@@ -738,7 +745,7 @@ def _eap_packet(f: dict) -> bytes | None:
     return None
 
 
-def _eap_ie(f: dict) -> bytes:
+def _eap_ie(f: Mapping[str, Any]) -> bytes:
     packet = _eap_packet(f)
     return b"" if packet is None else bytes((IEI_EAP_MESSAGE,)) + _lv_e(packet)
 

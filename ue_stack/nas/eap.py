@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from typing import Any
 
 from ..crypto.eap_aka_prime import KDF_VALUE
@@ -151,7 +152,7 @@ def _attribute_value(kind: int, body: bytes) -> Any:
 # --- encoding ---------------------------------------------------------------------------
 
 
-def encode(fields: dict[str, Any], k_aut: bytes | None = None) -> bytes:
+def encode(fields: Mapping[str, Any], k_aut: bytes | None = None) -> bytes:
     """An EAP packet from its description. With ``k_aut`` an AT_MAC is added and computed
     (RFC 9048 3.4.1); an ``at_mac`` given in ``fields`` is written as given otherwise."""
     code = CODE_VALUES[fields["eap_code"]]

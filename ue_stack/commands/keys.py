@@ -140,6 +140,7 @@ def compute(inp: KeyInputs) -> KeyResult:
         m = milenage(inp.k, opc, inp.rand, inp.sqn, inp.amf if inp.sqn is not None else None)
         autn = None
         if inp.sqn is not None:
+            assert m.mac_a is not None and m.mac_s is not None  # given SQN and AMF
             out["mac_a"] = m.mac_a.hex()
             out["mac_s"] = m.mac_s.hex()
             autn = aka.build_autn(inp.sqn, m.ak, inp.amf, m.mac_a)
@@ -163,6 +164,7 @@ def compute(inp: KeyInputs) -> KeyResult:
                 _eap_packets(inp, m.res, autn, snn, mk.k_aut, out)
 
     if kausf is not None:
+        assert snn is not None  # KAUSF is derived for a serving network name
         out["k_ausf"] = kausf.hex()
         kseaf = aka.k_seaf(kausf, snn)
         out["k_seaf"] = kseaf.hex()
@@ -184,12 +186,12 @@ def compute(inp: KeyInputs) -> KeyResult:
         notes.append("--identity ignored: it is used only with --method eap-aka-prime")
 
     # AUTS is bound to a RAND (TS 33.102 6.3.3); the command line insists on --rand.
-    resync_ready = inp.k is not None and opc is not None and inp.rand is not None
-    if inp.sqn_ms is not None and resync_ready:
-        out["auts"] = aka.build_auts(inp.k, opc, inp.rand, inp.sqn_ms).hex()
-    if inp.auts is not None and resync_ready:
-        resync = aka.resync_from_auts(inp.k, opc, inp.rand, inp.auts)
-        out.update(sqn_ms=resync.sqn_ms.hex(), mac_s_ok=resync.mac_s_ok)
+    if inp.k is not None and opc is not None and inp.rand is not None:
+        if inp.sqn_ms is not None:
+            out["auts"] = aka.build_auts(inp.k, opc, inp.rand, inp.sqn_ms).hex()
+        if inp.auts is not None:
+            resync = aka.resync_from_auts(inp.k, opc, inp.rand, inp.auts)
+            out.update(sqn_ms=resync.sqn_ms.hex(), mac_s_ok=resync.mac_s_ok)
 
     if inp.suci_scheme is not None:
         _suci(inp, out)
@@ -243,13 +245,13 @@ def _suci(inp: KeyInputs, out: dict[str, Any]) -> None:
                 f"names protection scheme {parts_of[0]}, not that of --suci-profile",
                 field="--suci",
             )
-        supi = hnkeys.supi_of(inp.suci, {(parts_of[0], parts_of[1]): Key(inp.hn_private)})
-        if supi is None:
+        revealed = hnkeys.supi_of(inp.suci, {(parts_of[0], parts_of[1]): Key(inp.hn_private)})
+        if revealed is None:
             raise InputError(
                 "does not de-conceal with --hn-private (MAC tag not verified, or the "
                 "ephemeral key or MSIN is malformed)", field="--suci",
             )
-        out["supi"] = supi
+        out["supi"] = revealed
 
 
 def _eap_packets(
@@ -257,6 +259,7 @@ def _eap_packets(
 ) -> None:
     """The AKA'-Challenge as a capture shows it (RFC 9048 3; AT_MAC = HMAC-SHA-256-128
     with K_aut, 3.4.1)."""
+    assert inp.rand is not None  # AUTN was built for it
     request = eap.challenge_request(inp.eap_id, inp.rand, autn, snn, k_aut)
     response = eap.challenge_response(inp.eap_id, res, k_aut)
     out.update(
@@ -408,13 +411,15 @@ def inputs_from_args(args: argparse.Namespace) -> KeyInputs:
     for option, value in (("--sqn-ms", sqn_ms), ("--auts", auts)):
         if value is not None and rand is None:
             raise InputError("needs --rand (AUTS is bound to the RAND it answers)", field=option)
+    amf = _hex(args.amf, "--amf", 2)
+    assert amf is not None  # --amf has a default
     return KeyInputs(
         k=_hex(args.k, "--k", 16),
         opc=_hex(args.opc, "--opc", 16),
         op=_hex(args.op, "--op", 16),
         rand=rand,
         sqn=_hex(args.sqn, "--sqn", 6),
-        amf=_hex(args.amf, "--amf", 2),
+        amf=amf,
         snn=_snn(args.snn),
         serving_plmn=_plmn(args.mcc, args.mnc, "--mcc", "--mnc"),
         home_plmn=_plmn(args.home_mcc, args.home_mnc, "--home-mcc", "--home-mnc"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from transitions import MachineError
 
@@ -63,7 +64,7 @@ CAUSE_UE_IDENTITY_NOT_DERIVED = 9  # TS 24.501 9.11.3.2
 CAUSE_IMPLICITLY_DEREGISTERED = 10
 # fmt: off
 # [trigger, source state(s), destination (None: internal, the state stays)]
-TRANSITIONS: list[list] = [
+TRANSITIONS: list[list[Any]] = [
     # 5G AKA, security mode control, a REGISTRATION ACCEPT awaiting COMPLETE (T3550):
     # the common procedures of TS 24.501 5.4 / 5.5.1.2.4
     ["common_procedure_started",   [A.DEREGISTERED, A.REGISTERED],
@@ -156,7 +157,8 @@ class Amf:
         self.config = config if config is not None else AmfConfig()
         self.outbox = outbox if outbox is not None else Outbox()
         self.timers = Timers()
-        self._machine_state = _MACHINE.initial  # a model of the shared table
+        # _MACHINE.initial; a model of the shared table
+        self._machine_state: AmfState = A.DEREGISTERED
         self.ngksi: int | None = None  # of the security context in use
         self._k_amf: Key | None = None
         self._last_ngksi = NGKSI_VALUES - 1  # so the first assigned ngKSI is 0
@@ -382,12 +384,14 @@ class Amf:
     def _new_challenge(self, now: float) -> None:
         """Another AV within the same procedure (after #20, #21 or #26)."""
         run = self._auth
+        assert run is not None  # within a procedure
         run.challenge = self.ausf.authenticate(self.supi, self.snn)
         run.ngksi = self._fresh_ngksi()
         self._send_challenge(now)
 
     def _send_challenge(self, now: float) -> None:
         run = self._auth
+        assert run is not None  # within a procedure
         c = run.challenge
         if c.eap is not None:  # EAP-AKA': the EAP-Request instead of RAND/AUTN (8.2.1)
             request = nas("authentication_request", ngksi=run.ngksi, abba=c.abba,
@@ -446,6 +450,7 @@ class Amf:
             self._note("EAP-AKA' failed", eap_subtype=msg.get("eap_subtype"))
             self._reject_authentication(now, eap=outcome.eap)
             return
+        assert outcome.k_seaf is not None and outcome.eap is not None  # given on success
         self._partial = _Partial(run.ngksi, k_amf(outcome.k_seaf, self.supi, run.challenge.abba))
         self._auth = None
         if self.config.eap_success_in == "authentication_result":
@@ -526,6 +531,7 @@ class Amf:
     def _start_security_mode_control(self, now: float, eap: bytes | None = None) -> None:
         """SECURITY MODE COMMAND naming the partial context (TS 24.501 5.4.2.2), with the
         EAP-Success of an EAP-AKA' run when given."""
+        assert self._partial is not None  # authentication succeeded just before
         sec_cap = self.config.replayed_ue_sec_cap
         if self._sec_cap_mismatch_next:
             # Simulation fault: replay a capability the UE does not have (it answers #23).
@@ -557,6 +563,7 @@ class Amf:
             return
         self._stop("T3560")
         self._smc_pending = False
+        assert self._partial is not None  # a command was sent for it
         self.ngksi, self._k_amf = self._partial.ngksi, self._partial.k_amf
         self._ctx, self._smc_ctx = self._smc_ctx, None
         self._partial = None

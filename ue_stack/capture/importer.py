@@ -25,7 +25,7 @@ import dataclasses
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..authkeys import AuthKeys
 from ..crypto import aka
@@ -41,6 +41,7 @@ from ..trace.schema import UE_OPS
 from ..trace.writer import TraceWriter, header
 from . import sbi
 from .ngap import NgapDecodeError, decode_ngap
+from .ngap_ies import NgapFacts
 from .security import ENC_NAMES, Credentials, Protection, UeSecurity
 from .sessions import (
     QUESTION_OF,
@@ -149,7 +150,7 @@ class Conn:
     """One NGAP UE-associated logical connection (TS 38.413 8.1)."""
 
     index: int
-    association: tuple
+    association: tuple[Any, ...]
     ran_id: int | None
     amf_id: int | None = None
     ue: Ue | None = None
@@ -226,8 +227,8 @@ class Importer:
         self.ue_by_suci: dict[bytes, Ue] = {}
         self.ues: list[Ue] = []
         self.conns: list[Conn] = []
-        self.by_ran: dict[tuple, Conn] = {}
-        self.by_amf: dict[tuple, Conn] = {}
+        self.by_ran: dict[tuple[Any, ...], Conn] = {}
+        self.by_amf: dict[tuple[Any, ...], Conn] = {}
         self.ue_by_supi: dict[str, Ue] = {}
         self.ue_by_s_tmsi: dict[bytes, Ue] = {}
         self.auth_keys: AuthKeys = dict(options.auth_keys or {})  # and those the SBI showed
@@ -310,8 +311,8 @@ class Importer:
             )
         if self.counts["nas_pdus"] == 0:
             raise InputError("NGAP found, but no NAS-PDU in it", file=str(path))
-        traces = [self._build(ue, name) for ue in self.ues if ue.merged_into is None]
-        traces = [t for t in traces if t is not None]
+        built = [self._build(ue, name) for ue in self.ues if ue.merged_into is None]
+        traces = [t for t in built if t is not None]
         self.counts["ues"] = sum(1 for t in traces if t.header is not None)
         self.problems.extend(_summary_notes([t for t in traces if t.header is not None]))
         fatal = None
@@ -320,7 +321,7 @@ class Importer:
             fatal = wrong[0]["problem"]
         return ImportResult(name, source.kind, traces, self.counts, self.problems, fatal)
 
-    def _connection(self, association: tuple, facts) -> Conn | None:
+    def _connection(self, association: tuple[Any, ...], facts: NgapFacts) -> Conn | None:
         ran, amf = facts.ran_ue_ngap_id, facts.amf_ue_ngap_id
         if ran is None and amf is None:
             return None  # not UE-associated
@@ -389,10 +390,10 @@ class Importer:
                 return dataclasses.replace(ident, supi=supi)
         return ident
 
-    def _concealment(self, ident: codec.MobileIdentity, supi: str) -> dict[str, Any]:
+    def _concealment(self, ident: codec.MobileIdentity, supi: str | None) -> dict[str, Any]:
         """``ue.suci_profile``/``hn_public``/``hn_key_id`` of a UE whose SUCI ``--hn-key``
         revealed: replayed, the model then conceals as the phone did (FORMATS 8.5)."""
-        key_id = self.hn_key_ids.get(supi)
+        key_id = self.hn_key_ids.get(supi) if supi is not None else None
         scheme = ident.protection_scheme
         if key_id is None or scheme not in ecies.PROFILE_OF_SCHEME or not self.options.hn_keys:
             return {}
@@ -608,7 +609,7 @@ class Importer:
                 "session's first frame: written at the time of the record before",
                 frames=late))
         for p in problems:  # docs/report.md: a UE's problem names the UE
-            p.setdefault("ue", supi or suci.hex())
+            p.setdefault("ue", supi or cast(bytes, suci).hex())  # one of them is known
         return UeTrace(supi, head, records, frames, problems, suci=suci is not None,
                        keyless=creds is None and not ue.security.keyed)
 
@@ -620,7 +621,8 @@ class Importer:
             return None  # the keys were given for another UE
         return self.credentials
 
-    def _unchecked(self, ue: Ue, creds, where: str, problems: list) -> None:
+    def _unchecked(self, ue: Ue, creds: Credentials | None, where: str,
+                   problems: list[dict[str, Any]]) -> None:
         """What could not be read or checked (docs/report.md): an undecodable message is an
         error; so are a MAC that fails and, where keys were given, a message not deciphered
         or an algorithm that cannot be checked. Without keys these are notes: a ciphered
@@ -656,12 +658,12 @@ class Importer:
                                         frames=frames))
 
     @staticmethod
-    def _res_star_deviations(ue: Ue, creds) -> list[tuple[int, str]]:
+    def _res_star_deviations(ue: Ue, creds: Credentials | None) -> list[tuple[int, str]]:
         """Where the UE's RES* differs from the one K/OPc give (TS 33.501 A.4): the model
         sends the computed one, so replay reports NAS-3 there."""
         if creds is None:
             return []
-        out = []
+        out: list[tuple[int, str]] = []
         for i, ev in enumerate(ue.events):
             if ev.auth is None or ev.auth.res_star is None:
                 continue
@@ -674,7 +676,8 @@ class Importer:
                             "derived from K/OPc and this serving network name"))
         return out
 
-    def _check_keys(self, ue: Ue, creds: Credentials, where: str, problems: list):
+    def _check_keys(self, ue: Ue, creds: Credentials, where: str,
+                    problems: list[dict[str, Any]]) -> Credentials | None:
         """Keys that contradict the capture are dropped from the trace (and reported):
         a USIM that accepted an AUTN whose MAC-A fails with our K/OPc has another K."""
         for i, ev in enumerate(ue.events):
@@ -687,8 +690,10 @@ class Importer:
                     "error", f"wrong keys for {where}: the UE accepted an AUTN whose MAC-A "
                     "does not verify with them; trace written without keys", frames=[ev.frame]))
                 return None
-            got = answer.plain.fields.get("res_star") if accepted and answer.plain else None
+            got = (answer.plain.fields.get("res_star")
+                   if accepted and answer is not None and answer.plain else None)
             if accepted and got is not None and ev.auth.res_star not in (None, got):
+                assert answer is not None  # accepted: the UE answered
                 problems.append(problem(
                     "error", f"{where}: RES* differs from the one derived with serving network "
                     f"name {ue.security.snn!r}; wrong serving PLMN? (give --mcc/--mnc)",
@@ -953,7 +958,8 @@ def _ranges(numbers: list[int], short: bool = False) -> str:
     """``[1, 2, 3, 7]`` -> ``"1-3,7"``; ``short`` keeps the first runs and the count, so a
     problem line stays short however many frames it names."""
     out: list[str] = []
-    start = prev = None
+    start: int | None = None
+    prev = 0  # read only once start is set
     for n in numbers:
         if start is None:
             start = prev = n

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from ..limits import seconds
-from . import (
+from .fields import (
     _NETWORK,
     _OPTIONS,
     _UE_KEYS,

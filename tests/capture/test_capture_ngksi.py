@@ -8,7 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ue_stack.capture.importer import Importer, ImportOptions, _records
+from ue_stack.capture.import_records import trace_records
+from ue_stack.capture.importer import Importer, ImportOptions
 from ue_stack.capture.security import AuthEvidence, Protection
 from ue_stack.capture.sessions import Event, expectation, plan_sessions
 from ue_stack.errors import TraceFormatError
@@ -128,7 +129,7 @@ def test_a_restarted_ue_gets_its_stored_ngksi_in_the_usim_inserted_object():
               _reg(10, 2, 4), _auth(11, 2, 0x120), _accept(12, 2)]
     plan = plan_sessions(events, with_sqn=True, notes=[], where="UE")
     assert plan.new_usim == {3: 0x11F}
-    records = _records(events, plan, SUPI, {})
+    records = trace_records(events, plan, SUPI, {})
     inserted = next(r for r in records if r.get("op") == "usim_inserted")
     assert inserted["ue"] == {"supi": SUPI, "sqn_ms": "00000000011f", "ngksi": 4}
 
@@ -146,7 +147,7 @@ def test_expect_names_nas3_where_the_recorded_ue_accepted_a_replayed_sqn():
               _accept(4, 1)]
     plan = plan_sessions(events, with_sqn=True, notes=[], where="UE")
     assert expectation(plan) == {"verdict": "fail", "violations": ["NAS-3"]}
-    records = _records(events, plan, SUPI, {})
+    records = trace_records(events, plan, SUPI, {})
     (rec,) = [r for r in records if "breaks a rule" in r.get("note", "")]
     assert "replayed SQN" in rec["note"]
     assert {k: rec[k] for k in ("t", "kind", "msg")} == {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ue_stack.capture.importer import _records
+from ue_stack.capture.import_records import trace_records
 from ue_stack.capture.security import AuthEvidence, Protection
 from ue_stack.capture.sessions import Event, plan_sessions
 from ue_stack.crypto.aka import Resync
@@ -110,7 +110,7 @@ def test_restarted_simulator_gets_a_new_usim_state_at_its_next_session():
     notes: list[str] = []
     plan = plan_sessions(events, with_sqn=True, notes=notes, where="UE")
     assert plan.new_usim == {3: 0x11F} and not notes
-    records = _records(events, plan, "001010000000001", {})
+    records = trace_records(events, plan, "001010000000001", {})
     ops = [r.get("op") for r in records if r["kind"] == "ue"]
     assert ops == ["power_on", "register", "power_off", "usim_inserted", "power_on", "register"]
     inserted = next(r for r in records if r.get("op") == "usim_inserted")
@@ -140,7 +140,7 @@ def test_fresh_sqn_in_a_later_session_keeps_the_same_usim():
     assert plan.new_usim == {} and plan.initial_sqn_ms == 0x11F
     ops = [
         r.get("op")
-        for r in _records(events, plan, "1", {})
+        for r in trace_records(events, plan, "1", {})
         if r["kind"] == "ue"
     ]
     assert ops == ["power_on", "register", "power_off", "power_on", "register"]

@@ -16,13 +16,16 @@ DEREGISTRATION REQUEST) and, with ``--akma-probe``, ``kaf_request`` probes. With
 agrees with the recorded UE — ``pass``, or NAS-3 where the importer found the recorded UE
 breaking a rule (explained in that record's ``note``). A UE whose SUPI stays concealed
 gets ``ue.suci`` instead of ``ue.supi``; keys go into a header only with ``embed_keys``.
+
+The records of a UE's events are made in ``import_records``; what the import found (counts,
+problem lines, the import report) is ``import_report``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Container
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -36,63 +39,35 @@ from ..hnkeys import HnKeys, supi_of
 from ..limits import MAX_SPAN
 from ..nas import codec
 from ..nas.codec import DecodedPdu, decode_mobile_identity, decode_pdu, decode_plmn
-from ..nas.messages import MESSAGES, is_modelled
-from ..trace.schema import UE_OPS
 from ..trace.writer import TraceWriter, header
 from . import sbi
+from .import_records import (
+    PROBE_PLACES,
+    RELEASE_PROCEDURES,
+    replayed_count_deviations,
+    trace_records,
+)
+from .import_report import (
+    COUNT_NAMES,
+    EXTRA_COUNT_NAMES,
+    ImportResult,
+    UeTrace,
+    frame_ranges,
+    problem,
+    summary_notes,
+)
 from .ngap import NgapDecodeError, decode_ngap
 from .ngap_ies import NgapFacts
 from .security import ENC_NAMES, Credentials, Protection, UeSecurity
 from .sessions import (
-    QUESTION_OF,
     Event,
-    SessionPlan,
     answer_of,
     expectation,
     find_gaps,
     forbidden_causes,
     plan_sessions,
-    ue_initiated_op,
 )
 from .sources import open_capture
-
-COUNT_NAMES = (
-    "ues",
-    "nas_pdus",
-    "decoded",
-    "auth_requests",
-    "auth_responses",
-    "auth_failures",
-    "nia_verified",
-    "nia_failed",
-    "nia_unsupported",
-    "deciphered",
-    "undecipherable",
-)
-EXTRA_COUNT_NAMES = (
-    "frames",
-    "ngap_pdus",
-    "ngap_undecodable",
-    "nia_unchecked",
-    "null_ciphered",
-    "res_star_matched",
-    "res_star_mismatched",
-    "sbi_messages",
-    "sbi_keys",
-)
-
-
-PROBE_PLACES = {  # --akma-probe WHERE -> the uplinks a probe follows (docs/README.md)
-    "after-smc": frozenset({"security_mode_complete"}),
-    "in-w1": frozenset({"authentication_response"}),
-    "all": frozenset({"security_mode_complete", "authentication_response"}),
-}
-# NGAP procedures that end a UE's N1 signalling connection (TS 38.413 8.3.2, 8.3.3): the
-# first of them on a connection is written as `ue release` (FORMATS 8.2)
-RELEASE_PROCEDURES = frozenset({"UEContextReleaseCommand", "UEContextReleaseComplete"})
-PROBE = {"app": "probe", "af_fqdn": "akma-probe.example.org", "ua_id": "0100000007",
-         "note": "akma probe"}
-MAX_PROBLEM = 200  # characters in one problem line (docs/report.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,21 +83,6 @@ class ImportOptions:
     akma_probe: str | None = None  # after-smc | in-w1 | all
     hn_keys: HnKeys | None = None  # --hn-key FILE: de-conceal profile A/B SUCIs
     auth_keys: AuthKeys | None = None  # --keys rows per RAND: KAUSF, KSEAF or KAMF
-
-
-def problem(severity: str, text: str, *, frames: list[int] | None = None,
-            ue: str | None = None) -> dict[str, Any]:
-    """One import-report problem (docs/report.md): ``severity`` error|note, one short line
-    naming its frames (a run of frames is a range)."""
-    out: dict[str, Any] = {"severity": severity}
-    if ue is not None:
-        out["ue"] = ue
-    if frames:
-        out["frame"] = frames[0]
-        text = f"frames {_ranges(frames, short=True)}: {text}" if len(frames) > 1 else (
-            f"frame {frames[0]}: {text}")
-    out["problem"] = text if len(text) <= MAX_PROBLEM else text[: MAX_PROBLEM - 3] + "..."
-    return out
 
 
 @dataclass(eq=False, slots=True)
@@ -158,55 +118,6 @@ class Conn:
     s_tmsi: bytes | None = None
     released: bool = False  # an NGAP UE context release was seen (TS 38.413 8.3.3)
     first_nas: bytes | None = None  # the NAS PDU its InitialUEMessage carried
-
-
-@dataclass(slots=True)
-class UeTrace:
-    """What the importer writes for one UE."""
-
-    supi: str | None
-    header: dict[str, Any] | None
-    records: list[dict[str, Any]]
-    frames: list[int]
-    problems: list[dict[str, Any]]
-    name: str = ""
-    suci: bool = False  # the UE is known only by a concealed SUCI (docs/trace-format.md)
-    keyless: bool = False  # imported without keys
-
-
-@dataclass(slots=True)
-class ImportResult:
-    capture: str
-    kind: str
-    traces: list[UeTrace]
-    counts: dict[str, int]
-    problems: list[dict[str, Any]]
-    fatal: str | None = None  # set when the import must end with exit status 2
-
-    def all_problems(self) -> list[dict[str, Any]]:
-        """Every problem once (docs/report.md: the same problem is not repeated)."""
-        seen: set[str] = set()
-        out = []
-        for p in self.problems + [p for t in self.traces for p in t.problems]:
-            if p["problem"] not in seen:
-                seen.add(p["problem"])
-                out.append(p)
-        return out
-
-    def report(self, paths: list[str] | None = None) -> dict[str, Any]:
-        problems = self.all_problems()
-        return {
-            "format": "ue-stack/import-report",
-            "version": 1,
-            "capture": self.capture,
-            "capture_format": self.kind,
-            **{name: self.counts.get(name, 0) for name in COUNT_NAMES},
-            "extra": {name: self.counts.get(name, 0) for name in EXTRA_COUNT_NAMES},
-            "suci_ues": sum(1 for t in self.traces if t.suci and t.header is not None),
-            "traces": paths if paths is not None else [t.name for t in self.traces],
-            "problems": problems,
-            "ok": self.fatal is None and all(p["severity"] != "error" for p in problems),
-        }
 
 
 class Importer:
@@ -314,7 +225,7 @@ class Importer:
         built = [self._build(ue, name) for ue in self.ues if ue.merged_into is None]
         traces = [t for t in built if t is not None]
         self.counts["ues"] = sum(1 for t in traces if t.header is not None)
-        self.problems.extend(_summary_notes([t for t in traces if t.header is not None]))
+        self.problems.extend(summary_notes([t for t in traces if t.header is not None]))
         fatal = None
         wrong = [p for t in traces for p in t.problems if "wrong keys" in p["problem"]]
         if wrong:
@@ -557,7 +468,7 @@ class Importer:
         plan.deviations.extend(self._res_star_deviations(ue, creds))
         plan.deviations.extend(forbidden_causes(ue.events))
         skips = find_gaps(ue.events, plan)
-        plan.deviations.extend(_replayed_count_deviations(ue.events, skips.reasons))
+        plan.deviations.extend(replayed_count_deviations(ue.events, skips.reasons))
         # a breach inside a skipped span is never compared: the expectation leaves it out
         plan.deviations = [(i, why) for i, why in plan.deviations if i not in skips.reasons]
         for start, end, text, severity in skips.gaps:
@@ -592,14 +503,14 @@ class Importer:
         head = header(
             supi,
             title=f"{capture_name}: UE {label}, imported from a real capture",
-            source=f"{capture_name}, frames {_ranges(frames, short=True)}; NGAP/NAS-5GS "
+            source=f"{capture_name}, frames {frame_ranges(frames, short=True)}; NGAP/NAS-5GS "
             "imported by ue-stack import",
             ue=head_ue,
             serving_plmn={"mcc": mcc, "mnc": mnc},
             **extra,
         )
         probes = PROBE_PLACES.get(self.options.akma_probe or "", frozenset())
-        records = _records(ue.events, plan, supi, ue_obj, skips=skips.reasons, probes=probes,
+        records = trace_records(ue.events, plan, supi, ue_obj, skips=skips.reasons, probes=probes,
                            releases=ue.releases)
         records = sbi.merge_net(records, self.sbi.net.get(supi or "", []), ue.events[0].time)
         late = [e.frame for e in ue.events if e.time - ue.events[0].time > MAX_SPAN]
@@ -728,24 +639,6 @@ class Importer:
         return paths
 
 
-def _summary_notes(traces: list[UeTrace]) -> list[dict[str, Any]]:
-    """What holds for many UEs, said once (docs/report.md: a problem is not repeated), with
-    the first frame of each UE concerned."""
-    out = []
-    keyless = [t for t in traces if t.keyless]
-    if keyless:
-        out.append(problem(
-            "note", f"no keys for {len(keyless)} UE(s): integrity, deciphering and RES* not "
-            "checked (give --keys FILE)", frames=sorted(t.frames[0] for t in keyless)))
-    concealed = [t for t in traces if t.suci]
-    if concealed:
-        out.append(problem(
-            "note", f"{len(concealed)} UE(s) conceal their SUPI (SUCI scheme A/B, never "
-            "revealed): identity and credentials unknown; traces name the SUCI, replay uses "
-            "stand-ins", frames=sorted(t.frames[0] for t in concealed)))
-    return out
-
-
 def _concealed_suci(first: DecodedPdu | None) -> bytes | None:
     """The SUCI of an initial message when its protection scheme hides the SUPI (scheme
     1 = profile A, 2 = profile B, or an operator scheme; TS 33.501 6.12.2, C.2)."""
@@ -755,221 +648,3 @@ def _concealed_suci(first: DecodedPdu | None) -> bytes | None:
     if (value[0] >> 4) & 0x07 != 0 or value[6] & 0x0F == 0:
         return None  # a NAI-format SUCI, or the null scheme (which names the SUPI)
     return bytes(value)
-
-
-def _records(
-    events: list[Event], plan: SessionPlan, supi: str | None, ue_obj: dict[str, Any],
-    *, skips: dict[int, str] | None = None, probes: frozenset[str] = frozenset(),
-    releases: list[tuple[float, int]] | None = None,
-) -> list[dict[str, Any]]:
-    """The trace's records after the header: strict JSON objects, annotations as `note`
-    (docs/trace-format.md); every imported message carries its `frame`, synthetic records none."""
-    skips = skips or {}
-    t0 = events[0].time
-    out: list[dict[str, Any]] = []
-    deviations: dict[int, list[str]] = {}
-    for index, text in plan.deviations:
-        deviations.setdefault(index, []).append(text)
-    state = "off"  # off | on (deregistered) | registered
-    who = {"supi": supi} if supi is not None else {}
-    probes_due = 0
-    pending_releases = list(releases or ())
-
-    def release_until(time: float) -> None:
-        # NGAP UE context releases up to ``time``: the N1 connection ends (5GMM-IDLE)
-        while pending_releases and pending_releases[0][0] <= time:
-            at, _frame = pending_releases.pop(0)
-            if state != "off" and "release" in UE_OPS:
-                t_rel = round(max(at - t0, 0.0), 6)
-                if t_rel > MAX_SPAN:  # as for messages: the record before's time
-                    t_rel = out[-1]["t"] if out else 0.0
-                out.append({"t": t_rel, "kind": "ue", "op": "release"})
-
-    for i, ev in enumerate(events):
-        release_until(ev.time)
-        t = round(max(ev.time - t0, 0.0), 6)
-        if t > MAX_SPAN:  # reported by the caller; the trace format allows no more
-            t = out[-1]["t"] if out else 0.0
-        elif out and t < out[-1]["t"]:
-            # a time stamp earlier than the frame before (clocks of two capture points):
-            # a trace's t never decreases, so it keeps the time of the record before
-            t = out[-1]["t"]
-        if i in plan.starts:
-            if i in plan.new_usim:
-                if state != "off":
-                    out.append({"t": t, "kind": "ue", "op": "power_off"})
-                    state = "off"
-                new_ue = {**who, **ue_obj, "sqn_ms": f"{plan.new_usim[i]:012x}"}
-                if i in plan.stored_ngksi:
-                    new_ue["ngksi"] = plan.stored_ngksi[i]
-                out.append({"t": t, "kind": "ue", "op": "usim_inserted", "ue": new_ue,
-                            "note": "the capture restarts this UE with a new USIM state"})
-            elif state == "registered":
-                out.append({"t": t, "kind": "ue", "op": "power_off"})
-                state = "off"
-            if state == "off":
-                out.append({"t": t, "kind": "ue", "op": "power_on"})
-            register: dict[str, Any] = {"t": t, "kind": "ue", "op": "register"}
-            if i in plan.stored_ngksi and (i == min(plan.starts) or i in plan.new_usim):
-                register["note"] = (
-                    f"the UE names ngKSI {plan.stored_ngksi[i]}: it holds a native 5G NAS "
-                    "security context from before the capture (ue.ngksi; its keys are not "
-                    "in the capture)")
-            out.append(register)
-            state = "registered"
-        elif state == "off" and not (ev.direction == "ul" and skips.get(i)):
-            out.append({"t": t, "kind": "ue", "op": "power_on",
-                        "note": "the capture starts inside a session: no registration seen "
-                        "before this message"})
-            state = "on"
-        skip = skips.get(i)
-        if ev.direction == "ul" and ev.name == "deregistration_request" and ev.plain and not skip:
-            switch_off = bool(ev.plain.fields.get("switch_off"))
-            op: dict[str, Any] = {"t": t, "kind": "ue", "op": "deregister"}
-            if switch_off:
-                op["switch_off"] = True
-            out.append(op)
-            state = "off" if switch_off else "on"
-        rec = _message_record(t, ev)
-        op_name = ue_initiated_op(ev)
-        if op_name is not None and not skip and state == "registered":
-            # the UE starts a procedure of its own: the model is told to start it too
-            start_op: dict[str, Any] = {"t": t, "kind": "ue", "op": op_name}
-            if "service_type" in rec and "service_type" in UE_OPS[op_name]:
-                start_op["service_type"] = rec["service_type"]
-            out.append(start_op)
-        notes = [rec["note"]] if "note" in rec else []
-        notes.append(_note(ev))
-        notes.extend(f"the recorded UE breaks a rule here: {x}" for x in deviations.get(i, ()))
-        rec["note"] = "; ".join(notes)
-        if skip:
-            rec["skip"] = skip
-        out.append(rec)
-        if ev.direction == "ul" and ev.name in probes and not skip:
-            probes_due += 1
-        if probes_due and (i + 1 == len(events) or events[i + 1].direction != "ul"):
-            # after the run of uplinks it follows: a probe between two answers would be an
-            # input that the second answer's question must precede (docs/invariants.md)
-            out.extend({"t": t, "kind": "app", "op": "kaf_request", **PROBE}
-                       for _ in range(probes_due))
-            probes_due = 0
-    release_until(float("inf"))
-    return out
-
-
-def _note(ev: Event) -> str:
-    text = f"NGAP {ev.procedure}"
-    p = ev.protection
-    if p.integrity == "verified":
-        text += f"; {p.nia} MAC {ev.pdu[2:6].hex()} verified (COUNT {p.count})"
-    elif p.integrity == "failed":
-        text += f"; {p.nia} MAC {ev.pdu[2:6].hex()} does NOT verify"
-    elif p.integrity == "unsupported":
-        text += "; MAC not checked (the integrity identifier names no algorithm)"
-    if p.cipher not in (None, "nea0"):
-        text += f"; deciphered (128-{p.cipher.upper()})"
-    return text
-
-
-def _message_record(t: float, ev: Event) -> dict[str, Any]:
-    rec: dict[str, Any] = {"t": t, "kind": ev.direction, "frame": ev.frame}
-    plain = ev.plain
-    if plain is None:
-        if ev.protection.note and ev.pdu[:1] == b"\x7e" and ev.pdu[1] & 0x0F in (2, 4):
-            rec["msg"] = "ciphered"
-            rec["note"] = ev.protection.note
-        else:
-            rec["msg"] = "undecoded"
-            rec["note"] = ev.protection.note or "not a NAS-5GS message this importer reads"
-        rec["pdu"] = ev.pdu.hex()
-        return rec
-    name = ev.name or plain.msg
-    rec["msg"] = name
-    if name is not None and is_modelled(name) and ev.direction in MESSAGES[name][0]:
-        for key in MESSAGES[name][1]:
-            value = plain.fields.get(key)
-            if value is not None:
-                rec[key] = value.hex() if isinstance(value, bytes | bytearray) else value
-    rec.update(_protection_fields(ev))
-    rec["pdu"] = ev.pdu.hex()
-    return rec
-
-
-def _replayed_count_deviations(events: list[Event],
-                               skipped: Container[int] = ()) -> list[tuple[int, str]]:
-    """Where the recorded UE answered a protected downlink whose NAS COUNT is not above
-    the last one of its context — a copy of a message already taken, which TS 24.501
-    4.4.3.1 says the UE discards. The model does (NAS-5), so replay reports NAS-3 at the
-    answer. A SECURITY MODE COMMAND naming another ngKSI starts a new context. A copy
-    ``skipped`` (the UE's answer to it is not in the capture, sessions.find_gaps) is not
-    fed to the model, so nothing is reported for it."""
-    out: list[tuple[int, str]] = []
-    last, ngksi = -1, None
-    for i, ev in enumerate(events):
-        count = ev.protection.count
-        if ev.direction != "dl" or count is None or len(ev.pdu) < 2 or not ev.pdu[1] & 0x0F:
-            continue
-        if i in skipped:
-            continue
-        if ev.name == "security_mode_command" and ev.plain is not None:
-            named = ev.plain.fields.get("ngksi")
-            if named != ngksi:
-                last, ngksi = -1, named
-        if count > last:
-            last = count
-            continue
-        answers = [j for j, a in enumerate(events) if a.direction == "ul"
-                   and QUESTION_OF.get(("ul", a.name or "")) == ("dl", ev.name)]
-        # the copy's answer comes after those of the same questions still open before it
-        open_before = sum(1 for j, e in enumerate(events[:i])
-                          if e.direction == "dl" and e.name == ev.name and j not in skipped)
-        open_before -= sum(1 for j in answers if j < i)
-        later = [j for j in answers if j > i]
-        if 0 <= open_before < len(later):
-            out.append((later[open_before], f"the UE answered frame {ev.frame}, a {ev.name} "
-                        f"with NAS COUNT {count} it had taken already (TS 24.501 4.4.3.1: a "
-                        "replay is discarded); replay will report it"))
-    return out
-
-
-# What the importer found of a MAC -> the trace's `mac` (docs/trace-format.md): a MAC it
-# could not check — no keys, an identifier naming no algorithm, 5G-IA0 — is `unchecked`.
-MAC_OF_INTEGRITY = {"verified": "verified", "failed": "failed"}
-
-
-def _protection_fields(ev: Event) -> dict[str, Any]:
-    """``sht``/``mac``/``count`` of a 5GMM message as captured and verified (TS 24.501
-    9.3.1, 4.4.3): the header type from the octets, the MAC as ``UeSecurity`` checked it,
-    the COUNT it verified with (or estimated)."""
-    pdu = ev.pdu
-    if len(pdu) < 3 or pdu[0] != codec.EPD_5GMM:
-        return {}
-    sht = pdu[1] & 0x0F
-    if sht == codec.SHT_PLAIN:
-        return {"sht": sht}
-    out: dict[str, Any] = {"sht": sht,
-                           "mac": MAC_OF_INTEGRITY.get(ev.protection.integrity, "unchecked")}
-    if ev.protection.count is not None:
-        out["count"] = ev.protection.count
-    return out
-
-
-def _ranges(numbers: list[int], short: bool = False) -> str:
-    """``[1, 2, 3, 7]`` -> ``"1-3,7"``; ``short`` keeps the first runs and the count, so a
-    problem line stays short however many frames it names."""
-    out: list[str] = []
-    start: int | None = None
-    prev = 0  # read only once start is set
-    for n in numbers:
-        if start is None:
-            start = prev = n
-        elif n == prev + 1:
-            prev = n
-        else:
-            out.append(f"{start}" if start == prev else f"{start}-{prev}")
-            start = prev = n
-    if start is not None:
-        out.append(f"{start}" if start == prev else f"{start}-{prev}")
-    if short and len(out) > 6:
-        return ",".join(out[:3]) + f",...,{out[-1]} ({len(numbers)} frames)"
-    return ",".join(out)

@@ -116,7 +116,7 @@ def options_from_args(args: Any) -> ImportOptions:
 
 
 def run(args: Any) -> int:
-    from ..capture.importer import COUNT_NAMES
+    from ..capture.import_report import COUNT_NAMES
 
     report = import_report(args)
     if args.report == "-":  # the report is all that goes to stdout

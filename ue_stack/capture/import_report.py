@@ -4,7 +4,7 @@ problem lines of the ue-stack/import-report (docs/report.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict, cast
 
 COUNT_NAMES = (
     "ues",
@@ -35,11 +35,20 @@ EXTRA_COUNT_NAMES = (
 MAX_PROBLEM = 200  # characters in one problem line (docs/report.md)
 
 
+class Problem(TypedDict, total=False):
+    """One entry of the import report's ``problems`` (docs/report.md)."""
+
+    severity: Required[str]  # "error" (the import is not ok) or "note"
+    problem: Required[str]  # one short line, naming its frames; at most MAX_PROBLEM characters
+    frame: int  # the first frame it names
+    ue: str  # the UE it concerns (SUPI, or SUCI in hex)
+
+
 def problem(severity: str, text: str, *, frames: list[int] | None = None,
-            ue: str | None = None) -> dict[str, Any]:
+            ue: str | None = None) -> Problem:
     """One import-report problem (docs/report.md): ``severity`` error|note, one short line
     naming its frames (a run of frames is a range)."""
-    out: dict[str, Any] = {"severity": severity}
+    out = cast(Problem, {"severity": severity})  # keys in report order; the text comes last
     if ue is not None:
         out["ue"] = ue
     if frames:
@@ -58,7 +67,7 @@ class UeTrace:
     header: dict[str, Any] | None
     records: list[dict[str, Any]]
     frames: list[int]
-    problems: list[dict[str, Any]]
+    problems: list[Problem]
     name: str = ""
     suci: bool = False  # the UE is known only by a concealed SUCI (docs/trace-format.md)
     keyless: bool = False  # imported without keys
@@ -70,10 +79,10 @@ class ImportResult:
     kind: str
     traces: list[UeTrace]
     counts: dict[str, int]
-    problems: list[dict[str, Any]]
+    problems: list[Problem]
     fatal: str | None = None  # set when the import must end with exit status 2
 
-    def all_problems(self) -> list[dict[str, Any]]:
+    def all_problems(self) -> list[Problem]:
         """Every problem once (docs/report.md: the same problem is not repeated)."""
         seen: set[str] = set()
         out = []
@@ -99,7 +108,7 @@ class ImportResult:
         }
 
 
-def summary_notes(traces: list[UeTrace]) -> list[dict[str, Any]]:
+def summary_notes(traces: list[UeTrace]) -> list[Problem]:
     """What holds for many UEs, said once (docs/report.md: a problem is not repeated), with
     the first frame of each UE concerned."""
     out = []

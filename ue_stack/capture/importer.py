@@ -51,6 +51,7 @@ from .import_report import (
     COUNT_NAMES,
     EXTRA_COUNT_NAMES,
     ImportResult,
+    Problem,
     UeTrace,
     frame_ranges,
     problem,
@@ -134,7 +135,7 @@ class Importer:
             supi: Credentials(Key(k), Key(opc)) for supi, (k, opc) in (options.keys or {}).items()
         }
         self.counts: dict[str, int] = dict.fromkeys(COUNT_NAMES + EXTRA_COUNT_NAMES, 0)
-        self.problems: list[dict[str, Any]] = []
+        self.problems: list[Problem] = []
         self.ue_by_suci: dict[bytes, Ue] = {}
         self.ues: list[Ue] = []
         self.conns: list[Conn] = []
@@ -444,7 +445,7 @@ class Importer:
         if not ue.events:
             return None
         supi = ue.supi or self.options.supi
-        problems: list[dict[str, Any]] = []
+        problems: list[Problem] = []
         frames = sorted({e.frame for e in ue.events})
         suci = ue.concealed if supi is None else None
         label = supi or (f"SUCI {suci.hex()[:18]}..." if suci else f"#{ue.index}")
@@ -533,7 +534,7 @@ class Importer:
         return self.credentials
 
     def _unchecked(self, ue: Ue, creds: Credentials | None, where: str,
-                   problems: list[dict[str, Any]]) -> None:
+                   problems: list[Problem]) -> None:
         """What could not be read or checked (docs/report.md): an undecodable message is an
         error; so are a MAC that fails and, where keys were given, a message not deciphered
         or an algorithm that cannot be checked. Without keys these are notes: a ciphered
@@ -588,7 +589,7 @@ class Importer:
         return out
 
     def _check_keys(self, ue: Ue, creds: Credentials, where: str,
-                    problems: list[dict[str, Any]]) -> Credentials | None:
+                    problems: list[Problem]) -> Credentials | None:
         """Keys that contradict the capture are dropped from the trace (and reported):
         a USIM that accepted an AUTN whose MAC-A fails with our K/OPc has another K."""
         for i, ev in enumerate(ue.events):

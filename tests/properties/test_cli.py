@@ -116,7 +116,7 @@ def test_several_files_and_parallel_replay_give_the_same_report(tmp_path):
     ('[[property]]\nid = "P-X"\nformula = \'event == ("a"\'\n',
      "p.toml:3: property 'P-X', formula column 10: unexpected '('"),
     ('[[property]]\nid = "AKMA-1"\nformula = \'has(x)\'\n',
-     "field 'id': property 'AKMA-1': id already used by an invariant"),
+     "p.toml:2: field 'id': property 'AKMA-1': id already used by an invariant"),
     ('[[property]]\nid = "P-X"\nformla = \'has(x)\'\n',
      "p.toml:3: field 'formla': property 'P-X': unknown key 'formla'"),
     ('[[property]]\nid = "P-X"\nformula = \'has(x)\'\nper = "ue"\n',
@@ -161,7 +161,8 @@ def test_a_long_flat_chain_compiles():
 def test_the_same_id_in_two_files_is_refused(tmp_path, capsys):
     props = write(tmp_path, KAF_FRESH)
     assert main(["check", str(TRACES / "logs"), "--property", props, "--property", props]) == 2
-    assert "id already used by a property of" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{props}:3: field 'id'" in err and "id already used by a property of" in err
 
 
 def test_explain_lists_the_properties_of_a_file(tmp_path, capsys):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ class Property:
     clause: str | None = None
     per: tuple[str, ...] = ("ue",)
     file: str = ""
+    line: int | None = field(default=None, compare=False)  # of its `id`, for errors
 
     def describe(self) -> dict[str, Any]:
         """What a report says about the property (docs/report.md, ``properties``)."""
@@ -67,7 +68,7 @@ def load_properties(paths: Iterable[str | Path],
         for prop in _load_file(str(path)):
             if prop.id in taken:
                 raise InputError(f"property {prop.id!r}: id already used by {taken[prop.id]}",
-                                 file=prop.file, field="id")
+                                 file=prop.file, line=prop.line, field="id")
             taken[prop.id] = f"a property of {prop.file}"
             out.append(prop)
     return tuple(out)
@@ -143,7 +144,8 @@ def _property(table: Mapping[str, Any], path: str, n: int, line: int | None,
     except RecursionError:  # the parser's and checker's own nesting limit
         raise bad("the formula is too long or nests too deeply for this checker "
                   "(split it into several properties)", "formula") from None
-    return Property(pid, formula, text, clause, tuple(per), path)
+    return Property(pid, formula, text, clause, tuple(per), path,
+                    key_line.get("id", header))
 
 
 _KEY = re.compile(r"([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*=(?!=)")

@@ -36,7 +36,8 @@ class StateChanged:
 
 @dataclass(frozen=True, slots=True)
 class KausfChanged:
-    """The UE's KAUSF changed status: ``pending`` | ``valid`` | ``deleted`` (``kausf``)."""
+    """The UE's KAUSF changed status: ``pending`` | ``valid`` | ``deleted`` | ``stored``
+(valid, held from before the run: ``ue.stored``) (log event ``kausf``)."""
 
     action: str
     k_ausf_fp: str

@@ -125,6 +125,20 @@ def test_nas1_flags_a_kausf_valid_before_any_n1_message():
     assert v.seq == first["seq"] and "no N1 message" in v.message
 
 
+def test_nas1_takes_a_kausf_stored_before_any_n1_message_as_held_not_new():
+    """A trace's ``ue.stored``: the KAUSF the UE held before the log began is logged as
+    ``kausf stored`` before its first N1 message — valid, not new. The same line after an
+    N1 message is a new KAUSF and is checked."""
+    log = Log()
+    log.usim("valid")
+    log.kausf("stored", KAUSF_1)
+    assert of(check(log)[1], "NAS-1") == []
+    log.register()
+    late = log.kausf("stored", KAUSF_2)
+    (v,) = of(check(log)[1], "NAS-1")
+    assert v.seq == late["seq"]
+
+
 def test_nas1_flags_kausf_valid_after_security_mode_reject(log):
     """TS 24.501 5.4.2.5: on SECURITY MODE REJECT the old KAUSF stays valid."""
     log.register()

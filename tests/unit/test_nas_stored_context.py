@@ -9,8 +9,10 @@ import pytest
 from nas_harness import Ue, auth_request, kausf_events, make_usim, smc, uplink
 
 from ue_stack.crypto import fp
+from ue_stack.crypto.secret import Key
 from ue_stack.nas.context import NasSecurityContext
 from ue_stack.nas.messages import NGKSI_NO_KEY, nas
+from ue_stack.trace.schema import StoredContext
 
 
 def stored_ue(ngksi: int = 1) -> Ue:
@@ -130,3 +132,20 @@ def test_repr_of_the_contexts_shows_ngksi_only():
     ue.nas.register(ue.tick())
     ue.authenticate(ngksi=2)
     assert repr(ue.nas.contexts) == "SecurityContexts(current=6, partial=2)"
+
+
+def test_a_ue_with_ue_stored_registers_with_the_stored_ngksi_and_5g_guti_protected():
+    """Header ``ue.stored`` (docs/trace-format.md): TS 24.501 5.5.1.2.2 — a UE with a valid
+    5G-GUTI and a current context with keys registers with them (not a SUCI and "111"),
+    integrity protected at the stored uplink NAS COUNT."""
+    kamf, kausf, guti = Key(bytes(range(32))), Key(bytes(32)), bytes.fromhex("f2" + "00" * 10)
+    stored = StoredContext(ngksi=3, kamf=kamf, kausf=kausf, guti=guti, ul_count=7)
+    ue = Ue(make_usim(stored=stored))
+    ue.nas.power_on(ue.tick())
+    ue.nas.register(ue.tick())
+    assert uplink(ue.drain()) == [
+        nas("registration_request", registration_type="initial", ngksi=3)]
+    assert ue.nas.registration_identity == "5g-guti" and ue.nas.guti == guti
+    current = ue.nas.contexts.current
+    assert current.keys_known and (current.nea, current.nia) == (2, 2)  # the defaults
+    assert current.ul_count == 8  # COUNT 7 protected it

@@ -138,8 +138,7 @@ def replay_one(path: str, options: Options, log_path: str | None,
                 outputs.append(timeline)
             with CheckedRun(path, log_path, diagram_path, outputs=outputs,
                             ue_names=names, properties=properties) as run:
-                run.checker.add_secret_values(
-                    bytes(x).hex() for x in (header.ue.k, header.ue.opc) if x is not None)
+                run.checker.add_secret_values(header.ue.secret_values())
                 replay = Replay(header, options, run.record, progress=progress)
                 try:
                     run.execute(lambda sink, app1: replay.run(iter(trace), app1, sink))

@@ -39,7 +39,7 @@ class KausfView:
         action = record.get("action")
         if event == "kausf":
             fp = record.get("k_ausf_fp")
-            if action == "valid":
+            if action in ("valid", "stored"):  # stored: held from before the log
                 st.valid, st.pending = fp, None
             elif action == "pending":
                 st.pending = fp

@@ -16,6 +16,10 @@ authentication_response``. So the *last N1 message of that UE* decides:
 - anything else (``ul authentication_response``, ``ul security_mode_reject``, no N1 line
   at all) -> a violation.
 
+A ``kausf stored`` line before the UE's first N1 message is the KAUSF it held from before
+the log began (a trace's ``ue.stored``): valid, not new. After an N1 message it counts as
+a ``kausf valid``.
+
 Only a *new* KAUSF is checked: a ``kausf valid`` that repeats the fingerprint already
 valid (e.g. re-announced at power-on: KAUSF outlives power-off, TS 33.501 6.2.2.2) is not a
 new key. A fingerprint that was deleted and comes back is new again (it must be re-taken
@@ -59,7 +63,10 @@ class Nas1(Invariant):
             if fp is None or fp == st.valid:
                 st.valid = None
             return []
-        if action != "valid" or fp == st.valid:
+        if action == "stored" and st.last_n1 is None:
+            st.valid = fp  # held from before the log: nothing on N1 could have made it
+            return []
+        if action not in ("valid", "stored") or fp == st.valid:
             return []  # pending, or a re-announce of the KAUSF already valid
         self.checked += 1
         self.new_kausf += 1

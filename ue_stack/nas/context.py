@@ -7,7 +7,8 @@ deregistration and power-off. Mixing the two is how an implementation loses KAUS
 
 - ``NasSecurityContext``: one native 5G NAS security context named by its ngKSI. A trace
   may start with the UE holding one from before it began (docs/trace-format.md ``ue.ngksi``): the
-  model then knows its ngKSI but not its keys (``k_amf`` None).
+  model then knows its ngKSI but not its keys (``k_amf`` None) — or, with ``ue.stored``,
+  its KAMF, algorithms and NAS COUNTs too: the UE *resumes* it (``resumed``).
 - ``SecurityContexts``: the *current* context and the *partial* native context that the
   last successful 5G AKA created (TS 24.501 4.4.2.1, 5.4.1.3.2), not yet taken into use.
 - ``KausfStore``: the *pending* KAUSF of that 5G AKA run (ME memory) and the *valid* one
@@ -18,11 +19,15 @@ deregistration and power-off. Mixing the two is how an implementation loses KAUS
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..crypto.aka import k_nas_enc, k_nas_int
 from ..crypto.secret import Key, fp
 from .messages import NGKSI_NO_KEY, NasMessage
 from .usim import Usim
+
+if TYPE_CHECKING:
+    from ..trace.schema import StoredContext
 
 
 @dataclass(slots=True)
@@ -41,6 +46,9 @@ class NasSecurityContext:
     # accepted (-1: none yet). They belong to the context and outlive the connection.
     ul_count: int = 0
     dl_count: int = -1
+    # Kept from before the run with its keys (``ue.stored``): the UE resumes it, so its
+    # initial NAS message establishes secure exchange (protection.Boundary.protect_ul).
+    resumed: bool = False
 
     @classmethod
     def stored(cls, ngksi: int) -> NasSecurityContext:
@@ -87,10 +95,15 @@ class SecurityContexts:
         """True when ``ngksi`` already names a stored context (TS 24.501 5.4.1.3.7 c)."""
         return any(c is not None and c.ngksi == ngksi for c in (self.current, self.partial))
 
-    def restore(self, ngksi: int | None) -> None:
+    def restore(self, ngksi: int | None, stored: StoredContext | None = None) -> None:
         """The UE reads a stored native context with the USIM's subscriber (TS 24.501
-        Annex C.1 d): it becomes the current context, keys unknown. None: nothing stored."""
-        if ngksi is not None:
+        Annex C.1 d): it becomes the current context — with ``stored`` its KAMF,
+        algorithms and NAS COUNTs, else keys unknown. None: nothing stored."""
+        if stored is not None:
+            self.current = NasSecurityContext(
+                stored.ngksi, Key(stored.kamf), nea=stored.nea, nia=stored.nia,
+                ul_count=stored.ul_count, dl_count=stored.dl_count, resumed=True)
+        elif ngksi is not None:
             self.current = NasSecurityContext.stored(ngksi)
 
     def registration_ngksi(self) -> int:

@@ -188,9 +188,11 @@ class MmCore:
         if usim is not None:
             usim.freshness = config.freshness
             # A native context kept with this subscriber before the run (Annex C.1 d)
-            self.contexts.restore(usim.stored_ngksi)
+            self.contexts.restore(usim.stored_ngksi, usim.stored)
         self.update_status = UpdateStatus.NOT_UPDATED
-        self.guti: bytes | None = None
+        # the 5G-GUTI stored with a resumed context (``ue.stored``) identifies the UE
+        stored = usim.stored if usim is not None else None
+        self.guti: bytes | None = stored.guti if stored is not None else None
         self.attempt_counter = 0
         self.registration_identity: str | None = None  # "suci" | "5g-guti", last sent
         self.stored_suci: bytes | None = None  # sent again while T3519 runs (5.4.3.2)

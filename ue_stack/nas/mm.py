@@ -165,7 +165,9 @@ class Nas(Registration, Authentication, SecurityModeControl, Identification, Der
         self.kausf.usim = usim
         # The new subscriber's stored native context, if any (Annex C.1 d); the removal
         # above deleted the old one's.
-        self.contexts.restore(usim.stored_ngksi)
+        self.contexts.restore(usim.stored_ngksi, usim.stored)
+        if usim.stored is not None:
+            self.guti = usim.stored.guti
         self.update_status = UpdateStatus.NOT_UPDATED
         self.outbox.put(UsimChanged("inserted"))
         if self.state is S.NULL:
@@ -189,7 +191,11 @@ class Nas(Registration, Authentication, SecurityModeControl, Identification, Der
         if announced is not None and announced != current:
             self.outbox.put(KausfChanged("deleted", announced))
         if current is not None:
-            self.outbox.put(KausfChanged("valid", current))
+            # The KAUSF of ``ue.stored``, first announced: held from before the run
+            usim = self.usim
+            stored = (announced is None and usim is not None and usim.stored is not None
+                      and usim.kausf is usim.stored.kausf)
+            self.outbox.put(KausfChanged("stored" if stored else "valid", current))
         self._announced_kausf_fp = current
 
     @nas_input

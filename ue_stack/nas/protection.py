@@ -186,6 +186,14 @@ class Boundary:
         ctx = contexts.current
         if ctx is None or ctx.nia is None:
             return message
+        if ctx.resumed and message.msg in INITIAL_NAS_MESSAGES:
+            # A context resumed from before the run (``ue.stored``): the UE protects its
+            # initial NAS message with it and from then on takes secure exchange as
+            # established on this connection — a plain downlink is discarded, a protected
+            # one checked with the context's keys. Where the network instead starts a new
+            # authentication in clear, the UE follows the 4.4.4.2 list only before this
+            # point; our choice, said in docs/protection.md.
+            self.secure = True
         count = ctx.ul_count
         ctx.ul_count = (count + 1) & MAX_COUNT
         if not self.build_pdus:

@@ -18,7 +18,7 @@ from ..limits import digits
 from .codec import encode_plmn
 
 if TYPE_CHECKING:  # the trace schema imports NAS messages; only the type is needed here
-    from ..trace.schema import UeConfig
+    from ..trace.schema import StoredContext, UeConfig
 
 FRESHNESS_RULES = ("delta", "annex-c")
 
@@ -62,7 +62,8 @@ class Usim:
     ``stored_ngksi`` is the ngKSI of the full native 5G NAS security context stored with
     this subscriber when the USIM is read (TS 24.501 Annex C.1 d; EF5GS3GPPNSC of
     TS 31.102), None if there is none; the NAS takes it as its current context when it
-    reads the USIM and keeps its own copy from then on."""
+    reads the USIM and keeps its own copy from then on. ``stored`` (a trace's
+    ``ue.stored``) is that context with its keys, and the valid KAUSF the USIM holds."""
 
     # True for a stand-in (replay of a trace without K/OPc): its keys are not the real
     # subscriber's, so nothing the network MACed with the real keys can be verified.
@@ -78,6 +79,7 @@ class Usim:
         *,
         freshness: str = "delta",
         stored_ngksi: int | None = None,
+        stored: StoredContext | None = None,
     ) -> None:
         if len(k) != 16 or len(opc) != 16:
             raise ValueError("K and OPc must be 16 octets each")
@@ -86,14 +88,17 @@ class Usim:
         if stored_ngksi is not None and not 0 <= stored_ngksi <= 6:
             # "111" is "no key available" (TS 24.501 9.11.3.32), never a stored context
             raise ValueError(f"stored_ngksi must be 0..6 or None, got {stored_ngksi}")
+        if stored is not None:
+            stored_ngksi = stored.ngksi
         self.stored_ngksi = stored_ngksi
+        self.stored = stored
         self.supi = supi
         self.rid = rid
         self._k = Key(k)
         self._opc = Key(opc)
         self.sqn_ms = bytes(sqn_ms)
         self.valid = True
-        self.kausf: Key | None = None
+        self.kausf: Key | None = stored.kausf if stored is not None else None
         self._annex_c: AnnexCSqnState | None = None
         self.freshness = freshness
 
@@ -182,4 +187,5 @@ def usim_of(ue: UeConfig) -> Usim:
     """The USIM a trace header's (or scenario's) ``ue`` object describes (with K/OPc)."""
     if ue.k is None or ue.opc is None:
         raise ValueError(f"the USIM of {ue.supi} needs K and OPc")
-    return Usim(ue.supi, ue.k, ue.opc, sqn_ms=ue.sqn_ms, rid=ue.rid, stored_ngksi=ue.ngksi)
+    return Usim(ue.supi, ue.k, ue.opc, sqn_ms=ue.sqn_ms, rid=ue.rid, stored_ngksi=ue.ngksi,
+                stored=ue.stored)

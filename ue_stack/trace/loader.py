@@ -50,9 +50,12 @@ from .schema import (
     OPS,
     RECORD_KINDS,
     SQN_MS_DEFAULT,
+    STORED_NEA,
+    STORED_NIA,
     UA_ID_OCTETS,
     Plmn,
     RecordKind,
+    StoredContext,
     TraceHeader,
     TraceRecord,
     UeConfig,
@@ -401,10 +404,57 @@ def _ue_config(obj: Any, prefix: str) -> UeConfig:
     ngksi = _stored_ngksi(obj["ngksi"], f"{prefix}.ngksi") if _given(obj, "ngksi") else None
     imei = _digits(obj["imei"], f"{prefix}.imei", 15) if _given(obj, "imei") else None
     imeisv = _digits(obj["imeisv"], f"{prefix}.imeisv", 16) if _given(obj, "imeisv") else None
+    stored = _stored(obj["stored"], f"{prefix}.stored") if _given(obj, "stored") else None
+    if stored is not None:
+        if ngksi is not None and ngksi != stored.ngksi:
+            raise _Bad(f"{prefix}.ngksi", f"contradicts {prefix}.stored.ngksi")
+        ngksi = stored.ngksi
     return UeConfig(
         supi=supi, k=k, opc=opc, sqn_ms=sqn_ms, rid=rid, home_plmn=home, sec_cap=sec_cap,
-        ngksi=ngksi, suci=suci, imei=imei, imeisv=imeisv, **_concealment(obj, prefix),
+        ngksi=ngksi, suci=suci, imei=imei, imeisv=imeisv, stored=stored,
+        **_concealment(obj, prefix),
     )
+
+
+KAMF_OCTETS = KAUSF_OCTETS = 32  # 256-bit keys (TS 33.501 A.2, A.7)
+GUTI_OCTETS = (10, 11)  # 5G-GUTI: the 5GS mobile identity value, with or without its type
+
+
+def _stored(obj: Any, prefix: str) -> StoredContext:
+    """``ue.stored`` (FORMATS 8.2): a stored native 5G NAS security context with its KAMF,
+    and KAUSF. Errors name the field, never a key's value (``_hex`` does not echo)."""
+    if not isinstance(obj, dict):
+        raise _Bad(prefix, f"must be an object, got {_json_type(obj)}")
+    for name in ("ngksi", "kamf", "kausf"):
+        if not _given(obj, name):
+            raise _Bad(f"{prefix}.{name}", f"missing: a stored context needs {name}")
+    ngksi = _stored_ngksi(obj["ngksi"], f"{prefix}.ngksi")
+    kamf = Key(_hex(obj["kamf"], f"{prefix}.kamf", KAMF_OCTETS))
+    kausf = Key(_hex(obj["kausf"], f"{prefix}.kausf", KAUSF_OCTETS))
+    guti = _hex(obj["guti"], f"{prefix}.guti", GUTI_OCTETS) if _given(obj, "guti") else None
+    ul_count = _count(obj, "ul_count", prefix, 0)
+    dl_count = _count(obj, "dl_count", prefix, -1)
+    nea = _algorithm(obj, "nea", prefix, STORED_NEA)
+    nia = _algorithm(obj, "nia", prefix, STORED_NIA)
+    return StoredContext(ngksi, kamf, kausf, guti, ul_count, dl_count, nea, nia)
+
+
+def _count(obj: dict[str, Any], name: str, prefix: str, default: int) -> int:
+    if not _given(obj, name):
+        return default
+    value = obj[name]
+    if type(value) is not int or not 0 <= value <= MAX_NAS_COUNT:
+        raise _Bad(f"{prefix}.{name}", f"must be a NAS COUNT 0..{MAX_NAS_COUNT}, got {value!r}")
+    return value
+
+
+def _algorithm(obj: dict[str, Any], name: str, prefix: str, default: int) -> int:
+    if not _given(obj, name):
+        return default
+    value = obj[name]
+    if type(value) is not int or not 0 <= value <= 7:
+        raise _Bad(f"{prefix}.{name}", f"must be an algorithm number 0..7, got {value!r}")
+    return value
 
 
 def _concealment(obj: dict[str, Any], prefix: str) -> dict[str, Any]:

@@ -311,7 +311,7 @@ class StandInUsim(Usim):
     def __init__(self, ue: UeConfig, expected: Callable[[], NasMessage | None]) -> None:
         k, opc = stand_in_credentials(ue.supi)
         super().__init__(ue.supi, k, opc, sqn_ms=ue.sqn_ms, rid=ue.rid,
-                         stored_ngksi=ue.ngksi)
+                         stored_ngksi=ue.ngksi, stored=ue.stored)
         self._stand_in = (k, opc)
         self._expected = expected
 

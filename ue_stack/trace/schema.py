@@ -89,6 +89,32 @@ class Plmn:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredContext:
+    """A header's ``ue.stored`` (FORMATS 8.2): the full native 5G NAS security context and
+    the KAUSF the UE kept from before the trace (TS 24.501 Annex C.1 d; TS 33.501
+    6.2.2.2; the USIM's EF5GS3GPPNSC and EF5GAUTHKEYS, TS 31.102). ``kamf``/``kausf`` are
+    keys: left out of every ``repr``. ``nea``/``nia``: the algorithms the context was taken
+    into use with (the trace may say; else ``STORED_NEA``/``STORED_NIA``). ``ul_count`` is
+    the next uplink NAS COUNT, ``dl_count`` the last downlink one accepted (-1: none)."""
+
+    ngksi: int
+    kamf: Key = field(repr=False)
+    kausf: Key = field(repr=False)
+    guti: bytes | None = None
+    ul_count: int = 0
+    dl_count: int = -1
+    nea: int = 2
+    nia: int = 2
+
+
+# The algorithms a stored context is taken to use when ``ue.stored`` does not say: what
+# the twin AMF selects by default (128-NEA2, 128-NIA2; TS 33.501 5.11.1.1). The spec
+# stores them with the context; a trace that knows them says so. docs/trace-format.md.
+STORED_NEA = 2
+STORED_NIA = 2
+
+
+@dataclass(frozen=True, slots=True)
 class UeConfig:
     """The USIM and UE settings of a trace header's ``ue`` object (or of ``usim_inserted``).
 
@@ -117,6 +143,16 @@ class UeConfig:
     # The ME's identities (FORMATS 8.2 ``ue.imei``/``ue.imeisv``): 15 and 16 digits
     imei: str | None = None
     imeisv: str | None = None
+    # ``ue.stored`` (FORMATS 8.2): a stored context with its keys, and KAUSF
+    stored: StoredContext | None = None
+
+    def secret_values(self) -> list[str]:
+        """The hex of every key this object gives (K, OPc, a stored KAMF and KAUSF), for
+        SEC-1 to look for in every log line."""
+        keys = [self.k, self.opc]
+        if self.stored is not None:
+            keys += [self.stored.kamf, self.stored.kausf]
+        return [bytes(key).hex() for key in keys if key is not None]
 
     @property
     def has_credentials(self) -> bool:

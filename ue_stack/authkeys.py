@@ -1,4 +1,4 @@
-"""Keys taken in the network for one authentication (FORMATS §8.5): ``--keys`` rows
+"""Keys taken in the network for one authentication (docs/keys.md): ``--keys`` rows
 ``supi,rand,kausf``, ``supi,rand,kseaf`` or ``supi,rand,kamf,abba``.
 
 Labs without the USIM's K often log what the AUSF or AMF derived: KAUSF (5G AKA, or

@@ -1,4 +1,4 @@
-"""``--hn-key FILE``: home-network private keys for SUCI de-concealment (FORMATS §8.5).
+"""``--hn-key FILE``: home-network private keys for SUCI de-concealment (docs/keys.md).
 
 CSV with a header line ``key_id,profile,private``: the home network public key identifier
 (0-255, TS 23.003 2.2B), the ECIES profile (``A`` or ``B``, TS 33.501 Annex C.3) and the

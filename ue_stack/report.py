@@ -109,7 +109,7 @@ def build_report(
 
 def add_expected_states(report: dict[str, Any], checked: int,
                         misses: Iterable[Mapping[str, Any]]) -> None:
-    """Fold a replay's ``expect_state`` results (FORMATS 8.2) into its report: with any
+    """Fold a replay's ``expect_state`` results (docs/trace-format.md) into its report: with any
     stated, ``expect.states`` lists the ones not met, and a miss is a missed expectation
     (``--check-expect`` fails), for the report and for its input's ``results`` entry."""
     if not checked:

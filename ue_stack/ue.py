@@ -119,7 +119,7 @@ class UeStack:
             self.nas_input(lambda now: nas.deregister(now, switch_off=switch_off))
         elif op == "lower_layer_failure":
             self.nas_input(nas.lower_layer_failure)
-        elif op in ("mobility_update", "periodic_update"):  # FORMATS 8.2
+        elif op in ("mobility_update", "periodic_update"):  # docs/trace-format.md
             rtype = op.removesuffix("_update")
             self.nas_input(lambda now: nas.register(now, registration_type=rtype))
         elif op == "release":

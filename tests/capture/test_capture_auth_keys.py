@@ -1,4 +1,4 @@
-"""``--keys`` rows per authentication (FORMATS §8.5): ``supi,rand,kausf`` (or ``kseaf``, or
+"""``--keys`` rows per authentication (docs/keys.md): ``supi,rand,kausf`` (or ``kseaf``, or
 ``kamf`` with ``abba``) — keys a lab logged in the network, where the USIM's K is unknown —
 verify MACs and decipher exactly as much of a capture as K/OPc does (TS 33.501 A.6, A.7).
 

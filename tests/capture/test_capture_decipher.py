@@ -1,4 +1,4 @@
-"""``import --decipher-pcap OUT`` (FORMATS §8.5): the capture written again, every frame with
+"""``import --decipher-pcap OUT``: the capture written again, every frame with
 its number and time, each deciphered NAS PDU replaced by its plaintext under security header
 type 1 (MAC and sequence number kept), lengths and checksums recomputed, a pcapng comment on
 each rewritten or undecipherable frame.

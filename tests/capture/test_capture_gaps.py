@@ -113,7 +113,7 @@ def test_no_false_nas3_whatever_frames_the_capture_lost(captures, tmp_path, remo
     importer's expectation is what replay finds (exit 0 with --check-expect)."""
     rc, report, trace = _import(_without(captures, tmp_path, *removed), tmp_path / "out",
                                 "--akma-probe", "all")
-    assert rc == (0 if report["ok"] else 1)  # FORMATS 8.3: exit 1 when `ok` is false
+    assert rc == (0 if report["ok"] else 1)  # docs/report.md: exit 1 when `ok` is false
     if trace is not None:
         rc, replayed = _replay(trace, tmp_path)
         assert rc == 0, replayed["violations"]

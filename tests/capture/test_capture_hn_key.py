@@ -1,4 +1,4 @@
-"""``--hn-key FILE`` on import and replay (FORMATS §8.5): a lab phone conceals its SUPI with
+"""``--hn-key FILE`` on import and replay (docs/keys.md): a lab phone conceals its SUPI with
 ECIES profile A or B; with the home network's private key the SUCI is de-concealed (TS 33.501
 6.12.2), so the trace names the SUPI and the UE gets its ``--keys`` row.
 

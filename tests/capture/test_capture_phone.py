@@ -119,7 +119,7 @@ def test_ciphered_without_keys_is_a_note_naming_the_algorithm(captures, tmp_path
 
 def test_import_exits_1_when_its_report_is_not_ok_and_still_writes_the_trace(captures,
                                                                                tmp_path):
-    """FORMATS 8.3: a gap (the challenge lost) is an error, `ok` is false, exit 1; the
+    """docs/report.md: a gap (the challenge lost) is an error, `ok` is false, exit 1; the
     trace is on disk and replays to its expectation."""
     doc = orjson.loads((captures / GNBSIM).read_bytes())
     msgs = [m for m in phone_capture(doc, duplicate_challenge=False) if m["frame"] != 2]
@@ -218,7 +218,7 @@ START_OP = {"mobility": "mobility_update", "periodic": "periodic_update",
 def test_a_registration_update_after_a_release_replays_to_its_expectation(
         captures, tmp_path, update, keyed):
     """The UE goes idle (NGAP UE context release) and later starts a mobility or periodic
-    registration update, or a service request, on a new connection (FORMATS 8.2). Where
+    registration update, or a service request, on a new connection (docs/trace-format.md). Where
     the trace format has the `ue` ops, the importer writes `release` at the release and
     the op before the UE's uplink, so replay drives the model into the same procedure; where it has
     not, that procedure is skipped with a note. Either way the expectation is what replay
@@ -244,9 +244,10 @@ def test_a_registration_update_after_a_release_replays_to_its_expectation(
 
 def test_the_importer_writes_release_and_the_update_op_the_format_defines(
         captures, tmp_path, monkeypatch):
-    """The importer's side of FORMATS 8.2, whatever the model supports: with the ops in
-    the trace format, `release` comes at the NGAP UE Context Release Command (no frame:
-    synthetic) and `mobility_update` just before the REGISTRATION REQUEST it starts."""
+    """The importer's side of docs/trace-format.md's `ue` records, whatever the model
+    supports: with the ops in the trace format, `release` comes at the NGAP UE Context
+    Release Command (no frame: synthetic) and `mobility_update` just before the
+    REGISTRATION REQUEST it starts."""
     from ue_stack.trace import schema
 
     for op in ("release", "mobility_update", "periodic_update", "service_request"):

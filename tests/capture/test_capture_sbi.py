@@ -1,4 +1,4 @@
-"""SBI in clear (FORMATS §8.5): HTTP/2 between network functions on the same capture as the
+"""SBI in clear: HTTP/2 between network functions on the same capture as the
 NGAP. A KAUSF or KSEAF sent there is used like a ``--keys`` row for that RAND, and an AKMA
 anchor key registration (Naanf_AKMA_AnchorKey_Register) becomes a ``net`` record
 ``aanf_registered`` with its time and frame.

@@ -114,7 +114,7 @@ def test_unwritable_html_is_unusable_input(tmp_path: Path, capsys) -> None:
     assert len(err) == 1 and str(target) in err[0] and "Traceback" not in err[0]
 
 
-# -- for teams and CI (FORMATS 8.3) ----------------------------------------------------------
+# -- for teams and CI (docs/report.md) --------------------------------------------------------
 
 
 def _html_of(tmp_path, argv):

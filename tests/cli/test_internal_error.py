@@ -1,6 +1,6 @@
-"""A bug is not a violation (FORMATS 8.3): exit status 3 and one stderr line naming the
-command and saying it is a bug; the traceback only with --debug or UE_STACK_DEBUG=1; never
-the exception's message, which may hold an input's values."""
+"""A bug is not a violation (docs/README.md, exit status): exit status 3 and one stderr
+line naming the command and saying it is a bug; the traceback only with --debug or
+UE_STACK_DEBUG=1; never the exception's message, which may hold an input's values."""
 
 from __future__ import annotations
 

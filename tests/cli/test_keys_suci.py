@@ -1,5 +1,5 @@
 """``ue-stack keys --suci-profile``: SUCI concealment and de-concealment from the command line
-(FORMATS §8.5), on the TS 33.501 Annex C.4 test data."""
+(docs/keys.md), on the TS 33.501 Annex C.4 test data."""
 
 from __future__ import annotations
 

@@ -26,6 +26,18 @@ def test_nothing_user_facing_points_at_the_working_spec_folder():
     assert not found, found
 
 
+def test_nothing_user_facing_cites_the_working_spec_by_name():
+    """A citation like "FORMATS 8.2" sends a reader to the team's working spec, which a
+    clone does not have: README, every file under docs/ (schema descriptions too) and
+    under ue_stack/ cite a docs/ page or a 3GPP clause instead."""
+    files = [ROOT / "README.md", *(p for folder in ("ue_stack", "docs")
+                                   for p in sorted((ROOT / folder).rglob("*"))
+                                   if p.is_file() and "__pycache__" not in p.parts)]
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in files
+             for n, line in enumerate(p.read_bytes().splitlines(), 1) if b"FORMATS" in line]
+    assert not found, found
+
+
 WORKING_SPEC = re.compile(r"\b(FORMATS|BEHAVIOUR|KEYS|STUDY|BENCH|ARCHITECTURE|STYLE)\.md")
 
 

@@ -66,7 +66,7 @@ def replayed(tmp_path_factory) -> Path:
 
 
 def test_replay_logs_of_the_whole_library_validate(replayed):
-    """FORMATS: ue-stack/xlog v1; the library covers every event the checker reads."""
+    """docs/exchange-log.md: ue-stack/xlog v1; the library covers every event the checker reads."""
     logs = sorted((replayed / "logs").glob("*.jsonl"))
     assert len(logs) == len(list((ROOT / "traces").glob("*.jsonl")))
     events = set()
@@ -131,7 +131,7 @@ def test_trace_library_is_strict_json_lines_that_validate(path):
 
 @pytest.mark.parametrize("name", sorted(SECRET_NAMES))
 def test_xlog_schema_rejects_a_secret_named_field(name):
-    """FORMATS: secret names are reserved in logs even for harmless values."""
+    """docs/exchange-log.md: secret names are reserved in logs even for harmless values."""
     assert problems(XLOG, {"seq": 1, "t": 0, "event": "note", name: "00"})
 
 
@@ -180,7 +180,7 @@ def test_report_schema_rejects_a_pass_with_violations():
 
 
 def test_import_report_schema_ties_ok_to_the_errors():
-    """FORMATS: ok is true exactly when no problem has severity error."""
+    """docs/report.md: ok is true exactly when no problem has severity error."""
     doc = {"format": "ue-stack/import-report", "version": 1, "capture": "x.pcap",
            "capture_format": "pcap", **dict.fromkeys(
                ("ues", "nas_pdus", "decoded", "auth_requests", "auth_responses",

@@ -1,4 +1,4 @@
-"""`ue-stack fsm` (FORMATS 8.6, docs/fsm.md): the model as a complete, minimal Mealy machine
+"""`ue-stack fsm` (docs/fsm.md): the model as a complete, minimal Mealy machine
 over 5GBaseChecker's NAS alphabet, and learned device machines compared with it.
 
 The two device machines in tests/data/fsm are the model's own machine with one

@@ -96,7 +96,7 @@ EVENTS = st.one_of(
     st.sampled_from([
         "kaf", "kaf", "kaf", "reauth", "reauth_smc_lost", "usim_cycle", "power_cycle",
         "reauth_nia0", "reauth_response_lost", "reauth_duplicated",
-        # the UE's own procedures (FORMATS 8.2): idle and back by SERVICE REQUEST, a
+        # the UE's own procedures: idle and back by SERVICE REQUEST, a
         # mobility and a periodic registration update
         "service_request", "mobility_update", "periodic_update",
     ]),

@@ -1,4 +1,4 @@
-"""A UE that conceals its SUPI (FORMATS §8.5; TS 33.501 6.12.2, TS 24.501 5.4.3.2 and
+"""A UE that conceals its SUPI (docs/keys.md; TS 33.501 6.12.2, TS 24.501 5.4.3.2 and
 5.5.1.2.2): the model sends a profile A/B SUCI in REGISTRATION REQUEST and IDENTITY
 RESPONSE, the twin's UDM (SIDF) de-conceals it, replay compares a concealed SUCI on all but
 its scheme output, and a `--pcap` of it shows protection scheme 1 that `import --hn-key`

@@ -1,5 +1,5 @@
 """``--property FILE`` on replay, check and simulate, and ``explain --property``
-(docs/properties.md; FORMATS 8.4): results beside the invariants in the same shape,
+(docs/properties.md): results beside the invariants in the same shape,
 errors as one line, the examples of the docs."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The property language (docs/properties.md; FORMATS 8.4): what each operator means,
+"""The property language (docs/properties.md): what each operator means,
 slices, missing fields, precedence, and the online monitor against a reference that
 re-reads the whole history at every step (Hypothesis)."""
 

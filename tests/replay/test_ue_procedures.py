@@ -1,4 +1,4 @@
-"""The rest of 5GMM in traces (FORMATS 8.2): the UE-initiated procedures driven by `ue`
+"""The rest of 5GMM in traces (docs/trace-format.md): the UE-initiated procedures driven by `ue`
 ops, the fields that complete the messages, and `expect_state` — each replayed from a
 trace, read from the exchange log and the report."""
 
@@ -105,7 +105,7 @@ def test_release_starts_t3512_with_the_accepts_value_and_its_expiry_updates(tmp_
 
 
 def test_mobility_and_periodic_update_ops_send_their_registration_type(tmp_path):
-    """FORMATS 8.2: `mobility_update` and `periodic_update` start the registration update
+    """docs/trace-format.md: `mobility_update` and `periodic_update` start the registration update
     of that type (TS 24.501 5.5.1.3.2) with the 5G-GUTI's context."""
     _, lines, _ = run(tmp_path, [
         *REGISTERED,
@@ -153,7 +153,7 @@ def test_configuration_update_command_with_a_guti_is_completed_and_the_guti_kept
 
 
 def test_a_missed_expect_state_fails_check_expect_and_is_listed_in_the_report(tmp_path):
-    """FORMATS 8.2: `expect_state` that the UE does not meet is a missed expectation:
+    """docs/trace-format.md: `expect_state` that the UE does not meet is a missed expectation:
     exit 1 with --check-expect, listed in expect.states (line, stated, found), and the
     report still validates against docs/schema/report.schema.json."""
     code, _, report = run(tmp_path, [
@@ -184,7 +184,8 @@ def test_an_unknown_state_in_expect_state_is_an_input_error(tmp_path, capsys):
 
 
 def test_trace_records_with_the_new_fields_validate_against_the_trace_schema():
-    """docs/schema/trace.schema.json knows the FORMATS 8.2 ops and fields."""
+    """docs/schema/trace.schema.json knows the `ue` ops and `expect_state` of
+    docs/trace-format.md."""
     schema = json.loads((ROOT / "docs/schema/trace.schema.json").read_text())
     for record in [HEADER, {"t": 1, "kind": "ue", "op": "plmn_change", "mcc": "001", "mnc": "02"},
                    {"t": 1, "kind": "ue", "op": "service_request", "service_type": "data",

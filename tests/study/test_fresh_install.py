@@ -1,4 +1,4 @@
-"""A plain `pip install .` is enough for every command (FORMATS 8.3): in a fresh virtual
+"""A plain `pip install .` is enough for every command: in a fresh virtual
 environment `ue-stack study --help` works and a small study writes its PNG. Slow (an install
 from scratch), so it runs in `make test-tools`."""
 

@@ -1,5 +1,5 @@
 """``import --decipher-pcap OUT``: the capture written again with its NAS deciphered, for
-Wireshark (FORMATS §8.5).
+Wireshark (README, "SBI in clear").
 
 Every frame is written, with its number and timestamp (pcapng; a pcap input becomes one
 interface with the same link type and timestamp resolution, so the times are exact). A NAS

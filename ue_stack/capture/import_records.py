@@ -24,7 +24,7 @@ PROBE_PLACES = {  # --akma-probe WHERE -> the uplinks a probe follows (docs/READ
     "all": frozenset({"security_mode_complete", "authentication_response"}),
 }
 # NGAP procedures that end a UE's N1 signalling connection (TS 38.413 8.3.2, 8.3.3): the
-# first of them on a connection is written as `ue release` (FORMATS 8.2)
+# first of them on a connection is written as `ue release` (docs/trace-format.md)
 RELEASE_PROCEDURES = frozenset({"UEContextReleaseCommand", "UEContextReleaseComplete"})
 PROBE = {"app": "probe", "af_fqdn": "akma-probe.example.org", "ua_id": "0100000007",
          "note": "akma probe"}

@@ -304,7 +304,7 @@ class Importer:
 
     def _concealment(self, ident: codec.MobileIdentity, supi: str | None) -> dict[str, Any]:
         """``ue.suci_profile``/``hn_public``/``hn_key_id`` of a UE whose SUCI ``--hn-key``
-        revealed: replayed, the model then conceals as the phone did (FORMATS 8.5)."""
+        revealed: replayed, the model then conceals as the phone did (docs/keys.md)."""
         key_id = self.hn_key_ids.get(supi) if supi is not None else None
         scheme = ident.protection_scheme
         if key_id is None or scheme not in ecies.PROFILE_OF_SCHEME or not self.options.hn_keys:

@@ -1,5 +1,5 @@
 """SBI in clear on a capture: HTTP/2 between network functions (TS 29.500), read for what it
-tells about the UEs of the NGAP side (FORMATS §8.5).
+tells about the UEs of the NGAP side.
 
 Lab cores (Open5GS, free5GC) talk h2c — HTTP/2 over TCP without TLS — so a capture of the
 core holds, beside NGAP, the service operations around each authentication:

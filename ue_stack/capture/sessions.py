@@ -97,7 +97,7 @@ def forbidden_causes(events: list[Event]) -> list[tuple[int, str]]:
 
 
 # (uplink, its registration type) -> the `ue` op that makes the model start that
-# UE-initiated procedure (FORMATS 8.2; `register` and `deregister` are written elsewhere)
+# UE-initiated procedure (docs/trace-format.md; `register` and `deregister` are written elsewhere)
 UE_INITIATED = {
     ("registration_request", "mobility"): "mobility_update",
     ("registration_request", "periodic"): "periodic_update",

@@ -132,7 +132,7 @@ def run(args: Any) -> int:
         print(one_line(f"ue-stack: import: {report['capture']}: {problem['severity']}: "
                        f"{problem['problem']}"),
               file=sys.stderr)
-    return 0 if report["ok"] else 1  # FORMATS 8.3: the traces are written either way
+    return 0 if report["ok"] else 1  # docs/report.md: the traces are written either way
 
 
 _NO_FRAMES = ("needs a pcap or pcapng capture (a JSON list of NGAP PDUs has no frames to "

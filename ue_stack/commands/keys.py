@@ -439,7 +439,7 @@ def inputs_from_args(args: argparse.Namespace) -> KeyInputs:
 
 
 def _suci_inputs(args: argparse.Namespace) -> dict[str, Any]:
-    """The SUCI options, checked together (FORMATS §8.5)."""
+    """The SUCI options, checked together (docs/keys.md)."""
     given = [
         opt for opt, value in (
             ("--hn-public", args.hn_public), ("--ephemeral-private", args.ephemeral_private),

@@ -1,5 +1,5 @@
-"""5GBaseChecker's NAS alphabet (FORMATS 8.6) and its mapper: each abstract input made a
-concrete trace record with the protection of FORMATS 8.1, each uplink made an abstract
+"""5GBaseChecker's NAS alphabet (docs/fsm.md) and its mapper: each abstract input made a
+concrete trace record with the protection of docs/protection.md, each uplink made an abstract
 output (docs/fsm.md "The input mapping" gives the reason for every choice).
 
 The mapper plays the network, as a learner's mapper does (5GBaseChecker drives the
@@ -8,7 +8,7 @@ the challenges drawn, the 5G NAS security context it shares with the UE (created
 the UE answered a challenge, taken into use when the UE completed a SECURITY MODE
 COMMAND), its next downlink NAS COUNT and the last SMC, for replay. It protects with that
 context; whether the UE's integrity check succeeds depends on the UE holding the same
-KAMF, which is what ``mac`` records (FORMATS 8.1 records the check's result, not the
+KAMF, which is what ``mac`` records (a trace records the check's result, not the
 octets). One place, ``MAC_WITHOUT_SHARED_KEYS``, says what a message protected without
 keys the UE shares gives: a MAC that fails.
 """
@@ -31,7 +31,7 @@ FIRST_SQN = 0x20
 NIA2 = NEA2 = 2
 MAC_WITHOUT_SHARED_KEYS = "failed"
 
-# FORMATS 8.6: the alphabet's NAS inputs, in its order (the DOT lists them so)
+# docs/fsm.md: the alphabet's NAS inputs, in its order (the DOT lists them so)
 INPUTS: tuple[str, ...] = (
     "enable_s1",
     "id_request_plain_text",

@@ -1,4 +1,4 @@
-"""A learned device machine against the model's (FORMATS 8.6 ``--diff``).
+"""A learned device machine against the model's (``--diff``, docs/fsm.md).
 
 The device's machine is restricted to the alphabet's NAS inputs (RRC inputs and any
 other are dropped) and run in product with the model's, breadth first from both initial

@@ -1,4 +1,4 @@
-"""The model's Mealy machine over an abstract alphabet (FORMATS 8.6; docs/fsm.md).
+"""The model's Mealy machine over an abstract alphabet (docs/fsm.md).
 
 **How it is computed.** The NAS core is driven directly, as ``ue-stack replay`` drives it
 (the same ``Nas`` object, each input a record the trace loader reads, so the machine and

@@ -35,7 +35,7 @@ SHT_INTEGRITY_CIPHERED_NEW_CONTEXT = 4
 CIPHERED_HEADERS = frozenset({SHT_INTEGRITY_CIPHERED, SHT_INTEGRITY_CIPHERED_NEW_CONTEXT})
 
 # 5GMM message types (TS 24.501 table 9.7.1) -> snake_case names; the trace-format names
-# where FORMATS has one.
+# where docs/trace-format.md has one.
 MM_TYPES: dict[int, str] = {
     0x41: "registration_request",
     0x42: "registration_accept",
@@ -124,7 +124,7 @@ class DecodedPdu:
     NAS-5GS at all). ``inner``: the plain inner message for headers 1/3, the ciphered
     payload for 2/4. ``null_ciphered``: ``msg`` was read from a header-2/4 payload as
     NEA0 output (TS 33.501 D.1) — only claimed when the whole payload parses cleanly.
-    ``extra``: what FORMATS does not name but importers need (mobile identity, GUTI,
+    ``extra``: what the trace format does not name but importers need (mobile identity, GUTI,
     5GSM inner message, PDU session id, EAP payload, ...).
     """
 
@@ -628,7 +628,7 @@ _REG_TYPE_VALUES = {v: k for k, v in _REGISTRATION_TYPES.items()}
 def encode_pdu(message: NasMessage) -> bytes:
     """Encode a plain 5GMM message (security header type 0) from its trace-format fields.
 
-    Covers the messages of docs/trace-format.md; mandatory IEs FORMATS does not carry are
+    Covers the messages of docs/trace-format.md; mandatory IEs the trace format does not carry are
     filled with their neutral values (no identity, empty capability). Raises ValueError
     for other names.
     """

@@ -66,7 +66,7 @@ DEFAULT_TIMERS: dict[str, float] = {
     # value"); this default is used only when a row starts it without one.
     "T3346": 900.0,
     # periodic registration update; REGISTRATION ACCEPT's T3512 value replaces it, 0
-    # deactivates it (10.2; FORMATS 8.2 default 54 min)
+    # deactivates it (10.2; docs/trace-format.md: default 54 min)
     "T3512": 3240.0,
 }
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from .core import MmCore, required
 from .messages import NasMessage, nas
 
-# 5GS identity type (9.11.3.3), the values on the wire. FORMATS 8.2 lists "1 SUCI, 2 IMEI,
+# 5GS identity type (9.11.3.3), the values on the wire. docs/trace-format.md lists "1 SUCI, 2 IMEI,
 # 3 IMEISV, 4 5G-S-TMSI"; v1 traces, the codec and every capture use 2 for the 5G-GUTI,
 # so the TS 24.501 numbering is kept (docs/trace-format.md says so).
 IDENTITY_SUCI, IDENTITY_GUTI, IDENTITY_IMEI, IDENTITY_S_TMSI, IDENTITY_IMEISV = 1, 2, 3, 4, 5

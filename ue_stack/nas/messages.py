@@ -59,7 +59,7 @@ FIELD_TYPES: dict[str, tuple[Any, ...]] = {
     "at_id_req": ("enum", ("permanent", "fullauth", "any")),
     "switch_off": ("bool",),
     "re_registration_required": ("bool",),
-    # SECURITY MODE COMMAND flags (FORMATS 8.2; TS 24.501 8.2.25): IMEISV request,
+    # SECURITY MODE COMMAND flags (docs/trace-format.md; TS 24.501 8.2.25): IMEISV request,
     # horizontal derivation parameter, retransmission of initial NAS message request
     "imeisv_request": ("bool",),
     "hdp": ("bool",),
@@ -76,7 +76,7 @@ FIELD_TYPES: dict[str, tuple[Any, ...]] = {
     "replayed_ue_sec_cap": ("hex", None),
     "identity": ("hex", None),
     "pdu": ("hex", None),
-    # GPRS timer values in seconds (TS 24.501 9.11.2.4/9.11.2.5; FORMATS 8.2)
+    # GPRS timer values in seconds (TS 24.501 9.11.2.4/9.11.2.5; docs/trace-format.md)
     "t3346": ("int", 0, 11_160_000),
     "t3512": ("int", 0, 11_160_000),
     "note": ("str",),

@@ -237,7 +237,7 @@ class Nas(Registration, Authentication, SecurityModeControl, Identification, Der
 
     @nas_input
     def plmn_change(self, now: float, mcc: str, mnc: str) -> None:
-        """The serving network changes (FORMATS 8.2 ``plmn_change``): RES*, KAUSF and
+        """The serving network changes (``plmn_change``, docs/trace-format.md): RES*, KAUSF and
         KSEAF of later authentications use the new serving network name (TS 33.501
         6.1.1.4). Registering there is a separate input (``mobility_update`` or
         ``register``), as the UE's PLMN selection is not modelled."""

@@ -137,7 +137,7 @@ TRANSITIONS: list[list[Any]] = [
     # 5.5.1.3.7 g: during a mobility or periodic update, a DEREGISTRATION REQUEST with
     # #11/#12/#13/#15/#36/#62/#74/#75/#78 is ignored and the update progressed
     ["network_deregistration_ignored", S.REGISTERED_INITIATED,      None],
-    # -- service request (5.6.1): the `ue service_request` op (FORMATS 8.2); SERVICE
+    # -- service request (5.6.1): the `ue service_request` op (docs/trace-format.md); SERVICE
     #    ACCEPT/REJECT and T3517 end it. ``service_request_failed`` is fired by nothing: it
     #    is listed so NAS-2 accepts logs of UEs that go there.
     ["service_request_started",        S.REGISTERED_NORMAL_SERVICE, S.SERVICE_REQUEST_INITIATED],

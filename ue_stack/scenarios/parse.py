@@ -152,7 +152,7 @@ def _key_id(value: Any) -> int:
 
 
 def _concealment(get: Callable[..., Any]) -> dict[str, Any]:
-    """How the UE conceals its SUPI (FORMATS 8.5): profile A with the Annex C.4 key by
+    """How the UE conceals its SUPI (docs/scenarios.md): profile A with the Annex C.4 key by
     default, so a simulated UE sends what a real one does; ``suci_profile = "null"`` for the
     null scheme."""
     profile = get("suci_profile", _suci_profile, "A")

@@ -421,7 +421,7 @@ GUTI_OCTETS = (10, 11)  # 5G-GUTI: the 5GS mobile identity value, with or withou
 
 
 def _stored(obj: Any, prefix: str) -> StoredContext:
-    """``ue.stored`` (FORMATS 8.2): a stored native 5G NAS security context with its KAMF,
+    """``ue.stored`` (docs/trace-format.md): a stored native 5G NAS security context with its KAMF,
     and KAUSF. Errors name the field, never a key's value (``_hex`` does not echo)."""
     if not isinstance(obj, dict):
         raise _Bad(prefix, f"must be an object, got {_json_type(obj)}")
@@ -458,7 +458,7 @@ def _algorithm(obj: dict[str, Any], name: str, prefix: str, default: int) -> int
 
 
 def _concealment(obj: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """``ue.suci_profile``/``hn_public``/``hn_key_id`` (FORMATS 8.5), checked together: the
+    """``ue.suci_profile``/``hn_public``/``hn_key_id`` (docs/trace-format.md), checked together: the
     public key must be a key of the profile."""
     given = [k for k in ("suci_profile", "hn_public", "hn_key_id") if _given(obj, k)]
     if not given:
@@ -493,7 +493,7 @@ _UPDATE_STATUS_VALUES = tuple(u.value for u in UpdateStatus)
 
 
 def _expect_state(obj: dict[str, Any]) -> dict[str, str] | None:
-    """``expect_state`` (FORMATS 8.2): ``5gmm`` a 5GMM state in TS 24.501 spelling and/or
+    """``expect_state`` (docs/trace-format.md): ``5gmm`` a 5GMM state in TS 24.501 spelling and/or
     ``update_status`` 5U1/5U2/5U3 — the state right after this input."""
     if not _given(obj, "expect_state"):
         return None

@@ -367,7 +367,7 @@ class Replay:
     # called with the number of records read so far, every PROGRESS_EVERY records
     progress: Callable[[int], None] | None = None
     from_capture: bool = False  # a record carries a capture `frame` (an imported trace)
-    # FORMATS 8.2 expect_state: how many were compared, and the ones not met
+    # expect_state (docs/trace-format.md): how many were compared, and the ones not met
     states_checked: int = 0
     state_misses: list[dict[str, Any]] = field(default_factory=list)
 
@@ -553,7 +553,7 @@ class Replay:
             self._check_state(rec, ue, bus)
 
     def _check_state(self, rec: TraceRecord, ue: UeStack, bus: Bus) -> None:
-        """FORMATS 8.2 ``expect_state``: the state right after the input, compared; a
+        """``expect_state`` (docs/trace-format.md): the state right after the input, compared; a
         mismatch is a missed expectation, listed in the report's ``expect.states``."""
         nas = ue.nas.core
         actual = {"5gmm": nas.state.value, "update_status": nas.update_status.value}

@@ -29,7 +29,7 @@ UE_OPS: dict[str, dict[str, bool]] = {
     "deregister": {"switch_off": False},
     "advance": {},
     "lower_layer_failure": {},
-    # FORMATS 8.2: UE-initiated procedures and what starts them
+    # docs/trace-format.md: UE-initiated procedures and what starts them
     "mobility_update": {},
     "periodic_update": {},
     "release": {},
@@ -38,7 +38,8 @@ UE_OPS: dict[str, dict[str, bool]] = {
 }
 NET_OPS: dict[str, dict[str, bool]] = {
     "aanf_context_remove": {},
-    # the network registered the UE's AKMA anchor key, as a capture's SBI shows (FORMATS 8.5)
+    # the network registered the UE's AKMA anchor key, as a capture's SBI shows
+    # (docs/trace-format.md)
     "aanf_registered": {"a_kid": False},
     "reauthenticate": {},
     "drop_next": {"msg": True},
@@ -90,7 +91,7 @@ class Plmn:
 
 @dataclass(frozen=True, slots=True)
 class StoredContext:
-    """A header's ``ue.stored`` (FORMATS 8.2): the full native 5G NAS security context and
+    """A header's ``ue.stored`` (docs/trace-format.md): the full native 5G NAS security context and
     the KAUSF the UE kept from before the trace (TS 24.501 Annex C.1 d; TS 33.501
     6.2.2.2; the USIM's EF5GS3GPPNSC and EF5GAUTHKEYS, TS 31.102). ``kamf``/``kausf`` are
     keys: left out of every ``repr``. ``nea``/``nia``: the algorithms the context was taken
@@ -135,15 +136,15 @@ class UeConfig:
     # The SUCI (5GS mobile identity IE contents) of a UE whose SUPI is concealed and never
     # revealed (protection scheme A/B); ``supi`` is then a stand-in (``stand_in_supi``).
     suci: bytes | None = None
-    # The USIM's SUCI calculation (FORMATS 8.5): ECIES profile "A"/"B", the home network
+    # The USIM's SUCI calculation (docs/keys.md): ECIES profile "A"/"B", the home network
     # public key and its identifier; None: the UE sends the null scheme.
     suci_profile: str | None = None
     hn_public: bytes | None = None
     hn_key_id: int = 1
-    # The ME's identities (FORMATS 8.2 ``ue.imei``/``ue.imeisv``): 15 and 16 digits
+    # The ME's identities (``ue.imei``/``ue.imeisv``, docs/trace-format.md): 15 and 16 digits
     imei: str | None = None
     imeisv: str | None = None
-    # ``ue.stored`` (FORMATS 8.2): a stored context with its keys, and KAUSF
+    # ``ue.stored`` (docs/trace-format.md): a stored context with its keys, and KAUSF
     stored: StoredContext | None = None
 
     def secret_values(self) -> list[str]:
@@ -201,7 +202,7 @@ class TraceRecord:
     pdu: bytes | None = None
     skip: str | None = None  # dl/ul: why the model is not fed / not expected to send it
     frame: int | None = None  # the capture frame an imported record comes from
-    # FORMATS 8.2 ``expect_state``: the 5GMM state and/or update status right after this
+    # ``expect_state`` (docs/trace-format.md): the 5GMM state and/or update status right after this
     # input ({"5gmm": "5GMM-...", "update_status": "5U1"}); None when not stated
     expect_state: dict[str, str] | None = None
 
